@@ -1,0 +1,960 @@
+//! The working-day calendar: which dates are days off, parsed from `.cal` data.
+//!
+//! A calendar knows, for every date of the years it covers, whether the date is a working day
+//! (工作日): Monday to Friday unless the date is declared a holiday (放假, 调休, 补休) or a rest
+//! day, and Saturday or Sunday only when declared a make-up working day (调休上班).
+//!
+//! The national calendar ([`Calendar::national`]) is embedded from
+//! `data/calendar/cn-national.cal`, which transcribes the State Council's annual holiday
+//! notices for 2015–2026. Local calendars (a province, an agency) use the same format and can
+//! be laid over the national one with [`Calendar::overlay`].
+//!
+//! A query that touches a date outside the calendar's coverage fails with
+//! [`CalendarError::NotCovered`]: the calendar never guesses whether an unknown date is a
+//! working day.
+//!
+//! The free functions [`add_months`], [`add_years`], [`month_end`] and [`year_end`] implement
+//! the calendar-month rules of 民法典 第二百零二条. See `docs/calendar.md`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate, Weekday};
+
+/// The text of the national calendar, embedded at compile time.
+const NATIONAL_TEXT: &str = include_str!("../data/calendar/cn-national.cal");
+
+/// The name the national calendar declares, used for the fallback empty calendar.
+const NATIONAL_NAME: &str = "cn-national";
+
+/// The longest range a single `holiday`, `rest` or `workday` line may span, in days.
+const MAX_RANGE_DAYS: i64 = 366;
+
+/// The notice that establishes one covered year of a calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YearSource {
+    /// The covered year.
+    pub year: i32,
+    /// The document number, e.g. `国办发明电〔2016〕17号`.
+    pub document: String,
+    /// The document title, e.g. `国务院办公厅关于2017年部分节假日安排的通知`.
+    pub title: String,
+}
+
+/// Whether a declared date is a day off or a working day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DayKind {
+    /// `holiday` or `rest`: the date is not a working day, whatever its weekday.
+    Off,
+    /// `workday`: the date is a working day, whatever its weekday.
+    Work,
+}
+
+/// One declared date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DayEntry {
+    kind: DayKind,
+    label: String,
+}
+
+/// A working-day calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    name: String,
+    title: String,
+    extends: Option<String>,
+    /// The declared (covered) years.
+    years: BTreeSet<i32>,
+    /// The notice behind each declared year.
+    sources: BTreeMap<i32, YearSource>,
+    /// Every declared date, with its kind and label.
+    days: BTreeMap<NaiveDate, DayEntry>,
+    /// Dates known from the calendar's own entries; they are covered even when their year is
+    /// not declared (e.g. 2022-12-31 in the 2023 notice).
+    known: BTreeSet<NaiveDate>,
+    /// `note` lines: an optional year and the text.
+    notes: Vec<(Option<i32>, String)>,
+}
+
+/// A query touched a date the calendar does not cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarError {
+    /// The date lies outside the years the calendar declares.
+    NotCovered {
+        /// The first uncovered date the query touched.
+        date: NaiveDate,
+        /// The calendar's name.
+        calendar: String,
+        /// The first covered year (greater than `last_year` when the calendar covers none).
+        first_year: i32,
+        /// The last covered year.
+        last_year: i32,
+    },
+}
+
+impl fmt::Display for CalendarError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CalendarError::NotCovered {
+                date,
+                calendar,
+                first_year,
+                last_year,
+            } => {
+                if first_year > last_year {
+                    write!(
+                        f,
+                        "{date} is not covered by calendar {calendar}, which covers no years"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{date} is not covered by calendar {calendar}, which covers {first_year} to {last_year}"
+                    )
+                }
+            }
+        }
+    }
+}
+
+impl std::error::Error for CalendarError {}
+
+/// A syntax or consistency error in `.cal` text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// 1-based column, counted in characters (Unicode scalar values), of the offending token.
+    pub column: usize,
+    /// One lower-case English sentence.
+    pub message: String,
+}
+
+impl fmt::Display for CalendarParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for CalendarParseError {}
+
+/// One token of a `.cal` line.
+#[derive(Debug, Clone)]
+struct Token {
+    text: String,
+    quoted: bool,
+    column: usize,
+}
+
+impl Calendar {
+    /// The national calendar, parsed once from the embedded `data/calendar/cn-national.cal`.
+    ///
+    /// The embedded data is tested; should it ever fail to parse, this returns an empty
+    /// calendar named `cn-national` that covers no years, so every query errors `NotCovered`.
+    pub fn national() -> &'static Calendar {
+        static NATIONAL: OnceLock<Calendar> = OnceLock::new();
+        NATIONAL.get_or_init(|| {
+            Calendar::parse(NATIONAL_TEXT).unwrap_or_else(|_| Calendar::empty(NATIONAL_NAME))
+        })
+    }
+
+    /// A calendar with the given name that covers nothing.
+    fn empty(name: &str) -> Calendar {
+        Calendar {
+            name: name.to_string(),
+            title: String::new(),
+            extends: None,
+            years: BTreeSet::new(),
+            sources: BTreeMap::new(),
+            days: BTreeMap::new(),
+            known: BTreeSet::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Parses `.cal` text (see `docs/calendar.md`).
+    ///
+    /// The first directive must be `calendar NAME "TITLE"`. A date declared twice, in the same
+    /// or in conflicting ways, is an error, as is a year declared twice.
+    pub fn parse(text: &str) -> Result<Calendar, CalendarParseError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut cal: Option<Calendar> = None;
+        // Line on which each date was declared, for duplicate diagnostics.
+        let mut declared_on: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        let mut year_lines: BTreeMap<i32, usize> = BTreeMap::new();
+        let mut extends_line: Option<usize> = None;
+
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let tokens = tokenize(raw).map_err(|(column, message)| CalendarParseError {
+                line,
+                column,
+                message,
+            })?;
+            let mut tokens = tokens.into_iter();
+            let Some(keyword) = tokens.next() else {
+                continue;
+            };
+            let mut rest = Args {
+                line,
+                tokens,
+                end_column: raw.chars().count() + 1,
+                after: keyword.text.clone(),
+            };
+            if keyword.quoted {
+                return Err(err(
+                    line,
+                    keyword.column,
+                    "a line must start with a directive, not a quoted string",
+                ));
+            }
+
+            let Some(c) = cal.as_mut() else {
+                if keyword.text != "calendar" {
+                    return Err(err(
+                        line,
+                        keyword.column,
+                        "the first directive must be `calendar NAME \"TITLE\"`",
+                    ));
+                }
+                let name = rest.word("a calendar name")?;
+                let title = rest.optional_string()?.unwrap_or_default();
+                rest.finish()?;
+                cal = Some(Calendar {
+                    title,
+                    ..Calendar::empty(&name)
+                });
+                continue;
+            };
+
+            match keyword.text.as_str() {
+                "calendar" => {
+                    return Err(err(
+                        line,
+                        keyword.column,
+                        "a file may declare only one `calendar` line",
+                    ));
+                }
+                "extends" => {
+                    if let Some(first) = extends_line {
+                        return Err(err(
+                            line,
+                            keyword.column,
+                            &format!("`extends` was already declared on line {first}"),
+                        ));
+                    }
+                    let base = rest.word("the name of the base calendar")?;
+                    rest.finish()?;
+                    c.extends = Some(base);
+                    extends_line = Some(line);
+                }
+                "year" => {
+                    let (year, column) = rest.year()?;
+                    if let Some(first) = year_lines.get(&year) {
+                        return Err(err(
+                            line,
+                            column,
+                            &format!("year {year} was already declared on line {first}"),
+                        ));
+                    }
+                    let document = rest.string("the document number")?;
+                    let title = rest.string("the document title")?;
+                    rest.finish()?;
+                    year_lines.insert(year, line);
+                    c.years.insert(year);
+                    c.sources.insert(
+                        year,
+                        YearSource {
+                            year,
+                            document,
+                            title,
+                        },
+                    );
+                }
+                "holiday" | "rest" | "workday" => {
+                    let kind = if keyword.text == "workday" {
+                        DayKind::Work
+                    } else {
+                        DayKind::Off
+                    };
+                    let (first, last, column) = rest.date_range()?;
+                    let label = rest.optional_string()?.unwrap_or_default();
+                    rest.finish()?;
+                    let mut d = first;
+                    loop {
+                        if let Some(earlier) = declared_on.get(&d) {
+                            let how = match c.days.get(&d).map(|e| e.kind) {
+                                Some(k) if k != kind => "declared with the opposite meaning",
+                                _ => "already declared",
+                            };
+                            return Err(err(
+                                line,
+                                column,
+                                &format!("{d} was {how} on line {earlier}"),
+                            ));
+                        }
+                        declared_on.insert(d, line);
+                        c.days.insert(
+                            d,
+                            DayEntry {
+                                kind,
+                                label: label.clone(),
+                            },
+                        );
+                        c.known.insert(d);
+                        if d >= last {
+                            break;
+                        }
+                        match d.succ_opt() {
+                            Some(next) => d = next,
+                            None => break,
+                        }
+                    }
+                }
+                "note" => {
+                    let year = if rest.peek_is_quoted() {
+                        None
+                    } else {
+                        Some(rest.year()?.0)
+                    };
+                    let text = rest.string("the note text")?;
+                    rest.finish()?;
+                    c.notes.push((year, text));
+                }
+                other => {
+                    return Err(err(
+                        line,
+                        keyword.column,
+                        &format!(
+                            "unknown directive `{other}`, expected one of calendar, extends, year, holiday, rest, workday or note"
+                        ),
+                    ));
+                }
+            }
+        }
+
+        cal.ok_or_else(|| {
+            err(
+                text.lines().count().max(1),
+                1,
+                "missing the `calendar NAME \"TITLE\"` line",
+            )
+        })
+    }
+
+    /// Lays a local calendar over this (base) calendar.
+    ///
+    /// The local calendar's `holiday`, `rest` and `workday` entries replace the base's
+    /// verdict for those dates. Coverage, year sources and the covered years stay the base's:
+    /// a local calendar cannot make an unknown year known. The result takes the local
+    /// calendar's name and title, and records the base's name as what it extends. Notes of
+    /// both are kept.
+    pub fn overlay(&self, local: &Calendar) -> Calendar {
+        let mut out = self.clone();
+        out.name = local.name.clone();
+        out.title = local.title.clone();
+        out.extends = Some(self.name.clone());
+        for (d, entry) in &local.days {
+            out.days.insert(*d, entry.clone());
+        }
+        out.notes.extend(local.notes.iter().cloned());
+        out
+    }
+
+    /// The calendar's name, as declared by its `calendar` line.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The calendar's title, as declared by its `calendar` line (empty if none).
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The base calendar named by an `extends` line, if any.
+    pub fn extends(&self) -> Option<&str> {
+        self.extends.as_deref()
+    }
+
+    /// Whether the calendar knows if `d` is a working day: `d`'s year is declared, or `d`
+    /// itself is named by one of the calendar's entries.
+    pub fn covers(&self, d: NaiveDate) -> bool {
+        self.years.contains(&d.year()) || self.known.contains(&d)
+    }
+
+    /// Whether `d` is a working day: Monday to Friday unless declared a holiday or rest day,
+    /// Saturday or Sunday only if declared a make-up working day.
+    pub fn is_working_day(&self, d: NaiveDate) -> Result<bool, CalendarError> {
+        self.check(d)?;
+        Ok(match self.days.get(&d).map(|e| e.kind) {
+            Some(DayKind::Off) => false,
+            Some(DayKind::Work) => true,
+            None => !matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
+        })
+    }
+
+    /// The `n`-th working day strictly after `start` (the start day is not counted,
+    /// 民法典 第二百零一条); `n = 0` returns `start`.
+    ///
+    /// `start` itself must be covered.
+    pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        self.check(start)?;
+        let mut d = start;
+        let mut left = n;
+        while left > 0 {
+            d = self.next_day(d)?;
+            if self.is_working_day(d)? {
+                left -= 1;
+            }
+        }
+        Ok(d)
+    }
+
+    /// The number of working days `d` with `from < d <= to`; negative (minus the number of
+    /// working days `d` with `to < d <= from`) if `to < from`.
+    ///
+    /// Both `from` and `to` must be covered, and so must every date between them.
+    pub fn working_days_between(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<i64, CalendarError> {
+        self.check(from)?;
+        self.check(to)?;
+        let (low, high, sign) = if from <= to {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let mut count: i64 = 0;
+        let mut d = low;
+        while d < high {
+            d = self.next_day(d)?;
+            if self.is_working_day(d)? {
+                count += 1;
+            }
+        }
+        Ok(sign * count)
+    }
+
+    /// `d` if it is a working day, else the first working day after it: the end of a period
+    /// whose last day is a day off moves to the next working day (民法典 第二百零三条).
+    pub fn roll_forward(&self, d: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        let mut d = d;
+        while !self.is_working_day(d)? {
+            d = self.next_day(d)?;
+        }
+        Ok(d)
+    }
+
+    /// The notice cited for a covered year.
+    pub fn source_for(&self, year: i32) -> Option<&YearSource> {
+        self.sources.get(&year)
+    }
+
+    /// The first and the last covered year. For a calendar that declares no years, this is
+    /// the empty range `(0, -1)`.
+    pub fn years(&self) -> (i32, i32) {
+        match (self.years.first(), self.years.last()) {
+            (Some(first), Some(last)) => (*first, *last),
+            _ => (0, -1),
+        }
+    }
+
+    /// The label of a declared date (e.g. `国庆节`, `春节调休上班`), if the date is declared.
+    pub fn label(&self, d: NaiveDate) -> Option<&str> {
+        self.days.get(&d).map(|e| e.label.as_str())
+    }
+
+    /// The notes recorded for `year` (provenance caveats, supplementary notices).
+    pub fn notes(&self, year: i32) -> Vec<&str> {
+        self.notes
+            .iter()
+            .filter(|(y, _)| *y == Some(year))
+            .map(|(_, text)| text.as_str())
+            .collect()
+    }
+
+    /// `Ok(())` if `d` is covered, else the `NotCovered` error for `d`.
+    fn check(&self, d: NaiveDate) -> Result<(), CalendarError> {
+        if self.covers(d) {
+            Ok(())
+        } else {
+            Err(self.not_covered(d))
+        }
+    }
+
+    /// The day after `d`, which must be covered.
+    fn next_day(&self, d: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        let next = d.succ_opt().ok_or_else(|| self.not_covered(d))?;
+        self.check(next)?;
+        Ok(next)
+    }
+
+    fn not_covered(&self, d: NaiveDate) -> CalendarError {
+        let (first_year, last_year) = self.years();
+        CalendarError::NotCovered {
+            date: d,
+            calendar: self.name.clone(),
+            first_year,
+            last_year,
+        }
+    }
+}
+
+/// 民法典 第二百零二条: the corresponding day of the final month; where there is none, the last
+/// day of that month (Jan 31 + 1 month = Feb 28/29). `n` may be negative.
+///
+/// Saturates at the limits of [`NaiveDate`].
+pub fn add_months(d: NaiveDate, n: i32) -> NaiveDate {
+    let total = i64::from(d.year()) * 12 + i64::from(d.month0()) + i64::from(n);
+    let year = total.div_euclid(12);
+    let month0 = total.rem_euclid(12);
+    let (Ok(year), Ok(month0)) = (i32::try_from(year), u32::try_from(month0)) else {
+        return if n < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        };
+    };
+    let Some(first) = NaiveDate::from_ymd_opt(year, month0 + 1, 1) else {
+        return if n < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        };
+    };
+    let last = month_end(first);
+    let day = d.day().min(last.day());
+    first.with_day(day).unwrap_or(last)
+}
+
+/// 民法典 第二百零二条 for years: the corresponding day `n` years later (or earlier); Feb 29
+/// + 1 year = Feb 28.
+pub fn add_years(d: NaiveDate, n: i32) -> NaiveDate {
+    match n.checked_mul(12) {
+        Some(months) => add_months(d, months),
+        None if n < 0 => NaiveDate::MIN,
+        None => NaiveDate::MAX,
+    }
+}
+
+/// The last day of `d`'s month.
+pub fn month_end(d: NaiveDate) -> NaiveDate {
+    let next_first = if d.month() == 12 {
+        NaiveDate::from_ymd_opt(d.year() + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(d.year(), d.month() + 1, 1)
+    };
+    match next_first.and_then(|f| f.pred_opt()) {
+        Some(last) => last,
+        // Only the last month chrono can represent has no representable successor month;
+        // its last day is NaiveDate::MAX.
+        None => NaiveDate::MAX,
+    }
+}
+
+/// December 31 of `d`'s year.
+pub fn year_end(d: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(d.year(), 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+fn err(line: usize, column: usize, message: &str) -> CalendarParseError {
+    CalendarParseError {
+        line,
+        column,
+        message: message.to_string(),
+    }
+}
+
+/// Splits a line into bare words and `"quoted strings"`; `#` outside quotes starts a comment.
+/// Errors carry the 1-based character column.
+fn tokenize(raw: &str) -> Result<Vec<Token>, (usize, String)> {
+    let mut tokens = Vec::new();
+    let mut chars = raw.chars().enumerate().peekable();
+    while let Some(&(i, ch)) = chars.peek() {
+        let column = i + 1;
+        if ch.is_whitespace() {
+            chars.next();
+        } else if ch == '#' {
+            break;
+        } else if ch == '"' {
+            chars.next();
+            let mut text = String::new();
+            let mut closed = false;
+            while let Some((_, c)) = chars.next() {
+                match c {
+                    '"' => {
+                        closed = true;
+                        break;
+                    }
+                    '\\' => match chars.next() {
+                        Some((_, '"')) => text.push('"'),
+                        Some((_, '\\')) => text.push('\\'),
+                        Some((j, other)) => {
+                            return Err((
+                                j + 1,
+                                format!("unknown escape `\\{other}`, only `\\\"` and `\\\\` are allowed"),
+                            ));
+                        }
+                        None => break,
+                    },
+                    other => text.push(other),
+                }
+            }
+            if !closed {
+                return Err((column, "this quoted string is not closed".to_string()));
+            }
+            if let Some(&(_, next)) = chars.peek() {
+                if !next.is_whitespace() && next != '#' {
+                    return Err((
+                        column,
+                        "a quoted string must be followed by a space or the end of the line"
+                            .to_string(),
+                    ));
+                }
+            }
+            tokens.push(Token {
+                text,
+                quoted: true,
+                column,
+            });
+        } else {
+            let mut text = String::new();
+            while let Some(&(_, c)) = chars.peek() {
+                if c.is_whitespace() || c == '#' || c == '"' {
+                    break;
+                }
+                text.push(c);
+                chars.next();
+            }
+            tokens.push(Token {
+                text,
+                quoted: false,
+                column,
+            });
+        }
+    }
+    Ok(tokens)
+}
+
+/// The arguments of one directive, consumed left to right.
+struct Args {
+    line: usize,
+    tokens: std::vec::IntoIter<Token>,
+    /// Column just past the end of the line, for "missing argument" errors.
+    end_column: usize,
+    /// What the previous token was, for error messages.
+    after: String,
+}
+
+impl Args {
+    fn next(&mut self, what: &str) -> Result<Token, CalendarParseError> {
+        match self.tokens.next() {
+            Some(t) => Ok(t),
+            None => Err(err(
+                self.line,
+                self.end_column,
+                &format!("expected {what} after `{}`", self.after),
+            )),
+        }
+    }
+
+    fn word(&mut self, what: &str) -> Result<String, CalendarParseError> {
+        let t = self.next(what)?;
+        if t.quoted {
+            return Err(err(
+                self.line,
+                t.column,
+                &format!("expected {what} as a bare word, not a quoted string"),
+            ));
+        }
+        self.after = t.text.clone();
+        Ok(t.text)
+    }
+
+    fn string(&mut self, what: &str) -> Result<String, CalendarParseError> {
+        let t = self.next(what)?;
+        if !t.quoted {
+            return Err(err(
+                self.line,
+                t.column,
+                &format!("expected {what} in double quotes, found `{}`", t.text),
+            ));
+        }
+        self.after = format!("\"{}\"", t.text);
+        Ok(t.text)
+    }
+
+    fn peek_is_quoted(&self) -> bool {
+        self.tokens.as_slice().first().is_some_and(|t| t.quoted)
+    }
+
+    fn optional_string(&mut self) -> Result<Option<String>, CalendarParseError> {
+        if self.peek_is_quoted() {
+            self.string("a label").map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn year(&mut self) -> Result<(i32, usize), CalendarParseError> {
+        let t = self.next("a year")?;
+        let valid = !t.quoted && t.text.len() == 4 && t.text.chars().all(|c| c.is_ascii_digit());
+        match t.text.parse::<i32>() {
+            Ok(y) if valid => {
+                self.after = t.text;
+                Ok((y, t.column))
+            }
+            _ => Err(err(
+                self.line,
+                t.column,
+                &format!("expected a four-digit year, found `{}`", t.text),
+            )),
+        }
+    }
+
+    fn date_range(&mut self) -> Result<(NaiveDate, NaiveDate, usize), CalendarParseError> {
+        let t = self.next("a date or a date range such as 2024-10-01..2024-10-07")?;
+        if t.quoted {
+            return Err(err(
+                self.line,
+                t.column,
+                "expected a date or a date range such as 2024-10-01..2024-10-07, not a quoted string",
+            ));
+        }
+        let (a, b, b_column) = match t.text.split_once("..") {
+            Some((a, b)) => (a, b, t.column + a.chars().count() + 2),
+            None => (t.text.as_str(), t.text.as_str(), t.column),
+        };
+        let first = parse_date(a).map_err(|m| err(self.line, t.column, &m))?;
+        let last = parse_date(b).map_err(|m| err(self.line, b_column, &m))?;
+        if last < first {
+            return Err(err(
+                self.line,
+                t.column,
+                &format!("the range {first}..{last} ends before it starts"),
+            ));
+        }
+        if (last - first).num_days() >= MAX_RANGE_DAYS {
+            return Err(err(
+                self.line,
+                t.column,
+                &format!("the range {first}..{last} is longer than {MAX_RANGE_DAYS} days"),
+            ));
+        }
+        self.after = t.text;
+        Ok((first, last, t.column))
+    }
+
+    fn finish(mut self) -> Result<(), CalendarParseError> {
+        match self.tokens.next() {
+            None => Ok(()),
+            Some(t) => Err(err(
+                self.line,
+                t.column,
+                &format!("unexpected `{}` after `{}`", t.text, self.after),
+            )),
+        }
+    }
+}
+
+/// Parses a `YYYY-MM-DD` date.
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let bad = || format!("expected a date written YYYY-MM-DD, found `{s}`");
+    let mut parts = s.split('-');
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let digits = |p: &str, n: usize| p.len() == n && p.chars().all(|c| c.is_ascii_digit());
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return Err(bad());
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return Err(bad());
+    };
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("{s} is not a valid date"))
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn embedded_national_data_parses() {
+        let cal = Calendar::parse(NATIONAL_TEXT).unwrap();
+        assert_eq!(cal.name(), "cn-national");
+        assert_eq!(cal.years(), (2015, 2026));
+        assert_eq!(Calendar::national(), &cal);
+    }
+
+    #[test]
+    fn empty_calendar_covers_nothing() {
+        let cal = Calendar::empty("cn-national");
+        assert_eq!(cal.years(), (0, -1));
+        let e = cal.is_working_day(ymd(2024, 1, 2)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "2024-01-02 is not covered by calendar cn-national, which covers no years"
+        );
+    }
+
+    #[test]
+    fn weekdays_and_declared_days() {
+        let cal = Calendar::parse(
+            "calendar t \"test\"\nyear 2024 \"d\" \"t\"\nholiday 2024-10-01..2024-10-07 \"国庆节\"\nworkday 2024-10-12 \"上班\"\n",
+        )
+        .unwrap();
+        assert!(cal.is_working_day(ymd(2024, 9, 30)).unwrap()); // Monday
+        assert!(!cal.is_working_day(ymd(2024, 10, 5)).unwrap()); // Saturday in block
+        assert!(!cal.is_working_day(ymd(2024, 10, 7)).unwrap()); // Monday in block
+        assert!(cal.is_working_day(ymd(2024, 10, 12)).unwrap()); // make-up Saturday
+        assert!(!cal.is_working_day(ymd(2024, 10, 13)).unwrap()); // ordinary Sunday
+        assert_eq!(cal.label(ymd(2024, 10, 3)), Some("国庆节"));
+        assert_eq!(cal.label(ymd(2024, 10, 8)), None);
+    }
+
+    #[test]
+    fn spill_dates_are_covered_but_not_their_year() {
+        let cal = Calendar::parse(
+            "calendar t\nyear 2023 \"d\" \"t\"\nholiday 2022-12-31..2023-01-02 \"元旦\"\n",
+        )
+        .unwrap();
+        assert!(cal.covers(ymd(2022, 12, 31)));
+        assert!(!cal.is_working_day(ymd(2022, 12, 31)).unwrap());
+        assert!(!cal.covers(ymd(2022, 12, 30)));
+        assert_eq!(
+            cal.add_working_days(ymd(2022, 12, 31), 1),
+            Ok(ymd(2023, 1, 3))
+        );
+        assert!(matches!(
+            cal.roll_forward(ymd(2023, 12, 31)),
+            Err(CalendarError::NotCovered { date, .. }) if date == ymd(2024, 1, 1)
+        ));
+    }
+
+    #[test]
+    fn add_working_days_zero_and_bounds() {
+        let cal = Calendar::parse("calendar t\nyear 2024 \"d\" \"t\"\n").unwrap();
+        assert_eq!(
+            cal.add_working_days(ymd(2024, 6, 1), 0),
+            Ok(ymd(2024, 6, 1))
+        );
+        assert_eq!(
+            cal.add_working_days(ymd(2024, 6, 1), 1),
+            Ok(ymd(2024, 6, 3))
+        );
+        let e = cal.add_working_days(ymd(2024, 12, 30), 5).unwrap_err();
+        assert_eq!(
+            e,
+            CalendarError::NotCovered {
+                date: ymd(2025, 1, 1),
+                calendar: "t".to_string(),
+                first_year: 2024,
+                last_year: 2024,
+            }
+        );
+        // Huge n terminates at the end of coverage.
+        assert!(cal.add_working_days(ymd(2024, 1, 1), u32::MAX).is_err());
+    }
+
+    #[test]
+    fn parse_errors_have_positions() {
+        let e = Calendar::parse("year 2024 \"d\" \"t\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 1));
+        let e = Calendar::parse("calendar t\nholiday 2024-02-30 \"x\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 9));
+        assert_eq!(e.message, "2024-02-30 is not a valid date");
+        let e = Calendar::parse("calendar t\nholiday 2024-02-01..2024-0201\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 21));
+        let e = Calendar::parse("calendar t\nholiday 2024-02-05..2024-02-01\n").unwrap_err();
+        assert_eq!(
+            e.message,
+            "the range 2024-02-05..2024-02-01 ends before it starts"
+        );
+        let e = Calendar::parse("calendar t\n  holday 2024-02-01\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3));
+        let e = Calendar::parse("calendar t\nholiday 2024-02-01 \"x\" extra\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 24));
+        let e = Calendar::parse("calendar t\nholiday 2024-02-01 \"unclosed\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 20));
+        let e = Calendar::parse("calendar t\nyear 24 \"d\" \"t\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 6));
+        let e = Calendar::parse("calendar t\nyear 2024 \"d\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 14));
+        assert_eq!(e.message, "expected the document title after `\"d\"`");
+        let e = Calendar::parse("# only a comment\n").unwrap_err();
+        assert_eq!(e.line, 1);
+        let e = Calendar::parse("").unwrap_err();
+        assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn conflicting_and_duplicate_dates_are_rejected() {
+        let e = Calendar::parse(
+            "calendar t\nholiday 2024-10-01..2024-10-07\nworkday 2024-10-06 \"x\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 3);
+        assert_eq!(
+            e.message,
+            "2024-10-06 was declared with the opposite meaning on line 2"
+        );
+        let e = Calendar::parse("calendar t\nrest 2024-10-01\nholiday 2024-09-30..2024-10-01\n")
+            .unwrap_err();
+        assert_eq!(e.message, "2024-10-01 was already declared on line 2");
+        let e = Calendar::parse("calendar t\nyear 2024 \"a\" \"b\"\nyear 2024 \"a\" \"b\"\n")
+            .unwrap_err();
+        assert_eq!((e.line, e.column), (3, 6));
+    }
+
+    #[test]
+    fn comments_quotes_and_notes() {
+        let cal = Calendar::parse(
+            "\u{feff}# header\ncalendar t \"a # not a comment\" # a comment\nextends cn-national\nyear 2024 \"d \\\"q\\\"\" \"t\"\nnote 2024 \"n1\"\nnote \"general\"\n",
+        )
+        .unwrap();
+        assert_eq!(cal.title(), "a # not a comment");
+        assert_eq!(cal.extends(), Some("cn-national"));
+        assert_eq!(cal.source_for(2024).unwrap().document, "d \"q\"");
+        assert_eq!(cal.notes(2024), vec!["n1"]);
+        assert!(cal.source_for(2023).is_none());
+    }
+
+    #[test]
+    fn month_arithmetic() {
+        assert_eq!(add_months(ymd(2024, 1, 31), 1), ymd(2024, 2, 29));
+        assert_eq!(add_months(ymd(2023, 1, 31), 1), ymd(2023, 2, 28));
+        assert_eq!(add_months(ymd(2023, 3, 31), -1), ymd(2023, 2, 28));
+        assert_eq!(add_months(ymd(2023, 11, 30), 3), ymd(2024, 2, 29));
+        assert_eq!(add_months(ymd(2024, 1, 15), -13), ymd(2022, 12, 15));
+        assert_eq!(add_months(ymd(2024, 5, 31), 0), ymd(2024, 5, 31));
+        assert_eq!(add_years(ymd(2024, 2, 29), 1), ymd(2025, 2, 28));
+        assert_eq!(add_years(ymd(2024, 2, 29), 4), ymd(2028, 2, 29));
+        assert_eq!(add_years(ymd(2024, 2, 29), -1), ymd(2023, 2, 28));
+        assert_eq!(add_months(NaiveDate::MAX, 1), NaiveDate::MAX);
+        assert_eq!(add_months(NaiveDate::MIN, -1), NaiveDate::MIN);
+        assert_eq!(add_years(ymd(2024, 1, 1), i32::MAX), NaiveDate::MAX);
+        assert_eq!(month_end(ymd(2024, 2, 3)), ymd(2024, 2, 29));
+        assert_eq!(month_end(ymd(2023, 12, 3)), ymd(2023, 12, 31));
+        assert_eq!(month_end(NaiveDate::MAX), NaiveDate::MAX);
+        assert_eq!(year_end(ymd(2023, 3, 4)), ymd(2023, 12, 31));
+    }
+}

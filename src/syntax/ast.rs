@@ -1,0 +1,329 @@
+//! The syntax tree of one policy file, with byte spans; it knows nothing of records or types.
+
+use crate::source::Span;
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+
+/// Which keyword set a file is written in (the formatter keeps it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeywordLang {
+    English,
+    Chinese,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Str {
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyFile {
+    pub header: Header,
+    pub items: Vec<Item>,
+    pub keywords: KeywordLang,
+}
+
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub id: Ident,
+    pub title: Str,
+    pub document: Option<Str>,
+    pub issuer: Option<Str>,
+    pub issued: Option<(NaiveDate, Span)>,
+    pub effective: Option<(NaiveDate, Span)>,
+    pub source: Option<Str>,
+    pub settings: Settings,
+}
+
+/// How periods are counted; set on a policy and overridable per rule.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub calendar: Option<Str>,
+    pub extend_on_day_off: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Item {
+    Use(Str),
+    Const(ConstDecl),
+    Record(RecordDecl),
+    Rule(RuleDecl),
+    Example(ExampleDecl),
+}
+
+#[derive(Debug, Clone)]
+pub struct ConstDecl {
+    pub name: Ident,
+    pub value: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordDecl {
+    pub name: Ident,
+    pub label: Option<Str>,
+    pub fields: Vec<FieldDecl>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDecl {
+    pub name: Ident,
+    pub ty: TypeExpr,
+    pub optional: bool,
+    pub key: bool,
+    pub unit: Option<Str>,
+    pub label: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum TypeExpr {
+    Text,
+    Int,
+    Decimal,
+    Bool,
+    Date,
+    DateTime,
+    Enum(Vec<(Ident, Option<Str>)>),
+    List(Ident),
+}
+
+#[derive(Debug, Clone)]
+pub struct RuleDecl {
+    pub name: Ident,
+    pub title: Option<Str>,
+    pub cites: Vec<Cite>,
+    pub applies: Option<Applies>,
+    pub lets: Vec<(Ident, Expr)>,
+    pub requires: Vec<Expr>,
+    pub unless: Vec<Expr>,
+    pub severity: Option<(Severity, Span)>,
+    pub messages: Vec<(Option<String>, Str)>,
+    pub settings: Settings,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Cite {
+    pub document: Option<Str>,
+    pub lines: Option<(u32, u32)>,
+    pub article: Option<Str>,
+    pub quote: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Applies {
+    pub record: Ident,
+    pub scope: AppliesScope,
+    pub filter: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum AppliesScope {
+    Each,
+    GroupedBy(Ident),
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExampleDecl {
+    pub name: Str,
+    pub as_of: Option<(NaiveDate, Span)>,
+    pub records: Vec<RecordLit>,
+    pub expects: Vec<Expect>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordLit {
+    pub ty: Ident,
+    pub fields: Vec<(Ident, InitValue)>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum InitValue {
+    Expr(Expr),
+    List(Vec<RecordLit>, Span),
+    Missing(Span),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    NotApplicable,
+    Pending,
+    Unknown,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Pass,
+        Outcome::Fail,
+        Outcome::NotApplicable,
+        Outcome::Pending,
+        Outcome::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::NotApplicable => "not_applicable",
+            Outcome::Pending => "pending",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Outcome::Pass => "通过",
+            Outcome::Fail => "违反",
+            Outcome::NotApplicable => "不适用",
+            Outcome::Pending => "待定",
+            Outcome::Unknown => "未知",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Expect {
+    pub rule: Ident,
+    pub outcome: Outcome,
+    pub for_key: Option<Str>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    Hours,
+    Days,
+    WorkingDays,
+    Months,
+    Years,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl ArithOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "×",
+            ArithOp::Div => "/",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    Approx,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "≤",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => "≥",
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "≠",
+            CmpOp::Approx => "≈",
+        }
+    }
+
+    /// The relation that holds when this one does not.
+    pub fn negated(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "≥",
+            CmpOp::Le => ">",
+            CmpOp::Gt => "≤",
+            CmpOp::Ge => "<",
+            CmpOp::Eq => "≠",
+            CmpOp::Ne => "=",
+            CmpOp::Approx => "≉",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Number {
+        value: Decimal,
+        unit: Option<String>,
+    },
+    Duration {
+        amount: u32,
+        unit: DurationUnit,
+    },
+    Str(String),
+    Bool(bool),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+    Name(Ident),
+    Neg(Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    /// `word` is the comparison as written (`不超过`), kept for messages.
+    Cmp {
+        op: CmpOp,
+        word: String,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    In(Box<Expr>, Vec<Expr>),
+    Call {
+        name: Ident,
+        args: Vec<Expr>,
+        filter: Option<Box<Expr>>,
+    },
+    Method {
+        receiver: Box<Expr>,
+        name: Ident,
+        args: Vec<Expr>,
+        filter: Option<Box<Expr>>,
+        has_parens: bool,
+    },
+}

@@ -1,0 +1,991 @@
+//! Builds the syntax tree from pest's parse. Parsing stops at the first syntax error.
+
+use super::ast::*;
+use crate::diag::{Diagnostic, Msg};
+use crate::source::{SourceId, Span};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use pest::iterators::Pair;
+use pest::Parser;
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/policy.pest"]
+struct PolicyParser;
+
+type P<'a> = Pair<'a, Rule>;
+
+/// Parses one policy file. A syntax error is reported as one diagnostic (`E0001`).
+pub fn parse_policy(source: SourceId, text: &str) -> Result<PolicyFile, Diagnostic> {
+    let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| syntax_error(source, text, e))?;
+    let file = pairs.next().ok_or_else(|| {
+        Diagnostic::error("E0001", Msg::new("策略文件为空", "the policy file is empty"))
+            .with_label(Span::new(source, 0, 0), None)
+    })?;
+    let b = Builder { source };
+    b.file(file)
+}
+
+fn syntax_error(source: SourceId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+    let (start, end) = match e.location {
+        pest::error::InputLocation::Pos(p) => (p, p),
+        pest::error::InputLocation::Span((s, t)) => (s, t),
+    };
+    // Point at the whole offending token, so the caret covers what the reader must fix.
+    let end = if end > start {
+        end
+    } else {
+        let rest = text.get(start..).unwrap_or("");
+        let len: usize = rest
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .map(char::len_utf8)
+            .sum::<usize>()
+            .max(rest.chars().next().map(char::len_utf8).unwrap_or(0));
+        start + len.min(40)
+    };
+    let found = text.get(start..end).unwrap_or("").to_string();
+    let expected = match &e.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut names: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
+            names.sort();
+            names.dedup();
+            names
+        }
+        pest::error::ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    let (zh, en) = if found.is_empty() {
+        ("策略文件意外结束".to_string(), "unexpected end of the policy file".to_string())
+    } else {
+        (format!("无法识别 `{found}`"), format!("unexpected `{found}`"))
+    };
+    let mut d = Diagnostic::error("E0001", Msg::new(zh, en)).with_label(Span::new(source, start, end), None);
+    if !expected.is_empty() {
+        let list = expected.join(", ");
+        d = d.with_help(Msg::new(format!("此处应为：{list}"), format!("expected {list}")));
+    }
+    d
+}
+
+/// Names a grammar rule as a user would call it.
+fn describe(r: Rule) -> Option<String> {
+    let s = match r {
+        Rule::ident => "a name",
+        Rule::string => "a quoted string",
+        Rule::expr | Rule::add_expr | Rule::mul_expr | Rule::unary | Rule::postfix => "an expression",
+        Rule::cmp_op => "a comparison",
+        Rule::date_lit => "a date (YYYY-MM-DD)",
+        Rule::number | Rule::int_lit | Rule::quantity => "a number",
+        Rule::unit => "a unit",
+        Rule::type_expr => "a type",
+        Rule::outcome => "an outcome (pass, fail, not_applicable, pending, unknown)",
+        Rule::severity_level => "a severity (error, warning, info)",
+        Rule::bool_lit => "true or false",
+        Rule::field_decl => "a field",
+        Rule::cite_part => "a citation part",
+        Rule::object_lit => "`{`",
+        Rule::EOI => "end of file",
+        Rule::kw_rule => "`rule`",
+        Rule::kw_record => "`record`",
+        Rule::kw_example => "`example`",
+        Rule::kw_policy => "`policy`",
+        Rule::kw_then => "`then`",
+        Rule::kw_else => "`else`",
+        Rule::kw_applies => "`applies to`",
+        Rule::kw_require => "`require`",
+        Rule::kw_cite => "`cite`",
+        Rule::kw_expect => "`expect`",
+        Rule::rule_decl | Rule::record_decl | Rule::example_decl | Rule::use_decl | Rule::const_decl => {
+            "an item (record, rule, example, use, const)"
+        }
+        Rule::header_attr => "a header attribute (document, issuer, issued, effective, source)",
+        _ => return None,
+    };
+    Some(s.to_string())
+}
+
+struct Builder {
+    source: SourceId,
+}
+
+fn bad(span: Span, zh: String, en: String) -> Diagnostic {
+    Diagnostic::error("E0002", Msg::new(zh, en)).with_label(span, None)
+}
+
+impl Builder {
+    fn span(&self, p: &P) -> Span {
+        let s = p.as_span();
+        Span::new(self.source, s.start(), s.end())
+    }
+
+    fn ident(&self, p: P) -> Ident {
+        Ident {
+            name: p.as_str().to_string(),
+            span: self.span(&p),
+        }
+    }
+
+    fn string(&self, p: P) -> Result<Str, Diagnostic> {
+        let span = self.span(&p);
+        let raw = p.into_inner().next().map(|i| i.as_str()).unwrap_or("");
+        let mut out = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' {
+                match chars.next() {
+                    Some('n') => out.push('\n'),
+                    Some('t') => out.push('\t'),
+                    Some('"') => out.push('"'),
+                    Some('\\') => out.push('\\'),
+                    Some('{') => out.push_str("\\{"),
+                    Some('}') => out.push_str("\\}"),
+                    Some(other) => {
+                        return Err(bad(
+                            span,
+                            format!("未知的转义 `\\{other}`"),
+                            format!("unknown escape `\\{other}`"),
+                        ))
+                    }
+                    None => {}
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        Ok(Str { value: out, span })
+    }
+
+    fn file(&self, p: P) -> Result<PolicyFile, Diagnostic> {
+        let text = p.as_str();
+        let mut header = None;
+        let mut items = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::header => header = Some(self.header(c)?),
+                Rule::use_decl => {
+                    let s = self.first_string(c)?;
+                    items.push(Item::Use(s));
+                }
+                Rule::const_decl => {
+                    let mut it = c.into_inner().filter(|x| x.as_rule() != Rule::kw_const);
+                    let (Some(n), Some(e)) = (it.next(), it.next()) else { continue };
+                    items.push(Item::Const(ConstDecl {
+                        name: self.ident(n),
+                        value: self.expr(e)?,
+                    }));
+                }
+                Rule::record_decl => items.push(Item::Record(self.record(c)?)),
+                Rule::rule_decl => items.push(Item::Rule(self.rule(c)?)),
+                Rule::example_decl => items.push(Item::Example(self.example(c)?)),
+                _ => {}
+            }
+        }
+        let header = header.ok_or_else(|| {
+            Diagnostic::error("E0001", Msg::new("缺少 `policy` 头部", "missing `policy` header"))
+                .with_label(Span::new(self.source, 0, 0), None)
+        })?;
+        let keywords = if header_keyword_is_chinese(text) {
+            KeywordLang::Chinese
+        } else {
+            KeywordLang::English
+        };
+        Ok(PolicyFile {
+            header,
+            items,
+            keywords,
+        })
+    }
+
+    fn first_string(&self, p: P) -> Result<Str, Diagnostic> {
+        let span = self.span(&p);
+        match p.into_inner().find(|x| x.as_rule() == Rule::string) {
+            Some(s) => self.string(s),
+            None => Err(bad(span, "缺少字符串".into(), "missing string".into())),
+        }
+    }
+
+    fn date(&self, p: P) -> Result<(NaiveDate, Span), Diagnostic> {
+        let span = self.span(&p);
+        parse_date_text(p.as_str())
+            .map(|d| (d, span))
+            .ok_or_else(|| bad(span, format!("无效日期 `{}`", p.as_str()), format!("invalid date `{}`", p.as_str())))
+    }
+
+    fn bool(&self, p: P) -> bool {
+        p.into_inner().next().map(|k| k.as_rule() == Rule::kw_true).unwrap_or(false)
+    }
+
+    fn setting(&self, p: P, settings: &mut Settings) -> Result<(), Diagnostic> {
+        let mut it = p.into_inner();
+        let Some(k) = it.next() else { return Ok(()) };
+        let Some(v) = it.next() else { return Ok(()) };
+        match k.as_rule() {
+            Rule::kw_calendar => settings.calendar = Some(self.string(v)?),
+            Rule::kw_extend_on_day_off => settings.extend_on_day_off = Some(self.bool(v)),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn header(&self, p: P) -> Result<Header, Diagnostic> {
+        let mut it = p.into_inner();
+        it.next(); // kw_policy
+        let id = it.next().map(|i| self.ident(i));
+        let title = match it.next() {
+            Some(s) => Some(self.string(s)?),
+            None => None,
+        };
+        let (Some(id), Some(title)) = (id, title) else {
+            return Err(Diagnostic::error("E0001", Msg::new("策略头部不完整", "incomplete policy header")));
+        };
+        let mut h = Header {
+            id,
+            title,
+            document: None,
+            issuer: None,
+            issued: None,
+            effective: None,
+            source: None,
+            settings: Settings::default(),
+        };
+        for attr in it {
+            let mut a = attr.clone().into_inner();
+            let Some(k) = a.next() else { continue };
+            let Some(v) = a.next() else { continue };
+            match k.as_rule() {
+                Rule::kw_document => h.document = Some(self.string(v)?),
+                Rule::kw_issuer => h.issuer = Some(self.string(v)?),
+                Rule::kw_issued => h.issued = Some(self.date(v)?),
+                Rule::kw_effective => h.effective = Some(self.date(v)?),
+                Rule::kw_source => h.source = Some(self.string(v)?),
+                Rule::kw_calendar | Rule::kw_extend_on_day_off => self.setting(attr, &mut h.settings)?,
+                _ => {}
+            }
+        }
+        Ok(h)
+    }
+
+    fn record(&self, p: P) -> Result<RecordDecl, Diagnostic> {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut label = None;
+        let mut fields = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(c)),
+                Rule::string => label = Some(self.string(c)?),
+                Rule::field_decl => fields.push(self.field(c)?),
+                _ => {}
+            }
+        }
+        let name = name.ok_or_else(|| bad(span, "记录缺少名称".into(), "record without a name".into()))?;
+        Ok(RecordDecl {
+            name,
+            label,
+            fields,
+            span,
+        })
+    }
+
+    fn field(&self, p: P) -> Result<FieldDecl, Diagnostic> {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut ty = None;
+        let mut optional = false;
+        let mut key = false;
+        let mut unit = None;
+        let mut label = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::ident => name = Some(self.ident(c)),
+                Rule::type_expr => ty = Some(self.type_expr(c)?),
+                Rule::field_attr => {
+                    let mut a = c.into_inner();
+                    match a.next().map(|x| x.as_rule()) {
+                        Some(Rule::kw_optional) => optional = true,
+                        Some(Rule::kw_key) => key = true,
+                        Some(Rule::kw_unit) => {
+                            if let Some(u) = a.next() {
+                                unit = Some(Str {
+                                    value: u.as_str().to_string(),
+                                    span: self.span(&u),
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Rule::string => label = Some(self.string(c)?),
+                _ => {}
+            }
+        }
+        let (Some(name), Some(ty)) = (name, ty) else {
+            return Err(bad(span, "字段不完整".into(), "incomplete field".into()));
+        };
+        Ok(FieldDecl {
+            name,
+            ty,
+            optional,
+            key,
+            unit,
+            label,
+            span,
+        })
+    }
+
+    fn type_expr(&self, p: P) -> Result<TypeExpr, Diagnostic> {
+        let span = self.span(&p);
+        let Some(inner) = p.into_inner().next() else {
+            return Err(bad(span, "缺少类型".into(), "missing type".into()));
+        };
+        Ok(match inner.as_rule() {
+            Rule::kw_text => TypeExpr::Text,
+            Rule::kw_int => TypeExpr::Int,
+            Rule::kw_decimal => TypeExpr::Decimal,
+            Rule::kw_bool => TypeExpr::Bool,
+            Rule::kw_date => TypeExpr::Date,
+            Rule::kw_datetime => TypeExpr::DateTime,
+            Rule::enum_type => {
+                let mut vs = Vec::new();
+                for v in inner.into_inner().filter(|x| x.as_rule() == Rule::enum_variant) {
+                    let mut vi = v.into_inner();
+                    let Some(n) = vi.next() else { continue };
+                    let l = match vi.next() {
+                        Some(s) => Some(self.string(s)?),
+                        None => None,
+                    };
+                    vs.push((self.ident(n), l));
+                }
+                TypeExpr::Enum(vs)
+            }
+            Rule::list_type => {
+                let Some(n) = inner.into_inner().find(|x| x.as_rule() == Rule::ident) else {
+                    return Err(bad(span, "列表缺少元素类型".into(), "list without element type".into()));
+                };
+                TypeExpr::List(self.ident(n))
+            }
+            _ => return Err(bad(span, "未知类型".into(), "unknown type".into())),
+        })
+    }
+
+    fn rule(&self, p: P) -> Result<RuleDecl, Diagnostic> {
+        let span = self.span(&p);
+        let mut r = RuleDecl {
+            name: Ident {
+                name: String::new(),
+                span,
+            },
+            title: None,
+            cites: Vec::new(),
+            applies: None,
+            lets: Vec::new(),
+            requires: Vec::new(),
+            unless: Vec::new(),
+            severity: None,
+            messages: Vec::new(),
+            settings: Settings::default(),
+            span,
+        };
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::ident => r.name = self.ident(c),
+                Rule::string => r.title = Some(self.string(c)?),
+                Rule::cite => r.cites.push(self.cite(c)?),
+                Rule::applies => r.applies = Some(self.applies(c)?),
+                Rule::let_stmt => {
+                    let mut it = c.into_inner().skip(1);
+                    let (Some(n), Some(e)) = (it.next(), it.next()) else { continue };
+                    r.lets.push((self.ident(n), self.expr(e)?));
+                }
+                Rule::require => {
+                    if let Some(e) = c.into_inner().nth(1) {
+                        r.requires.push(self.expr(e)?);
+                    }
+                }
+                Rule::unless => {
+                    if let Some(e) = c.into_inner().nth(1) {
+                        r.unless.push(self.expr(e)?);
+                    }
+                }
+                Rule::severity => {
+                    let sp = self.span(&c);
+                    let lvl = c
+                        .into_inner()
+                        .nth(1)
+                        .and_then(|l| l.into_inner().next())
+                        .map(|k| match k.as_rule() {
+                            Rule::kw_warning => Severity::Warning,
+                            Rule::kw_info => Severity::Info,
+                            _ => Severity::Error,
+                        })
+                        .unwrap_or(Severity::Error);
+                    r.severity = Some((lvl, sp));
+                }
+                Rule::message => {
+                    let mut lang = None;
+                    let mut text = None;
+                    for m in c.into_inner() {
+                        match m.as_rule() {
+                            Rule::lang_tag => lang = Some(m.as_str().to_string()),
+                            Rule::string => text = Some(self.string(m)?),
+                            _ => {}
+                        }
+                    }
+                    if let Some(t) = text {
+                        r.messages.push((lang, t));
+                    }
+                }
+                Rule::rule_setting => self.setting(c, &mut r.settings)?,
+                _ => {}
+            }
+        }
+        Ok(r)
+    }
+
+    fn cite(&self, p: P) -> Result<Cite, Diagnostic> {
+        let mut c = Cite {
+            span: self.span(&p),
+            ..Cite::default()
+        };
+        for part in p.into_inner().filter(|x| x.as_rule() == Rule::cite_part) {
+            let mut it = part.into_inner();
+            let Some(first) = it.next() else { continue };
+            match first.as_rule() {
+                Rule::kw_document => {
+                    if let Some(s) = it.next() {
+                        c.document = Some(self.string(s)?);
+                    }
+                }
+                Rule::kw_article => {
+                    if let Some(s) = it.next() {
+                        c.article = Some(self.string(s)?);
+                    }
+                }
+                Rule::kw_line => {
+                    if let Some(lr) = it.next() {
+                        let nums: Vec<u32> = lr.into_inner().filter_map(|n| n.as_str().parse().ok()).collect();
+                        let a = nums.first().copied().unwrap_or(0);
+                        let b = nums.get(1).copied().unwrap_or(a);
+                        c.lines = Some((a, b));
+                    }
+                }
+                Rule::string => c.quote = Some(self.string(first)?),
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+
+    fn applies(&self, p: P) -> Result<Applies, Diagnostic> {
+        let span = self.span(&p);
+        let mut record = None;
+        let mut scope = AppliesScope::Each;
+        let mut filter = None;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::applies_all => {
+                    record = c.into_inner().find(|x| x.as_rule() == Rule::ident).map(|i| self.ident(i));
+                    scope = AppliesScope::All;
+                }
+                Rule::applies_each => {
+                    let mut ids = c.into_inner().filter(|x| x.as_rule() == Rule::ident);
+                    record = ids.next().map(|i| self.ident(i));
+                    if let Some(g) = ids.next() {
+                        scope = AppliesScope::GroupedBy(self.ident(g));
+                    }
+                }
+                Rule::expr => filter = Some(self.expr(c)?),
+                _ => {}
+            }
+        }
+        let record = record.ok_or_else(|| bad(span, "缺少记录类型".into(), "missing record type".into()))?;
+        Ok(Applies {
+            record,
+            scope,
+            filter,
+            span,
+        })
+    }
+
+    fn example(&self, p: P) -> Result<ExampleDecl, Diagnostic> {
+        let span = self.span(&p);
+        let mut name = None;
+        let mut as_of = None;
+        let mut records = Vec::new();
+        let mut expects = Vec::new();
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::string => name = Some(self.string(c)?),
+                Rule::as_of => {
+                    if let Some(d) = c.into_inner().nth(1) {
+                        as_of = Some(self.date(d)?);
+                    }
+                }
+                Rule::record_lit => records.push(self.record_lit(c)?),
+                Rule::expect => {
+                    let sp = self.span(&c);
+                    let mut rule = None;
+                    let mut outcome = Outcome::Pass;
+                    let mut for_key = None;
+                    for e in c.into_inner() {
+                        match e.as_rule() {
+                            Rule::ident => rule = Some(self.ident(e)),
+                            Rule::outcome => {
+                                outcome = match e.into_inner().next().map(|k| k.as_rule()) {
+                                    Some(Rule::kw_fail) => Outcome::Fail,
+                                    Some(Rule::kw_not_applicable) => Outcome::NotApplicable,
+                                    Some(Rule::kw_pending) => Outcome::Pending,
+                                    Some(Rule::kw_unknown) => Outcome::Unknown,
+                                    _ => Outcome::Pass,
+                                }
+                            }
+                            Rule::string => for_key = Some(self.string(e)?),
+                            _ => {}
+                        }
+                    }
+                    if let Some(rule) = rule {
+                        expects.push(Expect {
+                            rule,
+                            outcome,
+                            for_key,
+                            span: sp,
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        let name = name.ok_or_else(|| bad(span, "示例缺少名称".into(), "example without a name".into()))?;
+        Ok(ExampleDecl {
+            name,
+            as_of,
+            records,
+            expects,
+            span,
+        })
+    }
+
+    fn record_lit(&self, p: P) -> Result<RecordLit, Diagnostic> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let ty = it
+            .next()
+            .map(|i| self.ident(i))
+            .ok_or_else(|| bad(span, "缺少记录类型".into(), "missing record type".into()))?;
+        let obj = it.next();
+        let fields = match obj {
+            Some(o) => self.object(o)?,
+            None => Vec::new(),
+        };
+        Ok(RecordLit { ty, fields, span })
+    }
+
+    fn object(&self, p: P) -> Result<Vec<(Ident, InitValue)>, Diagnostic> {
+        let mut fields = Vec::new();
+        for fi in p.into_inner().filter(|x| x.as_rule() == Rule::field_init) {
+            let mut it = fi.into_inner();
+            let (Some(n), Some(v)) = (it.next(), it.next()) else { continue };
+            let vspan = self.span(&v);
+            let Some(inner) = v.into_inner().next() else { continue };
+            let value = match inner.as_rule() {
+                Rule::kw_missing => InitValue::Missing(vspan),
+                Rule::list_lit => {
+                    let mut items = Vec::new();
+                    for o in inner.into_inner() {
+                        let ospan = self.span(&o);
+                        items.push(RecordLit {
+                            ty: Ident {
+                                name: String::new(),
+                                span: ospan,
+                            },
+                            fields: self.object(o)?,
+                            span: ospan,
+                        });
+                    }
+                    InitValue::List(items, vspan)
+                }
+                _ => InitValue::Expr(self.expr(inner)?),
+            };
+            fields.push((self.ident(n), value));
+        }
+        Ok(fields)
+    }
+
+    fn expr(&self, p: P) -> Result<Expr, Diagnostic> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let text = p.as_str();
+        let mut inner: Vec<P> = p.into_inner().collect();
+        let kind = match rule {
+            Rule::expr => {
+                return match inner.pop() {
+                    Some(e) => self.expr(e),
+                    None => Err(bad(span, "空表达式".into(), "empty expression".into())),
+                }
+            }
+            Rule::paren => {
+                return match inner.pop() {
+                    Some(e) => self.expr(e).map(|mut e| {
+                        e.span = span;
+                        e
+                    }),
+                    None => Err(bad(span, "空括号".into(), "empty parentheses".into())),
+                }
+            }
+            Rule::if_expr => {
+                let es: Vec<P> = inner.into_iter().filter(|x| x.as_rule() == Rule::expr).collect();
+                let mut es = es.into_iter();
+                let (Some(c), Some(t), Some(e)) = (es.next(), es.next(), es.next()) else {
+                    return Err(bad(span, "不完整的条件表达式".into(), "incomplete if expression".into()));
+                };
+                ExprKind::If(Box::new(self.expr(c)?), Box::new(self.expr(t)?), Box::new(self.expr(e)?))
+            }
+            Rule::or_expr | Rule::and_expr => {
+                let parts: Vec<P> = inner
+                    .into_iter()
+                    .filter(|x| !matches!(x.as_rule(), Rule::kw_or | Rule::kw_and))
+                    .collect();
+                if parts.len() == 1 {
+                    return match parts.into_iter().next() {
+                        Some(e) => self.expr(e),
+                        None => Err(bad(span, "空表达式".into(), "empty expression".into())),
+                    };
+                }
+                let es = parts.into_iter().map(|e| self.expr(e)).collect::<Result<Vec<_>, _>>()?;
+                if rule == Rule::or_expr {
+                    ExprKind::Or(es)
+                } else {
+                    ExprKind::And(es)
+                }
+            }
+            Rule::not_expr => {
+                let mut it = inner.into_iter();
+                match it.next() {
+                    Some(first) if first.as_rule() == Rule::kw_not => match it.next() {
+                        Some(e) => ExprKind::Not(Box::new(self.expr(e)?)),
+                        None => return Err(bad(span, "`not` 后缺少表达式".into(), "missing expression after `not`".into())),
+                    },
+                    Some(first) => return self.expr(first),
+                    None => return Err(bad(span, "空表达式".into(), "empty expression".into())),
+                }
+            }
+            Rule::cmp_expr => {
+                let mut it = inner.into_iter();
+                let Some(lhs) = it.next() else {
+                    return Err(bad(span, "空表达式".into(), "empty expression".into()));
+                };
+                let lhs = self.expr(lhs)?;
+                match it.next() {
+                    None => return Ok(lhs),
+                    Some(tail) => match tail.as_rule() {
+                        Rule::in_tail => {
+                            let opts = tail
+                                .into_inner()
+                                .filter(|x| x.as_rule() == Rule::expr)
+                                .map(|e| self.expr(e))
+                                .collect::<Result<Vec<_>, _>>()?;
+                            ExprKind::In(Box::new(lhs), opts)
+                        }
+                        Rule::infix_cmp_tail => {
+                            let mut t = tail.into_inner();
+                            let (Some(op), Some(rhs)) = (t.next(), t.next()) else {
+                                return Err(bad(span, "比较不完整".into(), "incomplete comparison".into()));
+                            };
+                            let word = op.as_str().to_string();
+                            ExprKind::Cmp {
+                                op: cmp_op(&word),
+                                word,
+                                lhs: Box::new(lhs),
+                                rhs: Box::new(self.expr(rhs)?),
+                            }
+                        }
+                        Rule::postfix_cmp_tail => {
+                            let mut t = tail.into_inner().skip(1);
+                            let (Some(rhs), Some(b)) = (t.next(), t.next()) else {
+                                return Err(bad(span, "比较不完整".into(), "incomplete comparison".into()));
+                            };
+                            let word = b.as_str().to_string();
+                            let op = match word.as_str() {
+                                "以上" => CmpOp::Ge,
+                                _ => CmpOp::Le,
+                            };
+                            ExprKind::Cmp {
+                                op,
+                                word: format!("在…{word}"),
+                                lhs: Box::new(lhs),
+                                rhs: Box::new(self.expr(rhs)?),
+                            }
+                        }
+                        _ => return Ok(lhs),
+                    },
+                }
+            }
+            Rule::add_expr | Rule::mul_expr => {
+                let mut it = inner.into_iter();
+                let Some(first) = it.next() else {
+                    return Err(bad(span, "空表达式".into(), "empty expression".into()));
+                };
+                let mut acc = self.expr(first)?;
+                while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+                    let rhs = self.expr(rhs)?;
+                    let op = match op.as_str() {
+                        "+" => ArithOp::Add,
+                        "-" => ArithOp::Sub,
+                        "*" | "×" => ArithOp::Mul,
+                        _ => ArithOp::Div,
+                    };
+                    let sp = acc.span.to(rhs.span);
+                    acc = Expr {
+                        kind: ExprKind::Arith(op, Box::new(acc), Box::new(rhs)),
+                        span: sp,
+                    };
+                }
+                return Ok(acc);
+            }
+            Rule::unary => {
+                let negs = inner.iter().filter(|x| x.as_rule() == Rule::neg_op).count();
+                let Some(last) = inner.pop() else {
+                    return Err(bad(span, "空表达式".into(), "empty expression".into()));
+                };
+                let mut e = self.expr(last)?;
+                for _ in 0..negs {
+                    e = Expr {
+                        kind: ExprKind::Neg(Box::new(e)),
+                        span,
+                    };
+                }
+                return Ok(e);
+            }
+            Rule::postfix => {
+                let mut it = inner.into_iter();
+                let Some(first) = it.next() else {
+                    return Err(bad(span, "空表达式".into(), "empty expression".into()));
+                };
+                let mut acc = self.expr(first)?;
+                for m in it {
+                    let msp = self.span(&m);
+                    let mut mi = m.into_inner();
+                    let Some(name) = mi.next() else { continue };
+                    let (args, filter, has_parens) = match mi.next() {
+                        Some(a) => {
+                            let (args, filter) = self.call_args(a)?;
+                            (args, filter, true)
+                        }
+                        None => (Vec::new(), None, false),
+                    };
+                    acc = Expr {
+                        span: acc.span.to(msp),
+                        kind: ExprKind::Method {
+                            receiver: Box::new(acc),
+                            name: self.ident(name),
+                            args,
+                            filter,
+                            has_parens,
+                        },
+                    };
+                }
+                return Ok(acc);
+            }
+            Rule::call => {
+                let mut it = inner.into_iter();
+                let (Some(n), Some(a)) = (it.next(), it.next()) else {
+                    return Err(bad(span, "调用不完整".into(), "incomplete call".into()));
+                };
+                let (args, filter) = self.call_args(a)?;
+                ExprKind::Call {
+                    name: self.ident(n),
+                    args,
+                    filter,
+                }
+            }
+            Rule::ident => ExprKind::Name(Ident {
+                name: text.to_string(),
+                span,
+            }),
+            Rule::string => ExprKind::Str(self.string_from_text(text, span)?),
+            Rule::bool_lit => ExprKind::Bool(text == "true" || text == "是"),
+            Rule::date_lit => ExprKind::Date(
+                parse_date_text(text)
+                    .ok_or_else(|| bad(span, format!("无效日期 `{text}`"), format!("invalid date `{text}`")))?,
+            ),
+            Rule::datetime_lit => ExprKind::DateTime(
+                parse_datetime_text(text)
+                    .ok_or_else(|| bad(span, format!("无效时间 `{text}`"), format!("invalid datetime `{text}`")))?,
+            ),
+            Rule::duration_lit => {
+                let mut it = inner.into_iter();
+                let (Some(n), Some(u)) = (it.next(), it.next()) else {
+                    return Err(bad(span, "时长不完整".into(), "incomplete duration".into()));
+                };
+                let amount = match n.as_rule() {
+                    Rule::cn_numeral => parse_chinese_numeral(n.as_str()),
+                    _ => n.as_str().parse::<u32>().ok(),
+                }
+                .ok_or_else(|| {
+                    bad(
+                        span,
+                        format!("时长 `{text}` 必须是不太大的整数"),
+                        format!("duration `{text}` must be a whole number of reasonable size"),
+                    )
+                })?;
+                let unit = match u.as_str() {
+                    "working days" | "working day" | "个工作日" | "工作日" => DurationUnit::WorkingDays,
+                    "days" | "day" | "日" | "天" => DurationUnit::Days,
+                    "months" | "month" | "个月" => DurationUnit::Months,
+                    "years" | "year" | "年" => DurationUnit::Years,
+                    _ => DurationUnit::Hours,
+                };
+                ExprKind::Duration { amount, unit }
+            }
+            Rule::quantity => {
+                let mut it = inner.into_iter();
+                let Some(n) = it.next() else {
+                    return Err(bad(span, "缺少数字".into(), "missing number".into()));
+                };
+                let value = Decimal::from_str(n.as_str()).map_err(|_| {
+                    bad(
+                        span,
+                        format!("数字 `{}` 超出范围", n.as_str()),
+                        format!("number `{}` is out of range", n.as_str()),
+                    )
+                })?;
+                ExprKind::Number {
+                    value,
+                    unit: it.next().map(|u| u.as_str().to_string()),
+                }
+            }
+            _ => {
+                return match inner.pop() {
+                    Some(e) if inner.is_empty() => self.expr(e),
+                    _ => Err(bad(
+                        span,
+                        format!("无法理解的表达式 `{text}`"),
+                        format!("cannot read expression `{text}`"),
+                    )),
+                }
+            }
+        };
+        Ok(Expr { kind, span })
+    }
+
+    fn string_from_text(&self, text: &str, span: Span) -> Result<String, Diagnostic> {
+        let inner = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
+        let s = inner.replace("\\\"", "\"").replace("\\\\", "\\").replace("\\n", "\n");
+        let _ = span;
+        Ok(s)
+    }
+
+    fn call_args(&self, p: P) -> Result<(Vec<Expr>, Option<Box<Expr>>), Diagnostic> {
+        let mut args = Vec::new();
+        let mut filter = None;
+        let mut after_where = false;
+        for c in p.into_inner() {
+            match c.as_rule() {
+                Rule::kw_where => after_where = true,
+                Rule::expr if after_where => filter = Some(Box::new(self.expr(c)?)),
+                Rule::expr => args.push(self.expr(c)?),
+                _ => {}
+            }
+        }
+        Ok((args, filter))
+    }
+}
+
+fn cmp_op(word: &str) -> CmpOp {
+    match word {
+        "<=" | "≤" | "不超过" | "不高于" | "不多于" | "不大于" => CmpOp::Le,
+        ">=" | "≥" | "不低于" | "不少于" | "不小于" | "达到" => CmpOp::Ge,
+        "<" | "低于" | "少于" | "小于" | "未达到" | "不满" => CmpOp::Lt,
+        ">" | "超过" | "高于" | "多于" | "大于" => CmpOp::Gt,
+        "!=" | "≠" | "不等于" => CmpOp::Ne,
+        "≈" | "约等于" => CmpOp::Approx,
+        _ => CmpOp::Eq,
+    }
+}
+
+fn header_keyword_is_chinese(text: &str) -> bool {
+    let t = text.trim_start_matches('\u{FEFF}');
+    // The first non-comment token is the policy keyword.
+    t.lines()
+        .map(str::trim_start)
+        .find(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.starts_with("政策"))
+        .unwrap_or(false)
+}
+
+/// Reads `2017-05-23` or `2017年5月23日`.
+pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let (y, rest) = s.split_once('年')?;
+    let (m, rest) = rest.split_once('月')?;
+    let d = rest.strip_suffix('日')?;
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+pub fn parse_datetime_text(s: &str) -> Option<NaiveDateTime> {
+    let (d, t) = s.split_once(['T', ' '])?;
+    let date = parse_date_text(d)?;
+    let time = NaiveTime::parse_from_str(t, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+        .ok()?;
+    Some(date.and_time(time))
+}
+
+/// Reads a Chinese numeral such as `九十`, `十五`, `两`, `一百二十` (up to the thousands).
+pub fn parse_chinese_numeral(s: &str) -> Option<u32> {
+    let digit = |c: char| -> Option<u32> {
+        Some(match c {
+            '零' => 0,
+            '一' => 1,
+            '二' | '两' => 2,
+            '三' => 3,
+            '四' => 4,
+            '五' => 5,
+            '六' => 6,
+            '七' => 7,
+            '八' => 8,
+            '九' => 9,
+            _ => return None,
+        })
+    };
+    let mut total = 0u32;
+    let mut current: Option<u32> = None;
+    for c in s.chars() {
+        let mult = match c {
+            '十' => 10,
+            '百' => 100,
+            '千' => 1000,
+            _ => {
+                current = Some(digit(c)?);
+                continue;
+            }
+        };
+        total = total.checked_add(current.unwrap_or(1).checked_mul(mult)?)?;
+        current = None;
+    }
+    total.checked_add(current.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_numerals() {
+        assert_eq!(parse_chinese_numeral("九十"), Some(90));
+        assert_eq!(parse_chinese_numeral("十五"), Some(15));
+        assert_eq!(parse_chinese_numeral("七"), Some(7));
+        assert_eq!(parse_chinese_numeral("一百二十"), Some(120));
+        assert_eq!(parse_chinese_numeral("两"), Some(2));
+        assert_eq!(parse_chinese_numeral("三十一"), Some(31));
+    }
+
+    #[test]
+    fn chinese_dates() {
+        assert_eq!(parse_date_text("2017年5月23日"), NaiveDate::from_ymd_opt(2017, 5, 23));
+        assert_eq!(parse_date_text("2017-05-23"), NaiveDate::from_ymd_opt(2017, 5, 23));
+        assert_eq!(parse_date_text("2017-02-30"), None);
+    }
+}
