@@ -179,8 +179,9 @@ impl Calendar {
 
     /// Parses `.cal` text (see `docs/calendar.md`).
     ///
-    /// The first directive must be `calendar NAME "TITLE"`. A date declared twice, in the same
-    /// or in conflicting ways, is an error, as is a year declared twice.
+    /// The first directive must be `calendar NAME "TITLE"` (the title is optional). A date
+    /// declared twice, in the same or in conflicting ways, is an error, as is a year declared
+    /// twice. Errors carry the 1-based line and character column of the offending token.
     pub fn parse(text: &str) -> Result<Calendar, CalendarParseError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut cal: Option<Calendar> = None;
@@ -219,7 +220,7 @@ impl Calendar {
                     return Err(err(
                         line,
                         keyword.column,
-                        "the first directive must be `calendar NAME \"TITLE\"`",
+                        "the first directive must be a `calendar` line that names the calendar",
                     ));
                 }
                 let name = rest.word("a calendar name")?;
@@ -245,7 +246,9 @@ impl Calendar {
                         return Err(err(
                             line,
                             keyword.column,
-                            &format!("`extends` was already declared on line {first}"),
+                            &format!(
+                                "the base calendar was already named by `extends` on line {first}"
+                            ),
                         ));
                     }
                     let base = rest.word("the name of the base calendar")?;
@@ -340,9 +343,9 @@ impl Calendar {
 
         cal.ok_or_else(|| {
             err(
-                text.lines().count().max(1),
                 1,
-                "missing the `calendar NAME \"TITLE\"` line",
+                1,
+                "the file has no `calendar` line that names the calendar",
             )
         })
     }
@@ -766,7 +769,7 @@ impl Args {
 
 /// Parses a `YYYY-MM-DD` date.
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    let bad = || format!("expected a date written YYYY-MM-DD, found `{s}`");
+    let bad = || format!("expected a date such as 2024-10-01, found `{s}`");
     let mut parts = s.split('-');
     let (Some(y), Some(m), Some(d), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -904,6 +907,41 @@ mod tests {
         assert_eq!(e.line, 1);
         let e = Calendar::parse("").unwrap_err();
         assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn parse_error_messages_are_lower_case_sentences() {
+        let bad = [
+            "",
+            "holiday 2024-01-01",
+            "calendar \"t\"",
+            "calendar t\ncalendar u",
+            "calendar t\nextends a\nextends b",
+            "calendar t\nyear 2024 d t",
+            "calendar t\nholiday 2024/01/01",
+            "calendar t\nholiday 2024-01-01..2025-06-01",
+            "calendar t\nholiday \"2024-01-01\"",
+            "calendar t\nholiday 2024-01-01 \"a\"\"b\"",
+            "calendar t\nholiday 2024-01-01 \"a\\q\"",
+            "calendar t\nnote",
+            "calendar t\n\"x\"",
+        ];
+        for text in bad {
+            let e = Calendar::parse(text).unwrap_err();
+            let first = e.message.chars().next().unwrap();
+            assert!(
+                first.is_lowercase() || first.is_ascii_digit(),
+                "{text:?}: {}",
+                e.message
+            );
+            assert!(!e.message.ends_with('.'), "{text:?}: {}", e.message);
+            assert!(e.line >= 1 && e.column >= 1, "{text:?}: {e}");
+            assert!(
+                !e.message.contains(char::is_uppercase),
+                "{text:?}: {}",
+                e.message
+            );
+        }
     }
 
     #[test]

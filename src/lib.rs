@@ -1,5 +1,9 @@
 //! guiju (规矩): rules-as-code compliance checking for Chinese government documents.
 
+pub mod calendar;
+pub mod check;
 pub mod diag;
+pub mod eval;
 pub mod source;
 pub mod syntax;
+pub mod value;

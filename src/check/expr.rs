@@ -1,0 +1,736 @@
+//! Checking expressions: name resolution, types and units.
+
+use super::ir::*;
+use super::units::{self, Unit};
+use super::{e, Checker, Sc};
+use crate::diag::{did_you_mean, Msg};
+use crate::source::Span;
+use crate::syntax::ast::{self, ArithOp, CmpOp, DurationUnit, ExprKind as A};
+use crate::value::Value;
+use rust_decimal::Decimal;
+
+fn mk(kind: ExprKind, ty: Ty, span: Span) -> Expr {
+    Expr { kind, ty, span }
+}
+
+fn err(span: Span) -> Expr {
+    mk(ExprKind::Const(Value::Missing), Ty::Error, span)
+}
+
+/// A plain number literal with no unit (`25`), which may not meet a quantity with a unit.
+fn is_bare_number(x: &Expr) -> bool {
+    matches!(&x.kind, ExprKind::Const(Value::Num(_))) && matches!(&x.ty, Ty::Num(n) if n.unit.name.is_empty())
+}
+
+impl Checker {
+    pub(super) fn expr(&mut self, x: &ast::Expr, sc: &Sc) -> Expr {
+        let span = x.span;
+        match &x.kind {
+            A::Number { value, unit } => {
+                let unit = match unit {
+                    Some(u) => match units::lookup(u) {
+                        Some(u) => u,
+                        None => {
+                            self.diags.push(e("E0107", span, format!("未知单位 `{u}`"), format!("unknown unit `{u}`")));
+                            return err(span);
+                        }
+                    },
+                    None => Unit::none(),
+                };
+                let Some(v) = value.checked_mul(unit.scale) else {
+                    self.diags.push(e("E0002", span, "数字超出范围".into(), "number out of range".into()));
+                    return err(span);
+                };
+                let int = value.fract().is_zero() && unit.scale == Decimal::ONE;
+                mk(ExprKind::Const(Value::Num(v)), Ty::Num(NumTy { unit, int }), span)
+            }
+            A::Duration { amount, unit } => mk(
+                ExprKind::Const(Value::Duration(Decimal::from(*amount), *unit)),
+                Ty::Duration(*unit),
+                span,
+            ),
+            A::Str(s) => mk(ExprKind::Const(Value::Text(s.clone().into())), Ty::Text, span),
+            A::Bool(b) => mk(ExprKind::Const(Value::Bool(*b)), Ty::Bool, span),
+            A::Date(d) => mk(ExprKind::Const(Value::Date(*d)), Ty::Date, span),
+            A::DateTime(d) => mk(ExprKind::Const(Value::DateTime(*d)), Ty::DateTime, span),
+            A::Name(id) => self.name(id, sc, None),
+            A::Neg(inner) => {
+                let i = self.expr(inner, sc);
+                match &i.ty {
+                    Ty::Num(_) | Ty::Duration(_) | Ty::Error => {
+                        let ty = i.ty.clone();
+                        mk(ExprKind::Neg(Box::new(i)), ty, span)
+                    }
+                    other => {
+                        let (zh, en) = other.describe();
+                        self.diags.push(e("E0201", span, format!("不能对{zh}取负"), format!("cannot negate {en}")));
+                        err(span)
+                    }
+                }
+            }
+            A::Arith(op, l, r) => {
+                let l = self.expr(l, sc);
+                let r = self.expr(r, sc);
+                self.arith(*op, l, r, span)
+            }
+            A::Cmp { op, word, lhs, rhs } => self.cmp(*op, word, lhs, rhs, sc, span),
+            A::And(xs) | A::Or(xs) => {
+                let parts: Vec<Expr> = xs
+                    .iter()
+                    .map(|p| {
+                        let p = self.expr(p, sc);
+                        self.expect_bool(&p);
+                        p
+                    })
+                    .collect();
+                let kind = if matches!(x.kind, A::And(_)) {
+                    ExprKind::And(parts)
+                } else {
+                    ExprKind::Or(parts)
+                };
+                mk(kind, Ty::Bool, span)
+            }
+            A::Not(i) => {
+                let i = self.expr(i, sc);
+                self.expect_bool(&i);
+                mk(ExprKind::Not(Box::new(i)), Ty::Bool, span)
+            }
+            A::If(c, t, f) => {
+                let c = self.expr(c, sc);
+                self.expect_bool(&c);
+                let t = self.expr(t, sc);
+                let f = self.expr_expecting(f, sc, &t.ty);
+                if !self.same_kind(&t.ty, &f.ty) {
+                    let (a, ae) = t.ty.describe();
+                    let (b, be) = f.ty.describe();
+                    self.diags.push(e(
+                        "E0201",
+                        span,
+                        format!("`if` 的两个分支类型不同：{a} 与 {b}"),
+                        format!("the branches of `if` differ: {ae} and {be}"),
+                    ));
+                }
+                let ty = if t.ty == Ty::Error { f.ty.clone() } else { t.ty.clone() };
+                mk(ExprKind::If(Box::new(c), Box::new(t), Box::new(f)), ty, span)
+            }
+            A::In(l, opts) => {
+                let l = self.expr(l, sc);
+                let opts: Vec<Expr> = opts.iter().map(|o| self.expr_expecting(o, sc, &l.ty)).collect();
+                for o in &opts {
+                    if !self.same_kind(&l.ty, &o.ty) {
+                        let (a, ae) = l.ty.describe();
+                        let (b, be) = o.ty.describe();
+                        self.diags.push(e(
+                            "E0201",
+                            o.span,
+                            format!("不能在{b}中查找{a}"),
+                            format!("cannot look for {ae} among {be}"),
+                        ));
+                    }
+                }
+                mk(ExprKind::In(Box::new(l), opts), Ty::Bool, span)
+            }
+            A::Call { name, args, filter } => self.call(name, args, filter.as_deref(), sc, span),
+            A::Method {
+                receiver,
+                name,
+                args,
+                filter,
+                has_parens,
+            } => {
+                let recv = self.expr(receiver, sc);
+                let Ty::List(elem) = recv.ty else {
+                    if recv.ty != Ty::Error {
+                        let (zh, en) = recv.ty.describe();
+                        self.diags.push(e(
+                            "E0201",
+                            receiver.span,
+                            format!("`.{}` 只能用于列表，这里是{zh}", name.name),
+                            format!("`.{}` applies to a list, found {en}", name.name),
+                        ));
+                    }
+                    return err(span);
+                };
+                let Some(kind) = AggKind::from_name(&name.name) else {
+                    self.diags.push(e(
+                        "E0106",
+                        name.span,
+                        format!("列表没有 `{}` 这种汇总", name.name),
+                        format!("unknown list aggregate `{}`", name.name),
+                    ));
+                    return err(span);
+                };
+                let _ = has_parens;
+                let inner = Sc {
+                    elem: Some(elem),
+                    ..sc.clone()
+                };
+                let (expr, filter, ty) = self.agg_parts(kind, args, filter.as_deref(), &inner, span);
+                mk(
+                    ExprKind::ListAgg {
+                        kind,
+                        list: Box::new(recv),
+                        expr: expr.map(Box::new),
+                        filter: filter.map(Box::new),
+                    },
+                    ty,
+                    span,
+                )
+            }
+        }
+    }
+
+    /// Checks `x` where a value of type `want` is expected, so bare names may be enum variants.
+    fn expr_expecting(&mut self, x: &ast::Expr, sc: &Sc, want: &Ty) -> Expr {
+        match (&x.kind, want) {
+            (A::Name(id), Ty::Enum(_)) => self.name(id, sc, Some(want)),
+            (A::Str(s), Ty::Enum(def)) => match def.find(s) {
+                Some(i) => mk(ExprKind::Const(Value::Enum(i)), want.clone(), x.span),
+                None => {
+                    self.bad_variant(def, s, x.span);
+                    err(x.span)
+                }
+            },
+            _ => self.expr(x, sc),
+        }
+    }
+
+    fn bad_variant(&mut self, def: &EnumDef, name: &str, span: Span) {
+        let known: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
+        let mut d = e(
+            "E0105",
+            span,
+            format!("`{name}` 不是该枚举的取值（可选：{}）", known.join("、")),
+            format!("`{name}` is not a variant of this enum (one of: {})", known.join(", ")),
+        );
+        if let Some(s) = did_you_mean(name, known) {
+            d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+        }
+        self.diags.push(d);
+    }
+
+    fn name(&mut self, id: &ast::Ident, sc: &Sc, want: Option<&Ty>) -> Expr {
+        let span = id.span;
+        let n = id.name.as_str();
+        // Element fields shadow the record's, locals shadow fields.
+        if let Some(elem) = sc.elem {
+            if let Some(slot) = self.records.get(elem).and_then(|r| r.slot(n)) {
+                let ty = self.records.get(elem).and_then(|r| r.field(slot)).map(|f| f.ty.clone()).unwrap_or(Ty::Error);
+                return mk(ExprKind::Elem(slot), ty, span);
+            }
+        }
+        if !sc.in_agg {
+            if let Some(i) = sc.locals.iter().rposition(|(ln, _)| ln == n) {
+                let ty = sc.locals.get(i).map(|l| l.1.clone()).unwrap_or(Ty::Error);
+                return mk(ExprKind::Local(i), ty, span);
+            }
+        }
+        if let Some(rec) = sc.record {
+            if let Some(slot) = self.records.get(rec).and_then(|r| r.slot(n)) {
+                let ty = self.records.get(rec).and_then(|r| r.field(slot)).map(|f| f.ty.clone()).unwrap_or(Ty::Error);
+                if sc.fields {
+                    return mk(ExprKind::Field(slot), ty, span);
+                }
+                if sc.key == Some(slot) {
+                    return mk(ExprKind::GroupKey, ty, span);
+                }
+                self.diags.push(
+                    e(
+                        "E0207",
+                        span,
+                        format!("分组规则中，字段 `{n}` 须放在汇总（如 `sum({n})`）之内"),
+                        format!("in a grouped rule the field `{n}` must be inside an aggregate such as `sum({n})`"),
+                    )
+                    .with_help(Msg::new(
+                        "分组规则对一组记录作出一个判断；只有分组字段可以直接引用",
+                        "a grouped rule judges a group of records at once; only the grouping field may be named directly",
+                    )),
+                );
+                return err(span);
+            }
+        }
+        if let Some(c) = self.consts.get(n) {
+            let ty = c.expr.ty.clone();
+            return match &c.value {
+                Some(v) => mk(ExprKind::Const(v.clone()), ty, span),
+                None => err(span),
+            };
+        }
+        if let Some(Ty::Enum(def)) = want {
+            return match def.find(n) {
+                Some(i) => mk(ExprKind::Const(Value::Enum(i)), Ty::Enum(def.clone()), span),
+                None => {
+                    let def = def.clone();
+                    self.bad_variant(&def, n, span);
+                    err(span)
+                }
+            };
+        }
+        let mut extra: Vec<String> = sc.locals.iter().map(|(n, _)| n.clone()).collect();
+        if let Some(elem) = sc.elem {
+            if let Some(r) = self.records.get(elem) {
+                extra.extend(r.fields.iter().map(|f| f.name.clone()));
+            }
+        }
+        match sc.record {
+            Some(rec) => self.unknown_field(rec, n, span, &extra),
+            None => {
+                extra.extend(self.consts.keys().cloned());
+                let mut d = e("E0101", span, format!("未定义的名称 `{n}`"), format!("unknown name `{n}`"));
+                if let Some(s) = did_you_mean(n, extra.iter().map(String::as_str)) {
+                    d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+                }
+                self.diags.push(d);
+            }
+        }
+        err(span)
+    }
+
+    fn same_kind(&self, a: &Ty, b: &Ty) -> bool {
+        match (a, b) {
+            (Ty::Error, _) | (_, Ty::Error) => true,
+            (Ty::Num(x), Ty::Num(y)) => x.unit.dim == y.unit.dim,
+            (Ty::Enum(x), Ty::Enum(y)) => x == y,
+            (Ty::Duration(x), Ty::Duration(y)) => x == y,
+            (Ty::List(x), Ty::List(y)) => x == y,
+            (Ty::Date, Ty::DateTime) | (Ty::DateTime, Ty::Date) => true,
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+
+    fn unit_clash(&mut self, l: &Expr, r: &Expr, span: Span, what: (&str, &str)) {
+        let (Ty::Num(a), Ty::Num(b)) = (&l.ty, &r.ty) else { return };
+        if a.unit.dim == b.unit.dim {
+            return;
+        }
+        if is_bare_number(l) || is_bare_number(r) {
+            let (num, other) = if is_bare_number(l) { (l, b) } else { (r, a) };
+            let shown = match &num.kind {
+                ExprKind::Const(Value::Num(n)) => n.to_string(),
+                _ => String::new(),
+            };
+            self.diags.push(
+                e(
+                    "E0203",
+                    num.span,
+                    format!("不带单位的数 `{shown}` 不能与{}（{}）{}", other.unit.dim.describe().0, other.unit.name, what.0),
+                    format!("the bare number `{shown}` cannot be {} {} ({})", what.1, other.unit.dim.describe().1, other.unit.name),
+                )
+                .with_help(Msg::new(
+                    format!("写明单位，例如 `{shown} {}`", other.unit.name),
+                    format!("write the unit, e.g. `{shown} {}`", other.unit.name),
+                )),
+            );
+            return;
+        }
+        let (azh, aen) = l.ty.describe();
+        let (bzh, ben) = r.ty.describe();
+        self.diags.push(
+            e(
+                "E0202",
+                span,
+                format!("单位不相容：{azh} 不能与 {bzh} {}", what.0),
+                format!("incompatible units: {aen} cannot be {} {ben}", what.1),
+            )
+            .with_label(l.span, Some(Msg::new(azh, aen)))
+            .with_label(r.span, Some(Msg::new(bzh, ben))),
+        );
+    }
+
+    fn arith(&mut self, op: ArithOp, l: Expr, r: Expr, span: Span) -> Expr {
+        use ArithOp::*;
+        if l.ty == Ty::Error || r.ty == Ty::Error {
+            return err(span);
+        }
+        let ty = match (&l.ty, &r.ty, op) {
+            (Ty::Num(a), Ty::Num(b), Add | Sub) => {
+                if a.unit.dim != b.unit.dim {
+                    self.unit_clash(&l, &r, span, ("相加减", "added to"));
+                    return err(span);
+                }
+                let unit = if a.unit.name.is_empty() || (a.unit.count && !b.unit.name.is_empty()) {
+                    b.unit.clone()
+                } else {
+                    a.unit.clone()
+                };
+                Ty::Num(NumTy {
+                    unit,
+                    int: a.int && b.int,
+                })
+            }
+            (Ty::Num(a), Ty::Num(b), Mul) => Ty::Num(NumTy {
+                unit: a.unit.mul(&b.unit),
+                int: a.int && b.int,
+            }),
+            (Ty::Num(a), Ty::Num(b), Div) => Ty::Num(NumTy {
+                unit: a.unit.div(&b.unit),
+                int: false,
+            }),
+            (Ty::Date | Ty::DateTime, Ty::Duration(u), Add | Sub) => {
+                if l.ty == Ty::Date && *u == DurationUnit::Hours {
+                    self.diags.push(
+                        e("E0201", span, "日期不能加减小时".into(), "hours cannot be added to a date".into())
+                            .with_help(Msg::new("把字段声明为 `datetime`（时间）", "declare the field as `datetime`")),
+                    );
+                    return err(span);
+                }
+                if l.ty == Ty::DateTime && *u == DurationUnit::WorkingDays {
+                    self.diags.push(e(
+                        "E0201",
+                        span,
+                        "时间不能加减工作日，请先取日期".into(),
+                        "working days cannot be added to a datetime".into(),
+                    ));
+                    return err(span);
+                }
+                let ty = l.ty.clone();
+                return mk(
+                    ExprKind::DateAdd {
+                        date: Box::new(l),
+                        duration: Box::new(r),
+                        subtract: op == Sub,
+                    },
+                    ty,
+                    span,
+                );
+            }
+            (Ty::Date, Ty::Date, Sub) => {
+                return mk(ExprKind::DateDiff(Box::new(l), Box::new(r)), Ty::Duration(DurationUnit::Days), span)
+            }
+            (Ty::DateTime, Ty::DateTime, Sub) => {
+                return mk(ExprKind::DateDiff(Box::new(l), Box::new(r)), Ty::Duration(DurationUnit::Hours), span)
+            }
+            (Ty::Duration(a), Ty::Duration(b), Add | Sub) if a == b => Ty::Duration(*a),
+            (Ty::Duration(a), Ty::Num(n), Mul | Div) if n.unit.dim.is_none() => Ty::Duration(*a),
+            _ => {
+                let (azh, aen) = l.ty.describe();
+                let (bzh, ben) = r.ty.describe();
+                self.diags.push(
+                    e(
+                        "E0201",
+                        span,
+                        format!("不能计算 {azh} {} {bzh}", op.symbol()),
+                        format!("cannot compute {aen} {} {ben}", op.symbol()),
+                    )
+                    .with_label(l.span, Some(Msg::new(azh, aen)))
+                    .with_label(r.span, Some(Msg::new(bzh, ben))),
+                );
+                return err(span);
+            }
+        };
+        mk(ExprKind::Arith(op, Box::new(l), Box::new(r)), ty, span)
+    }
+
+    fn cmp(&mut self, op: CmpOp, word: &str, lhs: &ast::Expr, rhs: &ast::Expr, sc: &Sc, span: Span) -> Expr {
+        // Check the side that is not a bare name first, so `purpose == poverty` resolves `poverty` as a variant.
+        let (l, r) = if matches!(lhs.kind, A::Name(_)) && !matches!(rhs.kind, A::Name(_)) {
+            let l = self.expr(lhs, sc);
+            let r = self.expr_expecting(rhs, sc, &l.ty);
+            (l, r)
+        } else if matches!(rhs.kind, A::Name(_)) && !matches!(lhs.kind, A::Name(_)) {
+            let r = self.expr(rhs, sc);
+            let l = self.expr_expecting(lhs, sc, &r.ty);
+            (l, r)
+        } else {
+            let l = self.expr(lhs, sc);
+            let r = self.expr_expecting(rhs, sc, &l.ty);
+            (l, r)
+        };
+        let bool_ty = Ty::Bool;
+        if l.ty == Ty::Error || r.ty == Ty::Error {
+            return mk(
+                ExprKind::Cmp {
+                    op,
+                    word: word.to_string(),
+                    lhs: Box::new(l),
+                    rhs: Box::new(r),
+                },
+                bool_ty,
+                span,
+            );
+        }
+        let ordered = !matches!(op, CmpOp::Eq | CmpOp::Ne);
+        let ok = match (&l.ty, &r.ty) {
+            (Ty::Num(a), Ty::Num(b)) => {
+                if a.unit.dim != b.unit.dim {
+                    self.unit_clash(&l, &r, span, ("比较", "compared with"));
+                    return err(span);
+                }
+                true
+            }
+            _ if op == CmpOp::Approx => false,
+            (Ty::Date | Ty::DateTime, Ty::Date | Ty::DateTime) => true,
+            (Ty::Duration(a), Ty::Duration(b)) => a == b,
+            (Ty::Text, Ty::Text) | (Ty::Bool, Ty::Bool) => !ordered,
+            (Ty::Enum(a), Ty::Enum(b)) => a == b && !ordered,
+            _ => false,
+        };
+        if !ok {
+            let (azh, aen) = l.ty.describe();
+            let (bzh, ben) = r.ty.describe();
+            self.diags.push(
+                e(
+                    "E0201",
+                    span,
+                    format!("不能用 `{word}` 比较{azh}与{bzh}"),
+                    format!("cannot compare {aen} with {ben} using `{word}`"),
+                )
+                .with_label(l.span, Some(Msg::new(azh, aen)))
+                .with_label(r.span, Some(Msg::new(bzh, ben))),
+            );
+            return err(span);
+        }
+        mk(
+            ExprKind::Cmp {
+                op,
+                word: word.to_string(),
+                lhs: Box::new(l),
+                rhs: Box::new(r),
+            },
+            bool_ty,
+            span,
+        )
+    }
+
+    fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], filter: Option<&ast::Expr>, sc: &Sc, span: Span) -> Expr {
+        let n = name.name.as_str();
+        let agg = AggKind::from_name(n);
+        let builtin = Builtin::from_name(n);
+        // `min(a, b)` with two or more arguments is the scalar function; with one it aggregates.
+        let is_agg = match (agg, builtin) {
+            (Some(_), Some(_)) => args.len() <= 1,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        if is_agg {
+            let Some(kind) = agg else { return err(span) };
+            if !sc.grouped || sc.in_agg {
+                let msg = if sc.in_agg {
+                    e("E0206", span, "汇总不能嵌套".into(), "aggregates cannot be nested".into())
+                } else {
+                    e(
+                        "E0206",
+                        span,
+                        format!("`{n}` 汇总一组记录，但此规则逐条检查记录"),
+                        format!("`{n}` aggregates a group of records, but this rule checks one record at a time"),
+                    )
+                    .with_help(Msg::new(
+                        "用 `applies to R grouped by 字段` 或 `applies to all R` 检查一组记录，或对列表字段写 `列表.sum(…)`",
+                        "use `applies to R grouped by FIELD` or `applies to all R`, or `list.sum(…)` over a list field",
+                    ))
+                };
+                self.diags.push(msg);
+                return err(span);
+            }
+            let inner = Sc {
+                fields: true,
+                in_agg: true,
+                ..sc.clone()
+            };
+            let (expr, filter, ty) = self.agg_parts(kind, args, filter, &inner, span);
+            let idx = self.aggs.len();
+            self.aggs.push(GroupAgg { kind, expr, filter, span });
+            return mk(ExprKind::GroupAgg(idx), ty, span);
+        }
+        let Some(b) = builtin else {
+            let known = [
+                "present", "round", "abs", "min", "max", "month_end", "year_end", "year", "month", "contains",
+                "working_days_between", "sum", "count", "avg", "all", "any", "distinct",
+            ];
+            let mut d = e("E0106", name.span, format!("未知函数 `{n}`"), format!("unknown function `{n}`"));
+            if let Some(s) = did_you_mean(n, known) {
+                d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+            }
+            self.diags.push(d);
+            return err(span);
+        };
+        if filter.is_some() {
+            self.diags.push(e(
+                "E0205",
+                span,
+                format!("`{n}` 不接受 `where`"),
+                format!("`{n}` takes no `where`"),
+            ));
+        }
+        let xs: Vec<Expr> = args.iter().map(|a| self.expr(a, sc)).collect();
+        let arity = |k: usize| xs.len() == k;
+        let want = match b {
+            Builtin::Present | Builtin::Abs | Builtin::MonthEnd | Builtin::YearEnd | Builtin::Year | Builtin::Month => arity(1),
+            Builtin::Round | Builtin::Contains | Builtin::WorkingDaysBetween => arity(2),
+            Builtin::Min | Builtin::Max => xs.len() >= 2,
+        };
+        if !want {
+            self.diags.push(e(
+                "E0205",
+                span,
+                format!("`{n}` 的参数个数不对"),
+                format!("wrong number of arguments to `{n}`"),
+            ));
+            return err(span);
+        }
+        if xs.iter().any(|x| x.ty == Ty::Error) {
+            return err(span);
+        }
+        let Some(x0) = xs.first().cloned() else { return err(span) };
+        let first = x0.ty.clone();
+        let bad = |c: &mut Checker, x: &Expr, zh: &str, en: &str| {
+            let (tz, te) = x.ty.describe();
+            c.diags.push(e(
+                "E0201",
+                x.span,
+                format!("`{n}` 需要{zh}，这里是{tz}"),
+                format!("`{n}` needs {en}, found {te}"),
+            ));
+            err(span)
+        };
+        let ty = match b {
+            Builtin::Present => {
+                if let Some(x) = xs.first() {
+                    if !matches!(x.kind, ExprKind::Field(_) | ExprKind::Elem(_) | ExprKind::Local(_)) {
+                        return bad(self, x, "一个字段", "a field");
+                    }
+                }
+                Ty::Bool
+            }
+            Builtin::Abs => match &first {
+                Ty::Num(_) | Ty::Duration(_) => first.clone(),
+                _ => return bad(self, &x0, "数", "a number"),
+            },
+            Builtin::Round => {
+                let places_ok = matches!(xs.get(1).map(|x| (&x.kind, &x.ty)), Some((ExprKind::Const(Value::Num(_)), Ty::Num(n))) if n.int && n.unit.name.is_empty());
+                if !matches!(first, Ty::Num(_)) {
+                    return bad(self, &x0, "数", "a number");
+                }
+                if !places_ok {
+                    if let Some(x) = xs.get(1) {
+                        return bad(self, x, "整数位数（如 2）", "a whole number of places (e.g. 2)");
+                    }
+                }
+                first.clone()
+            }
+            Builtin::Min | Builtin::Max => {
+                for x in xs.iter().skip(1) {
+                    if !self.same_kind(&first, &x.ty) {
+                        return bad(self, x, "与第一个参数同类的值", "a value of the same kind as the first");
+                    }
+                }
+                if !matches!(first, Ty::Num(_) | Ty::Date | Ty::DateTime | Ty::Duration(_)) {
+                    return bad(self, &x0, "可比较大小的值", "an ordered value");
+                }
+                first.clone()
+            }
+            Builtin::MonthEnd | Builtin::YearEnd => {
+                if first != Ty::Date {
+                    return bad(self, &x0, "日期", "a date");
+                }
+                Ty::Date
+            }
+            Builtin::Year | Builtin::Month => {
+                if !matches!(first, Ty::Date | Ty::DateTime) {
+                    return bad(self, &x0, "日期", "a date");
+                }
+                Ty::Num(NumTy {
+                    unit: Unit::none(),
+                    int: true,
+                })
+            }
+            Builtin::Contains => {
+                for x in &xs {
+                    if x.ty != Ty::Text {
+                        return bad(self, x, "文本", "text");
+                    }
+                }
+                Ty::Bool
+            }
+            Builtin::WorkingDaysBetween => {
+                for x in &xs {
+                    if x.ty != Ty::Date {
+                        return bad(self, x, "日期", "a date");
+                    }
+                }
+                Ty::Duration(DurationUnit::WorkingDays)
+            }
+        };
+        mk(ExprKind::Call(b, xs), ty, span)
+    }
+
+    fn agg_parts(
+        &mut self,
+        kind: AggKind,
+        args: &[ast::Expr],
+        filter: Option<&ast::Expr>,
+        sc: &Sc,
+        span: Span,
+    ) -> (Option<Expr>, Option<Expr>, Ty) {
+        let filter = filter.map(|f| {
+            let f = self.expr(f, sc);
+            self.expect_bool(&f);
+            f
+        });
+        let needs_arg = !matches!(kind, AggKind::Count);
+        if args.len() > 1 || (needs_arg && args.is_empty()) {
+            self.diags.push(e(
+                "E0205",
+                span,
+                format!("`{}` 需要且只需要一个参数", kind.name()),
+                format!("`{}` takes exactly one argument", kind.name()),
+            ));
+            return (None, filter, Ty::Error);
+        }
+        let expr = args.first().map(|a| self.expr(a, sc));
+        let ty = match (kind, &expr) {
+            (AggKind::Count, None) => Ty::Num(NumTy {
+                unit: Unit::none(),
+                int: true,
+            }),
+            (AggKind::Count, Some(x)) => {
+                // `count(c)` counts the records where `c` holds.
+                self.expect_bool(x);
+                Ty::Num(NumTy {
+                    unit: Unit::none(),
+                    int: true,
+                })
+            }
+            (AggKind::Distinct, Some(_)) => Ty::Num(NumTy {
+                unit: Unit::none(),
+                int: true,
+            }),
+            (AggKind::All | AggKind::Any, Some(x)) => {
+                self.expect_bool(x);
+                Ty::Bool
+            }
+            (AggKind::Sum | AggKind::Avg, Some(x)) => match &x.ty {
+                Ty::Num(n) => Ty::Num(NumTy {
+                    unit: n.unit.clone(),
+                    int: n.int && kind == AggKind::Sum,
+                }),
+                Ty::Duration(_) | Ty::Error => x.ty.clone(),
+                other => {
+                    let (zh, en) = other.describe();
+                    self.diags.push(e(
+                        "E0201",
+                        x.span,
+                        format!("不能对{zh}求和或求平均"),
+                        format!("cannot sum or average {en}"),
+                    ));
+                    Ty::Error
+                }
+            },
+            (AggKind::Min | AggKind::Max, Some(x)) => match &x.ty {
+                Ty::Num(_) | Ty::Date | Ty::DateTime | Ty::Duration(_) | Ty::Error => x.ty.clone(),
+                other => {
+                    let (zh, en) = other.describe();
+                    self.diags.push(e(
+                        "E0201",
+                        x.span,
+                        format!("{zh}没有大小之分"),
+                        format!("{en} has no order"),
+                    ));
+                    Ty::Error
+                }
+            },
+            _ => Ty::Error,
+        };
+        (expr, filter, ty)
+    }
+}

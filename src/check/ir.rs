@@ -1,0 +1,449 @@
+//! The checked form of a policy: names resolved to slots, every expression typed.
+//! It says what a rule means, not how it runs: `eval` interprets it, and other back ends may compile it.
+
+use super::units::Unit;
+use crate::calendar::Calendar;
+use crate::diag::Msg;
+use crate::source::{SourceId, SourceMap, Span};
+use crate::syntax::ast::{ArithOp, CmpOp, DurationUnit, KeywordLang, Outcome, Severity};
+use crate::value::{Record, Value};
+use chrono::NaiveDate;
+use indexmap::IndexMap;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A set of checked policies, ready to evaluate records many times.
+#[derive(Debug)]
+pub struct Program {
+    pub sources: SourceMap,
+    pub policies: Vec<PolicyInfo>,
+    pub records: Vec<RecordType>,
+    pub rules: Vec<Rule>,
+    pub examples: Vec<Example>,
+}
+
+impl Program {
+    pub fn record_type(&self, name: &str) -> Option<usize> {
+        self.records.iter().position(|r| r.name == name && !r.element_only)
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyInfo {
+    pub id: String,
+    pub title: String,
+    pub document: Option<String>,
+    pub issuer: Option<String>,
+    pub issued: Option<NaiveDate>,
+    pub effective: Option<NaiveDate>,
+    pub source_file: Option<String>,
+    pub path: String,
+    pub source: SourceId,
+    pub keywords: KeywordLang,
+}
+
+#[derive(Debug, Clone)]
+pub struct RecordType {
+    pub name: String,
+    pub label: Option<String>,
+    pub fields: Vec<Field>,
+    pub key: Option<usize>,
+    /// Field name and label → slot.
+    pub lookup: HashMap<String, usize>,
+    pub span: Span,
+    /// Only used as the element of a list field.
+    pub element_only: bool,
+}
+
+impl RecordType {
+    pub fn slot(&self, name: &str) -> Option<usize> {
+        self.lookup.get(name).copied()
+    }
+
+    pub fn field(&self, slot: usize) -> Option<&Field> {
+        self.fields.get(slot)
+    }
+
+    /// How a reader knows the record: the key value, or its position.
+    pub fn display_name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    pub label: Option<String>,
+    pub ty: Ty,
+    pub optional: bool,
+    pub span: Span,
+}
+
+impl Field {
+    pub fn unit(&self) -> Option<&Unit> {
+        match &self.ty {
+            Ty::Num(n) => Some(&n.unit),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumTy {
+    pub unit: Unit,
+    pub int: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDef {
+    pub variants: Vec<(String, Option<String>)>,
+}
+
+impl EnumDef {
+    pub fn find(&self, s: &str) -> Option<u16> {
+        self.variants
+            .iter()
+            .position(|(n, l)| n == s || l.as_deref() == Some(s))
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    pub fn name(&self, i: u16) -> &str {
+        self.variants.get(i as usize).map(|(n, _)| n.as_str()).unwrap_or("?")
+    }
+
+    pub fn label(&self, i: u16) -> &str {
+        self.variants
+            .get(i as usize)
+            .map(|(n, l)| l.as_deref().unwrap_or(n))
+            .unwrap_or("?")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ty {
+    Text,
+    Num(NumTy),
+    Bool,
+    Date,
+    DateTime,
+    Enum(Arc<EnumDef>),
+    /// A list of records of the given record type.
+    List(usize),
+    Duration(DurationUnit),
+    /// The type of an expression that already has an error; it suppresses follow-on errors.
+    Error,
+}
+
+impl Ty {
+    pub fn plain_num() -> Ty {
+        Ty::Num(NumTy {
+            unit: Unit::none(),
+            int: false,
+        })
+    }
+
+    pub fn describe(&self) -> (String, String) {
+        match self {
+            Ty::Text => ("文本".into(), "text".into()),
+            Ty::Num(n) if n.unit.name.is_empty() => ("数".into(), "a number".into()),
+            Ty::Num(n) => {
+                let (zh, en) = n.unit.dim.describe();
+                (format!("{zh}（{}）", n.unit.name), format!("{en} ({})", n.unit.name))
+            }
+            Ty::Bool => ("真假值".into(), "true/false".into()),
+            Ty::Date => ("日期".into(), "a date".into()),
+            Ty::DateTime => ("时间".into(), "a date and time".into()),
+            Ty::Enum(_) => ("枚举值".into(), "an enum value".into()),
+            Ty::List(_) => ("列表".into(), "a list".into()),
+            Ty::Duration(u) => {
+                let (zh, en) = duration_unit_names(*u);
+                (format!("时长（{zh}）"), format!("a duration in {en}"))
+            }
+            Ty::Error => ("错误".into(), "an error".into()),
+        }
+    }
+}
+
+pub fn duration_unit_names(u: DurationUnit) -> (&'static str, &'static str) {
+    match u {
+        DurationUnit::Hours => ("小时", "hours"),
+        DurationUnit::Days => ("日", "days"),
+        DurationUnit::WorkingDays => ("个工作日", "working days"),
+        DurationUnit::Months => ("个月", "months"),
+        DurationUnit::Years => ("年", "years"),
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Citation {
+    pub document: Option<String>,
+    pub lines: Option<(u32, u32)>,
+    pub article: Option<String>,
+    pub quote: Option<String>,
+    pub source_file: Option<String>,
+}
+
+impl Citation {
+    pub fn render(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(d) = &self.document {
+            parts.push(d.clone());
+        }
+        if let Some(a) = &self.article {
+            parts.push(a.clone());
+        }
+        if let Some((a, b)) = self.lines {
+            if a == b {
+                parts.push(format!("L{a}"));
+            } else {
+                parts.push(format!("L{a}-{b}"));
+            }
+        }
+        let mut s = parts.join(" ");
+        if let Some(q) = &self.quote {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(&format!("「{q}」"));
+        }
+        s
+    }
+}
+
+/// How periods are counted for a rule.
+#[derive(Debug, Clone)]
+pub struct PeriodRules {
+    pub calendar: Arc<Calendar>,
+    pub calendar_name: String,
+    pub extend_on_day_off: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Once per record.
+    Each,
+    /// Once per group of records sharing the key field (or once over all, when `None`).
+    Group(Option<usize>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: Option<String>,
+    pub policy: usize,
+    pub citations: Vec<Citation>,
+    pub severity: Severity,
+    pub record: usize,
+    pub scope: Scope,
+    pub filter: Option<Expr>,
+    pub lets: Vec<Let>,
+    pub requires: Vec<Expr>,
+    pub unless: Vec<Expr>,
+    /// Aggregates of a grouped rule, accumulated record by record.
+    pub aggs: Vec<GroupAgg>,
+    pub message_zh: Option<Template>,
+    pub message_en: Option<Template>,
+    pub period: PeriodRules,
+    pub span: Span,
+    pub name_span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Let {
+    pub name: String,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+/// A message with `{name}` holes, each resolved to a let or a field.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TemplatePart {
+    Text(String),
+    Hole(Expr),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggKind {
+    Sum,
+    Count,
+    Min,
+    Max,
+    Avg,
+    All,
+    Any,
+    Distinct,
+}
+
+impl AggKind {
+    pub fn from_name(s: &str) -> Option<AggKind> {
+        Some(match s {
+            "sum" | "合计" | "求和" => AggKind::Sum,
+            "count" | "计数" => AggKind::Count,
+            "min" | "最小" => AggKind::Min,
+            "max" | "最大" => AggKind::Max,
+            "avg" | "平均" => AggKind::Avg,
+            "all" | "全部" => AggKind::All,
+            "any" | "任一" => AggKind::Any,
+            "distinct" | "去重计数" => AggKind::Distinct,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AggKind::Sum => "sum",
+            AggKind::Count => "count",
+            AggKind::Min => "min",
+            AggKind::Max => "max",
+            AggKind::Avg => "avg",
+            AggKind::All => "all",
+            AggKind::Any => "any",
+            AggKind::Distinct => "distinct",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupAgg {
+    pub kind: AggKind,
+    pub expr: Option<Expr>,
+    pub filter: Option<Expr>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    Present,
+    Round,
+    Abs,
+    Min,
+    Max,
+    MonthEnd,
+    YearEnd,
+    Year,
+    Month,
+    Contains,
+    WorkingDaysBetween,
+}
+
+impl Builtin {
+    pub fn from_name(s: &str) -> Option<Builtin> {
+        Some(match s {
+            "present" | "有值" => Builtin::Present,
+            "round" | "四舍五入" => Builtin::Round,
+            "abs" | "绝对值" => Builtin::Abs,
+            "min" | "最小" => Builtin::Min,
+            "max" | "最大" => Builtin::Max,
+            "month_end" | "月底" => Builtin::MonthEnd,
+            "year_end" | "年底" => Builtin::YearEnd,
+            "year" | "年份" => Builtin::Year,
+            "month" | "月份" => Builtin::Month,
+            "contains" | "包含" => Builtin::Contains,
+            "working_days_between" | "工作日数" => Builtin::WorkingDaysBetween,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Present => "present",
+            Builtin::Round => "round",
+            Builtin::Abs => "abs",
+            Builtin::Min => "min",
+            Builtin::Max => "max",
+            Builtin::MonthEnd => "month_end",
+            Builtin::YearEnd => "year_end",
+            Builtin::Year => "year",
+            Builtin::Month => "month",
+            Builtin::Contains => "contains",
+            Builtin::WorkingDaysBetween => "working_days_between",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Ty,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Const(Value),
+    /// A field of the record being checked.
+    Field(usize),
+    /// A field of the list element being aggregated.
+    Elem(usize),
+    Local(usize),
+    /// The key of the group being checked.
+    GroupKey,
+    Neg(Box<Expr>),
+    Arith(ArithOp, Box<Expr>, Box<Expr>),
+    Cmp {
+        op: CmpOp,
+        word: String,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    In(Box<Expr>, Vec<Expr>),
+    /// `date ± duration`, counted as a period.
+    DateAdd {
+        date: Box<Expr>,
+        duration: Box<Expr>,
+        subtract: bool,
+    },
+    /// `date - date`, in days (or hours for datetimes).
+    DateDiff(Box<Expr>, Box<Expr>),
+    Call(Builtin, Vec<Expr>),
+    ListAgg {
+        kind: AggKind,
+        list: Box<Expr>,
+        expr: Option<Box<Expr>>,
+        filter: Option<Box<Expr>>,
+    },
+    GroupAgg(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Example {
+    pub name: String,
+    pub policy: usize,
+    pub as_of: Option<NaiveDate>,
+    pub records: Vec<Record>,
+    pub record_spans: Vec<Span>,
+    pub expects: Vec<Expectation>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    pub rule: usize,
+    pub outcome: Outcome,
+    pub for_key: Option<String>,
+    pub span: Span,
+}
+
+/// Field labels and names for a record type, in the order of `fields`.
+pub fn field_names(rt: &RecordType) -> IndexMap<String, usize> {
+    rt.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect()
+}
+
+/// A message template shown when there is no custom message.
+pub fn default_message(rule: &Rule) -> Msg {
+    let t = rule.title.clone().unwrap_or_else(|| rule.id.clone());
+    Msg::new(format!("未满足：{t}"), format!("requirement not met: {t}"))
+}

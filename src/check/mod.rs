@@ -1,0 +1,908 @@
+//! Syntax tree to checked program: resolves every name, checks types and units, and reports all problems at once.
+
+pub mod ir;
+pub mod units;
+
+use crate::calendar::Calendar;
+use crate::diag::{did_you_mean, Diagnostic, Msg};
+use crate::source::{SourceId, SourceMap, Span};
+use crate::syntax::ast::{self, AppliesScope, Item, Severity, TypeExpr};
+use crate::syntax::parse_policy;
+use crate::value::{Record, RecordLoc, Value};
+use ir::*;
+use std::collections::HashMap;
+use std::sync::Arc;
+use units::Unit;
+
+/// Reads the text of a file that a policy names (`use "…"`, `calendar "…"`), relative to the naming file.
+/// Returns the resolved name and the text. Only the caller touches the file system.
+pub trait Resolver {
+    fn resolve(&self, from: &str, path: &str) -> Result<(String, String), String>;
+}
+
+/// A resolver for policies held in memory (tests, embedding); `use` finds files by exact name.
+pub struct MemoryResolver(pub HashMap<String, String>);
+
+impl Resolver for MemoryResolver {
+    fn resolve(&self, _from: &str, path: &str) -> Result<(String, String), String> {
+        self.0
+            .get(path)
+            .map(|t| (path.to_string(), t.clone()))
+            .ok_or_else(|| format!("no file named `{path}`"))
+    }
+}
+
+/// The result of compiling: the program if there were no errors, and every diagnostic found.
+pub struct Compiled {
+    pub program: Option<Program>,
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Compiles policy files (name, text) and everything they `use`.
+pub fn compile(files: Vec<(String, String)>, resolver: &dyn Resolver) -> Compiled {
+    let mut c = Checker::new();
+    c.load_all(files, resolver);
+    if c.diags.iter().any(|d| d.level == crate::diag::Level::Error) && c.parsed.is_empty() {
+        return c.finish_failed();
+    }
+    c.declare_records();
+    c.declare_consts();
+    c.check_rules(resolver);
+    c.check_examples();
+    c.finish()
+}
+
+/// Compiles one policy held in memory, with no `use` of files.
+pub fn compile_str(name: &str, text: &str) -> Compiled {
+    compile(
+        vec![(name.to_string(), text.to_string())],
+        &MemoryResolver(HashMap::new()),
+    )
+}
+
+struct Parsed {
+    source: SourceId,
+    path: String,
+    ast: ast::PolicyFile,
+}
+
+struct ConstDef {
+    expr: Expr,
+    value: Option<Value>,
+}
+
+struct Checker {
+    sources: SourceMap,
+    parsed: Vec<Parsed>,
+    diags: Vec<Diagnostic>,
+    records: Vec<RecordType>,
+    record_index: HashMap<String, usize>,
+    consts: HashMap<String, ConstDef>,
+    policies: Vec<PolicyInfo>,
+    rules: Vec<Rule>,
+    rule_index: HashMap<String, usize>,
+    examples: Vec<Example>,
+    national: Arc<Calendar>,
+    calendars: HashMap<String, Arc<Calendar>>,
+    /// The aggregates of the grouped rule being checked.
+    aggs: Vec<GroupAgg>,
+}
+
+fn e(code: &'static str, span: Span, zh: String, en: String) -> Diagnostic {
+    Diagnostic::error(code, Msg::new(zh, en)).with_label(span, None)
+}
+
+/// The scope an expression is checked in.
+#[derive(Clone, Default)]
+struct Sc {
+    record: Option<usize>,
+    /// Fields of `record` may be named directly (false at the top level of a grouped rule).
+    fields: bool,
+    key: Option<usize>,
+    grouped: bool,
+    elem: Option<usize>,
+    locals: Vec<(String, Ty)>,
+    /// Inside a group aggregate's arguments (no nesting).
+    in_agg: bool,
+}
+
+impl Checker {
+    fn new() -> Checker {
+        let national = Arc::new(Calendar::national().clone());
+        let mut calendars = HashMap::new();
+        calendars.insert("cn-national".to_string(), national.clone());
+        Checker {
+            sources: SourceMap::new(),
+            parsed: Vec::new(),
+            diags: Vec::new(),
+            records: Vec::new(),
+            record_index: HashMap::new(),
+            consts: HashMap::new(),
+            policies: Vec::new(),
+            rules: Vec::new(),
+            rule_index: HashMap::new(),
+            examples: Vec::new(),
+            national,
+            calendars,
+            aggs: Vec::new(),
+        }
+    }
+
+    fn finish_failed(self) -> Compiled {
+        Compiled {
+            program: None,
+            sources: self.sources,
+            diagnostics: self.diags,
+        }
+    }
+
+    fn finish(self) -> Compiled {
+        let failed = self.diags.iter().any(|d| d.level == crate::diag::Level::Error);
+        let program = if failed {
+            None
+        } else {
+            Some(Program {
+                sources: self.sources.clone(),
+                policies: self.policies,
+                records: self.records,
+                rules: self.rules,
+                examples: self.examples,
+            })
+        };
+        Compiled {
+            program,
+            sources: self.sources,
+            diagnostics: self.diags,
+        }
+    }
+
+    // ------------------------------------------------------------ loading
+
+    fn load_all(&mut self, files: Vec<(String, String)>, resolver: &dyn Resolver) {
+        let mut loaded: HashMap<String, usize> = HashMap::new();
+        for (name, text) in files {
+            if loaded.contains_key(&name) {
+                continue;
+            }
+            let mut stack = Vec::new();
+            self.load_one(name, text, None, resolver, &mut loaded, &mut stack);
+        }
+    }
+
+    fn load_one(
+        &mut self,
+        name: String,
+        text: String,
+        used_at: Option<Span>,
+        resolver: &dyn Resolver,
+        loaded: &mut HashMap<String, usize>,
+        stack: &mut Vec<String>,
+    ) {
+        let _ = used_at;
+        let id = self.sources.add(name.clone(), text.clone());
+        loaded.insert(name.clone(), usize::MAX);
+        let ast = match parse_policy(id, &text) {
+            Ok(a) => a,
+            Err(d) => {
+                self.diags.push(d);
+                return;
+            }
+        };
+        stack.push(name.clone());
+        let uses: Vec<ast::Str> = ast
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                Item::Use(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let idx = self.parsed.len();
+        self.parsed.push(Parsed {
+            source: id,
+            path: name.clone(),
+            ast,
+        });
+        loaded.insert(name.clone(), idx);
+        for u in uses {
+            match resolver.resolve(&name, &u.value) {
+                Ok((rname, rtext)) => {
+                    if stack.contains(&rname) {
+                        let mut cycle = stack.clone();
+                        cycle.push(rname.clone());
+                        let chain = cycle.join(" → ");
+                        self.diags.push(e(
+                            "E0301",
+                            u.span,
+                            format!("`use` 形成循环：{chain}"),
+                            format!("`use` forms a cycle: {chain}"),
+                        ));
+                    } else if !loaded.contains_key(&rname) {
+                        self.load_one(rname, rtext, Some(u.span), resolver, loaded, stack);
+                    }
+                }
+                Err(why) => self.diags.push(e(
+                    "E0302",
+                    u.span,
+                    format!("无法读取被引用的策略 `{}`：{why}", u.value),
+                    format!("cannot read used policy `{}`: {why}", u.value),
+                )),
+            }
+        }
+        stack.pop();
+    }
+
+    // ------------------------------------------------------------ records and consts
+
+    fn declare_records(&mut self) {
+        // First pass: names, so list fields may refer to records declared later or elsewhere.
+        let mut decls = Vec::new();
+        for p in &self.parsed {
+            for item in &p.ast.items {
+                if let Item::Record(r) = item {
+                    decls.push(r.clone());
+                }
+            }
+        }
+        for r in &decls {
+            if let Some(&prev) = self.record_index.get(&r.name.name) {
+                let prev_span = self.records.get(prev).map(|x| x.span).unwrap_or(r.span);
+                self.diags.push(
+                    e(
+                        "E0104",
+                        r.name.span,
+                        format!("记录类型 `{}` 重复定义", r.name.name),
+                        format!("record type `{}` is defined twice", r.name.name),
+                    )
+                    .with_label(prev_span, Some(Msg::new("首次定义于此", "first defined here"))),
+                );
+                continue;
+            }
+            self.record_index.insert(r.name.name.clone(), self.records.len());
+            self.records.push(RecordType {
+                name: r.name.name.clone(),
+                label: r.label.as_ref().map(|l| l.value.clone()),
+                fields: Vec::new(),
+                key: None,
+                lookup: HashMap::new(),
+                span: r.name.span,
+                element_only: false,
+            });
+        }
+        for r in &decls {
+            let Some(&idx) = self.record_index.get(&r.name.name) else { continue };
+            if self.records.get(idx).map(|x| x.span) != Some(r.name.span) {
+                continue;
+            }
+            let mut fields = Vec::new();
+            let mut lookup = HashMap::new();
+            let mut key = None;
+            for f in &r.fields {
+                let ty = self.field_type(f);
+                if lookup.contains_key(&f.name.name) {
+                    self.diags.push(e(
+                        "E0104",
+                        f.name.span,
+                        format!("字段 `{}` 重复定义", f.name.name),
+                        format!("field `{}` is defined twice", f.name.name),
+                    ));
+                    continue;
+                }
+                let slot = fields.len();
+                lookup.insert(f.name.name.clone(), slot);
+                if let Some(l) = &f.label {
+                    lookup.entry(l.value.clone()).or_insert(slot);
+                }
+                if f.key {
+                    key = Some(slot);
+                }
+                fields.push(Field {
+                    name: f.name.name.clone(),
+                    label: f.label.as_ref().map(|l| l.value.clone()),
+                    ty,
+                    optional: f.optional,
+                    span: f.span,
+                });
+            }
+            if let Some(rt) = self.records.get_mut(idx) {
+                rt.fields = fields;
+                rt.lookup = lookup;
+                rt.key = key;
+            }
+        }
+    }
+
+    fn field_type(&mut self, f: &ast::FieldDecl) -> Ty {
+        let unit = match &f.unit {
+            Some(u) => match units::lookup(&u.value) {
+                Some(unit) => Some(unit),
+                None => {
+                    self.diags.push(e(
+                        "E0107",
+                        u.span,
+                        format!("未知单位 `{}`", u.value),
+                        format!("unknown unit `{}`", u.value),
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        let num = |int: bool, unit: Option<Unit>| {
+            Ty::Num(NumTy {
+                unit: unit.unwrap_or_else(Unit::none),
+                int,
+            })
+        };
+        let ty = match &f.ty {
+            TypeExpr::Text => Ty::Text,
+            TypeExpr::Int => num(true, unit.clone()),
+            TypeExpr::Decimal => num(false, unit.clone()),
+            TypeExpr::Bool => Ty::Bool,
+            TypeExpr::Date => Ty::Date,
+            TypeExpr::DateTime => Ty::DateTime,
+            TypeExpr::Enum(vs) => Ty::Enum(Arc::new(EnumDef {
+                variants: vs
+                    .iter()
+                    .map(|(n, l)| (n.name.clone(), l.as_ref().map(|s| s.value.clone())))
+                    .collect(),
+            })),
+            TypeExpr::List(r) => match self.record_index.get(&r.name) {
+                Some(&i) => Ty::List(i),
+                None => {
+                    self.unknown_record(&r.name, r.span);
+                    Ty::Error
+                }
+            },
+        };
+        if unit.is_some() && !matches!(ty, Ty::Num(_)) {
+            if let Some(u) = &f.unit {
+                self.diags.push(e(
+                    "E0107",
+                    u.span,
+                    "只有数值字段可以有单位".into(),
+                    "only number fields can have a unit".into(),
+                ));
+            }
+        }
+        ty
+    }
+
+    fn unknown_record(&mut self, name: &str, span: Span) {
+        let known: Vec<&str> = self.records.iter().map(|r| r.name.as_str()).collect();
+        let mut d = e(
+            "E0102",
+            span,
+            format!("未知记录类型 `{name}`"),
+            format!("unknown record type `{name}`"),
+        );
+        if let Some(s) = did_you_mean(name, known) {
+            d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+        }
+        self.diags.push(d);
+    }
+
+    fn declare_consts(&mut self) {
+        let mut decls = Vec::new();
+        for p in &self.parsed {
+            for item in &p.ast.items {
+                if let Item::Const(c) = item {
+                    decls.push(c.clone());
+                }
+            }
+        }
+        for c in decls {
+            if self.consts.contains_key(&c.name.name) {
+                self.diags.push(e(
+                    "E0104",
+                    c.name.span,
+                    format!("常量 `{}` 重复定义", c.name.name),
+                    format!("constant `{}` is defined twice", c.name.name),
+                ));
+                continue;
+            }
+            let expr = self.expr(&c.value, &Sc::default());
+            let value = crate::eval::eval_const(&expr, &self.default_period());
+            if value.is_none() && expr.ty != Ty::Error {
+                self.diags.push(e(
+                    "E0208",
+                    c.value.span,
+                    "常量的值必须能直接算出，不能依赖记录".into(),
+                    "a constant must be computable without any record".into(),
+                ));
+            }
+            self.consts.insert(c.name.name.clone(), ConstDef { expr, value });
+        }
+    }
+
+    fn default_period(&self) -> PeriodRules {
+        PeriodRules {
+            calendar: self.national.clone(),
+            calendar_name: "cn-national".into(),
+            extend_on_day_off: true,
+        }
+    }
+
+    // ------------------------------------------------------------ rules
+
+    fn period_for(
+        &mut self,
+        base: &PeriodRules,
+        s: &ast::Settings,
+        from: &str,
+        resolver: &dyn Resolver,
+    ) -> PeriodRules {
+        let mut p = base.clone();
+        if let Some(x) = s.extend_on_day_off {
+            p.extend_on_day_off = x;
+        }
+        if let Some(cal) = &s.calendar {
+            if let Some(c) = self.calendars.get(&cal.value) {
+                p.calendar = c.clone();
+                p.calendar_name = cal.value.clone();
+            } else {
+                match resolver.resolve(from, &cal.value) {
+                    Ok((name, text)) => match Calendar::parse(&text) {
+                        Ok(local) => {
+                            let merged = match local.extends() {
+                                Some(_) => self.national.overlay(&local),
+                                None => local,
+                            };
+                            let arc = Arc::new(merged);
+                            self.calendars.insert(cal.value.clone(), arc.clone());
+                            p.calendar = arc;
+                            p.calendar_name = name;
+                        }
+                        Err(pe) => self.diags.push(e(
+                            "E0303",
+                            cal.span,
+                            format!("日历 `{}` 第 {} 行有误：{}", cal.value, pe.line, pe.message),
+                            format!("calendar `{}` line {}: {}", cal.value, pe.line, pe.message),
+                        )),
+                    },
+                    Err(why) => self.diags.push(e(
+                        "E0303",
+                        cal.span,
+                        format!("无法读取日历 `{}`：{why}", cal.value),
+                        format!("cannot read calendar `{}`: {why}", cal.value),
+                    )),
+                }
+            }
+        }
+        p
+    }
+
+    fn check_rules(&mut self, resolver: &dyn Resolver) {
+        let parsed = std::mem::take(&mut self.parsed);
+        for (pi, p) in parsed.iter().enumerate() {
+            let h = &p.ast.header;
+            self.policies.push(PolicyInfo {
+                id: h.id.name.clone(),
+                title: h.title.value.clone(),
+                document: h.document.as_ref().map(|s| s.value.clone()),
+                issuer: h.issuer.as_ref().map(|s| s.value.clone()),
+                issued: h.issued.map(|d| d.0),
+                effective: h.effective.map(|d| d.0),
+                source_file: h.source.as_ref().map(|s| s.value.clone()),
+                path: p.path.clone(),
+                source: p.source,
+                keywords: p.ast.keywords,
+            });
+            let base = self.default_period();
+            let policy_period = self.period_for(&base, &h.settings, &p.path, resolver);
+            for item in &p.ast.items {
+                if let Item::Rule(r) = item {
+                    let period = self.period_for(&policy_period, &r.settings, &p.path, resolver);
+                    if let Some(rule) = self.rule(r, pi, h, period) {
+                        if let Some(&prev) = self.rule_index.get(&rule.id) {
+                            let prev_span = self.rules.get(prev).map(|x| x.name_span).unwrap_or(rule.name_span);
+                            self.diags.push(
+                                e(
+                                    "E0104",
+                                    rule.name_span,
+                                    format!("规则 `{}` 重复定义", rule.id),
+                                    format!("rule `{}` is defined twice", rule.id),
+                                )
+                                .with_label(prev_span, Some(Msg::new("首次定义于此", "first defined here"))),
+                            );
+                            continue;
+                        }
+                        self.rule_index.insert(rule.id.clone(), self.rules.len());
+                        self.rules.push(rule);
+                    }
+                }
+            }
+        }
+        self.parsed = parsed;
+    }
+
+    fn rule(&mut self, r: &ast::RuleDecl, policy: usize, h: &ast::Header, period: PeriodRules) -> Option<Rule> {
+        let citations: Vec<Citation> = r
+            .cites
+            .iter()
+            .map(|c| Citation {
+                document: c.document.as_ref().map(|d| d.value.clone()).or_else(|| h.document.as_ref().map(|d| d.value.clone())),
+                lines: c.lines,
+                article: c.article.as_ref().map(|a| a.value.clone()),
+                quote: c.quote.as_ref().map(|q| q.value.clone()),
+                source_file: h.source.as_ref().map(|s| s.value.clone()),
+            })
+            .collect();
+        if citations.is_empty() {
+            self.diags.push(
+                Diagnostic::warning(
+                    "W0101",
+                    Msg::new(format!("规则 `{}` 没有引用依据", r.name.name), format!("rule `{}` cites nothing", r.name.name)),
+                )
+                .with_label(r.name.span, None)
+                .with_help(Msg::new(
+                    "用 `cite line N \"原文\"` 写明规则出自文件的哪一行",
+                    "say which line of the document the rule encodes with `cite line N \"words\"`",
+                )),
+            );
+        }
+        let Some(applies) = &r.applies else {
+            self.diags.push(e(
+                "E0401",
+                r.name.span,
+                format!("规则 `{}` 缺少 `applies to`", r.name.name),
+                format!("rule `{}` has no `applies to`", r.name.name),
+            ));
+            return None;
+        };
+        let Some(&record) = self.record_index.get(&applies.record.name) else {
+            self.unknown_record(&applies.record.name, applies.record.span);
+            return None;
+        };
+        if r.requires.is_empty() {
+            self.diags.push(e(
+                "E0401",
+                r.name.span,
+                format!("规则 `{}` 没有 `require`", r.name.name),
+                format!("rule `{}` has no `require`", r.name.name),
+            ));
+        }
+        let (scope, key) = match &applies.scope {
+            AppliesScope::Each => (Scope::Each, None),
+            AppliesScope::All => (Scope::Group(None), None),
+            AppliesScope::GroupedBy(k) => {
+                let slot = self.records.get(record).and_then(|rt| rt.slot(&k.name));
+                match slot {
+                    Some(s) => (Scope::Group(Some(s)), Some(s)),
+                    None => {
+                        self.unknown_field(record, &k.name, k.span, &[]);
+                        (Scope::Group(None), None)
+                    }
+                }
+            }
+        };
+        let grouped = matches!(scope, Scope::Group(_));
+        // `where` filters single records, before any grouping.
+        let record_sc = Sc {
+            record: Some(record),
+            fields: true,
+            ..Sc::default()
+        };
+        let filter = applies.filter.as_ref().map(|f| {
+            let x = self.expr(f, &record_sc);
+            self.expect_bool(&x);
+            x
+        });
+        let mut sc = Sc {
+            record: Some(record),
+            fields: !grouped,
+            key,
+            grouped,
+            ..Sc::default()
+        };
+        self.aggs.clear();
+        let mut lets = Vec::new();
+        for (name, ex) in &r.lets {
+            if sc.locals.iter().any(|(n, _)| n == &name.name) {
+                self.diags.push(e(
+                    "E0104",
+                    name.span,
+                    format!("`{}` 重复定义", name.name),
+                    format!("`{}` is defined twice", name.name),
+                ));
+            }
+            let x = self.expr(ex, &sc);
+            sc.locals.push((name.name.clone(), x.ty.clone()));
+            lets.push(Let {
+                name: name.name.clone(),
+                expr: x,
+                span: name.span,
+            });
+        }
+        let requires: Vec<Expr> = r
+            .requires
+            .iter()
+            .map(|x| {
+                let x = self.expr(x, &sc);
+                self.expect_bool(&x);
+                x
+            })
+            .collect();
+        let unless: Vec<Expr> = r
+            .unless
+            .iter()
+            .map(|x| {
+                let x = self.expr(x, &sc);
+                self.expect_bool(&x);
+                x
+            })
+            .collect();
+        let mut message_zh = None;
+        let mut message_en = None;
+        for (lang, m) in &r.messages {
+            let t = self.template(m, &sc);
+            match lang.as_deref() {
+                Some("en") => message_en = Some(t),
+                _ => message_zh = Some(t),
+            }
+        }
+        Some(Rule {
+            id: r.name.name.clone(),
+            title: r.title.as_ref().map(|t| t.value.clone()),
+            policy,
+            citations,
+            severity: r.severity.map(|s| s.0).unwrap_or(Severity::Error),
+            record,
+            scope,
+            filter,
+            lets,
+            requires,
+            unless,
+            aggs: std::mem::take(&mut self.aggs),
+            message_zh,
+            message_en,
+            period,
+            span: r.span,
+            name_span: r.name.span,
+        })
+    }
+
+    fn template(&mut self, m: &ast::Str, sc: &Sc) -> Template {
+        let mut parts = Vec::new();
+        let text = &m.value;
+        let mut rest = text.as_str();
+        let mut offset = 1usize; // skip the opening quote (spans are approximate when escapes occur)
+        while let Some(open) = rest.find('{') {
+            if open > 0 && rest.get(open - 1..open) == Some("\\") {
+                parts.push(TemplatePart::Text(rest.get(..open - 1).unwrap_or("").to_string() + "{"));
+                rest = rest.get(open + 1..).unwrap_or("");
+                offset += open + 1;
+                continue;
+            }
+            let Some(close) = rest.get(open..).and_then(|r| r.find('}')).map(|c| c + open) else { break };
+            parts.push(TemplatePart::Text(rest.get(..open).unwrap_or("").to_string()));
+            let name = rest.get(open + 1..close).unwrap_or("").trim();
+            let span = Span::new(
+                m.span.source,
+                m.span.start as usize + offset + open,
+                m.span.start as usize + offset + close + 1,
+            );
+            let ident = ast::Expr {
+                kind: ast::ExprKind::Name(ast::Ident {
+                    name: name.to_string(),
+                    span,
+                }),
+                span,
+            };
+            let x = self.expr(&ident, sc);
+            parts.push(TemplatePart::Hole(x));
+            offset += close + 1;
+            rest = rest.get(close + 1..).unwrap_or("");
+        }
+        parts.push(TemplatePart::Text(rest.replace("\\}", "}")));
+        Template { parts }
+    }
+
+    fn expect_bool(&mut self, x: &Expr) {
+        if x.ty != Ty::Bool && x.ty != Ty::Error {
+            let (zh, en) = x.ty.describe();
+            self.diags.push(e(
+                "E0204",
+                x.span,
+                format!("此处需要条件（真假值），但这是{zh}"),
+                format!("expected a condition (true/false) here, found {en}"),
+            ));
+        }
+    }
+
+    fn unknown_field(&mut self, record: usize, name: &str, span: Span, extra: &[String]) {
+        let mut known: Vec<String> = self
+            .records
+            .get(record)
+            .map(|r| r.fields.iter().map(|f| f.name.clone()).collect())
+            .unwrap_or_default();
+        known.extend(extra.iter().cloned());
+        known.extend(self.consts.keys().cloned());
+        let rname = self.records.get(record).map(|r| r.name.clone()).unwrap_or_default();
+        let mut d = e(
+            "E0101",
+            span,
+            format!("`{name}` 不是记录 `{rname}` 的字段，也不是已定义的名称"),
+            format!("unknown name `{name}`: not a field of `{rname}` nor a defined name"),
+        );
+        if let Some(s) = did_you_mean(name, known.iter().map(String::as_str)) {
+            d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+        }
+        self.diags.push(d);
+    }
+}
+
+mod expr;
+
+impl Checker {
+    fn check_examples(&mut self) {
+        let parsed = std::mem::take(&mut self.parsed);
+        for (pi, p) in parsed.iter().enumerate() {
+            for item in &p.ast.items {
+                if let Item::Example(ex) = item {
+                    let x = self.example(ex, pi);
+                    self.examples.push(x);
+                }
+            }
+        }
+        self.parsed = parsed;
+    }
+
+    fn example(&mut self, ex: &ast::ExampleDecl, policy: usize) -> Example {
+        let mut records = Vec::new();
+        let mut record_spans = Vec::new();
+        for (i, rl) in ex.records.iter().enumerate() {
+            let Some(&ty) = self.record_index.get(&rl.ty.name) else {
+                self.unknown_record(&rl.ty.name, rl.ty.span);
+                continue;
+            };
+            let values = self.record_values(ty, &rl.fields, rl.span);
+            records.push(Record {
+                ty,
+                values,
+                loc: RecordLoc {
+                    input: u32::MAX,
+                    index: i as u64,
+                    line: 0,
+                    col: 0,
+                },
+            });
+            record_spans.push(rl.span);
+        }
+        let mut expects = Vec::new();
+        for x in &ex.expects {
+            match self.rule_index.get(&x.rule.name) {
+                Some(&rule) => expects.push(Expectation {
+                    rule,
+                    outcome: x.outcome,
+                    for_key: x.for_key.as_ref().map(|k| k.value.clone()),
+                    span: x.span,
+                }),
+                None => {
+                    let known: Vec<&str> = self.rule_index.keys().map(String::as_str).collect();
+                    let mut d = e(
+                        "E0103",
+                        x.rule.span,
+                        format!("示例期望了未定义的规则 `{}`", x.rule.name),
+                        format!("the example expects an undefined rule `{}`", x.rule.name),
+                    );
+                    if let Some(s) = did_you_mean(&x.rule.name, known) {
+                        d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+                    }
+                    self.diags.push(d);
+                }
+            }
+        }
+        Example {
+            name: ex.name.value.clone(),
+            policy,
+            as_of: ex.as_of.map(|d| d.0),
+            records,
+            record_spans,
+            expects,
+            span: ex.span,
+        }
+    }
+
+    fn record_values(&mut self, ty: usize, fields: &[(ast::Ident, ast::InitValue)], span: Span) -> Vec<Value> {
+        let Some(rt) = self.records.get(ty).cloned() else { return Vec::new() };
+        let mut values = vec![Value::Missing; rt.fields.len()];
+        for (name, init) in fields {
+            let Some(slot) = rt.slot(&name.name) else {
+                self.unknown_field(ty, &name.name, name.span, &[]);
+                continue;
+            };
+            let Some(field) = rt.fields.get(slot) else { continue };
+            let v = match init {
+                ast::InitValue::Missing(_) => Value::Missing,
+                ast::InitValue::List(items, lspan) => match &field.ty {
+                    Ty::List(elem) => Value::List(
+                        items
+                            .iter()
+                            .map(|it| self.record_values(*elem, &it.fields, it.span))
+                            .collect(),
+                    ),
+                    _ => {
+                        self.diags.push(e(
+                            "E0201",
+                            *lspan,
+                            format!("字段 `{}` 不是列表", field.name),
+                            format!("field `{}` is not a list", field.name),
+                        ));
+                        Value::Missing
+                    }
+                },
+                ast::InitValue::Expr(x) => self.literal_for_field(field, x),
+            };
+            if let Some(s) = values.get_mut(slot) {
+                *s = v;
+            }
+        }
+        let _ = span;
+        values
+    }
+
+    /// The value of a literal written for a field in an example, in the field's type and unit.
+    fn literal_for_field(&mut self, field: &Field, x: &ast::Expr) -> Value {
+        match (&field.ty, &x.kind) {
+            (Ty::Enum(def), _) => enum_literal(def, x, self),
+            (Ty::Num(n), ast::ExprKind::Number { value, unit: None }) => {
+                Value::Num(value.checked_mul(n.unit.scale).unwrap_or(*value))
+            }
+            _ => {
+                let ex = self.expr(x, &Sc::default());
+                if ex.ty == Ty::Error {
+                    return Value::Missing;
+                }
+                if !self.assignable(&field.ty, &ex.ty) {
+                    let (fzh, fen) = field.ty.describe();
+                    let (zh, en) = ex.ty.describe();
+                    self.diags.push(e(
+                        "E0201",
+                        x.span,
+                        format!("字段 `{}` 应为{fzh}，这里写的是{zh}", field.name),
+                        format!("field `{}` holds {fen}, but this is {en}", field.name),
+                    ));
+                    return Value::Missing;
+                }
+                crate::eval::eval_const(&ex, &self.default_period()).unwrap_or(Value::Missing)
+            }
+        }
+    }
+
+    fn assignable(&self, to: &Ty, from: &Ty) -> bool {
+        match (to, from) {
+            (Ty::Num(a), Ty::Num(b)) => a.unit.dim == b.unit.dim,
+            (Ty::DateTime, Ty::Date) => false,
+            (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
+        }
+    }
+}
+
+fn enum_literal(def: &EnumDef, x: &ast::Expr, c: &mut Checker) -> Value {
+    let text = match &x.kind {
+        ast::ExprKind::Name(id) => Some(id.name.as_str()),
+        ast::ExprKind::Str(s) => Some(s.as_str()),
+        _ => None,
+    };
+    match text.and_then(|t| def.find(t)) {
+        Some(i) => Value::Enum(i),
+        None => {
+            let known: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
+            let shown = text.unwrap_or("?");
+            let mut d = e(
+                "E0105",
+                x.span,
+                format!("`{shown}` 不是该枚举的取值（可选：{}）", known.join("、")),
+                format!("`{shown}` is not a variant of this enum (one of: {})", known.join(", ")),
+            );
+            if let Some(s) = did_you_mean(shown, known) {
+                d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+            }
+            c.diags.push(d);
+            Value::Missing
+        }
+    }
+}
+

@@ -1,0 +1,515 @@
+//! Explanations of findings: the numbers that decided them, in both languages. Built only for findings.
+
+use super::{date_add, eval, Env, Halt, UnknownReason, R};
+use crate::check::ir::*;
+use crate::diag::{Lang, Msg};
+use crate::syntax::ast::{CmpOp, Outcome};
+use crate::value::Value;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// Why a rule ended as it did, for one record or group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The rule's message with its holes filled (or a default).
+    pub message: Msg,
+    /// One line per requirement that decided the outcome, with its numbers.
+    pub reasons: Vec<Msg>,
+    /// Named values that decided it: (name, value) in both languages.
+    pub values: Vec<(String, Msg)>,
+    /// Record slots that decided it, for pointing at the data.
+    pub fields: Vec<usize>,
+    /// What was missing or unreadable, for unknown outcomes.
+    pub unknown: Option<Msg>,
+    /// The deadline, for pending outcomes.
+    pub pending: Option<Msg>,
+    /// Every let, requirement and exception with its value, for `--explain`.
+    pub trace: Vec<Msg>,
+}
+
+fn both(f: impl Fn(Lang) -> String) -> Msg {
+    Msg::new(f(Lang::Zh), f(Lang::En))
+}
+
+/// Shows a value in the unit of its type.
+pub fn format_value(v: &Value, ty: &Ty, lang: Lang) -> String {
+    match v {
+        Value::Missing => match lang {
+            Lang::Zh => "（缺失）".into(),
+            Lang::En => "(missing)".into(),
+        },
+        Value::Invalid(iv) => format!("`{}`", iv.raw),
+        Value::Text(t) => t.to_string(),
+        Value::Num(n) => match ty {
+            Ty::Num(nt) => format_num(*n, &nt.unit),
+            _ => format_decimal(*n),
+        },
+        Value::Bool(b) => match (lang, b) {
+            (Lang::Zh, true) => "是".into(),
+            (Lang::Zh, false) => "否".into(),
+            (Lang::En, true) => "true".into(),
+            (Lang::En, false) => "false".into(),
+        },
+        Value::Date(d) => d.to_string(),
+        Value::DateTime(d) => d.format("%Y-%m-%d %H:%M").to_string(),
+        Value::Enum(i) => match ty {
+            Ty::Enum(def) => match lang {
+                Lang::Zh => def.label(*i).to_string(),
+                Lang::En => def.name(*i).to_string(),
+            },
+            _ => i.to_string(),
+        },
+        Value::Duration(n, u) => {
+            let (zh, en) = duration_unit_names(*u);
+            match lang {
+                Lang::Zh => format!("{}{zh}", format_decimal(*n)),
+                Lang::En => format!("{} {en}", format_decimal(*n)),
+            }
+        }
+        Value::List(items) => match lang {
+            Lang::Zh => format!("{} 项", items.len()),
+            Lang::En => format!("{} items", items.len()),
+        },
+    }
+}
+
+/// An exact decimal, shortened to six places with `…` only when it does not terminate sooner.
+pub fn format_decimal(n: Decimal) -> String {
+    let n = n.normalize();
+    if n.scale() > 6 {
+        let r = n.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero).normalize();
+        format!("{r}…")
+    } else {
+        n.to_string()
+    }
+}
+
+pub fn format_num(n: Decimal, unit: &crate::check::units::Unit) -> String {
+    if unit.name.is_empty() {
+        return format_decimal(n);
+    }
+    let shown = if unit.scale.is_zero() { n } else { n / unit.scale };
+    let num = if unit.is_percent() {
+        // Percentages show two places at most, since 69.23% is how documents print them.
+        let s = shown.normalize();
+        if s.scale() > 4 {
+            format!("{}…", s.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero).normalize())
+        } else {
+            s.to_string()
+        }
+    } else {
+        format_decimal(shown)
+    };
+    let spaced = unit.name.chars().next().map(|c| c.is_ascii_alphabetic()).unwrap_or(false);
+    if spaced {
+        format!("{num} {}", unit.name)
+    } else {
+        format!("{num}{}", unit.name)
+    }
+}
+
+struct Render<'e, 'a> {
+    env: &'e Env<'a>,
+    values: Vec<(String, Msg)>,
+    fields: Vec<usize>,
+}
+
+impl Render<'_, '_> {
+    fn note_value(&mut self, name: String, v: Msg) {
+        if !self.values.iter().any(|(n, _)| *n == name) {
+            self.values.push((name, v));
+        }
+    }
+
+    fn source_text(&self, x: &Expr) -> String {
+        let text = self.env.program.sources.text(x.span.source);
+        text.get(x.span.range()).unwrap_or("").trim().to_string()
+    }
+
+    fn field_name(&self, ty: usize, slot: usize) -> (String, String) {
+        let f = self.env.program.records.get(ty).and_then(|r| r.field(slot));
+        match f {
+            Some(f) => (f.label.clone().unwrap_or_else(|| f.name.clone()), f.name.clone()),
+            None => ("?".into(), "?".into()),
+        }
+    }
+
+    fn value_msg(&self, r: &R, ty: &Ty) -> Msg {
+        match r {
+            Ok(v) => both(|l| format_value(v, ty, l)),
+            Err(Halt::NotYet { .. }) => Msg::new("（尚未发生）", "(not yet)"),
+            Err(Halt::Pending(_)) => Msg::new("（待定）", "(pending)"),
+            Err(Halt::Unknown(u)) => match &u.reason {
+                UnknownReason::Invalid { raw, .. } => both(|l| match l {
+                    Lang::Zh => format!("`{raw}`（无法读取）"),
+                    Lang::En => format!("`{raw}` (unreadable)"),
+                }),
+                _ => Msg::new("（缺失）", "(missing)"),
+            },
+        }
+    }
+
+    /// Renders an expression with the values of its parts.
+    fn render(&mut self, x: &Expr) -> Msg {
+        let env = self.env;
+        match &x.kind {
+            ExprKind::Const(v) => both(|l| format_value(v, &x.ty, l)),
+            ExprKind::Field(slot) => {
+                let (zh, en) = self.field_name(env.rule.record, *slot);
+                self.fields.push(*slot);
+                let v = self.value_msg(&eval(x, env), &x.ty);
+                self.note_value(en.clone(), v.clone());
+                Msg::new(format!("{zh} {}", v.zh), format!("{en} {}", v.en))
+            }
+            ExprKind::Elem(slot) => {
+                let ty = env.elem.map(|e| e.1).unwrap_or(usize::MAX);
+                let (zh, en) = self.field_name(ty, *slot);
+                let v = self.value_msg(&eval(x, env), &x.ty);
+                Msg::new(format!("{zh} {}", v.zh), format!("{en} {}", v.en))
+            }
+            ExprKind::Local(i) => match env.rule.lets.get(*i) {
+                Some(l) => {
+                    let inner = self.render(&l.expr);
+                    let v = self.value_msg(&eval(x, env), &x.ty);
+                    self.note_value(l.name.clone(), v);
+                    inner
+                }
+                None => Msg::new("?", "?"),
+            },
+            ExprKind::GroupKey => {
+                let v = self.value_msg(&eval(x, env), &x.ty);
+                let name = self.source_text(x);
+                self.note_value(name.clone(), v.clone());
+                Msg::new(format!("{name} {}", v.zh), format!("{name} {}", v.en))
+            }
+            ExprKind::GroupAgg(_) | ExprKind::ListAgg { .. } | ExprKind::Call(..) | ExprKind::DateDiff(..) => {
+                let text = self.source_text(x);
+                let v = self.value_msg(&eval(x, env), &x.ty);
+                self.note_value(text.clone(), v.clone());
+                Msg::new(format!("{text} = {}", v.zh), format!("{text} = {}", v.en))
+            }
+            ExprKind::Neg(i) => {
+                let m = self.render(i);
+                Msg::new(format!("-({})", m.zh), format!("-({})", m.en))
+            }
+            ExprKind::Arith(op, l, r) => {
+                let a = self.render(l);
+                let b = self.render(r);
+                let v = self.value_msg(&eval(x, env), &x.ty);
+                let s = op.symbol();
+                Msg::new(format!("{} {s} {} = {}", a.zh, b.zh, v.zh), format!("{} {s} {} = {}", a.en, b.en, v.en))
+            }
+            ExprKind::DateAdd {
+                date,
+                duration,
+                subtract,
+            } => {
+                let a = self.render(date);
+                let b = self.render(duration);
+                let sign = if *subtract { "-" } else { "+" };
+                let dv = eval(date, env);
+                let du = eval(duration, env);
+                match (dv, du) {
+                    (Ok(d), Ok(u)) => match date_add(&d, &u, *subtract, &env.rule.period) {
+                        Ok((v, step)) => {
+                            let shown = format_value(&v, &x.ty, Lang::En);
+                            match step.and_then(|s| s.rolled.map(|r| (s.raw, r))) {
+                                Some((raw, rolled)) => Msg::new(
+                                    format!(
+                                        "{} {sign} {} = {raw}，为休息日，顺延至 {rolled}（民法典第二百零三条，{}）",
+                                        a.zh, b.zh, env.rule.period.calendar_name
+                                    ),
+                                    format!(
+                                        "{} {sign} {} = {raw}, a day off, so the period ends on {rolled} (Civil Code art. 203, {})",
+                                        a.en, b.en, env.rule.period.calendar_name
+                                    ),
+                                ),
+                                None => Msg::new(
+                                    format!("{} {sign} {} = {shown}", a.zh, b.zh),
+                                    format!("{} {sign} {} = {shown}", a.en, b.en),
+                                ),
+                            }
+                        }
+                        Err(h) => {
+                            let v = self.value_msg(&Err(h), &x.ty);
+                            Msg::new(format!("{} {sign} {} = {}", a.zh, b.zh, v.zh), format!("{} {sign} {} = {}", a.en, b.en, v.en))
+                        }
+                    },
+                    _ => Msg::new(format!("{} {sign} {}", a.zh, b.zh), format!("{} {sign} {}", a.en, b.en)),
+                }
+            }
+            ExprKind::Cmp { op, lhs, rhs, .. } => {
+                let a = self.render(lhs);
+                let b = self.render(rhs);
+                let holds = matches!(eval(x, env), Ok(Value::Bool(true)));
+                let sym = if holds { op.symbol() } else { op.negated() };
+                let mut m = Msg::new(format!("{} {sym} {}", a.zh, b.zh), format!("{} {sym} {}", a.en, b.en));
+                if let Some(extra) = self.lateness(*op, lhs, rhs) {
+                    m.zh.push_str(&format!("（{}）", extra.zh));
+                    m.en.push_str(&format!(" ({})", extra.en));
+                }
+                m
+            }
+            ExprKind::And(xs) => {
+                // Show the parts that did not hold; they are what failed.
+                let failing: Vec<&Expr> = xs
+                    .iter()
+                    .filter(|p| !matches!(eval(p, env), Ok(Value::Bool(true))))
+                    .collect();
+                let parts: Vec<Msg> = if failing.is_empty() {
+                    xs.iter().map(|p| self.render(p)).collect()
+                } else {
+                    failing.into_iter().map(|p| self.render(p)).collect()
+                };
+                join(parts, "；", "; ")
+            }
+            ExprKind::Or(xs) => {
+                let parts: Vec<Msg> = xs.iter().map(|p| self.render(p)).collect();
+                join(parts, " 或 ", " or ")
+            }
+            ExprKind::Not(i) => {
+                let m = self.render(i);
+                Msg::new(format!("并非（{}）", m.zh), format!("not ({})", m.en))
+            }
+            ExprKind::If(c, t, f) => match eval(c, env) {
+                Ok(Value::Bool(true)) => self.render(t),
+                Ok(_) => self.render(f),
+                Err(_) => self.render(c),
+            },
+            ExprKind::In(l, _) => {
+                let a = self.render(l);
+                let holds = matches!(eval(x, env), Ok(Value::Bool(true)));
+                let text = self.source_text(x);
+                let (zh, en) = if holds { ("属于", "is in") } else { ("不属于", "is not in") };
+                Msg::new(format!("{}（{zh}：{text}）", a.zh), format!("{} ({en}: {text})", a.en))
+            }
+        }
+    }
+
+    /// For a date comparison that failed or is pending: how late, or how much time is left.
+    fn lateness(&self, op: CmpOp, lhs: &Expr, rhs: &Expr) -> Option<Msg> {
+        if !matches!(op, CmpOp::Le | CmpOp::Lt) {
+            return None;
+        }
+        let env = self.env;
+        let deadline = match eval(rhs, env) {
+            Ok(Value::Date(d)) => d,
+            Ok(Value::DateTime(d)) => d.date(),
+            _ => return None,
+        };
+        let cal = &env.rule.period.calendar;
+        match eval(lhs, env) {
+            Ok(Value::Date(act)) if act > deadline => {
+                let days = (act - deadline).num_days();
+                let wd = cal.working_days_between(deadline, act).ok();
+                Some(late_msg(days, wd))
+            }
+            Ok(Value::DateTime(act)) if act.date() > deadline => {
+                let days = (act.date() - deadline).num_days();
+                Some(late_msg(days, None))
+            }
+            Err(Halt::NotYet { .. }) => {
+                if deadline < env.as_of {
+                    let days = (env.as_of - deadline).num_days();
+                    let wd = cal.working_days_between(deadline, env.as_of).ok();
+                    let m = late_msg(days, wd);
+                    Some(Msg::new(
+                        format!("截至 {} 尚未完成，期限 {deadline} 已过，{}", env.as_of, m.zh),
+                        format!("not done as of {}; the deadline {deadline} has passed, {}", env.as_of, m.en),
+                    ))
+                } else {
+                    let days = (deadline - env.as_of).num_days();
+                    let wd = cal.working_days_between(env.as_of, deadline).ok();
+                    let (wzh, wen) = match wd {
+                        Some(w) => (format!("，{w} 个工作日"), format!(", {w} working days")),
+                        None => (String::new(), String::new()),
+                    };
+                    Some(Msg::new(
+                        format!("截至 {} 尚未完成，距期限 {deadline} 还有 {days} 日{wzh}", env.as_of),
+                        format!("not done as of {}; {days} days{wen} left until the deadline {deadline}", env.as_of),
+                    ))
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+fn late_msg(days: i64, wd: Option<i64>) -> Msg {
+    match wd {
+        Some(w) => Msg::new(format!("逾期 {days} 日（{w} 个工作日）"), format!("{days} days ({w} working days) late")),
+        None => Msg::new(format!("逾期 {days} 日"), format!("{days} days late")),
+    }
+}
+
+fn join(parts: Vec<Msg>, zh: &str, en: &str) -> Msg {
+    Msg::new(
+        parts.iter().map(|m| m.zh.as_str()).collect::<Vec<_>>().join(zh),
+        parts.iter().map(|m| m.en.as_str()).collect::<Vec<_>>().join(en),
+    )
+}
+
+fn fill(t: &Template, env: &Env, lang: Lang) -> String {
+    let mut s = String::new();
+    for p in &t.parts {
+        match p {
+            TemplatePart::Text(x) => s.push_str(x),
+            TemplatePart::Hole(x) => match eval(x, env) {
+                Ok(v) => s.push_str(&format_value(&v, &x.ty, lang)),
+                Err(_) => s.push_str(match lang {
+                    Lang::Zh => "（未知）",
+                    Lang::En => "(unknown)",
+                }),
+            },
+        }
+    }
+    s
+}
+
+fn unknown_msg(h: &Halt) -> Msg {
+    match h {
+        Halt::Unknown(u) => {
+            let f = u.field.clone().unwrap_or_default();
+            match &u.reason {
+                UnknownReason::Missing => Msg::new(format!("缺少字段 `{f}`"), format!("the field `{f}` is missing")),
+                UnknownReason::Invalid { raw, why_zh, why_en } => Msg::new(
+                    format!("字段 `{f}` 的值 `{raw}` 无法读取：{why_zh}"),
+                    format!("the field `{f}` has the unreadable value `{raw}`: {why_en}"),
+                ),
+                UnknownReason::DivisionByZero => Msg::new("除数为零", "division by zero"),
+                UnknownReason::Overflow => Msg::new("数值超出可精确表示的范围", "a number is too large to compute exactly"),
+                UnknownReason::NotCovered {
+                    date,
+                    calendar,
+                    first,
+                    last,
+                } => Msg::new(
+                    format!("日期 {date} 不在日历 {calendar} 覆盖的年份（{first}–{last}）之内"),
+                    format!("the date {date} is outside the years the calendar {calendar} covers ({first}–{last})"),
+                ),
+                UnknownReason::NotYetHappened => Msg::new(
+                    format!("`{f}` 尚未发生，无法计算"),
+                    format!("`{f}` has not happened yet, so it cannot be computed with"),
+                ),
+                UnknownReason::EmptySet => Msg::new("汇总的集合为空", "the aggregated set is empty"),
+            }
+        }
+        Halt::Pending(p) => Msg::new(
+            format!("`{}` 尚未发生，期限 {} 未到", p.field, p.deadline),
+            format!("`{}` has not happened yet and the deadline {} has not passed", p.field, p.deadline),
+        ),
+        Halt::NotYet { field } => Msg::new(format!("`{field}` 尚未发生"), format!("`{field}` has not happened yet")),
+    }
+}
+
+pub(super) fn explain(env: &Env, outcome: Outcome, halt: Option<&Halt>, exempt: bool) -> Explanation {
+    let mut r = Render {
+        env,
+        values: Vec::new(),
+        fields: Vec::new(),
+    };
+    let rule = env.rule;
+    let mut reasons = Vec::new();
+    let mut trace = Vec::new();
+    for l in &rule.lets {
+        let m = r.render(&l.expr);
+        trace.push(Msg::new(format!("设 {} = {}", l.name, m.zh), format!("let {} = {}", l.name, m.en)));
+    }
+    for (i, req) in rule.requires.iter().enumerate() {
+        let v = eval(req, env);
+        let m = r.render(req);
+        let (szh, sen) = match &v {
+            Ok(Value::Bool(true)) => ("成立", "holds"),
+            Ok(_) => ("不成立", "does not hold"),
+            Err(Halt::Pending(_)) => ("待定", "pending"),
+            Err(_) => ("未知", "unknown"),
+        };
+        trace.push(Msg::new(
+            format!("要求 {}：{}（{szh}）", i + 1, m.zh),
+            format!("requirement {}: {} ({sen})", i + 1, m.en),
+        ));
+        let decisive = match outcome {
+            Outcome::Fail => matches!(v, Ok(Value::Bool(false))),
+            Outcome::Pending => matches!(v, Err(Halt::Pending(_))),
+            _ => v.is_err(),
+        };
+        if decisive {
+            reasons.push(m);
+        }
+    }
+    for u in &rule.unless {
+        let m = r.render(u);
+        let v = eval(u, env);
+        let (szh, sen) = match v {
+            Ok(Value::Bool(true)) => ("成立，予以豁免", "holds, so the rule is waived"),
+            Ok(_) => ("不成立", "does not hold"),
+            Err(_) => ("未知", "unknown"),
+        };
+        trace.push(Msg::new(format!("除非 {}（{szh}）", m.zh), format!("unless {} ({sen})", m.en)));
+    }
+    let message = match outcome {
+        Outcome::Fail => {
+            let zh = rule.message_zh.as_ref().map(|t| fill(t, env, Lang::Zh));
+            let en = rule.message_en.as_ref().map(|t| fill(t, env, Lang::En));
+            let d = default_message(rule);
+            Msg::new(
+                zh.clone().unwrap_or(d.zh),
+                en.or(zh).unwrap_or(d.en),
+            )
+        }
+        Outcome::Unknown => {
+            let m = halt.map(unknown_msg).unwrap_or_else(|| Msg::new("无法判断", "cannot be decided"));
+            Msg::new(format!("无法判断：{}", m.zh), format!("cannot be decided: {}", m.en))
+        }
+        Outcome::Pending => {
+            let m = halt.map(unknown_msg).unwrap_or_else(|| Msg::new("期限未到", "the deadline has not passed"));
+            Msg::new(format!("待定：{}", m.zh), format!("pending: {}", m.en))
+        }
+        _ => default_message(rule),
+    };
+    let _ = exempt;
+    let unknown = match (outcome, halt) {
+        (Outcome::Unknown, Some(h)) => Some(unknown_msg(h)),
+        _ => None,
+    };
+    let pending = match (outcome, halt) {
+        (Outcome::Pending, Some(h)) => Some(unknown_msg(h)),
+        _ => None,
+    };
+    r.fields.sort_unstable();
+    r.fields.dedup();
+    Explanation {
+        message,
+        reasons,
+        values: r.values,
+        fields: r.fields,
+        unknown,
+        pending,
+        trace,
+    }
+}
+
+/// The explanation when a rule's `where` cannot be decided for a record.
+pub(super) fn explain_filter(env: &Env, h: &Halt) -> Explanation {
+    let mut r = Render {
+        env,
+        values: Vec::new(),
+        fields: Vec::new(),
+    };
+    let mut reasons = Vec::new();
+    if let Some(f) = &env.rule.filter {
+        let m = r.render(f);
+        reasons.push(Msg::new(format!("适用条件：{}", m.zh), format!("applies where: {}", m.en)));
+    }
+    let u = unknown_msg(h);
+    r.fields.sort_unstable();
+    r.fields.dedup();
+    Explanation {
+        message: Msg::new(format!("无法判断是否适用：{}", u.zh), format!("cannot tell whether the rule applies: {}", u.en)),
+        trace: reasons.clone(),
+        reasons,
+        values: r.values,
+        fields: r.fields,
+        unknown: Some(u),
+        pending: None,
+    }
+}

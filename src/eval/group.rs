@@ -1,0 +1,301 @@
+//! Aggregates: accumulators fed record by record, and grouped rules judged once per group.
+
+use super::{eval, judge, not_yet_unknown, order, unknown, Env, Halt, UnknownReason, Verdict, R};
+use crate::check::ir::*;
+use crate::syntax::ast::Outcome;
+use crate::value::{Record, RecordLoc, Value};
+use chrono::NaiveDate;
+use indexmap::IndexMap;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+use std::collections::HashSet;
+
+/// One aggregate's running state.
+#[derive(Debug, Clone)]
+pub(crate) struct Acc {
+    kind: AggKind,
+    state: State,
+}
+
+#[derive(Debug, Clone)]
+enum State {
+    Sum(Option<Value>),
+    Count(u64),
+    Best(Option<Value>),
+    Avg(Decimal, u64),
+    Truth(bool),
+    Distinct(HashSet<String>),
+    Halted(Halt),
+}
+
+impl Acc {
+    pub(crate) fn new(kind: AggKind) -> Acc {
+        let state = match kind {
+            AggKind::Sum => State::Sum(None),
+            AggKind::Count => State::Count(0),
+            AggKind::Min | AggKind::Max => State::Best(None),
+            AggKind::Avg => State::Avg(Decimal::ZERO, 0),
+            AggKind::All => State::Truth(true),
+            AggKind::Any => State::Truth(false),
+            AggKind::Distinct => State::Distinct(HashSet::new()),
+        };
+        Acc { kind, state }
+    }
+
+    /// Adds one record (or list element) to the aggregate.
+    pub(crate) fn feed(&mut self, expr: Option<&Expr>, filter: Option<&Expr>, env: &Env) {
+        if matches!(self.state, State::Halted(_)) {
+            return;
+        }
+        if let Some(f) = filter {
+            match eval(f, env).map_err(not_yet_unknown) {
+                Ok(Value::Bool(true)) => {}
+                Ok(_) => return,
+                Err(h) => {
+                    self.state = State::Halted(h);
+                    return;
+                }
+            }
+        }
+        let v = match expr {
+            Some(x) => match eval(x, env).map_err(not_yet_unknown) {
+                Ok(v) => Some(v),
+                Err(h) => {
+                    self.state = State::Halted(h);
+                    return;
+                }
+            },
+            None => None,
+        };
+        let next = match (&mut self.state, v) {
+            (State::Count(n), None) => {
+                *n += 1;
+                None
+            }
+            (State::Count(n), Some(Value::Bool(b))) => {
+                if b {
+                    *n += 1;
+                }
+                None
+            }
+            (State::Sum(acc), Some(v)) => match (acc.take(), v) {
+                (None, v) => {
+                    *acc = Some(v);
+                    None
+                }
+                (Some(Value::Num(a)), Value::Num(b)) => match a.checked_add(b) {
+                    Some(s) => {
+                        *acc = Some(Value::Num(s));
+                        None
+                    }
+                    None => Some(State::Halted(unknown(UnknownReason::Overflow))),
+                },
+                (Some(Value::Duration(a, u)), Value::Duration(b, _)) => {
+                    *acc = Some(Value::Duration(a + b, u));
+                    None
+                }
+                _ => Some(State::Halted(unknown(UnknownReason::Missing))),
+            },
+            (State::Avg(sum, n), Some(Value::Num(b))) => match sum.checked_add(b) {
+                Some(s) => {
+                    *sum = s;
+                    *n += 1;
+                    None
+                }
+                None => Some(State::Halted(unknown(UnknownReason::Overflow))),
+            },
+            (State::Best(best), Some(v)) => {
+                let better = match best {
+                    None => true,
+                    Some(cur) => {
+                        let o = order(&v, cur).unwrap_or(Ordering::Equal);
+                        if self.kind == AggKind::Min {
+                            o == Ordering::Less
+                        } else {
+                            o == Ordering::Greater
+                        }
+                    }
+                };
+                if better {
+                    *best = Some(v);
+                }
+                None
+            }
+            (State::Truth(t), Some(Value::Bool(b))) => {
+                if self.kind == AggKind::All {
+                    *t = *t && b;
+                } else {
+                    *t = *t || b;
+                }
+                None
+            }
+            (State::Distinct(set), Some(v)) => {
+                set.insert(key_of(&v));
+                None
+            }
+            _ => Some(State::Halted(unknown(UnknownReason::Missing))),
+        };
+        if let Some(s) = next {
+            self.state = s;
+        }
+    }
+
+    pub(crate) fn finish(&self) -> R {
+        match &self.state {
+            State::Sum(None) => Ok(Value::Num(Decimal::ZERO)),
+            State::Sum(Some(v)) => Ok(v.clone()),
+            State::Count(n) => Ok(Value::Num(Decimal::from(*n))),
+            State::Best(Some(v)) => Ok(v.clone()),
+            State::Best(None) => Err(unknown(UnknownReason::EmptySet)),
+            State::Avg(_, 0) => Err(unknown(UnknownReason::EmptySet)),
+            State::Avg(s, n) => s
+                .checked_div(Decimal::from(*n))
+                .map(Value::Num)
+                .ok_or_else(|| unknown(UnknownReason::Overflow)),
+            State::Truth(t) => Ok(Value::Bool(*t)),
+            State::Distinct(s) => Ok(Value::Num(Decimal::from(s.len() as u64))),
+            State::Halted(h) => Err(h.clone()),
+        }
+    }
+}
+
+/// A canonical text for a value, to group and count distinct values.
+pub(crate) fn key_of(v: &Value) -> String {
+    match v {
+        Value::Missing => "\u{0}missing".into(),
+        Value::Invalid(iv) => format!("\u{0}invalid:{}", iv.raw),
+        Value::Text(t) => t.to_string(),
+        Value::Num(n) => n.normalize().to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Date(d) => d.to_string(),
+        Value::DateTime(d) => d.to_string(),
+        Value::Enum(i) => format!("\u{0}enum:{i}"),
+        Value::Duration(n, _) => n.normalize().to_string(),
+        Value::List(l) => format!("\u{0}list:{}", l.len()),
+    }
+}
+
+/// One group of a grouped rule.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub key: Value,
+    pub accs: Vec<Acc>,
+    pub records: u64,
+    pub first: RecordLoc,
+}
+
+/// A group's verdict, with where its first record was.
+#[derive(Debug, Clone)]
+pub struct GroupVerdict {
+    pub key: Value,
+    pub records: u64,
+    pub first: RecordLoc,
+    pub verdict: Verdict,
+}
+
+/// The state of every grouped rule over a whole submission. Memory grows with the number of groups only.
+pub struct GroupRun<'p> {
+    program: &'p Program,
+    as_of: NaiveDate,
+    groups: Vec<(usize, IndexMap<String, Group>)>,
+}
+
+impl<'p> GroupRun<'p> {
+    pub fn new(program: &'p Program, as_of: NaiveDate) -> GroupRun<'p> {
+        let groups = program
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r.scope, Scope::Group(_)))
+            .map(|(i, _)| (i, IndexMap::new()))
+            .collect();
+        GroupRun { program, as_of, groups }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
+
+    /// Adds a record to the groups of every grouped rule of its type.
+    /// A record whose `where` cannot be decided yields an unknown verdict at once.
+    pub fn feed(&mut self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
+        let program = self.program;
+        for (ri, groups) in &mut self.groups {
+            let Some(rule) = program.rules.get(*ri) else { continue };
+            if rule.record != rec.ty {
+                continue;
+            }
+            let env = Env {
+                program,
+                rule,
+                record: &rec.values,
+                elem: None,
+                locals: &[],
+                aggs: &[],
+                key: None,
+                as_of: self.as_of,
+            };
+            if let Some(f) = &rule.filter {
+                match eval(f, &env).map_err(not_yet_unknown) {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(_) => continue,
+                    Err(h) => {
+                        out(Verdict {
+                            rule: *ri,
+                            outcome: Outcome::Unknown,
+                            explanation: Some(Box::new(super::explain::explain_filter(&env, &h))),
+                        });
+                        continue;
+                    }
+                }
+            }
+            let key = match rule.scope {
+                Scope::Group(Some(slot)) => rec.values.get(slot).cloned().unwrap_or(Value::Missing),
+                _ => Value::Missing,
+            };
+            let group = groups.entry(key_of(&key)).or_insert_with(|| Group {
+                key,
+                accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
+                records: 0,
+                first: rec.loc,
+            });
+            group.records += 1;
+            for (acc, agg) in group.accs.iter_mut().zip(&rule.aggs) {
+                acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env);
+            }
+        }
+    }
+
+    /// Judges every group, in the order groups were first seen.
+    pub fn finish(self) -> Vec<GroupVerdict> {
+        let mut out = Vec::new();
+        for (ri, groups) in self.groups {
+            let Some(rule) = self.program.rules.get(ri) else { continue };
+            let keyed = matches!(rule.scope, Scope::Group(Some(_)));
+            for (_, g) in groups {
+                let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
+                let verdict = if keyed && g.key.is_missing() {
+                    let v = judge(self.program, ri, rule, &[], &aggs, Some(&g.key), self.as_of, true);
+                    Verdict {
+                        outcome: Outcome::Unknown,
+                        ..v
+                    }
+                } else {
+                    let v = judge(self.program, ri, rule, &[], &aggs, Some(&g.key), self.as_of, false);
+                    if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
+                        v
+                    } else {
+                        judge(self.program, ri, rule, &[], &aggs, Some(&g.key), self.as_of, true)
+                    }
+                };
+                out.push(GroupVerdict {
+                    key: g.key,
+                    records: g.records,
+                    first: g.first,
+                    verdict,
+                });
+            }
+        }
+        out
+    }
+}

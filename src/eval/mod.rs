@@ -1,0 +1,780 @@
+//! Checked program × records → outcomes. Exact decimal arithmetic; explanations are built only for findings.
+
+mod explain;
+mod group;
+
+pub use explain::{format_value, Explanation};
+pub use group::{GroupRun, GroupVerdict};
+
+use crate::calendar::{add_months, add_years, month_end, year_end, CalendarError};
+use crate::check::ir::*;
+use crate::syntax::ast::{ArithOp, CmpOp, DurationUnit, Outcome};
+use crate::value::{Record, Value};
+use chrono::{Datelike, Duration, NaiveDate};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::cmp::Ordering;
+
+/// Why an expression has no definite value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Halt {
+    /// A value the rule needs is missing or unreadable, or cannot be computed.
+    Unknown(Unknown),
+    /// A deadline lies after the as-of date and the act has not happened yet.
+    Pending(Pending),
+    /// A missing optional date: the act has not happened yet. Comparisons with a date turn it into pending or a verdict.
+    NotYet { field: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unknown {
+    /// The field that is missing or unreadable, when there is one.
+    pub field: Option<String>,
+    pub reason: UnknownReason,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnknownReason {
+    Missing,
+    Invalid { raw: String, why_zh: String, why_en: String },
+    DivisionByZero,
+    Overflow,
+    NotCovered { date: NaiveDate, calendar: String, first: i32, last: i32 },
+    NotYetHappened,
+    EmptySet,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub field: String,
+    pub deadline: String,
+}
+
+type R = Result<Value, Halt>;
+
+fn unknown(reason: UnknownReason) -> Halt {
+    Halt::Unknown(Unknown { field: None, reason })
+}
+
+fn cal_err(e: CalendarError) -> Halt {
+    match e {
+        CalendarError::NotCovered {
+            date,
+            calendar,
+            first_year,
+            last_year,
+        } => unknown(UnknownReason::NotCovered {
+            date,
+            calendar,
+            first: first_year,
+            last: last_year,
+        }),
+    }
+}
+
+/// What an expression is evaluated against.
+pub struct Env<'a> {
+    pub program: &'a Program,
+    pub rule: &'a Rule,
+    pub record: &'a [Value],
+    pub elem: Option<(&'a [Value], usize)>,
+    pub locals: &'a [R],
+    pub aggs: &'a [R],
+    pub key: Option<&'a Value>,
+    pub as_of: NaiveDate,
+}
+
+impl<'a> Env<'a> {
+    fn with_elem(&self, elem: &'a [Value], ty: usize) -> Env<'a> {
+        Env {
+            program: self.program,
+            rule: self.rule,
+            record: self.record,
+            elem: Some((elem, ty)),
+            locals: self.locals,
+            aggs: self.aggs,
+            key: self.key,
+            as_of: self.as_of,
+        }
+    }
+
+    fn field_value(&self, values: &[Value], ty: usize, slot: usize) -> R {
+        let field = self.program.records.get(ty).and_then(|r| r.field(slot));
+        let name = || field.map(|f| f.label.clone().unwrap_or_else(|| f.name.clone())).unwrap_or_default();
+        match values.get(slot) {
+            None | Some(Value::Missing) => {
+                if let Some(f) = field {
+                    if f.optional && matches!(f.ty, Ty::Date | Ty::DateTime) {
+                        return Err(Halt::NotYet { field: f.name.clone() });
+                    }
+                }
+                Err(Halt::Unknown(Unknown {
+                    field: Some(name()),
+                    reason: UnknownReason::Missing,
+                }))
+            }
+            Some(Value::Invalid(iv)) => Err(Halt::Unknown(Unknown {
+                field: Some(name()),
+                reason: UnknownReason::Invalid {
+                    raw: iv.raw.clone(),
+                    why_zh: iv.reason_zh.clone(),
+                    why_en: iv.reason_en.clone(),
+                },
+            })),
+            Some(v) => Ok(v.clone()),
+        }
+    }
+}
+
+/// Evaluates an expression.
+pub fn eval(x: &Expr, env: &Env) -> R {
+    match &x.kind {
+        ExprKind::Const(v) => Ok(v.clone()),
+        ExprKind::Field(slot) => env.field_value(env.record, env.rule.record, *slot),
+        ExprKind::Elem(slot) => match env.elem {
+            Some((vals, ty)) => env.field_value(vals, ty, *slot),
+            None => Err(unknown(UnknownReason::Missing)),
+        },
+        ExprKind::Local(i) => env.locals.get(*i).cloned().unwrap_or(Err(unknown(UnknownReason::Missing))),
+        ExprKind::GroupKey => match env.key {
+            Some(Value::Missing) | None => Err(unknown(UnknownReason::Missing)),
+            Some(v) => Ok(v.clone()),
+        },
+        ExprKind::GroupAgg(i) => env.aggs.get(*i).cloned().unwrap_or(Err(unknown(UnknownReason::Missing))),
+        ExprKind::Neg(i) => match eval(i, env)? {
+            Value::Num(n) => Ok(Value::Num(-n)),
+            Value::Duration(n, u) => Ok(Value::Duration(-n, u)),
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
+        ExprKind::Arith(op, l, r) => {
+            let a = eval(l, env).map_err(not_yet_unknown)?;
+            let b = eval(r, env).map_err(not_yet_unknown)?;
+            arith(*op, a, b)
+        }
+        ExprKind::Cmp { op, lhs, rhs, .. } => cmp_values(*op, eval(lhs, env), eval(rhs, env), env.as_of),
+        ExprKind::And(xs) => logic(xs, env, false),
+        ExprKind::Or(xs) => logic(xs, env, true),
+        ExprKind::Not(i) => match eval(i, env).map_err(not_yet_unknown)? {
+            Value::Bool(b) => Ok(Value::Bool(!b)),
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
+        ExprKind::If(c, t, f) => match eval(c, env).map_err(not_yet_unknown)? {
+            Value::Bool(true) => eval(t, env),
+            _ => eval(f, env),
+        },
+        ExprKind::In(l, opts) => {
+            let v = eval(l, env).map_err(not_yet_unknown)?;
+            let mut halt = None;
+            for o in opts {
+                match eval(o, env) {
+                    Ok(ov) if values_equal(&v, &ov) => return Ok(Value::Bool(true)),
+                    Ok(_) => {}
+                    Err(h) => halt = Some(h),
+                }
+            }
+            match halt {
+                Some(h) => Err(h),
+                None => Ok(Value::Bool(false)),
+            }
+        }
+        ExprKind::DateAdd {
+            date,
+            duration,
+            subtract,
+        } => {
+            let d = eval(date, env).map_err(not_yet_unknown)?;
+            let dur = eval(duration, env)?;
+            date_add(&d, &dur, *subtract, &env.rule.period).map(|(v, _)| v)
+        }
+        ExprKind::DateDiff(a, b) => {
+            let a = eval(a, env).map_err(not_yet_unknown)?;
+            let b = eval(b, env).map_err(not_yet_unknown)?;
+            match (a, b) {
+                (Value::Date(a), Value::Date(b)) => {
+                    Ok(Value::Duration(Decimal::from((a - b).num_days()), DurationUnit::Days))
+                }
+                (Value::DateTime(a), Value::DateTime(b)) => Ok(Value::Duration(
+                    Decimal::from((a - b).num_minutes()) / Decimal::from(60),
+                    DurationUnit::Hours,
+                )),
+                _ => Err(unknown(UnknownReason::Missing)),
+            }
+        }
+        ExprKind::Call(b, args) => call(*b, args, env),
+        ExprKind::ListAgg {
+            kind,
+            list,
+            expr,
+            filter,
+        } => {
+            let Ty::List(elem_ty) = list.ty else {
+                return Err(unknown(UnknownReason::Missing));
+            };
+            let items = match eval(list, env)? {
+                Value::List(items) => items,
+                _ => return Err(unknown(UnknownReason::Missing)),
+            };
+            let mut acc = group::Acc::new(*kind);
+            for item in &items {
+                let inner = env.with_elem(item, elem_ty);
+                acc.feed(expr.as_deref(), filter.as_deref(), &inner);
+            }
+            acc.finish()
+        }
+    }
+}
+
+fn not_yet_unknown(h: Halt) -> Halt {
+    match h {
+        Halt::NotYet { field } => Halt::Unknown(Unknown {
+            field: Some(field),
+            reason: UnknownReason::NotYetHappened,
+        }),
+        other => other,
+    }
+}
+
+/// Three-valued `and` (`is_or` false) and `or`: a definite false (true) decides, then unknown, then pending.
+fn logic(xs: &[Expr], env: &Env, is_or: bool) -> R {
+    let mut unknown_h = None;
+    let mut pending_h = None;
+    for x in xs {
+        match eval(x, env).map_err(not_yet_unknown) {
+            Ok(Value::Bool(b)) if b == is_or => return Ok(Value::Bool(is_or)),
+            Ok(_) => {}
+            Err(h @ Halt::Pending(_)) => pending_h = pending_h.or(Some(h)),
+            Err(h) => unknown_h = unknown_h.or(Some(h)),
+        }
+    }
+    if let Some(h) = unknown_h {
+        return Err(h);
+    }
+    if let Some(h) = pending_h {
+        return Err(h);
+    }
+    Ok(Value::Bool(!is_or))
+}
+
+fn arith(op: ArithOp, a: Value, b: Value) -> R {
+    let overflow = || unknown(UnknownReason::Overflow);
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => {
+            let r = match op {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::Div => {
+                    if y.is_zero() {
+                        return Err(unknown(UnknownReason::DivisionByZero));
+                    }
+                    x.checked_div(y)
+                }
+            };
+            r.map(Value::Num).ok_or_else(overflow)
+        }
+        (Value::Duration(x, u), Value::Duration(y, _)) => {
+            let r = match op {
+                ArithOp::Add => x.checked_add(y),
+                _ => x.checked_sub(y),
+            };
+            r.map(|n| Value::Duration(n, u)).ok_or_else(overflow)
+        }
+        (Value::Duration(x, u), Value::Num(y)) => {
+            let r = match op {
+                ArithOp::Mul => x.checked_mul(y),
+                _ if y.is_zero() => return Err(unknown(UnknownReason::DivisionByZero)),
+                _ => x.checked_div(y),
+            };
+            r.map(|n| Value::Duration(n, u)).ok_or_else(overflow)
+        }
+        _ => Err(unknown(UnknownReason::Missing)),
+    }
+}
+
+/// How a deadline was computed, for explanations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateStep {
+    pub raw: NaiveDate,
+    pub rolled: Option<NaiveDate>,
+}
+
+/// `date ± duration`, counted as a period of Chinese law.
+pub fn date_add(d: &Value, dur: &Value, subtract: bool, period: &PeriodRules) -> Result<(Value, Option<DateStep>), Halt> {
+    let Value::Duration(n, unit) = dur else {
+        return Err(unknown(UnknownReason::Missing));
+    };
+    let n = n.to_i64().ok_or_else(|| unknown(UnknownReason::Overflow))?;
+    let signed = if subtract { -n } else { n };
+    let cal = &period.calendar;
+    match d {
+        Value::Date(date) => {
+            let raw = match unit {
+                DurationUnit::Days => date.checked_add_signed(Duration::days(signed)),
+                DurationUnit::Months => i32::try_from(signed).ok().map(|m| add_months(*date, m)),
+                DurationUnit::Years => i32::try_from(signed).ok().map(|y| add_years(*date, y)),
+                DurationUnit::WorkingDays => {
+                    if signed < 0 {
+                        return Err(unknown(UnknownReason::Overflow));
+                    }
+                    let k = u32::try_from(signed).map_err(|_| unknown(UnknownReason::Overflow))?;
+                    return cal.add_working_days(*date, k).map(|r| (Value::Date(r), None)).map_err(cal_err);
+                }
+                DurationUnit::Hours => None,
+            }
+            .ok_or_else(|| unknown(UnknownReason::Overflow))?;
+            if period.extend_on_day_off && !subtract {
+                let rolled = cal.roll_forward(raw).map_err(cal_err)?;
+                let step = DateStep {
+                    raw,
+                    rolled: (rolled != raw).then_some(rolled),
+                };
+                Ok((Value::Date(rolled), Some(step)))
+            } else {
+                Ok((Value::Date(raw), None))
+            }
+        }
+        Value::DateTime(dt) => {
+            let delta = match unit {
+                DurationUnit::Hours => Duration::hours(signed),
+                DurationUnit::Days => Duration::days(signed),
+                _ => {
+                    let date = match unit {
+                        DurationUnit::Months => add_months(dt.date(), i32::try_from(signed).unwrap_or(0)),
+                        _ => add_years(dt.date(), i32::try_from(signed).unwrap_or(0)),
+                    };
+                    return Ok((Value::DateTime(date.and_time(dt.time())), None));
+                }
+            };
+            dt.checked_add_signed(delta)
+                .map(|r| (Value::DateTime(r), None))
+                .ok_or_else(|| unknown(UnknownReason::Overflow))
+        }
+        _ => Err(unknown(UnknownReason::Missing)),
+    }
+}
+
+pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => x == y,
+        (Value::Date(x), Value::DateTime(y)) | (Value::DateTime(y), Value::Date(x)) => *x == y.date(),
+        _ => a == b,
+    }
+}
+
+fn order(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Num(x), Value::Num(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::DateTime(y)) => Some(x.cmp(&y.date())),
+        (Value::DateTime(x), Value::Date(y)) => Some(x.date().cmp(y)),
+        (Value::Duration(x, _), Value::Duration(y, _)) => Some(x.cmp(y)),
+        _ => None,
+    }
+}
+
+/// `printed ≈ exact`: the side with fewer decimal places is the printed one; the other is rounded half up to it.
+pub fn approx_equal(a: Decimal, b: Decimal) -> bool {
+    let (printed, exact) = if a.scale() <= b.scale() { (a, b) } else { (b, a) };
+    exact.round_dp_with_strategy(printed.scale(), RoundingStrategy::MidpointAwayFromZero) == printed
+}
+
+fn date_of(v: &Value) -> Option<NaiveDate> {
+    match v {
+        Value::Date(d) => Some(*d),
+        Value::DateTime(d) => Some(d.date()),
+        _ => None,
+    }
+}
+
+/// Compares two evaluated sides. A side that has not happened yet (a missing optional date) is
+/// some date after `as_of`: the comparison is decided when that settles it, and pending otherwise.
+pub fn cmp_values(op: CmpOp, l: R, r: R, as_of: NaiveDate) -> R {
+    match (l, r) {
+        (Err(Halt::NotYet { field }), Ok(other)) => not_yet_cmp(op, &field, &other, as_of, false),
+        (Ok(other), Err(Halt::NotYet { field })) => not_yet_cmp(op, &field, &other, as_of, true),
+        (Err(h), _) | (_, Err(h)) => Err(not_yet_unknown(h)),
+        (Ok(a), Ok(b)) => {
+            let res = match op {
+                CmpOp::Eq => values_equal(&a, &b),
+                CmpOp::Ne => !values_equal(&a, &b),
+                CmpOp::Approx => match (&a, &b) {
+                    (Value::Num(x), Value::Num(y)) => approx_equal(*x, *y),
+                    _ => false,
+                },
+                _ => {
+                    let Some(o) = order(&a, &b) else {
+                        return Err(unknown(UnknownReason::Missing));
+                    };
+                    match op {
+                        CmpOp::Lt => o == Ordering::Less,
+                        CmpOp::Le => o != Ordering::Greater,
+                        CmpOp::Gt => o == Ordering::Greater,
+                        _ => o != Ordering::Less,
+                    }
+                }
+            };
+            Ok(Value::Bool(res))
+        }
+    }
+}
+
+/// `act OP deadline` where the act has not happened by `as_of` (so it will happen after `as_of`).
+fn not_yet_cmp(op: CmpOp, field: &str, other: &Value, as_of: NaiveDate, flipped: bool) -> R {
+    let Some(d) = date_of(other) else {
+        return Err(not_yet_unknown(Halt::NotYet { field: field.to_string() }));
+    };
+    // Normalise to `act OP d`.
+    let op = if flipped {
+        match op {
+            CmpOp::Lt => CmpOp::Gt,
+            CmpOp::Le => CmpOp::Ge,
+            CmpOp::Gt => CmpOp::Lt,
+            CmpOp::Ge => CmpOp::Le,
+            o => o,
+        }
+    } else {
+        op
+    };
+    let pending = || {
+        Err(Halt::Pending(Pending {
+            field: field.to_string(),
+            deadline: d.to_string(),
+        }))
+    };
+    // The act will fall on some day strictly after `as_of`.
+    match op {
+        CmpOp::Le | CmpOp::Lt | CmpOp::Eq => {
+            let last_ok = if op == CmpOp::Lt { d.pred_opt().unwrap_or(d) } else { d };
+            if last_ok <= as_of {
+                Ok(Value::Bool(false))
+            } else {
+                pending()
+            }
+        }
+        CmpOp::Ge | CmpOp::Gt => {
+            let first_ok = if op == CmpOp::Gt { d.succ_opt().unwrap_or(d) } else { d };
+            if first_ok <= as_of.succ_opt().unwrap_or(as_of) {
+                Ok(Value::Bool(true))
+            } else {
+                pending()
+            }
+        }
+        CmpOp::Ne => {
+            if d <= as_of {
+                Ok(Value::Bool(true))
+            } else {
+                pending()
+            }
+        }
+        CmpOp::Approx => Err(not_yet_unknown(Halt::NotYet { field: field.to_string() })),
+    }
+}
+
+fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
+    let arg = |i: usize| -> R {
+        match args.get(i) {
+            Some(x) => eval(x, env).map_err(not_yet_unknown),
+            None => Err(unknown(UnknownReason::Missing)),
+        }
+    };
+    match b {
+        Builtin::Present => {
+            let v = match args.first() {
+                Some(x) => eval(x, env),
+                None => return Ok(Value::Bool(false)),
+            };
+            Ok(Value::Bool(match v {
+                Ok(_) => true,
+                Err(Halt::NotYet { .. }) => false,
+                Err(Halt::Unknown(u)) => !matches!(u.reason, UnknownReason::Missing),
+                Err(Halt::Pending(_)) => true,
+            }))
+        }
+        Builtin::Abs => match arg(0)? {
+            Value::Num(n) => Ok(Value::Num(n.abs())),
+            Value::Duration(n, u) => Ok(Value::Duration(n.abs(), u)),
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
+        Builtin::Round => match (arg(0)?, arg(1)?) {
+            (Value::Num(n), Value::Num(p)) => {
+                let places = p.to_u32().unwrap_or(0);
+                Ok(Value::Num(n.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)))
+            }
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
+        Builtin::Min | Builtin::Max => {
+            let mut best: Option<Value> = None;
+            for i in 0..args.len() {
+                let v = arg(i)?;
+                best = Some(match best {
+                    None => v,
+                    Some(cur) => {
+                        let o = order(&v, &cur).unwrap_or(Ordering::Equal);
+                        let take = if b == Builtin::Min { o == Ordering::Less } else { o == Ordering::Greater };
+                        if take {
+                            v
+                        } else {
+                            cur
+                        }
+                    }
+                });
+            }
+            best.ok_or_else(|| unknown(UnknownReason::EmptySet))
+        }
+        Builtin::MonthEnd => match arg(0)? {
+            Value::Date(d) => Ok(Value::Date(month_end(d))),
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
+        Builtin::YearEnd => match arg(0)? {
+            Value::Date(d) => Ok(Value::Date(year_end(d))),
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
+        Builtin::Year | Builtin::Month => {
+            let d = date_of(&arg(0)?).ok_or_else(|| unknown(UnknownReason::Missing))?;
+            let n = if b == Builtin::Year { d.year() } else { d.month() as i32 };
+            Ok(Value::Num(Decimal::from(n)))
+        }
+        Builtin::Contains => match (arg(0)?, arg(1)?) {
+            (Value::Text(a), Value::Text(b)) => Ok(Value::Bool(a.contains(&*b))),
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
+        Builtin::WorkingDaysBetween => match (arg(0)?, arg(1)?) {
+            (Value::Date(a), Value::Date(b)) => env
+                .rule
+                .period
+                .calendar
+                .working_days_between(a, b)
+                .map(|n| Value::Duration(Decimal::from(n), DurationUnit::WorkingDays))
+                .map_err(cal_err),
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
+    }
+}
+
+/// Evaluates an expression that needs no record (constants, example literals).
+pub fn eval_const(x: &Expr, period: &PeriodRules) -> Option<Value> {
+    let program = Program {
+        sources: Default::default(),
+        policies: Vec::new(),
+        records: Vec::new(),
+        rules: Vec::new(),
+        examples: Vec::new(),
+    };
+    let rule = Rule {
+        id: String::new(),
+        title: None,
+        policy: 0,
+        citations: Vec::new(),
+        severity: crate::syntax::ast::Severity::Error,
+        record: usize::MAX,
+        scope: Scope::Each,
+        filter: None,
+        lets: Vec::new(),
+        requires: Vec::new(),
+        unless: Vec::new(),
+        aggs: Vec::new(),
+        message_zh: None,
+        message_en: None,
+        period: period.clone(),
+        span: Default::default(),
+        name_span: Default::default(),
+    };
+    let env = Env {
+        program: &program,
+        rule: &rule,
+        record: &[],
+        elem: None,
+        locals: &[],
+        aggs: &[],
+        key: None,
+        as_of: NaiveDate::MIN,
+    };
+    eval(x, &env).ok()
+}
+
+/// One rule's verdict on one record or group, with the explanation when it is a finding.
+#[derive(Debug, Clone)]
+pub struct Verdict {
+    pub rule: usize,
+    pub outcome: Outcome,
+    pub explanation: Option<Box<Explanation>>,
+}
+
+/// Evaluates the lets, requirements and exceptions of a rule against one environment.
+/// `record`-level filtering has already happened.
+pub(crate) fn judge(program: &Program, rule_idx: usize, rule: &Rule, record: &[Value], aggs: &[R], key: Option<&Value>, as_of: NaiveDate, explain: bool) -> Verdict {
+    let mut locals: Vec<R> = Vec::with_capacity(rule.lets.len());
+    for l in &rule.lets {
+        let v = {
+            let env = Env {
+                program,
+                rule,
+                record,
+                elem: None,
+                locals: &locals,
+                aggs,
+                key,
+                as_of,
+            };
+            eval(&l.expr, &env)
+        };
+        locals.push(v);
+    }
+    let env = Env {
+        program,
+        rule,
+        record,
+        elem: None,
+        locals: &locals,
+        aggs,
+        key,
+        as_of,
+    };
+    let mut failed = false;
+    let mut halt: Option<Halt> = None;
+    for req in &rule.requires {
+        match eval(req, &env).map_err(not_yet_unknown) {
+            Ok(Value::Bool(true)) => {}
+            Ok(_) => failed = true,
+            Err(h @ Halt::Unknown(_)) => {
+                if !matches!(halt, Some(Halt::Unknown(_))) {
+                    halt = Some(h);
+                }
+            }
+            Err(h) => {
+                if halt.is_none() {
+                    halt = Some(h);
+                }
+            }
+        }
+    }
+    let mut outcome = if failed {
+        Outcome::Fail
+    } else {
+        match &halt {
+            Some(Halt::Pending(_)) => Outcome::Pending,
+            Some(_) => Outcome::Unknown,
+            None => Outcome::Pass,
+        }
+    };
+    let mut exempt = false;
+    if outcome != Outcome::Pass && !rule.unless.is_empty() {
+        match logic(&rule.unless, &env, true) {
+            Ok(Value::Bool(true)) => {
+                exempt = true;
+                outcome = Outcome::NotApplicable;
+            }
+            Ok(_) => {}
+            Err(h) => {
+                if outcome == Outcome::Fail {
+                    outcome = Outcome::Unknown;
+                    halt = Some(not_yet_unknown(h));
+                }
+            }
+        }
+    }
+    let explanation = if explain && matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
+        Some(Box::new(explain::explain(&env, outcome, halt.as_ref(), exempt)))
+    } else {
+        None
+    };
+    Verdict {
+        rule: rule_idx,
+        outcome,
+        explanation,
+    }
+}
+
+/// Evaluates records against a compiled program.
+pub struct Engine<'p> {
+    pub program: &'p Program,
+    pub as_of: NaiveDate,
+    /// Per record type: the per-record rules that apply to it.
+    each_rules: Vec<Vec<usize>>,
+    /// Per record type: the grouped rules that apply to it.
+    group_rules: Vec<Vec<usize>>,
+}
+
+impl<'p> Engine<'p> {
+    pub fn new(program: &'p Program, as_of: NaiveDate) -> Engine<'p> {
+        let n = program.records.len();
+        let mut each_rules = vec![Vec::new(); n];
+        let mut group_rules = vec![Vec::new(); n];
+        for (i, r) in program.rules.iter().enumerate() {
+            let target = match r.scope {
+                Scope::Each => each_rules.get_mut(r.record),
+                Scope::Group(_) => group_rules.get_mut(r.record),
+            };
+            if let Some(t) = target {
+                t.push(i);
+            }
+        }
+        Engine {
+            program,
+            as_of,
+            each_rules,
+            group_rules,
+        }
+    }
+
+    pub fn each_rules(&self, ty: usize) -> &[usize] {
+        self.each_rules.get(ty).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn group_rules(&self, ty: usize) -> &[usize] {
+        self.group_rules.get(ty).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Judges one record by every per-record rule of its type, calling `out` for each verdict.
+    /// Passing verdicts carry no explanation and cost no allocation.
+    pub fn check_record(&self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
+        for &ri in self.each_rules(rec.ty) {
+            let Some(rule) = self.program.rules.get(ri) else { continue };
+            out(self.judge_record(ri, rule, &rec.values));
+        }
+    }
+
+    fn judge_record(&self, ri: usize, rule: &Rule, values: &[Value]) -> Verdict {
+        if let Some(f) = &rule.filter {
+            let env = Env {
+                program: self.program,
+                rule,
+                record: values,
+                elem: None,
+                locals: &[],
+                aggs: &[],
+                key: None,
+                as_of: self.as_of,
+            };
+            match eval(f, &env).map_err(not_yet_unknown) {
+                Ok(Value::Bool(true)) => {}
+                Ok(_) => {
+                    return Verdict {
+                        rule: ri,
+                        outcome: Outcome::NotApplicable,
+                        explanation: None,
+                    }
+                }
+                Err(h) => {
+                    return Verdict {
+                        rule: ri,
+                        outcome: Outcome::Unknown,
+                        explanation: Some(Box::new(explain::explain_filter(&env, &h))),
+                    }
+                }
+            }
+        }
+        let v = judge(self.program, ri, rule, values, &[], None, self.as_of, false);
+        if v.outcome == Outcome::Pass || v.outcome == Outcome::NotApplicable {
+            return v;
+        }
+        // Only findings pay for an explanation.
+        judge(self.program, ri, rule, values, &[], None, self.as_of, true)
+    }
+}
+
+/// Parses an as-of date given on the command line or in an example.
+pub fn parse_as_of(s: &str) -> Option<NaiveDate> {
+    crate::syntax::parse_date(s)
+}

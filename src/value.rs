@@ -1,0 +1,65 @@
+//! Runtime values and records: what `input` produces and `eval` consumes.
+
+use crate::syntax::ast::DurationUnit;
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+
+/// One field's value. Numbers are held in base units (元, m², 亩, 米; ratios as fractions).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Absent or empty in the data.
+    Missing,
+    /// Present but unreadable; the raw text and why.
+    Invalid(Box<InvalidValue>),
+    Text(Box<str>),
+    Num(Decimal),
+    Bool(bool),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+    /// Index of the variant in the field's enum.
+    Enum(u16),
+    Duration(Decimal, DurationUnit),
+    /// Records of a list field, each a row of values of the element record type.
+    List(Vec<Vec<Value>>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvalidValue {
+    pub raw: String,
+    pub reason_zh: String,
+    pub reason_en: String,
+}
+
+impl Value {
+    pub fn invalid(raw: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> Value {
+        Value::Invalid(Box::new(InvalidValue {
+            raw: raw.into(),
+            reason_zh: zh.into(),
+            reason_en: en.into(),
+        }))
+    }
+
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Value::Missing)
+    }
+}
+
+/// Where a record came from: an input file and its position, or an example in a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RecordLoc {
+    /// Index of the input in the run's input table.
+    pub input: u32,
+    /// 0-based position of the record in its input.
+    pub index: u64,
+    /// 1-based line and column where the record starts.
+    pub line: u32,
+    pub col: u32,
+}
+
+/// One input record of a declared record type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub ty: usize,
+    pub values: Vec<Value>,
+    pub loc: RecordLoc,
+}
