@@ -112,3 +112,20 @@ pub fn did_you_mean<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) ->
     }
     best.map(|(k, _)| k)
 }
+
+/// Locating a diagnostic's primary span as file, line and column.
+pub trait SourceMapExt {
+    fn locate(&self, d: &Diagnostic) -> (String, usize, usize);
+}
+
+impl SourceMapExt for crate::source::SourceMap {
+    fn locate(&self, d: &Diagnostic) -> (String, usize, usize) {
+        match d.primary_span() {
+            Some(s) => {
+                let (l, c) = self.line_col(s.source, s.start as usize);
+                (self.name(s.source).to_string(), l, c)
+            }
+            None => (String::new(), 0, 0),
+        }
+    }
+}

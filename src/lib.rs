@@ -2,8 +2,11 @@
 
 pub mod calendar;
 pub mod check;
+pub mod cli;
 pub mod diag;
 pub mod eval;
+pub mod input;
+pub mod report;
 pub mod source;
 pub mod syntax;
 pub mod value;

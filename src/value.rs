@@ -54,6 +54,8 @@ pub struct RecordLoc {
     /// 1-based line and column where the record starts.
     pub line: u32,
     pub col: u32,
+    /// Byte offset of the record's start in its input, to show the record again for a finding.
+    pub byte: u64,
 }
 
 /// One input record of a declared record type.

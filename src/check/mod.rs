@@ -766,6 +766,7 @@ impl Checker {
                     index: i as u64,
                     line: 0,
                     col: 0,
+                    byte: 0,
                 },
             });
             record_spans.push(rl.span);

@@ -24,6 +24,8 @@ pub struct Explanation {
     pub pending: Option<Msg>,
     /// Every let, requirement and exception with its value, for `--explain`.
     pub trace: Vec<Msg>,
+    /// Spans in the policy of the requirements (or condition) that decided it.
+    pub spans: Vec<crate::source::Span>,
 }
 
 fn both(f: impl Fn(Lang) -> String) -> Msg {
@@ -409,6 +411,7 @@ pub(super) fn explain(env: &Env, outcome: Outcome, halt: Option<&Halt>, exempt: 
     };
     let rule = env.rule;
     let mut reasons = Vec::new();
+    let mut spans = Vec::new();
     let mut trace = Vec::new();
     for l in &rule.lets {
         let m = r.render(&l.expr);
@@ -434,6 +437,7 @@ pub(super) fn explain(env: &Env, outcome: Outcome, halt: Option<&Halt>, exempt: 
         };
         if decisive {
             reasons.push(m);
+            spans.push(req.span);
         }
     }
     for u in &rule.unless {
@@ -485,6 +489,7 @@ pub(super) fn explain(env: &Env, outcome: Outcome, halt: Option<&Halt>, exempt: 
         unknown,
         pending,
         trace,
+        spans,
     }
 }
 
@@ -511,5 +516,6 @@ pub(super) fn explain_filter(env: &Env, h: &Halt) -> Explanation {
         fields: r.fields,
         unknown: Some(u),
         pending: None,
+        spans: env.rule.filter.iter().map(|f| f.span).collect(),
     }
 }

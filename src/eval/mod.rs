@@ -1,5 +1,6 @@
 //! Checked program × records → outcomes. Exact decimal arithmetic; explanations are built only for findings.
 
+pub mod examples;
 mod explain;
 mod group;
 

@@ -1,0 +1,108 @@
+//! Running a policy's examples: each expectation met or not, and why.
+
+use super::{format_value, Engine, Explanation, GroupRun, Verdict};
+use crate::check::ir::{Example, Program};
+use crate::diag::Lang;
+use crate::syntax::ast::Outcome;
+use crate::value::Value;
+use chrono::NaiveDate;
+
+/// One evaluation seen in an example: which record or group, and the verdict.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub who: String,
+    pub outcome: Outcome,
+    pub explanation: Option<Box<Explanation>>,
+}
+
+/// An expectation that did not hold.
+#[derive(Debug, Clone)]
+pub struct Unmet {
+    pub expectation: usize,
+    /// What the rule actually did on the records it was meant for (empty: it never ran on them).
+    pub seen: Vec<Seen>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExampleResult {
+    pub example: usize,
+    pub expectations: usize,
+    pub unmet: Vec<Unmet>,
+}
+
+fn key_text(program: &Program, ty: usize, values: &[Value]) -> Option<String> {
+    let rt = program.records.get(ty)?;
+    let slot = rt.key?;
+    let f = rt.fields.get(slot)?;
+    values.get(slot).map(|v| format_value(v, &f.ty, Lang::Zh))
+}
+
+/// Runs one example. `default_as_of` applies when the example sets none.
+pub fn run_example(program: &Program, idx: usize, ex: &Example, default_as_of: NaiveDate) -> ExampleResult {
+    let as_of = ex.as_of.unwrap_or(default_as_of);
+    let engine = Engine::new(program, as_of);
+    let mut groups = GroupRun::new(program, as_of);
+    // (rule, who, key, verdict)
+    let mut seen: Vec<(usize, String, Option<String>, Verdict)> = Vec::new();
+    for (i, rec) in ex.records.iter().enumerate() {
+        let key = key_text(program, rec.ty, &rec.values);
+        let who = key.clone().unwrap_or_else(|| format!("#{}", i + 1));
+        engine.check_record(rec, &mut |v| seen.push((v.rule, who.clone(), key.clone(), v)));
+        groups.feed(rec, &mut |v| seen.push((v.rule, who.clone(), key.clone(), v)));
+    }
+    for g in groups.finish() {
+        let rule = g.verdict.rule;
+        let key = match &g.key {
+            Value::Missing => None,
+            v => Some(format_value(v, &crate::check::ir::Ty::Text, Lang::Zh)),
+        };
+        let key = key.or_else(|| match program.rules.get(rule).map(|r| &r.scope) {
+            Some(crate::check::ir::Scope::Group(Some(slot))) => program
+                .rules
+                .get(rule)
+                .and_then(|r| program.records.get(r.record))
+                .and_then(|rt| rt.field(*slot))
+                .map(|f| format_value(&g.key, &f.ty, Lang::Zh)),
+            _ => None,
+        });
+        let who = key.clone().map(|k| format!("group {k}")).unwrap_or_else(|| "all".into());
+        seen.push((rule, who, key, g.verdict));
+    }
+    // Group keys of enum or number type print by their type; match them loosely by text.
+    let mut unmet = Vec::new();
+    for (ei, x) in ex.expects.iter().enumerate() {
+        let relevant: Vec<&(usize, String, Option<String>, Verdict)> = seen
+            .iter()
+            .filter(|(r, _, key, _)| *r == x.rule && x.for_key.as_ref().map(|k| key.as_deref() == Some(k.as_str())).unwrap_or(true))
+            .collect();
+        let ok = !relevant.is_empty() && relevant.iter().all(|(_, _, _, v)| v.outcome == x.outcome);
+        if !ok {
+            unmet.push(Unmet {
+                expectation: ei,
+                seen: relevant
+                    .into_iter()
+                    .map(|(_, who, _, v)| Seen {
+                        who: who.clone(),
+                        outcome: v.outcome,
+                        explanation: v.explanation.clone(),
+                    })
+                    .collect(),
+            });
+        }
+    }
+    ExampleResult {
+        example: idx,
+        expectations: ex.expects.len(),
+        unmet,
+    }
+}
+
+/// Runs every example of a program.
+pub fn run_examples(program: &Program, default_as_of: NaiveDate) -> Vec<ExampleResult> {
+    program
+        .examples
+        .iter()
+        .enumerate()
+        .map(|(i, ex)| run_example(program, i, ex, default_as_of))
+        .collect()
+}

@@ -1,0 +1,540 @@
+//! Reading submissions (JSON, JSONL, CSV, Excel) as a stream of located records.
+//! With `cli`, the only module that touches the file system.
+
+pub mod cell;
+mod json;
+mod snippet;
+
+pub use snippet::{snippet, Snippet};
+
+use crate::check::ir::{Program, RecordType};
+use crate::diag::Msg;
+use crate::value::{Record, RecordLoc, Value};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+
+/// One `--data [TYPE=]FILE` argument.
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    pub path: String,
+    pub record_type: Option<String>,
+    /// `utf-8` (default), `gbk` or `gb18030`.
+    pub encoding: Option<String>,
+}
+
+impl InputSpec {
+    /// Reads `TYPE=FILE` or `FILE`.
+    pub fn parse(arg: &str) -> InputSpec {
+        match arg.split_once('=') {
+            Some((t, p)) if !t.contains(['/', '\\', '.']) && !t.is_empty() => InputSpec {
+                path: p.to_string(),
+                record_type: Some(t.to_string()),
+                encoding: None,
+            },
+            _ => InputSpec {
+                path: arg.to_string(),
+                record_type: None,
+                encoding: None,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Json,
+    Jsonl,
+    Csv,
+    Excel,
+}
+
+impl Format {
+    pub fn of(path: &str) -> Option<Format> {
+        let lower = path.to_lowercase();
+        let ext = lower.rsplit('.').next().unwrap_or("");
+        Some(match ext {
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "csv" | "tsv" | "txt" => Format::Csv,
+            "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => Format::Excel,
+            _ => return None,
+        })
+    }
+}
+
+/// A problem with an input file, located in it. Codes `I0xxx`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataDiag {
+    pub code: &'static str,
+    pub path: String,
+    pub line: u32,
+    pub col: u32,
+    pub byte: Option<u64>,
+    pub message: Msg,
+    pub help: Option<Msg>,
+    /// An error stops reading the file; otherwise the record is counted as unreadable and reading goes on.
+    pub fatal: bool,
+}
+
+impl DataDiag {
+    fn new(code: &'static str, path: &str, line: u32, col: u32, zh: impl Into<String>, en: impl Into<String>) -> DataDiag {
+        DataDiag {
+            code,
+            path: path.to_string(),
+            line,
+            col,
+            byte: None,
+            message: Msg::new(zh, en),
+            help: None,
+            fatal: false,
+        }
+    }
+
+    fn fatal(mut self) -> DataDiag {
+        self.fatal = true;
+        self
+    }
+
+    fn help(mut self, zh: impl Into<String>, en: impl Into<String>) -> DataDiag {
+        self.help = Some(Msg::new(zh, en));
+        self
+    }
+}
+
+/// What a source yields: a record, or a record that could not be read at all.
+pub enum Item {
+    Record(Record),
+    Bad(DataDiag),
+}
+
+/// A stream of records from one input.
+pub trait RecordSource: Send {
+    /// Appends up to `max` items; returns false when the input is exhausted.
+    fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag>;
+    /// File-level warnings found so far (unknown columns, missing columns).
+    fn warnings(&mut self) -> Vec<DataDiag>;
+}
+
+/// Opens an input as a record stream. `input` is its index in the run's input table.
+pub fn open(spec: &InputSpec, program: &Program, input: u32) -> Result<Box<dyn RecordSource>, DataDiag> {
+    let path = spec.path.as_str();
+    let Some(format) = Format::of(path) else {
+        return Err(DataDiag::new(
+            "I0001",
+            path,
+            0,
+            0,
+            "无法从扩展名判断文件格式",
+            "cannot tell the file's format from its extension",
+        )
+        .help("支持 .json、.jsonl、.csv、.xlsx", "supported: .json, .jsonl, .csv, .xlsx")
+        .fatal());
+    };
+    let fixed_type = match &spec.record_type {
+        Some(t) => match program.record_type(t) {
+            Some(i) => Some(i),
+            None => {
+                let known: Vec<&str> = program.records.iter().map(|r| r.name.as_str()).collect();
+                let mut d = DataDiag::new(
+                    "I0004",
+                    path,
+                    0,
+                    0,
+                    format!("策略中没有记录类型 `{t}`"),
+                    format!("the policy has no record type `{t}`"),
+                )
+                .fatal();
+                d.help = Some(Msg::new(
+                    format!("已定义的记录类型：{}", known.join("、")),
+                    format!("record types defined: {}", known.join(", ")),
+                ));
+                return Err(d);
+            }
+        },
+        None => None,
+    };
+    let single = if program.records.len() == 1 { Some(0) } else { None };
+    let default_type = fixed_type.or(single);
+    if format == Format::Excel {
+        return excel(path, program, default_type, input);
+    }
+    let file = File::open(path).map_err(|e| {
+        DataDiag::new("I0001", path, 0, 0, format!("无法打开数据文件：{e}"), format!("cannot open the data file: {e}")).fatal()
+    })?;
+    let reader: Box<dyn BufRead + Send> = match spec.encoding.as_deref().map(str::to_lowercase).as_deref() {
+        None | Some("utf-8") | Some("utf8") => Box::new(BufReader::with_capacity(1 << 16, file)),
+        Some(enc @ ("gbk" | "gb18030" | "gb2312")) => {
+            let mut bytes = Vec::new();
+            let mut f = file;
+            f.read_to_end(&mut bytes)
+                .map_err(|e| DataDiag::new("I0001", path, 0, 0, format!("读取失败：{e}"), format!("read failed: {e}")).fatal())?;
+            let _ = enc;
+            let (text, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
+            if had_errors {
+                return Err(DataDiag::new("I0002", path, 0, 0, "文件不是有效的 GB18030/GBK 编码", "the file is not valid GB18030/GBK").fatal());
+            }
+            Box::new(std::io::Cursor::new(text.into_owned().into_bytes()))
+        }
+        Some(other) => {
+            return Err(DataDiag::new(
+                "I0002",
+                path,
+                0,
+                0,
+                format!("不支持的编码 `{other}`"),
+                format!("unsupported encoding `{other}`"),
+            )
+            .help("可用：utf-8、gbk、gb18030", "use utf-8, gbk or gb18030")
+            .fatal())
+        }
+    };
+    match format {
+        Format::Csv => csv_source(path, reader, program, default_type, input, fixed_type.is_none() && single.is_none()),
+        Format::Jsonl => Ok(Box::new(json::Jsonl::new(path, reader, program, default_type, input))),
+        Format::Json => Ok(Box::new(json::JsonDoc::new(path, reader, program, default_type, input))),
+        Format::Excel => Err(DataDiag::new("I0001", path, 0, 0, "内部错误", "internal error").fatal()),
+    }
+}
+
+fn need_type(path: &str, program: &Program) -> DataDiag {
+    let known: Vec<&str> = program.records.iter().map(|r| r.name.as_str()).collect();
+    DataDiag::new(
+        "I0004",
+        path,
+        0,
+        0,
+        "无法确定该文件的记录类型",
+        "cannot tell which record type this file holds",
+    )
+    .help(
+        format!("写成 `--data 类型=文件`，类型为：{}", known.join("、")),
+        format!("write `--data TYPE=FILE`, TYPE one of: {}", known.join(", ")),
+    )
+    .fatal()
+}
+
+/// Reports the first byte that is not UTF-8, located, with a hint about GBK.
+pub(crate) fn utf8_error(path: &str, line: u32, bytes: &[u8]) -> DataDiag {
+    let valid = std::str::from_utf8(bytes).map(|_| bytes.len()).unwrap_or_else(|e| e.valid_up_to());
+    let col = String::from_utf8_lossy(bytes.get(..valid).unwrap_or(&[])).chars().count() as u32 + 1;
+    DataDiag::new(
+        "I0002",
+        path,
+        line,
+        col,
+        "文件不是 UTF-8 编码",
+        "the file is not UTF-8",
+    )
+    .help(
+        "文件可能是 GBK/GB18030 编码：加上 `--encoding gbk`，或另存为 UTF-8",
+        "it may be GBK/GB18030: pass `--encoding gbk`, or save it as UTF-8",
+    )
+    .fatal()
+}
+
+// ---------------------------------------------------------------- CSV
+
+struct CsvSource {
+    path: String,
+    reader: csv::Reader<Box<dyn BufRead + Send>>,
+    ty: usize,
+    columns: Vec<Option<usize>>,
+    nfields: usize,
+    program_fields: Vec<crate::check::ir::Field>,
+    input: u32,
+    index: u64,
+    warnings: Vec<DataDiag>,
+    row: csv::ByteRecord,
+}
+
+fn csv_source(
+    path: &str,
+    reader: Box<dyn BufRead + Send>,
+    program: &Program,
+    ty: Option<usize>,
+    input: u32,
+    _ambiguous: bool,
+) -> Result<Box<dyn RecordSource>, DataDiag> {
+    let delim = if path.to_lowercase().ends_with(".tsv") { b'\t' } else { b',' };
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(reader);
+    let headers = rdr.byte_headers().map_err(|e| csv_err(path, &e))?.clone();
+    let mut names = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        match std::str::from_utf8(h) {
+            Ok(s) => names.push(s.trim_start_matches('\u{FEFF}').trim().to_string()),
+            Err(_) => return Err(utf8_error(path, 1, h).with_col_offset(i)),
+        }
+    }
+    // Without a declared type, pick the record type whose fields the headers name best.
+    let ty = match ty {
+        Some(t) => t,
+        None => best_type(program, &names).ok_or_else(|| need_type(path, program))?,
+    };
+    let Some(rt) = program.records.get(ty) else {
+        return Err(need_type(path, program));
+    };
+    let mut warnings = Vec::new();
+    let mut columns = Vec::new();
+    let mut seen = vec![false; rt.fields.len()];
+    for (i, n) in names.iter().enumerate() {
+        let slot = rt.slot(n);
+        if let Some(s) = slot {
+            if let Some(x) = seen.get_mut(s) {
+                *x = true;
+            }
+        } else if !n.is_empty() {
+            let mut d = DataDiag::new(
+                "I0006",
+                path,
+                1,
+                i as u32 + 1,
+                format!("列 `{n}` 不是记录 `{}` 的字段，已忽略", rt.name),
+                format!("column `{n}` is not a field of `{}`; ignored", rt.name),
+            );
+            let known: Vec<&str> = rt.fields.iter().flat_map(|f| [Some(f.name.as_str()), f.label.as_deref()]).flatten().collect();
+            if let Some(s) = crate::diag::did_you_mean(n, known) {
+                d = d.help(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?"));
+            }
+            warnings.push(d);
+        }
+        columns.push(slot);
+    }
+    for (f, s) in rt.fields.iter().zip(&seen) {
+        if !s && !f.optional {
+            warnings.push(DataDiag::new(
+                "I0007",
+                path,
+                1,
+                1,
+                format!("缺少必填字段 `{}` 的列；用到它的规则将为“未知”", f.label.as_deref().unwrap_or(&f.name)),
+                format!(
+                    "no column for the required field `{}`; rules that need it will be unknown",
+                    f.label.as_deref().unwrap_or(&f.name)
+                ),
+            ));
+        }
+    }
+    Ok(Box::new(CsvSource {
+        path: path.to_string(),
+        reader: rdr,
+        ty,
+        columns,
+        nfields: rt.fields.len(),
+        program_fields: rt.fields.clone(),
+        input,
+        index: 0,
+        warnings,
+        row: csv::ByteRecord::new(),
+    }))
+}
+
+impl DataDiag {
+    fn with_col_offset(mut self, col: usize) -> DataDiag {
+        self.col = col as u32 + 1;
+        self
+    }
+}
+
+fn best_type(program: &Program, names: &[String]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None;
+    let mut tie = false;
+    for (i, rt) in program.records.iter().enumerate() {
+        let score = names.iter().filter(|n| rt.slot(n).is_some()).count();
+        match best {
+            Some((_, s)) if score == s => tie = true,
+            Some((_, s)) if score < s => {}
+            _ => {
+                best = Some((i, score));
+                tie = false;
+            }
+        }
+    }
+    match best {
+        Some((i, s)) if s > 0 && !tie => Some(i),
+        _ => None,
+    }
+}
+
+fn csv_err(path: &str, e: &csv::Error) -> DataDiag {
+    let (line, byte) = e.position().map(|p| (p.line() as u32, Some(p.byte()))).unwrap_or((0, None));
+    let mut d = DataDiag::new("I0003", path, line, 1, format!("CSV 格式错误：{e}"), format!("malformed CSV: {e}"));
+    d.byte = byte;
+    d
+}
+
+impl RecordSource for CsvSource {
+    fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag> {
+        for _ in 0..max {
+            match self.reader.read_byte_record(&mut self.row) {
+                Ok(false) => return Ok(false),
+                Ok(true) => {}
+                Err(e) => {
+                    out.push(Item::Bad(csv_err(&self.path, &e)));
+                    self.index += 1;
+                    continue;
+                }
+            }
+            let pos = self.row.position().cloned().unwrap_or_else(csv::Position::new);
+            let loc = RecordLoc {
+                input: self.input,
+                index: self.index,
+                line: pos.line() as u32,
+                col: 1,
+                byte: pos.byte(),
+            };
+            self.index += 1;
+            let mut values = vec![Value::Missing; self.nfields];
+            let mut bad = None;
+            for (i, raw) in self.row.iter().enumerate() {
+                let Some(Some(slot)) = self.columns.get(i) else { continue };
+                let Ok(text) = std::str::from_utf8(raw) else {
+                    bad = Some(utf8_error(&self.path, loc.line, raw).with_col_offset(i));
+                    break;
+                };
+                if let (Some(f), Some(dst)) = (self.program_fields.get(*slot), values.get_mut(*slot)) {
+                    *dst = cell::parse_cell(text, f);
+                }
+            }
+            if let Some(b) = bad {
+                return Err(b);
+            }
+            out.push(Item::Record(Record { ty: self.ty, values, loc }));
+        }
+        Ok(true)
+    }
+
+    fn warnings(&mut self) -> Vec<DataDiag> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+// ---------------------------------------------------------------- Excel
+
+struct Rows {
+    items: std::vec::IntoIter<Item>,
+    warnings: Vec<DataDiag>,
+}
+
+impl RecordSource for Rows {
+    fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag> {
+        for _ in 0..max {
+            match self.items.next() {
+                Some(i) => out.push(i),
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    fn warnings(&mut self) -> Vec<DataDiag> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+/// Excel holds numbers as binary doubles; a number cell is read as the shortest decimal that
+/// round-trips to the stored double, which is what Excel itself displays.
+fn excel_cell_text(c: &calamine::Data) -> String {
+    use calamine::Data as D;
+    match c {
+        D::Int(i) => i.to_string(),
+        D::Float(f) => format!("{f}"),
+        D::String(s) => s.clone(),
+        D::Bool(b) => b.to_string(),
+        D::DateTime(dt) => match dt.as_datetime() {
+            Some(d) if d.time() == chrono::NaiveTime::MIN => d.date().to_string(),
+            Some(d) => d.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => String::new(),
+        },
+        D::DateTimeIso(s) | D::DurationIso(s) => s.clone(),
+        D::Error(e) => format!("#{e:?}"),
+        D::Empty => String::new(),
+    }
+}
+
+fn excel(path: &str, program: &Program, ty: Option<usize>, input: u32) -> Result<Box<dyn RecordSource>, DataDiag> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
+        DataDiag::new("I0001", path, 0, 0, format!("无法打开 Excel 文件：{e}"), format!("cannot open the Excel file: {e}")).fatal()
+    })?;
+    let range = match wb.worksheet_range_at(0) {
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
+            return Err(DataDiag::new("I0003", path, 0, 0, format!("无法读取工作表：{e}"), format!("cannot read the sheet: {e}")).fatal())
+        }
+        None => return Err(DataDiag::new("I0003", path, 0, 0, "工作簿没有工作表", "the workbook has no sheet").fatal()),
+    };
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .map(|r| r.iter().map(|c| excel_cell_text(c).trim().to_string()).collect())
+        .unwrap_or_default();
+    let ty = match ty {
+        Some(t) => t,
+        None => best_type(program, &header).ok_or_else(|| need_type(path, program))?,
+    };
+    let Some(rt) = program.records.get(ty) else {
+        return Err(need_type(path, program));
+    };
+    let columns: Vec<Option<usize>> = header.iter().map(|h| rt.slot(h)).collect();
+    let (first_row, _) = range.start().unwrap_or((0, 0));
+    let mut items = Vec::new();
+    for (i, r) in rows.enumerate() {
+        let mut values = vec![Value::Missing; rt.fields.len()];
+        for (c, cellv) in r.iter().enumerate() {
+            let Some(Some(slot)) = columns.get(c) else { continue };
+            if let (Some(f), Some(dst)) = (rt.fields.get(*slot), values.get_mut(*slot)) {
+                *dst = cell::parse_cell(&excel_cell_text(cellv), f);
+            }
+        }
+        items.push(Item::Record(Record {
+            ty,
+            values,
+            loc: RecordLoc {
+                input,
+                index: i as u64,
+                line: first_row + i as u32 + 2,
+                col: 1,
+                byte: 0,
+            },
+        }));
+    }
+    Ok(Box::new(Rows {
+        items: items.into_iter(),
+        warnings: Vec::new(),
+    }))
+}
+
+/// Field values of a JSON object for a record type, with unknown keys reported once.
+pub(crate) fn object_values(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    rt: &RecordType,
+    program: &Program,
+    unknown_keys: &mut HashMap<String, ()>,
+) -> (Vec<Value>, Vec<String>) {
+    let mut values = vec![Value::Missing; rt.fields.len()];
+    let mut new_unknown = Vec::new();
+    for (k, v) in obj {
+        if k == "$type" {
+            continue;
+        }
+        match rt.slot(k) {
+            Some(slot) => {
+                if let (Some(f), Some(dst)) = (rt.fields.get(slot), values.get_mut(slot)) {
+                    *dst = cell::from_json(v, f, program);
+                }
+            }
+            None => {
+                if unknown_keys.insert(k.clone(), ()).is_none() {
+                    new_unknown.push(k.clone());
+                }
+            }
+        }
+    }
+    (values, new_unknown)
+}

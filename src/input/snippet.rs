@@ -1,0 +1,227 @@
+//! The text of one record, read again for a finding, with the byte range of each field's value.
+
+use super::Format;
+use crate::check::ir::RecordType;
+use crate::value::RecordLoc;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::ops::Range;
+
+/// Lines of a data file around one record, and where its fields' values are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Snippet {
+    /// Whole lines, starting at the start of a line.
+    pub text: String,
+    /// The 1-based line number of the first line of `text`.
+    pub first_line: usize,
+    /// Field slot → byte range of its value in `text`.
+    pub fields: Vec<(usize, Range<usize>)>,
+    /// Byte range of the whole record in `text`.
+    pub record: Range<usize>,
+}
+
+impl Snippet {
+    pub fn field(&self, slot: usize) -> Option<Range<usize>> {
+        self.fields.iter().find(|(s, _)| *s == slot).map(|(_, r)| r.clone())
+    }
+
+    /// 1-based line and column (in characters) of a byte offset of `text`.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let (l, c) = crate::source::line_col(&self.text, offset);
+        (l + self.first_line - 1, c)
+    }
+}
+
+const MAX_RECORD: usize = 1 << 20;
+
+/// Reads the record at `loc` again. Returns `None` where the format has no text to show (Excel) or the file changed.
+pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> Option<Snippet> {
+    match format {
+        Format::Excel => None,
+        Format::Jsonl => {
+            let mut f = File::open(path).ok()?;
+            f.seek(SeekFrom::Start(loc.byte)).ok()?;
+            let mut line = String::new();
+            BufReader::new(f.take(MAX_RECORD as u64)).read_line(&mut line).ok()?;
+            let text = line.trim_end_matches(['\n', '\r']).to_string();
+            let fields = json_fields(&text, 0, rt);
+            let record = 0..text.len();
+            Some(Snippet {
+                text,
+                first_line: loc.line as usize,
+                fields,
+                record,
+            })
+        }
+        Format::Json => {
+            let mut f = File::open(path).ok()?;
+            // Back up to the start of the record's line, so columns show as in the file.
+            let back = loc.byte.min(4096);
+            f.seek(SeekFrom::Start(loc.byte - back)).ok()?;
+            let mut before = vec![0u8; back as usize];
+            f.read_exact(&mut before).ok()?;
+            let line_start = before.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+            let prefix = String::from_utf8_lossy(before.get(line_start..)?).into_owned();
+            let mut rest = Vec::new();
+            f.take(MAX_RECORD as u64).read_to_end(&mut rest).ok()?;
+            let end = json_value_end(&rest)?;
+            // Keep the rest of the record's last line.
+            let line_end = rest.get(end..)?.iter().position(|b| *b == b'\n').map(|i| end + i).unwrap_or(rest.len());
+            let body = String::from_utf8_lossy(rest.get(..line_end)?).into_owned();
+            let text = format!("{prefix}{body}");
+            let rec_start = prefix.len();
+            let fields = json_fields(text.get(rec_start..rec_start + end)?, rec_start, rt);
+            Some(Snippet {
+                text: text.trim_end_matches('\r').to_string(),
+                first_line: loc.line as usize,
+                fields,
+                record: rec_start..rec_start + end,
+            })
+        }
+        Format::Csv => {
+            let f = File::open(path).ok()?;
+            let mut r = BufReader::new(f);
+            let mut header = String::new();
+            r.read_line(&mut header).ok()?;
+            let header = header.trim_start_matches('\u{FEFF}').trim_end_matches(['\n', '\r']).to_string();
+            let delim = if path.to_lowercase().ends_with(".tsv") { '\t' } else { ',' };
+            let slots: Vec<Option<usize>> = csv_cells(&header, delim)
+                .into_iter()
+                .map(|rg| header.get(rg).map(|h| h.trim().trim_matches('"').trim()).and_then(|h| rt.slot(h)))
+                .collect();
+            let mut f = r.into_inner();
+            f.seek(SeekFrom::Start(loc.byte)).ok()?;
+            let mut line = String::new();
+            BufReader::new(f.take(MAX_RECORD as u64)).read_line(&mut line).ok()?;
+            let text = line.trim_end_matches(['\n', '\r']).to_string();
+            let fields = csv_cells(&text, delim)
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, rg)| slots.get(i).copied().flatten().map(|s| (s, rg)))
+                .collect();
+            let record = 0..text.len();
+            Some(Snippet {
+                text,
+                first_line: loc.line as usize,
+                fields,
+                record,
+            })
+        }
+    }
+}
+
+/// Byte ranges of the cells of one CSV line, quotes included.
+fn csv_cells(line: &str, delim: char) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut in_q = false;
+    for (i, c) in line.char_indices() {
+        if c == '"' {
+            in_q = !in_q;
+        } else if c == delim && !in_q {
+            out.push(start..i);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(start..line.len());
+    out
+}
+
+/// Where the JSON value starting at byte 0 ends.
+fn json_value_end(b: &[u8]) -> Option<usize> {
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut esc = false;
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == b'\\' {
+                esc = true;
+            } else if c == b'"' {
+                in_str = false;
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Byte ranges (offset by `base`) of the values of an object's top-level keys that are fields.
+fn json_fields(obj: &str, base: usize, rt: &RecordType) -> Vec<(usize, Range<usize>)> {
+    let b = obj.as_bytes();
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut i = 0;
+    let mut key: Option<String> = None;
+    let mut value_start: Option<usize> = None;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => {
+                let start = i;
+                i += 1;
+                while let Some(&d) = b.get(i) {
+                    if d == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if d == b'"' {
+                        break;
+                    }
+                    i += 1;
+                }
+                if depth == 1 && value_start.is_none() && key.is_none() {
+                    key = obj.get(start + 1..i).map(str::to_string);
+                }
+            }
+            b':' if depth == 1 && value_start.is_none() => {
+                let mut j = i + 1;
+                while matches!(b.get(j), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                    j += 1;
+                }
+                value_start = Some(j);
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' | b',' => {
+                if c != b',' {
+                    depth -= 1;
+                }
+                if (c == b',' && depth == 1) || (c != b',' && depth == 0) {
+                    if let (Some(k), Some(vs)) = (key.take(), value_start.take()) {
+                        let end = obj.get(..i).map(|s| s.trim_end().len()).unwrap_or(i);
+                        if let Some(slot) = rt.slot(&k) {
+                            out.push((slot, base + vs..base + end.max(vs)));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_cells_respect_quotes() {
+        let line = "H1,\"三门峡,湖滨区\",100万元";
+        let cells = csv_cells(line, ',');
+        assert_eq!(cells.len(), 3);
+        assert_eq!(&line[cells[2].clone()], "100万元");
+    }
+}

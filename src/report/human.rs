@@ -1,0 +1,271 @@
+//! The human view: editor-style reports drawn by ariadne. The only file that knows ariadne.
+
+use super::{Finding, Reporter, Summary};
+use crate::diag::{Diagnostic, Lang, Level};
+use crate::input::DataDiag;
+use crate::source::SourceMap;
+use crate::syntax::ast::{Outcome, Severity};
+use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
+use std::io::Write;
+use std::ops::Range;
+
+/// Options shared by every human rendering.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    pub lang: Lang,
+    pub color: bool,
+}
+
+fn config(style: Style) -> Config {
+    // Byte offsets: ariadne's default counts characters, which misplaces carets in Chinese text.
+    Config::default()
+        .with_index_type(IndexType::Byte)
+        .with_color(style.color)
+}
+
+type Id = String;
+
+struct Cache {
+    files: Vec<(Id, Source<String>)>,
+}
+
+impl ariadne::Cache<Id> for Cache {
+    type Storage = String;
+
+    fn fetch(&mut self, id: &Id) -> Result<&Source<String>, impl std::fmt::Debug> {
+        self.files
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, s)| s)
+            .ok_or_else(|| format!("no source {id}"))
+    }
+
+    fn display<'a>(&self, id: &'a Id) -> Option<impl std::fmt::Display + 'a> {
+        Some(id.clone())
+    }
+}
+
+fn write_report(out: &mut dyn Write, report: Report<'_, (Id, Range<usize>)>, cache: Cache) {
+    let mut buf = Vec::new();
+    if report.write(cache, &mut buf).is_ok() {
+        let _ = out.write_all(&buf);
+    }
+}
+
+/// Renders policy diagnostics (E/W codes).
+pub fn render_diagnostics(out: &mut dyn Write, diags: &[Diagnostic], sources: &SourceMap, style: Style) {
+    let files: Vec<(Id, Source<String>)> = sources.iter().map(|(_, f)| (f.name.clone(), Source::from(f.text.clone()))).collect();
+    for d in diags {
+        let kind = match d.level {
+            Level::Error => ReportKind::Error,
+            Level::Warning => ReportKind::Warning,
+        };
+        let primary = d.primary_span().unwrap_or_default();
+        let name = sources.name(primary.source).to_string();
+        let mut rb = Report::build(kind, (name, primary.range()))
+            .with_config(config(style))
+            .with_code(d.code)
+            .with_message(d.message.get(style.lang));
+        for (i, l) in d.labels.iter().enumerate() {
+            let mut label = Label::new((sources.name(l.span.source).to_string(), l.span.range()));
+            if let Some(m) = &l.message {
+                label = label.with_message(m.get(style.lang));
+            } else if i == 0 {
+                label = label.with_message(d.message.get(style.lang));
+            }
+            if style.color {
+                label = label.with_color(if i == 0 { Color::Red } else { Color::Blue });
+            }
+            rb = rb.with_label(label);
+        }
+        for n in &d.notes {
+            rb = rb.with_note(n.get(style.lang));
+        }
+        if let Some(h) = &d.help {
+            rb = rb.with_help(h.get(style.lang));
+        }
+        let cache = Cache {
+            files: files.iter().map(|(i, s)| (i.clone(), s.clone())).collect(),
+        };
+        write_report(out, rb.finish(), cache);
+    }
+}
+
+/// Renders a problem in a data file, showing its line when the file can be read.
+pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
+    let kind = if d.fatal { ReportKind::Error } else { ReportKind::Warning };
+    let line_text = if d.line > 0 {
+        std::fs::read(&d.path).ok().and_then(|b| {
+            let text = String::from_utf8_lossy(&b).into_owned();
+            text.lines().nth(d.line as usize - 1).map(str::to_string)
+        })
+    } else {
+        None
+    };
+    match line_text {
+        Some(text) => {
+            let start: usize = text.chars().take(d.col.saturating_sub(1) as usize).map(char::len_utf8).sum();
+            let end = text.get(start..).and_then(|r| r.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start);
+            let src = Source::from(text.clone()).with_display_line_offset(d.line as usize - 1);
+            let mut rb = Report::build(kind, (d.path.clone(), start..end))
+                .with_config(config(style))
+                .with_code(d.code)
+                .with_message(d.message.get(style.lang))
+                .with_label(Label::new((d.path.clone(), start..end)).with_message(d.message.get(style.lang)));
+            if let Some(h) = &d.help {
+                rb = rb.with_help(h.get(style.lang));
+            }
+            write_report(
+                out,
+                rb.finish(),
+                Cache {
+                    files: vec![(d.path.clone(), src)],
+                },
+            );
+        }
+        None => {
+            let tag = if d.fatal { "error" } else { "warning" };
+            let _ = writeln!(out, "{tag}[{}]: {}: {}", d.code, d.path, d.message.get(style.lang));
+            if let Some(h) = &d.help {
+                let _ = writeln!(out, "  help: {}", h.get(style.lang));
+            }
+        }
+    }
+}
+
+/// The default report of `guiju check`: one ariadne report per finding, then the summary line.
+pub struct Human<'a, W: Write> {
+    pub out: W,
+    pub style: Style,
+    pub sources: &'a SourceMap,
+    pub explain: bool,
+}
+
+impl<W: Write> Human<'_, W> {
+    fn kind(f: &Finding) -> ReportKind<'static> {
+        match (f.outcome, f.severity) {
+            (Outcome::Fail, Severity::Error) => ReportKind::Error,
+            (Outcome::Fail, Severity::Warning) => ReportKind::Warning,
+            (Outcome::Fail, Severity::Info) => ReportKind::Advice,
+            (Outcome::Pending, _) => ReportKind::Custom("Pending", Color::Cyan),
+            _ => ReportKind::Custom("Unknown", Color::Yellow),
+        }
+    }
+}
+
+impl<W: Write> Reporter for Human<'_, W> {
+    fn data_diag(&mut self, d: &DataDiag) {
+        render_data_diag(&mut self.out, d, self.style);
+    }
+
+    fn finding(&mut self, f: &Finding) {
+        let lang = self.style.lang;
+        let policy_file = f.rule.file.clone();
+        let policy_text = self
+            .sources
+            .iter()
+            .find(|(_, s)| s.name == policy_file)
+            .map(|(_, s)| s.text.clone())
+            .unwrap_or_default();
+        let data_id = f.record.file.clone();
+        let who = match (&f.record.key, &f.record.group) {
+            (_, Some(g)) => match lang {
+                Lang::Zh => format!("分组 {}（{} 条记录）", g.key, g.records),
+                Lang::En => format!("group {} ({} records)", g.key, g.records),
+            },
+            (Some(k), None) => format!("{} {k}", f.record.record_type),
+            (None, None) => match lang {
+                Lang::Zh => format!("{} 第 {} 条", f.record.record_type, f.record.index),
+                Lang::En => format!("{} #{}", f.record.record_type, f.record.index),
+            },
+        };
+        let title = format!("[{}] {}: {}", f.rule.id, who, f.message.get(lang));
+        let mut files = vec![(policy_file.clone(), Source::from(policy_text))];
+        let reason_text: Vec<String> = f.reasons.iter().map(|r| r.get(lang).to_string()).collect();
+        let rule_label_msg = if reason_text.is_empty() {
+            f.rule.title.clone().unwrap_or_else(|| f.rule.id.clone())
+        } else {
+            reason_text.join("; ")
+        };
+        let rule_spans: Vec<Range<usize>> = if f.spans.is_empty() {
+            vec![f.rule_span.range()]
+        } else {
+            f.spans.iter().map(|s| s.range()).collect()
+        };
+        let (primary_id, primary_range, data_labels) = match &f.snippet {
+            Some(s) => {
+                files.push((data_id.clone(), Source::from(s.text.clone()).with_display_line_offset(s.first_line - 1)));
+                let mut labels = Vec::new();
+                for fr in &f.fields {
+                    if let Some(r) = &fr.range {
+                        let name = match lang {
+                            Lang::Zh => fr.label.clone().unwrap_or_else(|| fr.name.clone()),
+                            Lang::En => fr.name.clone(),
+                        };
+                        let shown = f.values.get(&fr.name).map(|m| m.get(lang).to_string()).unwrap_or_else(|| fr.value.clone());
+                        labels.push(Label::new((data_id.clone(), r.clone())).with_message(format!("{name} = {shown}")));
+                    }
+                }
+                let primary = labels
+                    .first()
+                    .map(|_| f.fields.iter().find_map(|x| x.range.clone()).unwrap_or(s.record.clone()))
+                    .unwrap_or(s.record.clone());
+                if labels.is_empty() {
+                    let msg = match (f.outcome, lang) {
+                        (Outcome::Unknown, _) => f.message.get(lang).to_string(),
+                        (_, Lang::Zh) => "此记录".to_string(),
+                        (_, Lang::En) => "this record".to_string(),
+                    };
+                    labels.push(Label::new((data_id.clone(), s.record.clone())).with_message(msg));
+                }
+                (data_id.clone(), primary, labels)
+            }
+            None => (policy_file.clone(), rule_spans.first().cloned().unwrap_or(0..0), Vec::new()),
+        };
+        let mut rb = Report::build(Self::kind(f), (primary_id, primary_range))
+            .with_config(config(self.style))
+            .with_code(f.code)
+            .with_message(title);
+        let has_data_labels = !data_labels.is_empty();
+        for l in data_labels {
+            rb = rb.with_label(if self.style.color { l.with_color(Color::Red) } else { l });
+        }
+        for (i, r) in rule_spans.iter().enumerate() {
+            let mut l = Label::new((policy_file.clone(), r.clone()));
+            if i == 0 {
+                l = l.with_message(&rule_label_msg);
+            }
+            if self.style.color {
+                l = l.with_color(Color::Blue);
+            }
+            rb = rb.with_label(l.with_order(1));
+        }
+        if !has_data_labels {
+            let loc = match lang {
+                Lang::Zh => format!("记录位置：{}:{}:{}", f.record.file, f.record.line, f.record.column),
+                Lang::En => format!("record at {}:{}:{}", f.record.file, f.record.line, f.record.column),
+            };
+            rb = rb.with_note(loc);
+        }
+        for c in &f.citations {
+            let head = match lang {
+                Lang::Zh => "依据",
+                Lang::En => "cites",
+            };
+            rb = rb.with_note(format!("{head} {}", c.render()));
+        }
+        if self.explain && !f.trace.is_empty() {
+            let head = match lang {
+                Lang::Zh => "推导过程",
+                Lang::En => "evaluation",
+            };
+            let lines: Vec<&str> = f.trace.iter().map(|t| t.get(lang)).collect();
+            rb = rb.with_note(format!("{head}:\n{}", lines.join("\n")));
+        }
+        write_report(&mut self.out, rb.finish(), Cache { files });
+    }
+
+    fn end(&mut self, summary: &Summary) {
+        let _ = writeln!(self.out, "{}", summary.line(self.style.lang));
+    }
+}

@@ -1,0 +1,297 @@
+//! Findings and summaries as data, and the views that render them (human, JSON, …).
+//! Every format is a view of the same [`Finding`]s.
+
+pub mod human;
+pub mod json;
+
+use crate::check::ir::{Citation, Program};
+use crate::diag::{Lang, Msg};
+use crate::eval::{format_value, GroupVerdict, Verdict};
+use crate::input::{DataDiag, Format, Snippet};
+use crate::source::Span;
+use crate::syntax::ast::{Outcome, Severity};
+use crate::value::{Record, RecordLoc, Value};
+use indexmap::IndexMap;
+use serde::Serialize;
+
+/// Stable codes of findings.
+pub fn finding_code(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Fail => "V0001",
+        Outcome::Unknown => "V0002",
+        Outcome::Pending => "V0003",
+        _ => "V0000",
+    }
+}
+
+/// One input of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputInfo {
+    pub path: String,
+    pub format: Format,
+}
+
+/// Where in the data a finding is.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordRef {
+    pub file: String,
+    pub record_type: String,
+    /// 1-based position of the record in its file.
+    pub index: u64,
+    pub line: u32,
+    pub column: u32,
+    pub key: Option<String>,
+    /// For a grouped rule: the group's key and size.
+    pub group: Option<GroupRef>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupRef {
+    pub key: String,
+    pub records: u64,
+}
+
+/// A field that decided a finding, located in the data.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldRef {
+    pub name: String,
+    pub label: Option<String>,
+    pub line: usize,
+    pub column: usize,
+    pub value: String,
+    #[serde(skip)]
+    pub range: Option<std::ops::Range<usize>>,
+}
+
+/// The rule a finding is about, located in its policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleRef {
+    pub id: String,
+    pub title: Option<String>,
+    pub policy: String,
+    pub document: Option<String>,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A rule's non-passing verdict on a record or group: what the user acts on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub outcome: Outcome,
+    pub severity: Severity,
+    pub rule: RuleRef,
+    pub record: RecordRef,
+    pub fields: Vec<FieldRef>,
+    pub message: Msg,
+    pub reasons: Vec<Msg>,
+    pub values: IndexMap<String, Msg>,
+    pub citations: Vec<Citation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<Msg>,
+    #[serde(skip)]
+    pub spans: Vec<Span>,
+    #[serde(skip)]
+    pub rule_span: Span,
+    #[serde(skip)]
+    pub snippet: Option<Snippet>,
+}
+
+/// Counts for the summary line. Every input record is counted once, read or unreadable.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    pub as_of: String,
+    pub records: u64,
+    pub unreadable: u64,
+    pub by_type: IndexMap<String, u64>,
+    pub outcomes: IndexMap<&'static str, u64>,
+    pub by_rule: IndexMap<String, IndexMap<&'static str, u64>>,
+    /// Failing findings of error severity: these make the exit code 1.
+    pub failing_errors: u64,
+    pub warnings: u64,
+}
+
+impl Summary {
+    pub fn new(program: &Program, as_of: String) -> Summary {
+        let mut s = Summary {
+            as_of,
+            ..Summary::default()
+        };
+        for o in Outcome::ALL {
+            s.outcomes.insert(o.as_str(), 0);
+        }
+        for r in &program.rules {
+            let mut m = IndexMap::new();
+            for o in Outcome::ALL {
+                m.insert(o.as_str(), 0);
+            }
+            s.by_rule.insert(r.id.clone(), m);
+        }
+        s
+    }
+
+    pub fn count(&mut self, program: &Program, v: &Verdict) {
+        let key = v.outcome.as_str();
+        if let Some(n) = self.outcomes.get_mut(key) {
+            *n += 1;
+        }
+        if let Some(rule) = program.rules.get(v.rule) {
+            if let Some(n) = self.by_rule.get_mut(&rule.id).and_then(|m| m.get_mut(key)) {
+                *n += 1;
+            }
+            if v.outcome == Outcome::Fail && rule.severity == Severity::Error {
+                self.failing_errors += 1;
+            }
+        }
+    }
+
+    pub fn line(&self, lang: Lang) -> String {
+        let o = |k: &str| self.outcomes.get(k).copied().unwrap_or(0);
+        let types: Vec<String> = self.by_type.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        match lang {
+            Lang::Zh => format!(
+                "共 {} 条记录（{}），{} 条无法读取；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
+                self.records,
+                types.join("，"),
+                self.unreadable,
+                o("pass"),
+                o("fail"),
+                o("not_applicable"),
+                o("pending"),
+                o("unknown"),
+                self.as_of
+            ),
+            Lang::En => format!(
+                "{} records ({}), {} unreadable; outcomes: {} pass, {} fail, {} not applicable, {} pending, {} unknown (as of {})",
+                self.records,
+                types.join(", "),
+                self.unreadable,
+                o("pass"),
+                o("fail"),
+                o("not_applicable"),
+                o("pending"),
+                o("unknown"),
+                self.as_of
+            ),
+        }
+    }
+}
+
+/// A view of a run: receives data diagnostics, findings and the summary, in input order.
+pub trait Reporter {
+    fn data_diag(&mut self, d: &DataDiag);
+    fn finding(&mut self, f: &Finding);
+    fn end(&mut self, summary: &Summary);
+}
+
+fn record_key(program: &Program, rec_ty: usize, values: &[Value]) -> Option<String> {
+    let rt = program.records.get(rec_ty)?;
+    let slot = rt.key?;
+    let f = rt.fields.get(slot)?;
+    match values.get(slot)? {
+        Value::Missing => None,
+        v => Some(format_value(v, &f.ty, Lang::Zh)),
+    }
+}
+
+/// Builds the finding for a non-passing verdict on one record.
+pub fn finding_for_record(program: &Program, inputs: &[InputInfo], rec: &Record, v: &Verdict) -> Option<Finding> {
+    let key = record_key(program, rec.ty, &rec.values);
+    make(program, inputs, rec.ty, &rec.loc, key, None, Some(&rec.values), v)
+}
+
+/// Builds the finding for a non-passing verdict on a group.
+pub fn finding_for_group(program: &Program, inputs: &[InputInfo], g: &GroupVerdict) -> Option<Finding> {
+    let rule = program.rules.get(g.verdict.rule)?;
+    let key_ty = match rule.scope {
+        crate::check::ir::Scope::Group(Some(slot)) => program.records.get(rule.record).and_then(|r| r.field(slot)).map(|f| f.ty.clone()),
+        _ => None,
+    };
+    let key = match (&g.key, key_ty) {
+        (Value::Missing, Some(_)) => Some("（缺失）".to_string()),
+        (Value::Missing, None) => None,
+        (v, Some(t)) => Some(format_value(v, &t, Lang::Zh)),
+        (v, None) => Some(format_value(v, &crate::check::ir::Ty::Text, Lang::Zh)),
+    };
+    let group = Some(GroupRef {
+        key: key.clone().unwrap_or_else(|| "*".into()),
+        records: g.records,
+    });
+    make(program, inputs, rule.record, &g.first, key, group, None, &g.verdict)
+}
+
+fn make(
+    program: &Program,
+    inputs: &[InputInfo],
+    rec_ty: usize,
+    loc: &RecordLoc,
+    key: Option<String>,
+    group: Option<GroupRef>,
+    values: Option<&[Value]>,
+    v: &Verdict,
+) -> Option<Finding> {
+    let rule = program.rules.get(v.rule)?;
+    let ex = v.explanation.as_deref()?;
+    let rt = program.records.get(rec_ty)?;
+    let policy = program.policies.get(rule.policy)?;
+    let (line, column) = program.sources.line_col(rule.name_span.source, rule.name_span.start as usize);
+    let input = inputs.get(loc.input as usize);
+    let snippet = match (input, group.is_none()) {
+        (Some(i), true) => crate::input::snippet(&i.path, i.format, loc, rt),
+        _ => None,
+    };
+    let mut fields = Vec::new();
+    for &slot in &ex.fields {
+        let Some(f) = rt.field(slot) else { continue };
+        let range = snippet.as_ref().and_then(|s| s.field(slot));
+        let (l, c) = match (&snippet, &range) {
+            (Some(s), Some(r)) => s.line_col(r.start),
+            _ => (loc.line as usize, loc.col as usize),
+        };
+        let value = values
+            .and_then(|vs| vs.get(slot))
+            .map(|x| format_value(x, &f.ty, Lang::Zh))
+            .unwrap_or_default();
+        fields.push(FieldRef {
+            name: f.name.clone(),
+            label: f.label.clone(),
+            line: l,
+            column: c,
+            value,
+            range,
+        });
+    }
+    Some(Finding {
+        code: finding_code(v.outcome),
+        outcome: v.outcome,
+        severity: rule.severity,
+        rule: RuleRef {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            policy: policy.id.clone(),
+            document: policy.document.clone(),
+            file: policy.path.clone(),
+            line,
+            column,
+        },
+        record: RecordRef {
+            file: input.map(|i| i.path.clone()).unwrap_or_else(|| "<example>".into()),
+            record_type: rt.name.clone(),
+            index: loc.index + 1,
+            line: loc.line,
+            column: loc.col,
+            key,
+            group,
+        },
+        fields,
+        message: ex.message.clone(),
+        reasons: ex.reasons.clone(),
+        values: ex.values.iter().cloned().collect(),
+        citations: rule.citations.clone(),
+        trace: ex.trace.clone(),
+        spans: ex.spans.clone(),
+        rule_span: rule.name_span,
+        snippet,
+    })
+}
