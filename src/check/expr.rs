@@ -342,6 +342,10 @@ impl Checker {
         if l.ty == Ty::Error || r.ty == Ty::Error {
             return err(span);
         }
+        // `n * 1 day` is `1 day * n`.
+        if op == Mul && matches!((&l.ty, &r.ty), (Ty::Num(n), Ty::Duration(_)) if n.unit.dim.is_none()) {
+            return self.arith(op, r, l, span);
+        }
         let ty = match (&l.ty, &r.ty, op) {
             (Ty::Num(a), Ty::Num(b), Add | Sub) => {
                 if a.unit.dim != b.unit.dim {

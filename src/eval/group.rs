@@ -269,9 +269,21 @@ impl<'p> GroupRun<'p> {
     /// Judges every group, in the order groups were first seen.
     pub fn finish(self) -> Vec<GroupVerdict> {
         let mut out = Vec::new();
-        for (ri, groups) in self.groups {
+        for (ri, mut groups) in self.groups {
             let Some(rule) = self.program.rules.get(ri) else { continue };
             let keyed = matches!(rule.scope, Scope::Group(Some(_)));
+            // `applies to all` judges the whole submission once, even when no record is in it.
+            if !keyed && groups.is_empty() {
+                groups.insert(
+                    String::new(),
+                    Group {
+                        key: Value::Missing,
+                        accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
+                        records: 0,
+                        first: RecordLoc::default(),
+                    },
+                );
+            }
             for (_, g) in groups {
                 let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
                 let verdict = if keyed && g.key.is_missing() {

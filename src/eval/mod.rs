@@ -374,9 +374,9 @@ fn order(a: &Value, b: &Value) -> Option<Ordering> {
     }
 }
 
-/// `printed ≈ exact`: the side with fewer decimal places is the printed one; the other is rounded half up to it.
-pub fn approx_equal(a: Decimal, b: Decimal) -> bool {
-    let (printed, exact) = if a.scale() <= b.scale() { (a, b) } else { (b, a) };
+/// `printed ≈ exact`: the left side is the printed figure; the exact value, rounded half up to as
+/// many decimal places as the figure was printed with, must equal it.
+pub fn approx_equal(printed: Decimal, exact: Decimal) -> bool {
     exact.round_dp_with_strategy(printed.scale(), RoundingStrategy::MidpointAwayFromZero) == printed
 }
 

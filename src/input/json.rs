@@ -281,7 +281,7 @@ impl JsonDoc {
             let Some(b) = self.cur.peek().map_err(|e| self.io(e))? else {
                 return Err(self.err("JSON 意外结束", "unexpected end of JSON"));
             };
-            if !in_str && depth == 0 && (b == b',' || b == b']' || b == b'}') {
+            if !in_str && depth == 0 && (b == b',' || b == b']' || b == b'}' || b == b':') {
                 return Ok(());
             }
             self.cur.bump().map_err(|e| self.io(e))?;
@@ -293,6 +293,9 @@ impl JsonDoc {
                     escaped = true;
                 } else if b == b'"' {
                     in_str = false;
+                    if depth == 0 {
+                        return Ok(());
+                    }
                 }
                 continue;
             }

@@ -17,10 +17,25 @@ pub struct Style {
 }
 
 fn config(style: Style) -> Config {
-    // Byte offsets: ariadne's default counts characters, which misplaces carets in Chinese text.
+    // Spans are byte offsets everywhere in guiju. ariadne's byte mode (IndexType::Byte) mislocates a
+    // report's second source and can panic inside a Chinese character (ariadne 0.5–0.6, write.rs
+    // uses a label's char offset as a byte offset), so byte spans are converted to character
+    // offsets here, exactly, and ariadne counts characters.
     Config::default()
-        .with_index_type(IndexType::Byte)
+        .with_index_type(IndexType::Char)
         .with_color(style.color)
+}
+
+/// A byte range of `text` as a character range, which is what ariadne is given.
+fn chars(text: &str, r: Range<usize>) -> Range<usize> {
+    let count = |b: usize| {
+        let mut b = b.min(text.len());
+        while !text.is_char_boundary(b) {
+            b -= 1;
+        }
+        text.get(..b).map(|t| t.chars().count()).unwrap_or(0)
+    };
+    count(r.start)..count(r.end)
 }
 
 type Id = String;
@@ -45,11 +60,47 @@ impl ariadne::Cache<Id> for Cache {
     }
 }
 
-fn write_report(out: &mut dyn Write, report: Report<'_, (Id, Range<usize>)>, cache: Cache) {
+fn write_report(out: &mut dyn Write, report: Report<'_, (Id, Range<usize>)>, cache: Cache, color: bool) {
     let mut buf = Vec::new();
     if report.write(cache, &mut buf).is_ok() {
+        if !color {
+            // ariadne colours custom report kinds even when colour is off.
+            buf = strip_ansi(&buf);
+        }
         let _ = out.write_all(&buf);
     }
+}
+
+fn strip_ansi(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == 0x1b && b.get(i + 1) == Some(&b'[') {
+            i += 2;
+            while let Some(&d) = b.get(i) {
+                i += 1;
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// A data snippet as an ariadne source whose line numbers are those of the file.
+/// ariadne (0.6) applies `with_display_line_offset` to the header but not to the gutter, so the
+/// text is preceded by empty lines instead, up to a bound that keeps a finding cheap.
+fn data_source(s: &crate::input::Snippet) -> (Source<String>, usize) {
+    const PAD_LIMIT: usize = 200_000;
+    let before = s.first_line.saturating_sub(1);
+    let pad = before.min(PAD_LIMIT);
+    let mut text = "\n".repeat(pad);
+    text.push_str(&s.text);
+    (Source::from(text).with_display_line_offset(before - pad), pad)
 }
 
 /// Renders policy diagnostics (E/W codes).
@@ -62,12 +113,16 @@ pub fn render_diagnostics(out: &mut dyn Write, diags: &[Diagnostic], sources: &S
         };
         let primary = d.primary_span().unwrap_or_default();
         let name = sources.name(primary.source).to_string();
-        let mut rb = Report::build(kind, (name, primary.range()))
+        let ptext = sources.text(primary.source);
+        let mut rb = Report::build(kind, (name, chars(ptext, primary.range())))
             .with_config(config(style))
             .with_code(d.code)
             .with_message(d.message.get(style.lang));
         for (i, l) in d.labels.iter().enumerate() {
-            let mut label = Label::new((sources.name(l.span.source).to_string(), l.span.range()));
+            let mut label = Label::new((
+                sources.name(l.span.source).to_string(),
+                chars(sources.text(l.span.source), l.span.range()),
+            ));
             if let Some(m) = &l.message {
                 label = label.with_message(m.get(style.lang));
             } else if i == 0 {
@@ -87,7 +142,7 @@ pub fn render_diagnostics(out: &mut dyn Write, diags: &[Diagnostic], sources: &S
         let cache = Cache {
             files: files.iter().map(|(i, s)| (i.clone(), s.clone())).collect(),
         };
-        write_report(out, rb.finish(), cache);
+        write_report(out, rb.finish(), cache, style.color);
     }
 }
 
@@ -107,6 +162,10 @@ pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
             let start: usize = text.chars().take(d.col.saturating_sub(1) as usize).map(char::len_utf8).sum();
             let end = text.get(start..).and_then(|r| r.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start);
             let src = Source::from(text.clone()).with_display_line_offset(d.line as usize - 1);
+            let (start, end) = {
+                let r = chars(&text, start..end);
+                (r.start, r.end)
+            };
             let mut rb = Report::build(kind, (d.path.clone(), start..end))
                 .with_config(config(style))
                 .with_code(d.code)
@@ -121,6 +180,7 @@ pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
                 Cache {
                     files: vec![(d.path.clone(), src)],
                 },
+                style.color,
             );
         }
         None => {
@@ -180,6 +240,7 @@ impl<W: Write> Reporter for Human<'_, W> {
             },
         };
         let title = format!("[{}] {}: {}", f.rule.id, who, f.message.get(lang));
+        let policy_text_for_chars = policy_text.clone();
         let mut files = vec![(policy_file.clone(), Source::from(policy_text))];
         let reason_text: Vec<String> = f.reasons.iter().map(|r| r.get(lang).to_string()).collect();
         let rule_label_msg = if reason_text.is_empty() {
@@ -194,7 +255,9 @@ impl<W: Write> Reporter for Human<'_, W> {
         };
         let (primary_id, primary_range, data_labels) = match &f.snippet {
             Some(s) => {
-                files.push((data_id.clone(), Source::from(s.text.clone()).with_display_line_offset(s.first_line - 1)));
+                let (src, pad) = data_source(s);
+                files.push((data_id.clone(), src));
+                let shift = |r: Range<usize>| r.start + pad..r.end + pad;
                 let mut labels = Vec::new();
                 for fr in &f.fields {
                     if let Some(r) = &fr.range {
@@ -203,24 +266,21 @@ impl<W: Write> Reporter for Human<'_, W> {
                             Lang::En => fr.name.clone(),
                         };
                         let shown = f.values.get(&fr.name).map(|m| m.get(lang).to_string()).unwrap_or_else(|| fr.value.clone());
-                        labels.push(Label::new((data_id.clone(), r.clone())).with_message(format!("{name} = {shown}")));
+                        labels.push(Label::new((data_id.clone(), shift(chars(&s.text, r.clone())))).with_message(format!("{name} = {shown}")));
                     }
                 }
-                let primary = labels
-                    .first()
-                    .map(|_| f.fields.iter().find_map(|x| x.range.clone()).unwrap_or(s.record.clone()))
-                    .unwrap_or(s.record.clone());
+                let primary = shift(chars(&s.text, f.fields.iter().find_map(|x| x.range.clone()).unwrap_or(s.record.clone())));
                 if labels.is_empty() {
                     let msg = match (f.outcome, lang) {
                         (Outcome::Unknown, _) => f.message.get(lang).to_string(),
                         (_, Lang::Zh) => "此记录".to_string(),
                         (_, Lang::En) => "this record".to_string(),
                     };
-                    labels.push(Label::new((data_id.clone(), s.record.clone())).with_message(msg));
+                    labels.push(Label::new((data_id.clone(), shift(chars(&s.text, s.record.clone())))).with_message(msg));
                 }
                 (data_id.clone(), primary, labels)
             }
-            None => (policy_file.clone(), rule_spans.first().cloned().unwrap_or(0..0), Vec::new()),
+            None => (policy_file.clone(), chars(&policy_text_for_chars, rule_spans.first().cloned().unwrap_or(0..0)), Vec::new()),
         };
         let mut rb = Report::build(Self::kind(f), (primary_id, primary_range))
             .with_config(config(self.style))
@@ -231,7 +291,7 @@ impl<W: Write> Reporter for Human<'_, W> {
             rb = rb.with_label(if self.style.color { l.with_color(Color::Red) } else { l });
         }
         for (i, r) in rule_spans.iter().enumerate() {
-            let mut l = Label::new((policy_file.clone(), r.clone()));
+            let mut l = Label::new((policy_file.clone(), chars(&policy_text_for_chars, r.clone())));
             if i == 0 {
                 l = l.with_message(&rule_label_msg);
             }
@@ -262,7 +322,7 @@ impl<W: Write> Reporter for Human<'_, W> {
             let lines: Vec<&str> = f.trace.iter().map(|t| t.get(lang)).collect();
             rb = rb.with_note(format!("{head}:\n{}", lines.join("\n")));
         }
-        write_report(&mut self.out, rb.finish(), Cache { files });
+        write_report(&mut self.out, rb.finish(), Cache { files }, self.style.color);
     }
 
     fn end(&mut self, summary: &Summary) {

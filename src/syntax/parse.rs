@@ -113,9 +113,19 @@ fn bad(span: Span, zh: String, en: String) -> Diagnostic {
 }
 
 impl Builder {
+    /// The span of a pair, ending at its last token: pest's implicit white space and comments
+    /// after the last token belong to no one.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.source, s.start(), s.end())
+        let end = p
+            .clone()
+            .into_inner()
+            .flatten()
+            .map(|t| t.as_span().end())
+            .max()
+            .unwrap_or(s.end());
+        let end = if p.clone().into_inner().next().is_none() { s.end() } else { end };
+        Span::new(self.source, s.start(), end)
     }
 
     fn ident(&self, p: P) -> Ident {
