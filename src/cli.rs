@@ -7,7 +7,10 @@ use crate::eval::{Engine, GroupRun, Verdict};
 use crate::input::{self, InputSpec, Item};
 use crate::report::human::{self, Human, Style};
 use crate::report::json::{self as jsonr, Json};
-use crate::report::{finding_for_group, finding_for_record, InputInfo, Reporter, Summary};
+use crate::report::github::GitHub;
+use crate::report::junit::JUnit;
+use crate::report::sarif::Sarif;
+use crate::report::{finding_for_group, finding_for_record, rules_of, InputInfo, Reporter, Summary};
 use crate::syntax::ast::Outcome;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -42,8 +45,16 @@ pub enum ColorArg {
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum FormatArg {
+    /// Editor-style reports (default).
     Human,
+    /// The stable JSON report (docs/report-json.md).
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// JUnit XML, for CI test reports (GitLab, Jenkins, …).
+    Junit,
+    /// GitHub Actions workflow commands: one annotation per finding.
+    Github,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -289,6 +300,13 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             explain: o.explain,
         }),
         FormatArg::Json => Box::new(Json::new(report_out, st.lang)),
+        FormatArg::Sarif => Box::new(Sarif::new(report_out, st.lang, &rules_of(&program), o.explain)),
+        FormatArg::Junit => Box::new(JUnit::new(report_out, st.lang, &rules_of(&program), o.explain)),
+        FormatArg::Github => Box::new(GitHub {
+            out: report_out,
+            lang: st.lang,
+            explain: o.explain,
+        }),
     };
     let engine = Engine::new(&program, as_of);
     let mut groups = GroupRun::new(&program, as_of);
@@ -306,7 +324,7 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         };
         for w in src.warnings() {
             reporter.data_diag(&w);
-            summary.warnings += 1;
+            summary.input_warnings += 1;
         }
         loop {
             items.clear();
@@ -365,7 +383,7 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
             for w in src.warnings() {
                 reporter.data_diag(&w);
-                summary.warnings += 1;
+                summary.input_warnings += 1;
             }
             if !more {
                 break;

@@ -292,7 +292,17 @@ impl Checker {
                 let slot = fields.len();
                 lookup.insert(f.name.name.clone(), slot);
                 if let Some(l) = &f.label {
-                    lookup.entry(l.value.clone()).or_insert(slot);
+                    if l.value != f.name.name && lookup.contains_key(&l.value) {
+                        // Two fields answering to one header would read the same column twice.
+                        self.diags.push(e(
+                            "E0104",
+                            l.span,
+                            format!("标签 `{}` 已被本记录的另一字段使用", l.value),
+                            format!("the label `{}` is already used by another field of this record", l.value),
+                        ));
+                    } else {
+                        lookup.insert(l.value.clone(), slot);
+                    }
                 }
                 if f.key {
                     key = Some(slot);

@@ -75,7 +75,12 @@ pub fn run_example(program: &Program, idx: usize, ex: &Example, default_as_of: N
             .iter()
             .filter(|(r, _, key, _)| *r == x.rule && x.for_key.as_ref().map(|k| key.as_deref() == Some(k.as_str())).unwrap_or(true))
             .collect();
-        let ok = !relevant.is_empty() && relevant.iter().all(|(_, _, _, v)| v.outcome == x.outcome);
+        // A rule that never ran on the example's records did not apply to them.
+        let ok = if relevant.is_empty() {
+            x.outcome == Outcome::NotApplicable
+        } else {
+            relevant.iter().all(|(_, _, _, v)| v.outcome == x.outcome)
+        };
         if !ok {
             unmet.push(Unmet {
                 expectation: ei,

@@ -310,7 +310,7 @@ impl Render<'_, '_> {
                 Some(late_msg(days, None))
             }
             Err(Halt::NotYet { .. }) => {
-                if deadline < env.as_of {
+                if deadline <= env.as_of {
                     let days = (env.as_of - deadline).num_days();
                     let wd = cal.working_days_between(deadline, env.as_of).ok();
                     let m = late_msg(days, wd);

@@ -198,18 +198,26 @@ pub struct GroupRun<'p> {
     program: &'p Program,
     as_of: NaiveDate,
     groups: Vec<(usize, IndexMap<String, Group>)>,
+    /// Whether any record of the rule's type was read (even one its `where` left out).
+    seen: Vec<bool>,
 }
 
 impl<'p> GroupRun<'p> {
     pub fn new(program: &'p Program, as_of: NaiveDate) -> GroupRun<'p> {
-        let groups = program
+        let groups: Vec<(usize, IndexMap<String, Group>)> = program
             .rules
             .iter()
             .enumerate()
             .filter(|(_, r)| matches!(r.scope, Scope::Group(_)))
             .map(|(i, _)| (i, IndexMap::new()))
             .collect();
-        GroupRun { program, as_of, groups }
+        let seen = vec![false; groups.len()];
+        GroupRun {
+            program,
+            as_of,
+            groups,
+            seen,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -220,11 +228,12 @@ impl<'p> GroupRun<'p> {
     /// A record whose `where` cannot be decided yields an unknown verdict at once.
     pub fn feed(&mut self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
         let program = self.program;
-        for (ri, groups) in &mut self.groups {
+        for ((ri, groups), seen) in self.groups.iter_mut().zip(self.seen.iter_mut()) {
             let Some(rule) = program.rules.get(*ri) else { continue };
             if rule.record != rec.ty {
                 continue;
             }
+            *seen = true;
             let env = Env {
                 program,
                 rule,
@@ -269,11 +278,12 @@ impl<'p> GroupRun<'p> {
     /// Judges every group, in the order groups were first seen.
     pub fn finish(self) -> Vec<GroupVerdict> {
         let mut out = Vec::new();
-        for (ri, mut groups) in self.groups {
+        for ((ri, mut groups), seen) in self.groups.into_iter().zip(self.seen) {
             let Some(rule) = self.program.rules.get(ri) else { continue };
             let keyed = matches!(rule.scope, Scope::Group(Some(_)));
-            // `applies to all` judges the whole submission once, even when no record is in it.
-            if !keyed && groups.is_empty() {
+            // `applies to all` judges the records of its type once, even when its `where` leaves none;
+            // a submission with no record of the type at all is not judged by it.
+            if !keyed && groups.is_empty() && seen {
                 groups.insert(
                     String::new(),
                     Group {

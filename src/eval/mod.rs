@@ -152,7 +152,13 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             let b = eval(r, env).map_err(not_yet_unknown)?;
             arith(*op, a, b)
         }
-        ExprKind::Cmp { op, lhs, rhs, .. } => cmp_values(*op, eval(lhs, env), eval(rhs, env), env.as_of),
+        ExprKind::Cmp { op, lhs, rhs, .. } => {
+            let scale = match &lhs.ty {
+                Ty::Num(n) => n.unit.scale,
+                _ => Decimal::ONE,
+            };
+            cmp_values(*op, eval(lhs, env), eval(rhs, env), env.as_of, scale)
+        }
         ExprKind::And(xs) => logic(xs, env, false),
         ExprKind::Or(xs) => logic(xs, env, true),
         ExprKind::Not(i) => match eval(i, env).map_err(not_yet_unknown)? {
@@ -375,9 +381,17 @@ fn order(a: &Value, b: &Value) -> Option<Ordering> {
 }
 
 /// `printed ≈ exact`: the left side is the printed figure; the exact value, rounded half up to as
-/// many decimal places as the figure was printed with, must equal it.
-pub fn approx_equal(printed: Decimal, exact: Decimal) -> bool {
-    exact.round_dp_with_strategy(printed.scale(), RoundingStrategy::MidpointAwayFromZero) == printed
+/// many decimal places as the figure was printed with *in its own unit* (`17.21亿元` has two places
+/// of 亿元, `69.23%` two places of a percent), must equal it. `unit_scale` is the printed unit in base units.
+pub fn approx_equal(printed: Decimal, exact: Decimal, unit_scale: Decimal) -> bool {
+    if unit_scale.is_zero() {
+        return false;
+    }
+    let places = printed.scale().saturating_sub(unit_scale.scale());
+    let (Some(p), Some(x)) = (printed.checked_div(unit_scale), exact.checked_div(unit_scale)) else {
+        return false;
+    };
+    x.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero) == p
 }
 
 fn date_of(v: &Value) -> Option<NaiveDate> {
@@ -389,8 +403,9 @@ fn date_of(v: &Value) -> Option<NaiveDate> {
 }
 
 /// Compares two evaluated sides. A side that has not happened yet (a missing optional date) is
-/// some date after `as_of`: the comparison is decided when that settles it, and pending otherwise.
-pub fn cmp_values(op: CmpOp, l: R, r: R, as_of: NaiveDate) -> R {
+/// some date after `as_of` (the data is complete to the end of that day): the comparison is decided
+/// when that settles it, and pending otherwise.
+pub fn cmp_values(op: CmpOp, l: R, r: R, as_of: NaiveDate, printed_unit_scale: Decimal) -> R {
     match (l, r) {
         (Err(Halt::NotYet { field }), Ok(other)) => not_yet_cmp(op, &field, &other, as_of, false),
         (Ok(other), Err(Halt::NotYet { field })) => not_yet_cmp(op, &field, &other, as_of, true),
@@ -400,7 +415,7 @@ pub fn cmp_values(op: CmpOp, l: R, r: R, as_of: NaiveDate) -> R {
                 CmpOp::Eq => values_equal(&a, &b),
                 CmpOp::Ne => !values_equal(&a, &b),
                 CmpOp::Approx => match (&a, &b) {
-                    (Value::Num(x), Value::Num(y)) => approx_equal(*x, *y),
+                    (Value::Num(x), Value::Num(y)) => approx_equal(*x, *y, printed_unit_scale),
                     _ => false,
                 },
                 _ => {
@@ -420,7 +435,7 @@ pub fn cmp_values(op: CmpOp, l: R, r: R, as_of: NaiveDate) -> R {
     }
 }
 
-/// `act OP deadline` where the act has not happened by `as_of` (so it will happen after `as_of`).
+/// `act OP deadline` where the act was not recorded by the end of `as_of` (so it falls after it).
 fn not_yet_cmp(op: CmpOp, field: &str, other: &Value, as_of: NaiveDate, flipped: bool) -> R {
     let Some(d) = date_of(other) else {
         return Err(not_yet_unknown(Halt::NotYet { field: field.to_string() }));
@@ -443,7 +458,7 @@ fn not_yet_cmp(op: CmpOp, field: &str, other: &Value, as_of: NaiveDate, flipped:
             deadline: d.to_string(),
         }))
     };
-    // The act will fall on some day strictly after `as_of`.
+    // `--as-of D` means the data is complete to the end of D: an act not recorded falls after D.
     match op {
         CmpOp::Le | CmpOp::Lt | CmpOp::Eq => {
             let last_ok = if op == CmpOp::Lt { d.pred_opt().unwrap_or(d) } else { d };

@@ -60,6 +60,9 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
 /// Reads `100万元`, `1,234.5`, `25 平方米`, `50%` into base units of the field's dimension.
 pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
     let (num, unit) = units::split_number_unit(t);
+    if num.contains(',') && !thousands_ok(num) {
+        return bad(t, "千位分隔符位置不对", "misplaced thousands separator");
+    }
     let cleaned: String = num.chars().filter(|c| *c != ',').collect();
     let Ok(n) = Decimal::from_str(&cleaned) else {
         return bad(t, "应为数字", "expected a number");
@@ -85,6 +88,14 @@ pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
         return bad(t, "应为整数", "expected a whole number");
     }
     Value::Num(v)
+}
+
+/// `1,234,567.5` groups digits by three; `,135` or `12,34` do not.
+fn thousands_ok(num: &str) -> bool {
+    let int = num.trim_start_matches(['-', '+']).split('.').next().unwrap_or("");
+    let mut groups = int.split(',');
+    let first_ok = groups.next().map(|g| (1..=3).contains(&g.len())).unwrap_or(false);
+    first_ok && groups.all(|g| g.len() == 3)
 }
 
 pub fn parse_date_cell(t: &str) -> Option<NaiveDate> {
@@ -174,6 +185,8 @@ mod tests {
         assert_eq!(parse_cell("1,234.50", &f), Value::Num(Decimal::from_str("1234.50").unwrap()));
         assert!(matches!(parse_cell("25平方米", &f), Value::Invalid(_)));
         assert_eq!(parse_cell("  ", &f), Value::Missing);
+        assert!(matches!(parse_cell(",135万元", &f), Value::Invalid(_)));
+        assert!(matches!(parse_cell("12,34", &f), Value::Invalid(_)));
     }
 
     #[test]

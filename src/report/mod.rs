@@ -1,8 +1,11 @@
 //! Findings and summaries as data, and the views that render them (human, JSON, …).
 //! Every format is a view of the same [`Finding`]s.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::check::ir::{Citation, Program};
 use crate::diag::{Lang, Msg};
@@ -109,7 +112,10 @@ pub struct Summary {
     pub by_rule: IndexMap<String, IndexMap<&'static str, u64>>,
     /// Failing findings of error severity: these make the exit code 1.
     pub failing_errors: u64,
-    pub warnings: u64,
+    /// Failing findings of warning severity.
+    pub failing_warnings: u64,
+    /// Problems found in the input files that did not stop reading them.
+    pub input_warnings: u64,
 }
 
 impl Summary {
@@ -142,6 +148,9 @@ impl Summary {
             }
             if v.outcome == Outcome::Fail && rule.severity == Severity::Error {
                 self.failing_errors += 1;
+            }
+            if v.outcome == Outcome::Fail && rule.severity == Severity::Warning {
+                self.failing_warnings += 1;
             }
         }
     }
@@ -294,4 +303,84 @@ fn make(
         rule_span: rule.name_span,
         snippet,
     })
+}
+
+/// A rule of the program as the CI views list it (SARIF rules, JUnit suites), whether or not it has findings.
+#[derive(Debug, Clone)]
+pub struct RuleInfo {
+    pub rule: RuleRef,
+    pub severity: Severity,
+    pub citations: Vec<Citation>,
+}
+
+/// Every rule of the program, in order.
+pub fn rules_of(program: &Program) -> Vec<RuleInfo> {
+    program
+        .rules
+        .iter()
+        .filter_map(|rule| {
+            let policy = program.policies.get(rule.policy)?;
+            let (line, column) = program.sources.line_col(rule.name_span.source, rule.name_span.start as usize);
+            Some(RuleInfo {
+                rule: RuleRef {
+                    id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    policy: policy.id.clone(),
+                    document: policy.document.clone(),
+                    file: policy.path.clone(),
+                    line,
+                    column,
+                },
+                severity: rule.severity,
+                citations: rule.citations.clone(),
+            })
+        })
+        .collect()
+}
+
+/// How loudly a CI view flags a finding (SARIF `level`, GitHub `::error`/`::warning`/`::notice`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CiLevel {
+    Error,
+    Warning,
+    Note,
+}
+
+impl CiLevel {
+    /// A failure takes its rule's severity (error, warning, info → note). An unknown outcome (a value
+    /// the rule needs is missing) is a warning, or a note for an info rule. A pending outcome (a
+    /// deadline not yet reached) is a note.
+    pub fn of(outcome: Outcome, severity: Severity) -> CiLevel {
+        match (outcome, severity) {
+            (Outcome::Fail, Severity::Error) => CiLevel::Error,
+            (Outcome::Fail, Severity::Warning) => CiLevel::Warning,
+            (Outcome::Unknown, Severity::Error | Severity::Warning) => CiLevel::Warning,
+            _ => CiLevel::Note,
+        }
+    }
+}
+
+impl Finding {
+    /// Who the finding is about, in words: `household H2`, `group 县A (3 records)`, `household #4`.
+    pub fn who(&self, lang: Lang) -> String {
+        match (&self.record.key, &self.record.group) {
+            (_, Some(g)) => match lang {
+                Lang::Zh => format!("分组 {}（{} 条记录）", g.key, g.records),
+                Lang::En => format!("group {} ({} records)", g.key, g.records),
+            },
+            (Some(k), None) => format!("{} {k}", self.record.record_type),
+            (None, None) => match lang {
+                Lang::Zh => format!("{} 第 {} 条", self.record.record_type, self.record.index),
+                Lang::En => format!("{} #{}", self.record.record_type, self.record.index),
+            },
+        }
+    }
+
+    /// Where in the data file a CI view points: the first deciding field, else the record.
+    pub fn data_line_col(&self) -> (usize, usize) {
+        match self.fields.first() {
+            Some(f) if f.line > 0 => (f.line, f.column),
+            _ => (self.record.line as usize, self.record.column as usize),
+        }
+    }
 }

@@ -121,6 +121,7 @@ impl Builder {
             .clone()
             .into_inner()
             .flatten()
+            .filter(|t| t.clone().into_inner().next().is_none())
             .map(|t| t.as_span().end())
             .max()
             .unwrap_or(s.end());
