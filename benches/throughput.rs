@@ -201,16 +201,16 @@ fn generate_big_policy() -> PathBuf {
     for i in 0..1000 {
         let k = i / 10;
         let req = match i % 10 {
-            0 => format!("floor_area / members <= {} m²", 20 + k % 10),
-            1 => format!("floor_area >= {} m²", 5 + k % 10),
-            2 => format!("subsidy <= {}万元", 5 + k % 3),
-            3 => format!("subsidy / members <= {} 元", 15000 + 100 * k),
-            4 => format!("self_pay <= {}% * subsidy", 5 + k % 10),
-            5 => format!("debt <= {} 元", 8000 + 100 * k),
-            6 => format!("income <= 0 元 or debt / income <= {}%", 30 + k % 40),
-            7 => format!("members >= 1 人 and members <= {} 人", 8 + k % 6),
+            0 => format!("floor_area / members <= {} m²", 25 + k % 10),
+            1 => format!("floor_area >= {} m²", 1 + k % 10),
+            2 => format!("subsidy <= {}万元", 6 + k % 3),
+            3 => format!("subsidy / members <= {} 元", 20000 + 100 * k),
+            4 => format!("self_pay <= {}% * subsidy", 10 + k % 10),
+            5 => format!("debt <= {} 元", 10000 + 100 * k),
+            6 => format!("income <= 0 元 or debt / income <= {}%", 50 + k % 40),
+            7 => format!("members >= 1 人 and members <= {} 人", 12 + k % 6),
             8 => "source != new_build or registered".to_string(),
-            _ => format!("income >= {} 元", 1000 + 50 * k),
+            _ => format!("income >= {} 元 or income <= 0 元", 1000 + 10 * k),
         };
         write!(
             out,

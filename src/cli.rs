@@ -59,6 +59,9 @@ pub enum FormatArg {
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Common {
+    /// A local working-day calendar (.cal) for every rule, laid over the national one when it says `extends cn-national`.
+    #[arg(long, global = true)]
+    pub calendar: Option<PathBuf>,
     /// Language of messages.
     #[arg(long, value_enum, default_value = "zh")]
     pub lang: LangArg,
@@ -246,7 +249,7 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     let compiled = compile(files, &FsResolver);
     report_policy(&compiled, o.format, est, out, err);
-    let Some(program) = compiled.program else {
+    let Some(mut program) = compiled.program else {
         let n = compiled.diagnostics.iter().filter(|d| d.level == Level::Error).count();
         let _ = writeln!(err, "{}", match est.lang {
             Lang::Zh => format!("策略有 {n} 处错误，未检查任何数据"),
@@ -254,6 +257,9 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         });
         return EXIT_ERROR;
     };
+    if let Err(c) = apply_calendar(&mut program, &o.common, err) {
+        return c;
+    }
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(o.jobs.unwrap_or(0)).build() {
         Ok(p) => p,
         Err(e) => {
@@ -413,6 +419,24 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
+fn apply_calendar(program: &mut crate::check::ir::Program, common: &Common, err: &mut dyn Write) -> Result<(), i32> {
+    let Some(path) = &common.calendar else { return Ok(()) };
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        let _ = writeln!(err, "error[U0005]: cannot read calendar `{}`: {e} / 无法读取日历", path.display());
+        EXIT_ERROR
+    })?;
+    match crate::calendar::Calendar::parse(&text) {
+        Ok(cal) => {
+            crate::check::use_calendar(program, &path.to_string_lossy(), cal);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error[U0005]: {}:{}:{}: {} / 日历文件有误", path.display(), e.line, e.column, e.message);
+            Err(EXIT_ERROR)
+        }
+    }
+}
+
 fn collect_policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
@@ -457,7 +481,7 @@ fn test(paths: &[PathBuf], as_of: &Option<String>, common: &Common, out: &mut dy
         if !compiled.diagnostics.is_empty() {
             human::render_diagnostics(err, &compiled.diagnostics, &compiled.sources, est);
         }
-        let Some(program) = compiled.program else {
+        let Some(mut program) = compiled.program else {
             broken += 1;
             let _ = writeln!(out, "✗ {}: {}", f.display(), match lang {
                 Lang::Zh => "策略有错误，示例未运行",
@@ -465,6 +489,9 @@ fn test(paths: &[PathBuf], as_of: &Option<String>, common: &Common, out: &mut dy
             });
             continue;
         };
+        if let Err(c) = apply_calendar(&mut program, common, err) {
+            return c;
+        }
         let main_policy = program.policies.first().map(|p| p.path.clone()).unwrap_or_default();
         for r in run_examples(&program, default_as_of) {
             let Some(ex) = program.examples.get(r.example) else { continue };

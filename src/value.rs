@@ -21,6 +21,8 @@ pub enum Value {
     Duration(Decimal, DurationUnit),
     /// Records of a list field, each a row of values of the element record type.
     List(Vec<Vec<Value>>),
+    /// The distinct dates of a set of records, for periodic obligations (`every`).
+    Dates(std::sync::Arc<std::collections::BTreeSet<NaiveDate>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

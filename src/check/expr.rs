@@ -22,6 +22,10 @@ fn is_bare_number(x: &Expr) -> bool {
     matches!(&x.kind, ExprKind::Const(Value::Num(_))) && matches!(&x.ty, Ty::Num(n) if n.unit.name.is_empty())
 }
 
+fn is_every(name: &str) -> bool {
+    name == "every" || name == "每期"
+}
+
 impl Checker {
     pub(super) fn expr(&mut self, x: &ast::Expr, sc: &Sc) -> Expr {
         let span = x.span;
@@ -130,6 +134,7 @@ impl Checker {
                 }
                 mk(ExprKind::In(Box::new(l), opts), Ty::Bool, span)
             }
+            A::Call { name, args, filter } if is_every(&name.name) => self.every(None, args, filter.as_deref(), sc, span),
             A::Call { name, args, filter } => self.call(name, args, filter.as_deref(), sc, span),
             A::Method {
                 receiver,
@@ -151,6 +156,9 @@ impl Checker {
                     }
                     return err(span);
                 };
+                if is_every(&name.name) {
+                    return self.every(Some((recv, elem)), args, filter.as_deref(), sc, span);
+                }
                 let Some(kind) = AggKind::from_name(&name.name) else {
                     self.diags.push(e(
                         "E0106",
@@ -561,6 +569,7 @@ impl Checker {
         let want = match b {
             Builtin::Present | Builtin::Abs | Builtin::MonthEnd | Builtin::YearEnd | Builtin::Year | Builtin::Month => arity(1),
             Builtin::Round | Builtin::Contains | Builtin::WorkingDaysBetween => arity(2),
+            Builtin::AsOf => arity(0),
             Builtin::Min | Builtin::Max => xs.len() >= 2,
         };
         if !want {
@@ -574,6 +583,9 @@ impl Checker {
         }
         if xs.iter().any(|x| x.ty == Ty::Error) {
             return err(span);
+        }
+        if b == Builtin::AsOf {
+            return mk(ExprKind::Call(b, xs), Ty::Date, span);
         }
         let Some(x0) = xs.first().cloned() else { return err(span) };
         let first = x0.ty.clone();
@@ -654,8 +666,123 @@ impl Checker {
                 }
                 Ty::Duration(DurationUnit::WorkingDays)
             }
+            Builtin::AsOf => Ty::Date,
         };
         mk(ExprKind::Call(b, xs), ty, span)
+    }
+
+    /// `every(PERIOD, DATE, FROM, TO [where C])` over a group, or `list.every(…)` over a list field:
+    /// at least one record dated in every period between FROM and TO.
+    fn every(
+        &mut self,
+        list: Option<(Expr, usize)>,
+        args: &[ast::Expr],
+        filter: Option<&ast::Expr>,
+        sc: &Sc,
+        span: Span,
+    ) -> Expr {
+        let usage = Msg::new(
+            "写成 `every(1个月, 日期字段, 起始日期, 截止日期)`，可加 `where 条件`",
+            "write `every(1 month, DATE_FIELD, FROM, TO)`, optionally with `where CONDITION`",
+        );
+        let (Some(p), Some(d), Some(f), Some(t), true) = (args.first(), args.get(1), args.get(2), args.get(3), args.len() == 4) else {
+            self.diags.push(e("E0205", span, "`every` 需要四个参数".into(), "`every` takes four arguments".into()).with_help(usage));
+            return err(span);
+        };
+        let (amount, unit) = match &p.kind {
+            A::Duration { amount, unit } if *amount > 0 && matches!(unit, DurationUnit::Days | DurationUnit::Months | DurationUnit::Years) => {
+                (*amount, *unit)
+            }
+            _ => {
+                self.diags.push(
+                    e(
+                        "E0205",
+                        p.span,
+                        "`every` 的第一个参数应为周期，如 `1个月`、`3个月`、`1年`、`7日`".into(),
+                        "the first argument of `every` is a period such as `1 month`, `3 months`, `1 year`, `7 days`".into(),
+                    )
+                    .with_help(usage),
+                );
+                return err(span);
+            }
+        };
+        if list.is_none() && (!sc.grouped || sc.in_agg) {
+            self.diags.push(
+                e(
+                    "E0206",
+                    span,
+                    "`every` 汇总一组记录，但此规则逐条检查记录".into(),
+                    "`every` looks at a group of records, but this rule checks one record at a time".into(),
+                )
+                .with_help(Msg::new(
+                    "用 `applies to R grouped by 字段`，或对列表字段写 `列表.every(…)`",
+                    "use `applies to R grouped by FIELD`, or `list.every(…)` over a list field",
+                )),
+            );
+            return err(span);
+        }
+        let inner = match &list {
+            Some((_, elem)) => Sc {
+                elem: Some(*elem),
+                ..sc.clone()
+            },
+            None => Sc {
+                fields: true,
+                in_agg: true,
+                ..sc.clone()
+            },
+        };
+        let date = self.expr(d, &inner);
+        if !matches!(date.ty, Ty::Date | Ty::DateTime | Ty::Error) {
+            let (zh, en) = date.ty.describe();
+            self.diags.push(e("E0201", d.span, format!("`every` 的第二个参数应为日期，这里是{zh}"), format!("the second argument of `every` is a date, found {en}")));
+        }
+        let filt = filter.map(|x| {
+            let x = self.expr(x, &inner);
+            self.expect_bool(&x);
+            x
+        });
+        let from = self.expr(f, sc);
+        let to = self.expr(t, sc);
+        for x in [&from, &to] {
+            if !matches!(x.ty, Ty::Date | Ty::Error) {
+                let (zh, en) = x.ty.describe();
+                self.diags.push(e("E0201", x.span, format!("起止应为日期，这里是{zh}"), format!("FROM and TO are dates, found {en}")));
+            }
+        }
+        let dates = match list {
+            Some((recv, _)) => mk(
+                ExprKind::ListAgg {
+                    kind: AggKind::Dates,
+                    list: Box::new(recv),
+                    expr: Some(Box::new(date)),
+                    filter: filt.map(Box::new),
+                },
+                Ty::Dates,
+                span,
+            ),
+            None => {
+                let idx = self.aggs.len();
+                self.aggs.push(GroupAgg {
+                    kind: AggKind::Dates,
+                    expr: Some(date),
+                    filter: filt,
+                    span,
+                });
+                mk(ExprKind::GroupAgg(idx), Ty::Dates, span)
+            }
+        };
+        mk(
+            ExprKind::Every {
+                dates: Box::new(dates),
+                amount,
+                unit,
+                from: Box::new(from),
+                to: Box::new(to),
+            },
+            Ty::Bool,
+            span,
+        )
     }
 
     fn agg_parts(

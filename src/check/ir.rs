@@ -134,6 +134,8 @@ pub enum Ty {
     /// A list of records of the given record type.
     List(usize),
     Duration(DurationUnit),
+    /// The dates of a set of records (the input of `every`).
+    Dates,
     /// The type of an expression that already has an error; it suppresses follow-on errors.
     Error,
 }
@@ -163,6 +165,7 @@ impl Ty {
                 let (zh, en) = duration_unit_names(*u);
                 (format!("时长（{zh}）"), format!("a duration in {en}"))
             }
+            Ty::Dates => ("日期集合".into(), "a set of dates".into()),
             Ty::Error => ("错误".into(), "an error".into()),
         }
     }
@@ -220,6 +223,31 @@ pub struct PeriodRules {
     pub calendar: Arc<Calendar>,
     pub calendar_name: String,
     pub extend_on_day_off: bool,
+    pub month_rule: MonthRule,
+}
+
+/// Where a period of months or years ends when the final month has no corresponding day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MonthRule {
+    /// 民法典 第二百零二条: that month's last day (Jan 31 + 1 month = Feb 28/29).
+    LastDay,
+    /// The first day of the following month (Jan 31 + 1 month = Mar 1).
+    NextDay,
+}
+
+impl MonthRule {
+    pub fn describe(self) -> (&'static str, &'static str) {
+        match self {
+            MonthRule::LastDay => (
+                "按民法典第二百零二条，到期月无对应日的，以该月末日为期限",
+                "Civil Code art. 202: with no corresponding day, the month's last day",
+            ),
+            MonthRule::NextDay => (
+                "按本政策规定，到期月无对应日的，以次月首日为期限",
+                "as this policy declares: with no corresponding day, the first day of the next month",
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -281,6 +309,8 @@ pub enum AggKind {
     All,
     Any,
     Distinct,
+    /// The distinct dates of the records (internal to `every`).
+    Dates,
 }
 
 impl AggKind {
@@ -308,6 +338,7 @@ impl AggKind {
             AggKind::All => "all",
             AggKind::Any => "any",
             AggKind::Distinct => "distinct",
+            AggKind::Dates => "every",
         }
     }
 }
@@ -333,6 +364,7 @@ pub enum Builtin {
     Month,
     Contains,
     WorkingDaysBetween,
+    AsOf,
 }
 
 impl Builtin {
@@ -349,6 +381,7 @@ impl Builtin {
             "month" | "月份" => Builtin::Month,
             "contains" | "包含" => Builtin::Contains,
             "working_days_between" | "工作日数" => Builtin::WorkingDaysBetween,
+            "as_of" | "截至日" => Builtin::AsOf,
             _ => return None,
         })
     }
@@ -366,6 +399,7 @@ impl Builtin {
             Builtin::Month => "month",
             Builtin::Contains => "contains",
             Builtin::WorkingDaysBetween => "working_days_between",
+            Builtin::AsOf => "as_of",
         }
     }
 }
@@ -416,6 +450,14 @@ pub enum ExprKind {
         filter: Option<Box<Expr>>,
     },
     GroupAgg(usize),
+    /// At least one date in every period of the given length between `from` and `to`.
+    Every {
+        dates: Box<Expr>,
+        amount: u32,
+        unit: DurationUnit,
+        from: Box<Expr>,
+        to: Box<Expr>,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -53,6 +53,20 @@ pub fn compile(files: Vec<(String, String)>, resolver: &dyn Resolver) -> Compile
     c.finish()
 }
 
+/// Counts every rule's periods on `calendar` (named `name`), as `--calendar FILE` asks. A local
+/// calendar that `extends cn-national` is laid over the national one.
+pub fn use_calendar(program: &mut Program, name: &str, calendar: Calendar) {
+    let cal = match calendar.extends() {
+        Some(_) => Calendar::national().overlay(&calendar),
+        None => calendar,
+    };
+    let cal = Arc::new(cal);
+    for r in &mut program.rules {
+        r.period.calendar = cal.clone();
+        r.period.calendar_name = name.to_string();
+    }
+}
+
 /// Compiles one policy held in memory, with no `use` of files.
 pub fn compile_str(name: &str, text: &str) -> Compiled {
     compile(
@@ -431,6 +445,7 @@ impl Checker {
             calendar: self.national.clone(),
             calendar_name: "cn-national".into(),
             extend_on_day_off: true,
+            month_rule: MonthRule::LastDay,
         }
     }
 
@@ -446,6 +461,18 @@ impl Checker {
         let mut p = base.clone();
         if let Some(x) = s.extend_on_day_off {
             p.extend_on_day_off = x;
+        }
+        if let Some(m) = &s.month_rule {
+            match m.value.as_str() {
+                "last_day" | "月末日" => p.month_rule = MonthRule::LastDay,
+                "next_day" | "次月首日" => p.month_rule = MonthRule::NextDay,
+                other => self.diags.push(e(
+                    "E0304",
+                    m.span,
+                    format!("未知的月末规则 `{other}`（可选：last_day、next_day）"),
+                    format!("unknown month rule `{other}` (one of: last_day, next_day)"),
+                )),
+            }
         }
         if let Some(cal) = &s.calendar {
             if let Some(c) = self.calendars.get(&cal.value) {

@@ -67,6 +67,10 @@ pub fn format_value(v: &Value, ty: &Ty, lang: Lang) -> String {
                 Lang::En => format!("{} {en}", format_decimal(*n)),
             }
         }
+        Value::Dates(d) => match lang {
+            Lang::Zh => format!("{} 个日期", d.len()),
+            Lang::En => format!("{} dates", d.len()),
+        },
         Value::List(items) => match lang {
             Lang::Zh => format!("{} 项", items.len()),
             Lang::En => format!("{} items", items.len()),
@@ -210,6 +214,14 @@ impl Render<'_, '_> {
                 let sign = if *subtract { "-" } else { "+" };
                 let dv = eval(date, env);
                 let du = eval(duration, env);
+                // Every deadline of months or years says which month rule counted it.
+                let (rzh, ren) = match &du {
+                    Ok(Value::Duration(_, crate::syntax::ast::DurationUnit::Months | crate::syntax::ast::DurationUnit::Years)) => {
+                        let (z, e) = env.rule.period.month_rule.describe();
+                        (format!("（{z}）"), format!(" ({e})"))
+                    }
+                    _ => (String::new(), String::new()),
+                };
                 match (dv, du) {
                     (Ok(d), Ok(u)) => match date_add(&d, &u, *subtract, &env.rule.period) {
                         Ok((v, step)) => {
@@ -217,17 +229,17 @@ impl Render<'_, '_> {
                             match step.and_then(|s| s.rolled.map(|r| (s.raw, r))) {
                                 Some((raw, rolled)) => Msg::new(
                                     format!(
-                                        "{} {sign} {} = {raw}，为休息日，顺延至 {rolled}（民法典第二百零三条，{}）",
+                                        "{} {sign} {} = {raw}{rzh}，为休息日，顺延至 {rolled}（民法典第二百零三条，{}）",
                                         a.zh, b.zh, env.rule.period.calendar_name
                                     ),
                                     format!(
-                                        "{} {sign} {} = {raw}, a day off, so the period ends on {rolled} (Civil Code art. 203, {})",
+                                        "{} {sign} {} = {raw}{ren}, a day off, so the period ends on {rolled} (Civil Code art. 203, {})",
                                         a.en, b.en, env.rule.period.calendar_name
                                     ),
                                 ),
                                 None => Msg::new(
-                                    format!("{} {sign} {} = {shown}", a.zh, b.zh),
-                                    format!("{} {sign} {} = {shown}", a.en, b.en),
+                                    format!("{} {sign} {} = {shown}{rzh}", a.zh, b.zh),
+                                    format!("{} {sign} {} = {shown}{ren}", a.en, b.en),
                                 ),
                             }
                         }
@@ -277,6 +289,36 @@ impl Render<'_, '_> {
                 Ok(_) => self.render(f),
                 Err(_) => self.render(c),
             },
+            ExprKind::Every { from, to, .. } => {
+                let text = self.source_text(x);
+                let f = self.render(from);
+                let t = self.render(to);
+                match super::uncovered(x, env) {
+                    Ok(missing) if missing.is_empty() => Msg::new(
+                        format!("{text}：{}至{}各期均有记录", f.zh, t.zh),
+                        format!("{text}: every period from {} to {} has a record", f.en, t.en),
+                    ),
+                    Ok(missing) => {
+                        let shown: Vec<String> = missing.iter().take(6).map(|(a, b)| format!("{a}..{b}")).collect();
+                        let more = if missing.len() > 6 { format!(" (+{})", missing.len() - 6) } else { String::new() };
+                        Msg::new(
+                            format!("{text}：{}至{}有 {} 期没有记录：{}{more}", f.zh, t.zh, missing.len(), shown.join("、")),
+                            format!(
+                                "{text}: {} from {} to {} {} no record: {}{more}",
+                                plural(missing.len() as i64, "period", "periods"),
+                                f.en,
+                                t.en,
+                                if missing.len() == 1 { "has" } else { "have" },
+                                shown.join(", ")
+                            ),
+                        )
+                    }
+                    Err(h) => {
+                        let v = self.value_msg(&Err(h), &x.ty);
+                        Msg::new(format!("{text} = {}", v.zh), format!("{text} = {}", v.en))
+                    }
+                }
+            }
             ExprKind::In(l, _) => {
                 let a = self.render(l);
                 let holds = matches!(eval(x, env), Ok(Value::Bool(true)));
@@ -322,12 +364,12 @@ impl Render<'_, '_> {
                     let days = (deadline - env.as_of).num_days();
                     let wd = cal.working_days_between(env.as_of, deadline).ok();
                     let (wzh, wen) = match wd {
-                        Some(w) => (format!("，{w} 个工作日"), format!(", {w} working days")),
+                        Some(w) => (format!("，{w} 个工作日"), format!(", {}", plural(w, "working day", "working days"))),
                         None => (String::new(), String::new()),
                     };
                     Some(Msg::new(
                         format!("截至 {} 尚未完成，距期限 {deadline} 还有 {days} 日{wzh}", env.as_of),
-                        format!("not done as of {}; {days} days{wen} left until the deadline {deadline}", env.as_of),
+                        format!("not done as of {}; {}{wen} left until the deadline {deadline}", env.as_of, plural(days, "day", "days")),
                     ))
                 }
             }
@@ -336,10 +378,22 @@ impl Render<'_, '_> {
     }
 }
 
+fn plural(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 fn late_msg(days: i64, wd: Option<i64>) -> Msg {
+    let d = plural(days, "day", "days");
     match wd {
-        Some(w) => Msg::new(format!("逾期 {days} 日（{w} 个工作日）"), format!("{days} days ({w} working days) late")),
-        None => Msg::new(format!("逾期 {days} 日"), format!("{days} days late")),
+        Some(w) => Msg::new(
+            format!("逾期 {days} 日（{w} 个工作日）"),
+            format!("{d} ({}) late", plural(w, "working day", "working days")),
+        ),
+        None => Msg::new(format!("逾期 {days} 日"), format!("{d} late")),
     }
 }
 

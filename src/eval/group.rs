@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
 
 /// One aggregate's running state.
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ enum State {
     Avg(Decimal, u64),
     Truth(bool),
     Distinct(HashSet<String>),
+    Dates(BTreeSet<NaiveDate>),
     Halted(Halt),
 }
 
@@ -38,6 +40,7 @@ impl Acc {
             AggKind::All => State::Truth(true),
             AggKind::Any => State::Truth(false),
             AggKind::Distinct => State::Distinct(HashSet::new()),
+            AggKind::Dates => State::Dates(BTreeSet::new()),
         };
         Acc { kind, state }
     }
@@ -133,6 +136,14 @@ impl Acc {
                 set.insert(key_of(&v));
                 None
             }
+            (State::Dates(set), Some(Value::Date(d))) => {
+                set.insert(d);
+                None
+            }
+            (State::Dates(set), Some(Value::DateTime(d))) => {
+                set.insert(d.date());
+                None
+            }
             _ => Some(State::Halted(unknown(UnknownReason::Missing))),
         };
         if let Some(s) = next {
@@ -154,6 +165,7 @@ impl Acc {
                 .ok_or_else(|| unknown(UnknownReason::Overflow)),
             State::Truth(t) => Ok(Value::Bool(*t)),
             State::Distinct(s) => Ok(Value::Num(Decimal::from(s.len() as u64))),
+            State::Dates(s) => Ok(Value::Dates(Arc::new(s.clone()))),
             State::Halted(h) => Err(h.clone()),
         }
     }
@@ -172,6 +184,7 @@ pub(crate) fn key_of(v: &Value) -> String {
         Value::Enum(i) => format!("\u{0}enum:{i}"),
         Value::Duration(n, _) => n.normalize().to_string(),
         Value::List(l) => format!("\u{0}list:{}", l.len()),
+        Value::Dates(d) => format!("\u{0}dates:{}", d.len()),
     }
 }
 

@@ -208,6 +208,7 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             }
         }
         ExprKind::Call(b, args) => call(*b, args, env),
+        ExprKind::Every { .. } => uncovered(x, env).map(|m| Value::Bool(m.is_empty())),
         ExprKind::ListAgg {
             kind,
             list,
@@ -317,8 +318,8 @@ pub fn date_add(d: &Value, dur: &Value, subtract: bool, period: &PeriodRules) ->
         Value::Date(date) => {
             let raw = match unit {
                 DurationUnit::Days => date.checked_add_signed(Duration::days(signed)),
-                DurationUnit::Months => i32::try_from(signed).ok().map(|m| add_months(*date, m)),
-                DurationUnit::Years => i32::try_from(signed).ok().map(|y| add_years(*date, y)),
+                DurationUnit::Months => i32::try_from(signed).ok().map(|m| month_rule(*date, add_months(*date, m), period.month_rule)),
+                DurationUnit::Years => i32::try_from(signed).ok().map(|y| month_rule(*date, add_years(*date, y), period.month_rule)),
                 DurationUnit::WorkingDays => {
                     if signed < 0 {
                         return Err(unknown(UnknownReason::Overflow));
@@ -357,6 +358,16 @@ pub fn date_add(d: &Value, dur: &Value, subtract: bool, period: &PeriodRules) ->
                 .ok_or_else(|| unknown(UnknownReason::Overflow))
         }
         _ => Err(unknown(UnknownReason::Missing)),
+    }
+}
+
+/// Applies the month rule to `add_months`' result: under `NextDay`, a period whose final month has no
+/// corresponding day ends on the first day of the next month instead of that month's last day.
+fn month_rule(start: NaiveDate, civil: NaiveDate, rule: MonthRule) -> NaiveDate {
+    if rule == MonthRule::NextDay && civil.day() != start.day() {
+        civil.succ_opt().unwrap_or(civil)
+    } else {
+        civil
     }
 }
 
@@ -555,6 +566,7 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
             (Value::Text(a), Value::Text(b)) => Ok(Value::Bool(a.contains(&*b))),
             _ => Err(unknown(UnknownReason::Missing)),
         },
+        Builtin::AsOf => Ok(Value::Date(env.as_of)),
         Builtin::WorkingDaysBetween => match (arg(0)?, arg(1)?) {
             (Value::Date(a), Value::Date(b)) => env
                 .rule
@@ -566,6 +578,66 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
             _ => Err(unknown(UnknownReason::Missing)),
         },
     }
+}
+
+/// The periods of an `every` with no dated record in them, as (first day, last day).
+/// Periods of whole months that divide a year (1, 2, 3, 4, 6, 12 months; years) follow the
+/// calendar (months, quarters, half-years, years); other periods run back to back from FROM.
+/// Only periods that lie wholly between FROM and TO are required.
+pub(crate) fn uncovered(x: &Expr, env: &Env) -> Result<Vec<(NaiveDate, NaiveDate)>, Halt> {
+    let ExprKind::Every {
+        dates,
+        amount,
+        unit,
+        from,
+        to,
+    } = &x.kind
+    else {
+        return Ok(Vec::new());
+    };
+    let set = match eval(dates, env)? {
+        Value::Dates(s) => s,
+        _ => return Err(unknown(UnknownReason::Missing)),
+    };
+    let (Value::Date(from), Value::Date(to)) = (eval(from, env).map_err(not_yet_unknown)?, eval(to, env).map_err(not_yet_unknown)?) else {
+        return Err(unknown(UnknownReason::Missing));
+    };
+    let months = match unit {
+        DurationUnit::Months => Some(*amount),
+        DurationUnit::Years => amount.checked_mul(12),
+        _ => None,
+    };
+    let mut missing = Vec::new();
+    let mut start = match months {
+        Some(m) if m > 0 && 12 % m == 0 => {
+            // The calendar period that contains FROM; a period begun before FROM is not required.
+            let m0 = from.month0() / m * m + 1;
+            let first = NaiveDate::from_ymd_opt(from.year(), m0, 1).ok_or_else(|| unknown(UnknownReason::Overflow))?;
+            if first < from {
+                add_months(first, m as i32)
+            } else {
+                first
+            }
+        }
+        _ => from,
+    };
+    for _ in 0..100_000 {
+        let next = match months {
+            Some(m) => add_months(start, m as i32),
+            None => start
+                .checked_add_signed(Duration::days(i64::from(*amount)))
+                .ok_or_else(|| unknown(UnknownReason::Overflow))?,
+        };
+        let Some(end) = next.pred_opt() else { break };
+        if end > to {
+            return Ok(missing);
+        }
+        if set.range(start..=end).next().is_none() {
+            missing.push((start, end));
+        }
+        start = next;
+    }
+    Err(unknown(UnknownReason::Overflow))
 }
 
 /// Evaluates an expression that needs no record (constants, example literals).

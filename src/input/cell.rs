@@ -53,7 +53,7 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
             }
         },
         Ty::List(_) => bad(t, "列表字段只能从 JSON 读取", "a list field can only be read from JSON"),
-        Ty::Duration(_) | Ty::Error => bad(t, "无法读取", "cannot be read"),
+        Ty::Duration(_) | Ty::Dates | Ty::Error => bad(t, "无法读取", "cannot be read"),
     }
 }
 

@@ -1,8 +1,8 @@
 //! JSON Lines and JSON documents (an array of records, or an object whose keys are record types), streamed.
 
-use super::{object_values, utf8_error, DataDiag, Item, RecordSource};
+use super::{utf8_error, DataDiag, Item, RecordSource};
 use crate::check::ir::Program;
-use crate::value::{Record, RecordLoc};
+use crate::value::{Record, RecordLoc, Value};
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::sync::Arc;
@@ -46,59 +46,24 @@ impl Typing {
     }
 
     fn record(&mut self, text: &str, hint: Option<&str>, loc: RecordLoc) -> Item {
-        let v: serde_json::Value = match serde_json::from_str(text) {
-            Ok(v) => v,
-            Err(e) => {
-                let line = loc.line + e.line().saturating_sub(1) as u32;
-                let col = if e.line() <= 1 { loc.col + e.column().saturating_sub(1) as u32 } else { e.column() as u32 };
-                let mut d = DataDiag::new("I0003", &self.path, line, col, format!("JSON 格式错误：{e}"), format!("malformed JSON: {e}"));
-                d.byte = Some(loc.byte);
-                return Item::Bad(d);
-            }
+        let (item, unknown) = self.parse(text, hint, loc);
+        self.note_unknown(&item, unknown, loc);
+        item
+    }
+
+    /// Reports the keys of a record that are not fields of its type, once per key and type.
+    fn note_unknown(&mut self, item: &Item, unknown: Vec<String>, loc: RecordLoc) {
+        if unknown.is_empty() {
+            return;
+        }
+        let Item::Record(rec) = item else { return };
+        let (Some(rt), Some(seen)) = (self.program.records.get(rec.ty), self.unknown_keys.get_mut(rec.ty)) else {
+            return;
         };
-        let serde_json::Value::Object(obj) = v else {
-            let mut d = DataDiag::new("I0003", &self.path, loc.line, loc.col, "记录应为 JSON 对象", "a record must be a JSON object");
-            d.byte = Some(loc.byte);
-            return Item::Bad(d);
-        };
-        let named = hint
-            .map(str::to_string)
-            .or_else(|| obj.get("$type").and_then(|t| t.as_str()).map(str::to_string));
-        let ty = match named {
-            Some(n) => match self.program.shell.record_type(&n) {
-                Some(t) => t,
-                None => {
-                    let mut d = DataDiag::new(
-                        "I0004",
-                        &self.path,
-                        loc.line,
-                        loc.col,
-                        format!("策略中没有记录类型 `{n}`"),
-                        format!("the policy has no record type `{n}`"),
-                    );
-                    d.byte = Some(loc.byte);
-                    return Item::Bad(d);
-                }
-            },
-            None => match self.default_type {
-                Some(t) => t,
-                None => {
-                    let mut d = super::need_type(&self.path, &self.program.shell);
-                    d.fatal = false;
-                    d.line = loc.line;
-                    d.col = loc.col;
-                    return Item::Bad(d);
-                }
-            },
-        };
-        let Some(rt) = self.program.records.get(ty) else {
-            return Item::Bad(DataDiag::new("I0004", &self.path, loc.line, loc.col, "未知记录类型", "unknown record type"));
-        };
-        let Some(seen) = self.unknown_keys.get_mut(ty) else {
-            return Item::Bad(DataDiag::new("I0004", &self.path, loc.line, loc.col, "未知记录类型", "unknown record type"));
-        };
-        let (values, unknown) = object_values(&obj, rt, &self.program.shell, seen);
         for k in unknown {
+            if seen.insert(k.clone(), ()).is_some() {
+                continue;
+            }
             let mut d = DataDiag::new(
                 "I0006",
                 &self.path,
@@ -113,11 +78,286 @@ impl Typing {
             }
             self.warnings.push(d);
         }
-        Item::Record(Record { ty, values, loc })
+    }
+
+    /// Reads one record's text into its values, without touching shared state, so records can be
+    /// read on several threads. Returns the record and its keys that are not fields, sorted.
+    ///
+    /// The object is read straight into field slots (no `serde_json::Value` tree), with the
+    /// meaning of reading it into a `serde_json::Map` first: of keys naming the same slot, the
+    /// greatest key wins, and of repeated keys, the last.
+    fn parse(&self, text: &str, hint: Option<&str>, loc: RecordLoc) -> (Item, Vec<String>) {
+        let entries = match serde_json::from_str::<flat::Object>(text) {
+            Ok(flat::Object(Some(e))) => e,
+            Ok(flat::Object(None)) => {
+                let mut d = DataDiag::new("I0003", &self.path, loc.line, loc.col, "记录应为 JSON 对象", "a record must be a JSON object");
+                d.byte = Some(loc.byte);
+                return (Item::Bad(d), Vec::new());
+            }
+            Err(e) => {
+                let line = loc.line + e.line().saturating_sub(1) as u32;
+                let col = if e.line() <= 1 { loc.col + e.column().saturating_sub(1) as u32 } else { e.column() as u32 };
+                let mut d = DataDiag::new("I0003", &self.path, line, col, format!("JSON 格式错误：{e}"), format!("malformed JSON: {e}"));
+                d.byte = Some(loc.byte);
+                return (Item::Bad(d), Vec::new());
+            }
+        };
+        let named = hint.map(str::to_string).or_else(|| {
+            entries.iter().rev().find(|(k, _)| k.0 == "$type").and_then(|(_, v)| match v {
+                flat::Raw::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+        });
+        let ty = match named {
+            Some(n) => match self.program.shell.record_type(&n) {
+                Some(t) => t,
+                None => {
+                    let mut d = DataDiag::new(
+                        "I0004",
+                        &self.path,
+                        loc.line,
+                        loc.col,
+                        format!("策略中没有记录类型 `{n}`"),
+                        format!("the policy has no record type `{n}`"),
+                    );
+                    d.byte = Some(loc.byte);
+                    return (Item::Bad(d), Vec::new());
+                }
+            },
+            None => match self.default_type {
+                Some(t) => t,
+                None => {
+                    let mut d = super::need_type(&self.path, &self.program.shell);
+                    d.fatal = false;
+                    d.line = loc.line;
+                    d.col = loc.col;
+                    return (Item::Bad(d), Vec::new());
+                }
+            },
+        };
+        let Some(rt) = self.program.records.get(ty) else {
+            return (
+                Item::Bad(DataDiag::new("I0004", &self.path, loc.line, loc.col, "未知记录类型", "unknown record type")),
+                Vec::new(),
+            );
+        };
+        let mut values = vec![Value::Missing; rt.fields.len()];
+        // Which entry set each slot, to keep the greatest key when several keys name one slot.
+        let mut setter: Vec<usize> = vec![usize::MAX; rt.fields.len()];
+        let mut unknown = Vec::new();
+        for (i, (k, v)) in entries.iter().enumerate() {
+            if k.0 == "$type" {
+                continue;
+            }
+            let Some(slot) = rt.slot(&k.0) else {
+                unknown.push(k.0.to_string());
+                continue;
+            };
+            let (Some(f), Some(dst), Some(who)) = (rt.fields.get(slot), values.get_mut(slot), setter.get_mut(slot)) else {
+                continue;
+            };
+            if let Some((prev, _)) = entries.get(*who) {
+                if prev.0 > k.0 {
+                    continue;
+                }
+            }
+            *who = i;
+            *dst = flat::value(v, f, &self.program.shell);
+        }
+        unknown.sort();
+        unknown.dedup();
+        (Item::Record(Record { ty, values, loc }), unknown)
     }
 }
 
-/// JSON Lines: one record per line.
+/// A JSON object read flat: keys and scalars borrowed from the text where they can be.
+mod flat {
+    use crate::check::ir::{Field, Program, Ty};
+    use crate::input::cell::{from_json, parse_cell, parse_number};
+    use crate::value::Value;
+    use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+    use std::borrow::Cow;
+    use std::fmt;
+
+    /// How serde_json (`arbitrary_precision`) hands over a number: a one-entry map with this key.
+    const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+    pub(super) struct Key<'a>(pub Cow<'a, str>);
+
+    pub(super) enum Raw<'a> {
+        Null,
+        Bool(bool),
+        /// A number's text, exactly as written.
+        Num(Cow<'a, str>),
+        Str(Cow<'a, str>),
+        /// An array or object.
+        Other(serde_json::Value),
+    }
+
+    /// The entries of a top-level object in document order, or `None` for any other JSON value.
+    pub(super) struct Object<'a>(pub Option<Vec<(Key<'a>, Raw<'a>)>>);
+
+    /// A field's value from a flat JSON value; the same as `cell::from_json` on the `serde_json::Value`.
+    pub(super) fn value(v: &Raw, field: &Field, program: &Program) -> Value {
+        match v {
+            Raw::Null => Value::Missing,
+            Raw::Str(s) => parse_cell(s, field),
+            Raw::Num(n) => match &field.ty {
+                Ty::Num(nt) => parse_number(n, &nt.unit, nt.int),
+                Ty::Text => Value::Text(n.as_ref().into()),
+                _ => parse_cell(n, field),
+            },
+            Raw::Bool(b) => match field.ty {
+                Ty::Bool => Value::Bool(*b),
+                _ => Value::invalid(b.to_string(), "类型不符", "wrong type"),
+            },
+            Raw::Other(j) => from_json(j, field, program),
+        }
+    }
+
+    struct KeyVisitor;
+
+    impl<'de> Visitor<'de> for KeyVisitor {
+        type Value = Key<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+            Ok(Key(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+            Ok(Key(Cow::Owned(v.to_string())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+            Ok(Key(Cow::Owned(v)))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Key<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_str(KeyVisitor)
+        }
+    }
+
+    struct RawVisitor;
+
+    impl<'de> Visitor<'de> for RawVisitor {
+        type Value = Raw<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_unit<E>(self) -> Result<Raw<'de>, E> {
+            Ok(Raw::Null)
+        }
+        fn visit_none<E>(self) -> Result<Raw<'de>, E> {
+            Ok(Raw::Null)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Raw<'de>, E> {
+            Ok(Raw::Bool(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Raw<'de>, E> {
+            Ok(Raw::Other(serde_json::Value::from(v)))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Raw<'de>, E> {
+            Ok(Raw::Other(serde_json::Value::from(v)))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Raw<'de>, E> {
+            Ok(Raw::Other(serde_json::Value::from(v)))
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Raw<'de>, E> {
+            Ok(Raw::Str(Cow::Borrowed(v)))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Raw<'de>, E> {
+            Ok(Raw::Str(Cow::Owned(v.to_string())))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Raw<'de>, E> {
+            Ok(Raw::Str(Cow::Owned(v)))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Raw<'de>, A::Error> {
+            let mut items = Vec::new();
+            while let Some(v) = seq.next_element::<serde_json::Value>()? {
+                items.push(v);
+            }
+            Ok(Raw::Other(serde_json::Value::Array(items)))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
+            let Some(first) = map.next_key::<Key<'de>>()? else {
+                return Ok(Raw::Other(serde_json::Value::Object(serde_json::Map::new())));
+            };
+            if first.0 == NUMBER_TOKEN {
+                let n = map.next_value::<Key<'de>>()?;
+                return Ok(Raw::Num(n.0));
+            }
+            let mut m = serde_json::Map::new();
+            m.insert(first.0.into_owned(), map.next_value::<serde_json::Value>()?);
+            while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+                m.insert(k, v);
+            }
+            Ok(Raw::Other(serde_json::Value::Object(m)))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Raw<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(RawVisitor)
+        }
+    }
+
+    struct ObjectVisitor;
+
+    impl<'de> Visitor<'de> for ObjectVisitor {
+        type Value = Object<'de>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_unit<E>(self) -> Result<Object<'de>, E> {
+            Ok(Object(None))
+        }
+        fn visit_none<E>(self) -> Result<Object<'de>, E> {
+            Ok(Object(None))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Object<'de>, E> {
+            Ok(Object(None))
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Object<'de>, E> {
+            Ok(Object(None))
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Object<'de>, E> {
+            Ok(Object(None))
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Object<'de>, E> {
+            Ok(Object(None))
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Object<'de>, E> {
+            Ok(Object(None))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Object<'de>, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(Object(None))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object<'de>, A::Error> {
+            let mut entries = Vec::with_capacity(16);
+            while let Some(k) = map.next_key::<Key<'de>>()? {
+                if entries.is_empty() && k.0 == NUMBER_TOKEN {
+                    map.next_value::<IgnoredAny>()?;
+                    return Ok(Object(None));
+                }
+                let v = map.next_value::<Raw<'de>>()?;
+                entries.push((k, v));
+            }
+            Ok(Object(Some(entries)))
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Object<'de> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(ObjectVisitor)
+        }
+    }
+}
+
+/// JSON Lines: one record per line. A batch's lines are read in order, then parsed on all threads
+/// of the current rayon pool.
 pub(super) struct Jsonl {
     typing: Typing,
     reader: Box<dyn BufRead + Send>,
@@ -125,6 +365,9 @@ pub(super) struct Jsonl {
     byte: u64,
     index: u64,
     buf: Vec<u8>,
+    /// The text of the batch's records, and where each one is.
+    text: String,
+    spans: Vec<(std::ops::Range<usize>, RecordLoc)>,
 }
 
 impl Jsonl {
@@ -136,14 +379,17 @@ impl Jsonl {
             byte: 0,
             index: 0,
             buf: Vec::with_capacity(1024),
+            text: String::new(),
+            spans: Vec::new(),
         }
     }
-}
 
-impl RecordSource for Jsonl {
-    fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag> {
-        let mut produced = 0;
-        while produced < max {
+    /// Reads up to `max` non-blank lines into `self.text`. Returns whether the input goes on, or the
+    /// error that stops it (after the lines read before it).
+    fn read_lines(&mut self, max: usize) -> Result<bool, DataDiag> {
+        self.text.clear();
+        self.spans.clear();
+        while self.spans.len() < max {
             self.buf.clear();
             let n = self.reader.read_until(b'\n', &mut self.buf).map_err(|e| {
                 DataDiag::new("I0001", &self.typing.path, self.line + 1, 1, format!("读取失败：{e}"), format!("read failed: {e}")).fatal()
@@ -170,11 +416,31 @@ impl RecordSource for Jsonl {
                 byte: start,
             };
             self.index += 1;
-            let item = self.typing.record(text, None, loc);
-            out.push(item);
-            produced += 1;
+            let from = self.text.len();
+            self.text.push_str(text);
+            self.spans.push((from..self.text.len(), loc));
         }
         Ok(true)
+    }
+}
+
+impl RecordSource for Jsonl {
+    fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag> {
+        use rayon::prelude::*;
+        let read = self.read_lines(max);
+        let (typing, text) = (&self.typing, &self.text);
+        let parsed: Vec<(Item, Vec<String>)> = self
+            .spans
+            .par_iter()
+            .with_min_len(64)
+            .map(|(range, loc)| typing.parse(text.get(range.clone()).unwrap_or(""), None, *loc))
+            .collect();
+        out.reserve(parsed.len());
+        for ((item, unknown), (_, loc)) in parsed.into_iter().zip(&self.spans) {
+            self.typing.note_unknown(&item, unknown, *loc);
+            out.push(item);
+        }
+        read
     }
 
     fn warnings(&mut self) -> Vec<DataDiag> {

@@ -47,6 +47,8 @@ pub struct Header {
 pub struct Settings {
     pub calendar: Option<Str>,
     pub extend_on_day_off: Option<bool>,
+    /// `last_day` (民法典 第二百零二条, the default) or `next_day`.
+    pub month_rule: Option<Str>,
 }
 
 #[derive(Debug, Clone)]

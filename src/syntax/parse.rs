@@ -117,16 +117,7 @@ impl Builder {
     /// after the last token belong to no one.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        let end = p
-            .clone()
-            .into_inner()
-            .flatten()
-            .filter(|t| t.clone().into_inner().next().is_none())
-            .map(|t| t.as_span().end())
-            .max()
-            .unwrap_or(s.end());
-        let end = if p.clone().into_inner().next().is_none() { s.end() } else { end };
-        Span::new(self.source, s.start(), end)
+        Span::new(self.source, s.start(), s.start() + trimmed_len(p.as_str()))
     }
 
     fn ident(&self, p: P) -> Ident {
@@ -233,6 +224,7 @@ impl Builder {
         match k.as_rule() {
             Rule::kw_calendar => settings.calendar = Some(self.string(v)?),
             Rule::kw_extend_on_day_off => settings.extend_on_day_off = Some(self.bool(v)),
+            Rule::kw_month_rule => settings.month_rule = Some(self.string(v)?),
             _ => {}
         }
         Ok(())
@@ -269,7 +261,9 @@ impl Builder {
                 Rule::kw_issued => h.issued = Some(self.date(v)?),
                 Rule::kw_effective => h.effective = Some(self.date(v)?),
                 Rule::kw_source => h.source = Some(self.string(v)?),
-                Rule::kw_calendar | Rule::kw_extend_on_day_off => self.setting(attr, &mut h.settings)?,
+                Rule::kw_calendar | Rule::kw_extend_on_day_off | Rule::kw_month_rule => {
+                    self.setting(attr, &mut h.settings)?
+                }
                 _ => {}
             }
         }
@@ -902,6 +896,42 @@ impl Builder {
     }
 }
 
+/// The length of `s` without trailing white space and comments.
+fn trimmed_len(s: &str) -> usize {
+    let mut end = s.len();
+    loop {
+        let t = s.get(..end).unwrap_or("").trim_end();
+        end = t.len();
+        let line_start = t.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        match comment_start(t.get(line_start..).unwrap_or("")) {
+            Some(i) => end = line_start + i,
+            None => return end,
+        }
+    }
+}
+
+/// Where a `#` comment starts in one line, outside any string.
+fn comment_start(line: &str) -> Option<usize> {
+    let mut in_str = false;
+    let mut esc = false;
+    for (i, c) in line.char_indices() {
+        if in_str {
+            if esc {
+                esc = false;
+            } else if c == '\\' {
+                esc = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if c == '#' {
+            return Some(i);
+        }
+    }
+    None
+}
+
 fn cmp_op(word: &str) -> CmpOp {
     match word {
         "<=" | "≤" | "不超过" | "不高于" | "不多于" | "不大于" => CmpOp::Le,
@@ -924,15 +954,56 @@ fn header_keyword_is_chinese(text: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Reads `2017-05-23` or `2017年5月23日`.
+/// Reads `2017-05-23` or `2017年5月23日`, or a partial date, which stands for the last day of its
+/// period because documents use them as deadlines (6月底前完成): `2017年6月底`, `2017年底`,
+/// `2017年6月上旬` (the 10th), `中旬` (the 20th), `下旬` (the month's end), `2017年第三季度` or
+/// `2017-Q3` (Sep 30), `2017年上半年` or `2017-H1` (Jun 30).
 pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Some(d);
     }
+    let month_end = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).map(crate::calendar::month_end);
+    if let Some((y, rest)) = s.split_once('-') {
+        let y: i32 = y.parse().ok()?;
+        return match rest {
+            "Q1" => month_end(y, 3),
+            "Q2" => month_end(y, 6),
+            "Q3" => month_end(y, 9),
+            "Q4" => month_end(y, 12),
+            "H1" => month_end(y, 6),
+            "H2" => month_end(y, 12),
+            _ => None,
+        };
+    }
     let (y, rest) = s.split_once('年')?;
+    let y: i32 = y.parse().ok()?;
+    match rest {
+        "底" | "末" | "下半年" => return month_end(y, 12),
+        "上半年" => return month_end(y, 6),
+        _ => {}
+    }
+    if let Some(q) = rest.strip_prefix('第').and_then(|r| r.strip_suffix("季度")) {
+        let n = match q {
+            "一" | "1" => 3,
+            "二" | "2" => 6,
+            "三" | "3" => 9,
+            "四" | "4" => 12,
+            _ => return None,
+        };
+        return month_end(y, n);
+    }
     let (m, rest) = rest.split_once('月')?;
-    let d = rest.strip_suffix('日')?;
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+    let m: u32 = m.parse().ok()?;
+    match rest {
+        "底" | "末" | "下旬" => month_end(y, m),
+        "上旬" => NaiveDate::from_ymd_opt(y, m, 10),
+        "中旬" => NaiveDate::from_ymd_opt(y, m, 20),
+        _ => {
+            let d = rest.strip_suffix('日')?;
+            NaiveDate::from_ymd_opt(y, m, d.parse().ok()?)
+        }
+    }
 }
 
 pub fn parse_datetime_text(s: &str) -> Option<NaiveDateTime> {
@@ -984,6 +1055,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spans_end_at_the_last_token() {
+        assert_eq!(trimmed_len("a == 0\n  "), 6);
+        assert_eq!(trimmed_len("f(x)  # note\n  "), 4);
+        assert_eq!(trimmed_len("\"#\" == x"), 8);
+    }
+
+    #[test]
     fn chinese_numerals() {
         assert_eq!(parse_chinese_numeral("九十"), Some(90));
         assert_eq!(parse_chinese_numeral("十五"), Some(15));
@@ -991,6 +1069,22 @@ mod tests {
         assert_eq!(parse_chinese_numeral("一百二十"), Some(120));
         assert_eq!(parse_chinese_numeral("两"), Some(2));
         assert_eq!(parse_chinese_numeral("三十一"), Some(31));
+    }
+
+    #[test]
+    fn partial_dates_are_the_last_day_of_their_period() {
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+        assert_eq!(parse_date_text("2017年6月底"), d(2017, 6, 30));
+        assert_eq!(parse_date_text("2024年2月末"), d(2024, 2, 29));
+        assert_eq!(parse_date_text("2017年底"), d(2017, 12, 31));
+        assert_eq!(parse_date_text("2017年5月上旬"), d(2017, 5, 10));
+        assert_eq!(parse_date_text("2017年5月中旬"), d(2017, 5, 20));
+        assert_eq!(parse_date_text("2017年5月下旬"), d(2017, 5, 31));
+        assert_eq!(parse_date_text("2017年第三季度"), d(2017, 9, 30));
+        assert_eq!(parse_date_text("2017-Q3"), d(2017, 9, 30));
+        assert_eq!(parse_date_text("2017年上半年"), d(2017, 6, 30));
+        assert_eq!(parse_date_text("2017-H2"), d(2017, 12, 31));
+        assert_eq!(parse_date_text("2017年13月底"), None);
     }
 
     #[test]

@@ -1,0 +1,767 @@
+//! The catalogue of every diagnostic code guiju can emit, for `guiju explain CODE`.
+//!
+//! Codes by first letter: `E` policy errors and `W` policy warnings (the checker), `I` problems
+//! in input data, `U` usage problems on the command line, `V` verdicts of rules on records.
+//! A test (tests/reports.rs) greps `src/` for every code and asserts it has an entry here, and
+//! compiles each policy example to check it shows its code.
+
+use crate::diag::Lang;
+
+/// What an entry's example is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExampleKind {
+    /// A whole policy file that, checked, reports this code (tests compile it).
+    Policy,
+    /// Data, a command line or an output, shown as is.
+    Text,
+}
+
+/// One code's page.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub title_zh: &'static str,
+    pub title_en: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub example_kind: ExampleKind,
+    pub example: &'static str,
+}
+
+impl CodeInfo {
+    pub fn title(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.title_zh,
+            Lang::En => self.title_en,
+        }
+    }
+
+    pub fn description(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Zh => self.zh,
+            Lang::En => self.en,
+        }
+    }
+
+    /// The page as `guiju explain` prints it.
+    pub fn render(&self, lang: Lang) -> String {
+        let kind = match (self.code.chars().next(), lang) {
+            (Some('E'), Lang::Zh) => "策略错误",
+            (Some('E'), Lang::En) => "policy error",
+            (Some('W'), Lang::Zh) => "策略警告",
+            (Some('W'), Lang::En) => "policy warning",
+            (Some('I'), Lang::Zh) => "数据问题",
+            (Some('I'), Lang::En) => "input problem",
+            (Some('U'), Lang::Zh) => "用法错误",
+            (Some('U'), Lang::En) => "usage error",
+            (_, Lang::Zh) => "检查结果",
+            (_, Lang::En) => "verdict",
+        };
+        let example = match lang {
+            Lang::Zh => "示例",
+            Lang::En => "Example",
+        };
+        let body: String = self.example.lines().map(|l| format!("    {l}\n")).collect();
+        format!(
+            "{} — {} ({kind})\n\n{}\n\n{example}:\n\n{body}",
+            self.code,
+            self.title(lang),
+            self.description(lang).trim()
+        )
+    }
+}
+
+/// Finds a code's page; case-insensitive (`e0202` finds `E0202`).
+pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
+    let code = code.trim();
+    CODES.iter().find(|c| c.code.eq_ignore_ascii_case(code))
+}
+
+/// The closest known code to a mistyped one, if any is close.
+pub fn did_you_mean(code: &str) -> Option<&'static str> {
+    let upper = code.trim().to_ascii_uppercase();
+    let digits: String = upper.chars().filter(char::is_ascii_digit).collect();
+    // A bare number (`202`, `0202`) names the code with those digits when there is only one.
+    if !digits.is_empty() && digits.len() <= 4 {
+        let padded = format!("{digits:0>4}");
+        let same: Vec<&CodeInfo> = CODES.iter().filter(|c| c.code.get(1..) == Some(padded.as_str())).collect();
+        if let [one] = same.as_slice() {
+            return Some(one.code);
+        }
+    }
+    CODES
+        .iter()
+        .map(|c| (strsim::damerau_levenshtein(&upper, c.code), c.code))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+const fn policy(
+    code: &'static str,
+    title_zh: &'static str,
+    title_en: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    example: &'static str,
+) -> CodeInfo {
+    CodeInfo {
+        code,
+        title_zh,
+        title_en,
+        zh,
+        en,
+        example_kind: ExampleKind::Policy,
+        example,
+    }
+}
+
+const fn text(
+    code: &'static str,
+    title_zh: &'static str,
+    title_en: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    example: &'static str,
+) -> CodeInfo {
+    CodeInfo {
+        code,
+        title_zh,
+        title_en,
+        zh,
+        en,
+        example_kind: ExampleKind::Text,
+        example,
+    }
+}
+
+/// Every code, in order.
+pub static CODES: &[CodeInfo] = &[
+    // ------------------------------------------------------------ E00: reading the policy text
+    policy(
+        "E0001",
+        "语法错误",
+        "syntax error",
+        "策略文件不符合语法：出现了此处不应有的词，或文件意外结束，或缺少 `policy` 头部。\
+诊断指出第一个无法识别的词，并列出此处可以出现的内容。常见原因：关键字拼写错误、\
+漏写右花括号 `}`、字符串缺少引号。修正该处后重新检查；一次只报告第一处语法错误。",
+        "The policy file does not follow the grammar: a word appears where it cannot, the file ends \
+early, or the `policy` header is missing. The diagnostic points at the first word it cannot read \
+and lists what may stand there. Common causes: a misspelt keyword, a missing closing brace `}`, a \
+string without its quotes. Fix that place and check again; only the first syntax error is reported.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require amount <= 500 万元
+  mesage "超过上限"        # E0001: `mesage` is not a keyword (message)
+}"#,
+    ),
+    policy(
+        "E0002",
+        "无效的字面量",
+        "invalid literal",
+        "语法上合法，但值本身无效：不存在的日期（如 2月30日）、无效的时间、缺少数字的时长、\
+超出范围的数字等。请改为实际存在的值。",
+        "The text has the right shape but the value does not exist: a date such as 30 February, an \
+invalid time, a duration without its number, a number out of range. Write a value that exists.",
+        r#"policy demo "示例"
+  issued 2017-02-30          # E0002: February has no 30th day"#,
+    ),
+    // ------------------------------------------------------------ E01: names
+    policy(
+        "E0101",
+        "未定义的名称",
+        "unknown name",
+        "表达式中用到的名称既不是规则所适用记录的字段，也不是 `let` 或 `const` 定义的名称。\
+字段名区分大小写；中文标签（如 \"家庭人口\"）只用于数据表头，表达式中应写字段名。\
+诊断会给出最接近的已知名称。",
+        "A name in an expression is neither a field of the record the rule applies to, nor a name \
+defined by `let` or `const`. Field names are case-sensitive; a field's label (such as \"家庭人口\") \
+maps data headers only, and expressions use the field's name. The diagnostic suggests the closest \
+known name.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require amout <= 500 万元     # E0101: did you mean `amount`?
+}"#,
+    ),
+    policy(
+        "E0102",
+        "未知的记录类型",
+        "unknown record type",
+        "`applies to`、`grouped by`、示例中的记录或 `list of` 引用了策略（及其 `use` 的策略）\
+中没有定义的记录类型。检查拼写，或用 `record` 定义它。",
+        "`applies to`, a record in an example, or `list of` names a record type that neither this \
+policy nor any policy it `use`s defines. Check the spelling, or define it with `record`.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fnd                  # E0102: did you mean `fund`?
+  require amount <= 500 万元
+}"#,
+    ),
+    policy(
+        "E0103",
+        "示例期望了未定义的规则",
+        "example expects an undefined rule",
+        "示例中的 `expect RULE OUTCOME` 引用的规则不存在。示例用来证明规则读对了原文，\
+所以它期望的每条规则都必须定义。检查规则名的拼写。",
+        "An `expect RULE OUTCOME` line of an example names a rule that does not exist. Examples \
+prove that rules read the text correctly, so every rule they expect must be defined. Check the \
+rule's name.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require amount <= 500 万元
+}
+
+example "600万元超限" {
+  fund { id: "F1", amount: 600 万元 }
+  expect capp fail                # E0103: the rule is `cap`
+}"#,
+    ),
+    policy(
+        "E0104",
+        "重复定义",
+        "defined twice",
+        "同一个名称定义了两次：记录类型、记录中的字段、规则、常量，或规则中的 `let`。\
+名称在其作用域内必须唯一；诊断同时指出首次定义的位置。改名或删除其中一个。",
+        "A name is defined twice: a record type, a field of a record, a rule, a constant, or a \
+`let` of a rule. Names must be unique where they are visible; the diagnostic also shows the first \
+definition. Rename or remove one of them.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  id     text                   # E0104: field `id` is defined twice
+}"#,
+    ),
+    policy(
+        "E0105",
+        "不是枚举的取值",
+        "not a variant of the enum",
+        "与枚举字段比较或在示例中赋值时，写了该枚举没有的取值。可以写取值名（如 `poverty`）\
+或其中文标签（如 \"脱贫攻坚\"）；诊断列出所有可选取值。",
+        "A value compared with an enum field, or given to one in an example, is not one of the \
+enum's variants. Write a variant's name (`poverty`) or its label (\"脱贫攻坚\"); the diagnostic \
+lists the variants.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id      text key
+  purpose enum { poverty "脱贫攻坚", other "其他" }
+}
+
+rule purpose_ok "资金用于脱贫攻坚" {
+  cite line 1 "资金用于脱贫攻坚"
+  applies to fund
+  require purpose == povrty      # E0105: one of poverty, other
+}"#,
+    ),
+    policy(
+        "E0106",
+        "未知函数或汇总",
+        "unknown function or aggregate",
+        "调用了不存在的函数，或对列表使用了不存在的汇总（如 `items.total(x)`）。\
+可用的函数见 docs/language.md 的表达式一节，例如 `present`、`round`、`abs`、`min`、`max`、\
+`month_end`、`working_days_between`；汇总有 `sum`、`count`、`avg`、`min`、`max` 等。",
+        "A call names a function that does not exist, or a list uses an aggregate that does not \
+exist (`items.total(x)`). The functions are listed in docs/language.md, Expressions: `present`, \
+`round`, `abs`, `min`, `max`, `month_end`, `working_days_between` and others; the aggregates \
+include `sum`, `count`, `avg`, `min` and `max`.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require roud(amount, 2) <= 500 万元    # E0106: did you mean `round`?
+}"#,
+    ),
+    policy(
+        "E0107",
+        "单位有误",
+        "bad unit",
+        "单位未知，或者给非数值字段（文本、日期、布尔）写了单位。只有 `int` 和 `decimal` \
+字段可以带单位；已知单位见 docs/language.md 的单位一节（m²、万元、亩、% 等）。",
+        "The unit is unknown, or a field that is not a number (text, date, bool) has a unit. Only \
+`int` and `decimal` fields take a unit; the known units are listed in docs/language.md, Units \
+(m², 万元, 亩, %, …).",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key unit 元        # E0107: a text field cannot have a unit
+}"#,
+    ),
+    // ------------------------------------------------------------ E02: types and units
+    policy(
+        "E0201",
+        "类型不匹配",
+        "type mismatch",
+        "运算或比较的两边类型不相容：文本与数值比较、日期加减小时、对文本求和、`if` 两个分支\
+类型不同、对非列表使用 `.sum(…)`、示例中给字段写了错误类型的值等。诊断说明两边各是什么类型。\
+把其中一边改成相应类型的值或字段。",
+        "The two sides of an operation or comparison have types that do not go together: text \
+compared with a number, hours added to a date, text summed, the two branches of an `if` of \
+different types, `.sum(…)` on something that is not a list, a value of the wrong type for a field \
+in an example. The diagnostic names both types. Change one side to a value or field of the right \
+type.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  county text
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require county <= 500 万元     # E0201: cannot compare text with money
+}"#,
+    ),
+    policy(
+        "E0202",
+        "单位不相容",
+        "incompatible units",
+        "比较或加减的两个量量纲不同，例如面积（m²）与金额（万元）、亩与平方米（1 亩 = 2000/3 m² \
+不是有限小数，故不自动换算）。同一量纲的单位（元、万元、亿元）会精确换算，不会报错。\
+检查是否用错了字段或单位。",
+        "Two quantities compared, added or subtracted have different dimensions: an area (m²) \
+and money (万元), or 亩 and m² (1 亩 = 2000/3 m² is not a finite decimal, so they are kept apart). \
+Units of one dimension (元, 万元, 亿元) convert exactly and never raise this. Check that the right \
+field and unit are used.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require amount <= 500 m²       # E0202: money cannot be compared with an area
+}"#,
+    ),
+    policy(
+        "E0203",
+        "不带单位的数",
+        "bare number against a quantity",
+        "带单位的量与不带单位的数比较或相加。guiju 不猜单位：`floor_area <= 25` 中的 25 \
+可能是平方米也可能是万平方米。给数写上单位，如 `25 m²`、`25平方米`。",
+        "A quantity with a unit is compared with, or added to, a bare number. guiju does not guess \
+units: in `floor_area <= 25` the 25 could be m² or 万平方米. Write the unit: `25 m²`, `25平方米`.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require amount <= 500          # E0203: write 500 万元
+}"#,
+    ),
+    policy(
+        "E0204",
+        "此处需要条件",
+        "condition expected",
+        "`require`、`unless`、`where` 以及 `if` 的条件必须是真假值（比较、`present(…)`、布尔字段、\
+`and`/`or`/`not` 的组合），这里却是数值、文本或日期。通常是漏写了比较，如 `require amount` \
+应为 `require amount <= 500 万元`。",
+        "`require`, `unless`, `where` and the condition of `if` take a truth value (a comparison, \
+`present(…)`, a bool field, or `and`/`or`/`not` of these), but this is a number, text or date. \
+Usually a comparison is missing: `require amount` should be `require amount <= 500 万元`.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require amount                 # E0204: money is not a condition
+}"#,
+    ),
+    policy(
+        "E0205",
+        "参数有误",
+        "wrong arguments",
+        "函数或汇总的参数个数不对，或者给不接受筛选条件的函数写了 `where`。例如 `abs` 只接受一个\
+参数，`round(x, 2)` 需要两个。参数表见 docs/language.md。",
+        "A function or aggregate is given the wrong number of arguments, or a `where` it does not \
+take. For example `abs` takes one argument and `round(x, 2)` two. See docs/language.md for each \
+function's arguments.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require abs(amount, 2) <= 500 万元     # E0205: abs takes one argument
+}"#,
+    ),
+    policy(
+        "E0206",
+        "汇总用错了位置",
+        "aggregate out of place",
+        "`sum`、`count` 等汇总计算一组记录，只能用于分组规则（`applies to R grouped by F` 或 \
+`applies to all R`），而此规则逐条检查记录；或者汇总套在另一个汇总里。若要对一条记录中的列表\
+求和，用 `items.sum(amount)`。",
+        "Aggregates such as `sum` and `count` work over a group of records, so they belong in a \
+grouped rule (`applies to R grouped by F` or `applies to all R`), but this rule checks one record \
+at a time; or an aggregate is nested inside another. To total a list inside one record, write \
+`items.sum(amount)`.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule total "资金总额不超过1亿元" {
+  cite line 1 "资金总额不超过1亿元"
+  applies to fund                # per record: sum() needs `grouped by` or `all`
+  require sum(amount) <= 1 亿元   # E0206
+}"#,
+    ),
+    policy(
+        "E0207",
+        "分组规则中的字段须在汇总之内",
+        "field outside an aggregate in a grouped rule",
+        "分组规则对每组只求值一次，一组有多条记录，单独写字段名不知道取哪一条。把字段放进汇总\
+（`sum(amount)`、`max(amount)`、`count(where …)`），或者只使用分组键。",
+        "A grouped rule is evaluated once per group, and a group holds several records, so a bare \
+field does not say which record's value to take. Put the field inside an aggregate (`sum(amount)`, \
+`max(amount)`, `count(where …)`), or use only the group's key.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  county text
+  amount decimal unit 万元
+}
+
+rule county_total "每县资金不超过1亿元" {
+  cite line 1 "每县资金不超过1亿元"
+  applies to fund grouped by county
+  require amount <= 1 亿元        # E0207: write sum(amount)
+}"#,
+    ),
+    policy(
+        "E0208",
+        "常量无法直接算出",
+        "constant cannot be computed",
+        "`const` 的值必须不依赖任何记录就能算出（数、日期、它们的运算和其他常量）。\
+引用了字段、或运算无法得出结果（如除以零）时报此错。",
+        "The value of a `const` must be computable without any record (numbers, dates, arithmetic \
+on them, other constants). This is reported when it refers to a record or cannot be computed \
+(a division by zero, for example).",
+        r#"policy demo "示例"
+
+const cap = 500 万元 / 0          # E0208: division by zero"#,
+    ),
+    // ------------------------------------------------------------ E03: files a policy names
+    policy(
+        "E0301",
+        "`use` 形成循环",
+        "`use` cycle",
+        "策略之间的 `use` 形成了环：A 引用 B，B 又（直接或间接）引用 A。诊断列出整个环。\
+把共同的记录定义移到一个单独的文件，由双方引用。",
+        "The policies `use` each other in a cycle: A uses B and B, directly or not, uses A. The \
+diagnostic shows the whole cycle. Move the shared records into a file of their own that both use.",
+        r#"policy demo "示例"
+use "example.gj"                  # E0301: this file is example.gj itself"#,
+    ),
+    policy(
+        "E0302",
+        "无法读取被引用的策略",
+        "cannot read a used policy",
+        "`use \"…\"` 指向的文件无法读取：路径错误、文件不存在或没有权限。路径相对于写 `use` 的\
+文件所在目录。",
+        "The file named by `use \"…\"` cannot be read: a wrong path, a missing file, or no \
+permission. The path is relative to the folder of the file that says `use`.",
+        r#"policy demo "示例"
+use "common/records.gj"           # E0302 when that file does not exist"#,
+    ),
+    policy(
+        "E0303",
+        "日历有误",
+        "bad calendar",
+        "`calendar \"…\"` 指定的工作日日历无法读取，或其中某行格式有误（诊断给出行号）。\
+内置日历为 `cn-national`；自定义日历的格式见 docs/calendar.md。",
+        "The working-day calendar named by `calendar \"…\"` cannot be read, or one of its lines is \
+malformed (the diagnostic gives the line). The built-in calendar is `cn-national`; docs/calendar.md \
+describes the format of a calendar file.",
+        r#"policy demo "示例"
+  calendar "local-holidays.cal"   # E0303 when the file is missing or malformed"#,
+    ),
+    // ------------------------------------------------------------ E04: rule structure
+    policy(
+        "E0401",
+        "规则不完整",
+        "incomplete rule",
+        "每条规则都必须有 `applies to`（检查哪类记录）和至少一条 `require`（要求什么）。\
+缺少任何一项，规则就无法求值。",
+        "Every rule needs `applies to` (which records it checks) and at least one `require` (what \
+must hold). Without either, the rule cannot be evaluated.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {     # E0401: no `applies to`
+  cite line 1 "单个项目不超过500万元"
+  require amount <= 500 万元
+}"#,
+    ),
+    // ------------------------------------------------------------ W: policy warnings
+    policy(
+        "W0101",
+        "规则没有引用依据",
+        "rule cites nothing",
+        "规则没有 `cite`。每条规则都应指明它编码的是原文的哪一处（文号、行号、条款和原话），\
+这样每个检查结果都能追溯到依据。这是警告，规则照常运行。",
+        "The rule has no `cite`. Every rule should say which words of the source document it \
+encodes (document, line, article and the quoted words), so that every finding can be traced to \
+its authority. This is a warning; the rule still runs.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {     # W0101: add cite line N "…"
+  applies to fund
+  require amount <= 500 万元
+}"#,
+    ),
+    // ------------------------------------------------------------ I: input data
+    text(
+        "I0001",
+        "无法读取数据文件",
+        "cannot read a data file",
+        "数据文件无法打开或读取（路径错误、权限、磁盘错误），或者无法从扩展名判断格式。\
+支持的扩展名：.csv/.tsv/.txt、.json、.jsonl/.ndjson、.xlsx/.xls/.xlsm/.ods。该文件的检查\
+停止，退出码为 2。",
+        "A data file cannot be opened or read (a wrong path, permissions, a disk error), or its \
+format cannot be told from its extension. Known extensions: .csv/.tsv/.txt, .json, .jsonl/.ndjson, \
+.xlsx/.xls/.xlsm/.ods. Checking that file stops, and the exit code is 2.",
+        "$ guiju check policy.gj --data households.dat\nerror[I0001]: households.dat: cannot tell the file's format from its extension",
+    ),
+    text(
+        "I0002",
+        "文本编码有误",
+        "bad text encoding",
+        "数据文件不是 UTF-8 编码（常见于从 Excel 另存的 CSV，实际为 GBK），或者 `--encoding` \
+指定了不支持的编码，或者文件不是有效的 GBK/GB18030。用 `--encoding gbk` 或 `--encoding gb18030` \
+读取 GBK 文件，或把文件转存为 UTF-8。",
+        "A data file is not UTF-8 (CSV files saved from Excel are often GBK), or `--encoding` names \
+an unsupported encoding, or the file is not valid GBK/GB18030. Read GBK files with \
+`--encoding gbk` or `--encoding gb18030`, or save the file as UTF-8.",
+        "$ guiju check policy.gj --data households.csv\nerror[I0002]: the file is not UTF-8\n$ guiju check policy.gj --data households.csv --encoding gbk",
+    ),
+    text(
+        "I0003",
+        "记录格式有误",
+        "malformed record",
+        "一条记录无法解析：CSV 的引号或列数有误、JSON 语法错误、JSON 记录不是对象，或者 Excel \
+工作表无法读取。诊断给出行和列。单条记录出错时该记录计为“无法读取”，其余记录照常检查；\
+整个文件无法解析时该文件停止检查。",
+        "A record cannot be parsed: a CSV quote or column count is wrong, JSON is malformed, a JSON \
+record is not an object, or an Excel sheet cannot be read. The diagnostic gives the line and \
+column. A bad record is counted as unreadable and the other records are still checked; a file \
+that cannot be parsed at all stops.",
+        "households.jsonl:\n  {\"户编号\": \"H1\", \"家庭人口\": 4,}\nerror[I0003]: malformed JSON: trailing comma at line 1 column 27",
+    ),
+    text(
+        "I0004",
+        "未知的记录类型",
+        "unknown record type in data",
+        "无法确定数据文件或其中某条记录属于策略中的哪种记录类型：`--data TYPE=FILE` 中的 TYPE \
+不存在，JSON 记录的类型键不是已定义的记录类型，或者策略有多种记录类型而文件没有指明。\
+用 `--data household=households.csv` 指明类型。",
+        "guiju cannot tell which record type of the policy a data file, or a record in it, holds: \
+the TYPE of `--data TYPE=FILE` is not defined, a JSON record's type key is not a record type, or \
+the policy has several record types and the file does not say which. Name the type: \
+`--data household=households.csv`.",
+        "$ guiju check policy.gj --data househld=households.csv\nerror[I0004]: the policy has no record type `househld`",
+    ),
+    text(
+        "I0006",
+        "多余的列或键",
+        "unknown column or key",
+        "数据中的列（CSV、Excel 表头）或键（JSON）既不是记录的字段名，也不是字段的中文标签，\
+已被忽略。这是警告；若该列本应对应某个字段，请检查表头与策略中的标签是否一致。",
+        "A column (CSV or Excel header) or key (JSON) of the data is neither a field's name nor its \
+label, and is ignored. This is a warning; if the column should map onto a field, check that the \
+header matches the field's label in the policy.",
+        "households.csv:\n  户编号,家庭人口,住房面积,备注\nwarning[I0006]: column `备注` is not a field of `household`; ignored",
+    ),
+    text(
+        "I0007",
+        "缺少必填字段的列",
+        "missing column for a required field",
+        "表头中没有某个非 `optional` 字段的列。用到该字段的规则在每条记录上都将是“未知”\
+（unknown），而不会当作零或假。补上该列，或者在策略中把字段标为 `optional`。",
+        "The header has no column for a field that is not `optional`. Every rule that needs the \
+field will be unknown on every record; the value is never taken as zero or false. Add the column, \
+or mark the field `optional` in the policy.",
+        "households.csv:\n  户编号,住房建筑面积\nwarning[I0007]: no column for the required field `家庭人口`; rules that need it will be unknown",
+    ),
+    // ------------------------------------------------------------ U: command line
+    text(
+        "U0001",
+        "`--as-of` 不是日期",
+        "`--as-of` is not a date",
+        "`--as-of` 的值无法识别为日期。使用 `YYYY-MM-DD`（如 2017-06-30）或 `2017年6月30日`。\
+不写 `--as-of` 时以今天为准。",
+        "The value of `--as-of` is not a date. Write `YYYY-MM-DD` (2017-06-30) or `2017年6月30日`. \
+Without `--as-of`, deadlines are judged as of today.",
+        "$ guiju check policy.gj --data households.csv --as-of 2017/13/01\nerror[U0001]: --as-of `2017/13/01` is not a date (YYYY-MM-DD)",
+    ),
+    text(
+        "U0002",
+        "无法读取策略文件",
+        "cannot read a policy file",
+        "命令行给出的策略文件不存在、不可读或不是 UTF-8 文本。检查路径。",
+        "A policy file named on the command line does not exist, cannot be read, or is not UTF-8 \
+text. Check the path.",
+        "$ guiju check polcy.gj --data households.csv\nerror[U0002]: cannot read policy `polcy.gj`: No such file or directory",
+    ),
+    text(
+        "U0003",
+        "无法启动工作线程",
+        "cannot start worker threads",
+        "无法创建求值用的线程池，通常因为系统资源不足或 `--jobs` 的值不合理。\
+减小 `--jobs`（如 `-j 1`）后重试。",
+        "The thread pool for evaluation cannot be started, usually for lack of system resources or \
+an unreasonable `--jobs`. Try again with fewer jobs (`-j 1`).",
+        "$ guiju check policy.gj --data households.csv -j 100000\nerror[U0003]: cannot start worker threads: …",
+    ),
+    text(
+        "U0004",
+        "无法写入报告文件",
+        "cannot write the report file",
+        "`--output` 指定的文件无法创建（目录不存在或没有权限）。检查路径；报告不会写出。",
+        "The file named by `--output` cannot be created (its folder does not exist, or there is no \
+permission). Check the path; no report is written.",
+        "$ guiju check policy.gj --data households.csv --format sarif --output out/guiju.sarif\nerror[U0004]: cannot write `out/guiju.sarif`: No such file or directory",
+    ),
+    // ------------------------------------------------------------ V: verdicts
+    text(
+        "V0000",
+        "通过或不适用",
+        "pass or not applicable",
+        "规则在这条记录（或这一组）上通过，或不适用（`where` 不成立，或某条 `unless` 例外成立）。\
+这类结果不作为检查发现报告，只计入汇总。",
+        "The rule passes on this record (or group), or does not apply to it (its `where` is false, \
+or an `unless` exception holds). Such verdicts are not reported as findings; they are counted in \
+the summary.",
+        "5 records (household 5), 0 unreadable; outcomes: 1 pass, 2 fail, 1 not applicable, 0 pending, 1 unknown",
+    ),
+    text(
+        "V0001",
+        "违反规则",
+        "rule violated",
+        "规则的某条 `require` 不成立，且没有 `unless` 例外成立。报告指出数据中的记录和决定结果的\
+字段值、规则在策略中的位置、计算过程和原文依据。严重程度为 error 的违反使 `guiju check` \
+以 1 退出；warning 和 info 的违反只报告。在 SARIF 和 GitHub 格式中按严重程度标为 \
+error/warning/note(notice)。",
+        "A `require` of the rule is false and no `unless` exception holds. The report shows the \
+record and the field values that decided it, the rule in the policy, the computation and the \
+citation. A failure of an error-severity rule makes `guiju check` exit 1; warnings and info are \
+reported only. SARIF and GitHub annotations mark it error, warning or note (notice) by severity.",
+        "[V0001] household H2: per-capita floor area 25.0025 m² exceeds 25 m²\n  floor_area 100.01 m² / members 4人 = 25.0025 m² > 25 m²\n  cites 三政办〔2017〕28号 L1388",
+    ),
+    text(
+        "V0002",
+        "无法判断",
+        "cannot be decided",
+        "规则需要的某个值缺失或无法读取（如空单元格、`abc` 写在数值列中），因此既不能判为通过\
+也不能判为违反。缺失从不当作零或假。报告指出是哪个字段。补全数据后重新检查。\
+它不影响退出码；在 SARIF 和 GitHub 格式中标为 warning（info 规则为 note），在 JUnit 中为 <error>。",
+        "A value the rule needs is missing or unreadable (an empty cell, `abc` in a number column), \
+so the rule can neither pass nor fail; missing is never zero or false. The report names the field. \
+Complete the data and check again. It does not change the exit code; SARIF and GitHub mark it a \
+warning (a note for info rules), JUnit an <error>.",
+        "[V0002] household H3: cannot be decided: the field `家庭人口` is missing",
+    ),
+    text(
+        "V0003",
+        "待定",
+        "pending",
+        "期限在 `--as-of` 之后尚未届满，而所要求的行为还没有发生（可选日期字段为空）。\
+期限过后再检查，它将变为通过或违反。在 SARIF 中标为 note，GitHub 中为 notice，JUnit 中为 <skipped>。",
+        "A deadline lies after `--as-of` and the required act has not happened yet (an optional \
+date is empty). Checked after the deadline, it becomes a pass or a failure. SARIF marks it a note, \
+GitHub a notice, JUnit <skipped>.",
+        "$ guiju check policy.gj --data opinions.json --as-of 2017-06-01\n[V0003] opinion 12: pending: the reply is due by 2017-06-15",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_sorted_within_letters() {
+        let mut seen = std::collections::HashSet::new();
+        for c in CODES {
+            assert!(seen.insert(c.code), "{} twice", c.code);
+            assert!(!c.title_zh.is_empty() && !c.title_en.is_empty() && !c.zh.is_empty() && !c.en.is_empty());
+            assert!(!c.example.is_empty());
+        }
+    }
+
+    #[test]
+    fn lookup_and_suggestions() {
+        assert_eq!(lookup("e0202").map(|c| c.code), Some("E0202"));
+        assert!(lookup("E9999").is_none());
+        assert_eq!(did_you_mean("E0220"), Some("E0202"));
+        assert_eq!(did_you_mean("202"), Some("E0202"));
+        assert_eq!(did_you_mean("hello world"), None);
+    }
+}

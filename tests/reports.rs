@@ -1,0 +1,416 @@
+//! The CI views of `guiju check` (`--format sarif|junit|github`): SARIF validates against the
+//! official SARIF 2.1.0 schema (tests/data/sarif-2.1.0.json), JUnit parses as XML with the right
+//! counts, and GitHub prints one annotation per finding at the data file's line and column.
+
+use quick_xml::events::Event;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const RELOCATION: (&str, &str, &str) = (
+    "tests/cases/relocation-basic/policy.gj",
+    "tests/cases/relocation-basic/households.csv",
+    "2017-06-30",
+);
+const FUNDS: (&str, &str, &str) = (
+    "tests/cases/funds-wan-yuan/policy.gj",
+    "tests/cases/funds-wan-yuan/funds.csv",
+    "2017-12-31",
+);
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `guiju ARGS…` from the repository root (paths in the args are relative to it).
+fn guiju(args: &[&str]) -> (i32, String, String) {
+    let mut argv = vec!["guiju".to_string()];
+    argv.extend(args.iter().map(|a| {
+        if a.starts_with("tests/") {
+            root().join(a).to_string_lossy().into_owned()
+        } else {
+            a.to_string()
+        }
+    }));
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let code = guiju::cli::run(argv, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).expect("utf-8 stdout"),
+        String::from_utf8(err).expect("utf-8 stderr"),
+    )
+}
+
+fn check(case: (&str, &str, &str), format: &str, extra: &[&str]) -> (i32, String, String) {
+    let (policy, data, as_of) = case;
+    let mut args = vec!["check", policy, "--data", data, "--as-of", as_of, "--format", format, "--color", "never"];
+    args.extend_from_slice(extra);
+    guiju(&args)
+}
+
+/// The findings of a run, from the JSON report: the reference the other views are checked against.
+fn json_findings(case: (&str, &str, &str)) -> Vec<Value> {
+    let (_, out, _) = check(case, "json", &["--lang", "en"]);
+    let v: Value = serde_json::from_str(&out).expect("JSON report");
+    v["findings"].as_array().cloned().unwrap_or_default()
+}
+
+/// Where a CI view should point for a finding: its first field, else its record.
+fn expected_line_col(f: &Value) -> (u64, u64) {
+    match f["fields"].as_array().and_then(|a| a.first()) {
+        Some(fr) if fr["line"].as_u64().unwrap_or(0) > 0 => (fr["line"].as_u64().unwrap_or(0), fr["column"].as_u64().unwrap_or(0)),
+        _ => (f["record"]["line"].as_u64().unwrap_or(0), f["record"]["column"].as_u64().unwrap_or(0)),
+    }
+}
+
+fn sarif_validator() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(root().join("tests/data/sarif-2.1.0.json")).expect("SARIF schema");
+    let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
+    jsonschema::validator_for(&schema).expect("schema compiles")
+}
+
+fn assert_valid_sarif(validator: &jsonschema::Validator, log: &Value) {
+    let errors: Vec<String> = validator.iter_errors(log).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
+}
+
+// ---------------------------------------------------------------- SARIF
+
+#[test]
+fn sarif_validates_against_the_schema() {
+    let validator = sarif_validator();
+    for case in [RELOCATION, FUNDS] {
+        for lang in ["zh", "en"] {
+            for explain in [false, true] {
+                let mut extra = vec!["--lang", lang];
+                if explain {
+                    extra.push("--explain");
+                }
+                let (code, out, _) = check(case, "sarif", &extra);
+                assert_eq!(code, 1, "failing findings exit 1");
+                let log: Value = serde_json::from_str(&out).expect("SARIF is JSON");
+                assert_valid_sarif(&validator, &log);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_schema_rejects_a_broken_log() {
+    // Guards against a validator that accepts anything.
+    let validator = sarif_validator();
+    let (_, out, _) = check(RELOCATION, "sarif", &[]);
+    let mut log: Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    log["runs"][0]["results"][0]["level"] = Value::from("fatal");
+    assert!(!validator.is_valid(&log));
+    let mut log: Value = serde_json::from_str(&out).expect("SARIF is JSON");
+    log["version"] = Value::from("2.0.0");
+    assert!(!validator.is_valid(&log));
+}
+
+#[test]
+fn sarif_results_match_the_findings() {
+    for case in [RELOCATION, FUNDS] {
+        let findings = json_findings(case);
+        let (_, out, _) = check(case, "sarif", &["--lang", "en"]);
+        let log: Value = serde_json::from_str(&out).expect("SARIF is JSON");
+        let run = &log["runs"][0];
+        assert_eq!(log["version"], "2.1.0");
+        assert_eq!(run["tool"]["driver"]["name"], "guiju");
+        let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+        assert!(!rules.is_empty());
+        for r in rules {
+            assert!(r["id"].is_string() && r["name"].is_string());
+            assert!(r["shortDescription"]["text"].is_string());
+            // The help text is the rule's citations.
+            assert!(r["help"]["text"].as_str().unwrap_or("").contains('L'), "help cites lines: {r}");
+        }
+        let results = run["results"].as_array().expect("results");
+        assert_eq!(results.len(), findings.len());
+        for (res, f) in results.iter().zip(&findings) {
+            assert_eq!(res["ruleId"], f["rule"]["id"]);
+            let rule_index = res["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+            assert_eq!(rules[rule_index]["id"], f["rule"]["id"]);
+            let want = match (f["outcome"].as_str(), f["severity"].as_str()) {
+                (Some("fail"), Some("error")) => "error",
+                (Some("fail"), Some("warning")) => "warning",
+                (Some("unknown"), Some("error" | "warning")) => "warning",
+                _ => "note",
+            };
+            assert_eq!(res["level"], want);
+            let loc = &res["locations"][0]["physicalLocation"];
+            assert_eq!(loc["artifactLocation"]["uri"].as_str(), f["record"]["file"].as_str().map(uri_of).as_deref());
+            let (line, col) = expected_line_col(f);
+            assert_eq!(loc["region"]["startLine"].as_u64(), Some(line));
+            assert_eq!(loc["region"]["startColumn"].as_u64(), Some(col));
+            let rel = &res["relatedLocations"][0]["physicalLocation"];
+            assert_eq!(rel["artifactLocation"]["uri"].as_str(), f["rule"]["file"].as_str().map(uri_of).as_deref());
+            assert_eq!(rel["region"]["startLine"], f["rule"]["line"]);
+            assert_eq!(rel["region"]["startColumn"], f["rule"]["column"]);
+            assert!(res["message"]["text"].as_str().unwrap_or("").contains(f["message"]["en"].as_str().unwrap_or("?")));
+            assert!(res["partialFingerprints"]["guijuFinding/v1"].is_string());
+        }
+    }
+}
+
+/// The URI guiju writes for a path: absolute paths (as the tests pass them) become file:// URIs.
+fn uri_of(path: &str) -> String {
+    guiju::report::sarif::path_uri(path)
+}
+
+#[test]
+fn sarif_relative_paths_stay_relative() {
+    assert_eq!(uri_of("data/households.csv"), "data/households.csv");
+    assert!(uri_of(&root().join("x.csv").to_string_lossy()).starts_with("file:///"));
+}
+
+// ---------------------------------------------------------------- JUnit
+
+#[derive(Debug, Default)]
+struct JUnitCounts {
+    suites: usize,
+    cases: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    /// `tests`/`failures`/`errors`/`skipped` as the root element declares them.
+    declared: [usize; 4],
+    /// Per suite: declared tests and the test cases it holds.
+    suite_tests: Vec<(usize, usize)>,
+    failure_texts: Vec<String>,
+}
+
+fn attr(e: &quick_xml::events::BytesStart, name: &str) -> Option<String> {
+    e.try_get_attribute(name).ok().flatten().and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+}
+
+fn parse_junit(xml: &str) -> JUnitCounts {
+    let mut r = quick_xml::Reader::from_str(xml);
+    let mut c = JUnitCounts::default();
+    let mut in_failure = false;
+    loop {
+        match r.read_event().expect("well-formed XML") {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let n = |k: &str| attr(&e, k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+                match e.name().as_ref() {
+                    b"testsuites" => c.declared = [n("tests"), n("failures"), n("errors"), n("skipped")],
+                    b"testsuite" => {
+                        c.suites += 1;
+                        c.suite_tests.push((n("tests"), 0));
+                    }
+                    b"testcase" => {
+                        c.cases += 1;
+                        assert!(attr(&e, "name").is_some() && attr(&e, "classname").is_some());
+                        if let Some(s) = c.suite_tests.last_mut() {
+                            s.1 += 1;
+                        }
+                    }
+                    b"failure" => {
+                        c.failures += 1;
+                        in_failure = true;
+                        c.failure_texts.push(String::new());
+                        assert!(attr(&e, "message").is_some());
+                    }
+                    b"error" => c.errors += 1,
+                    b"skipped" => c.skipped += 1,
+                    _ => {}
+                }
+            }
+            Event::Text(t) if in_failure => {
+                let s = t.decode().expect("text").into_owned();
+                let s = quick_xml::escape::unescape(&s).expect("unescape").into_owned();
+                if let Some(last) = c.failure_texts.last_mut() {
+                    last.push_str(&s);
+                }
+            }
+            Event::GeneralRef(g) if in_failure => {
+                let name = g.decode().expect("ref").into_owned();
+                let s = quick_xml::escape::unescape(&format!("&{name};")).expect("entity").into_owned();
+                if let Some(last) = c.failure_texts.last_mut() {
+                    last.push_str(&s);
+                }
+            }
+            Event::End(e) if e.name().as_ref() == b"failure" => in_failure = false,
+            _ => {}
+        }
+    }
+    c
+}
+
+#[test]
+fn junit_parses_with_one_case_per_finding() {
+    for case in [RELOCATION, FUNDS] {
+        let findings = json_findings(case);
+        let (code, out, _) = check(case, "junit", &["--lang", "en"]);
+        assert_eq!(code, 1);
+        assert!(out.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+        let c = parse_junit(&out);
+        let policy = std::fs::read_to_string(root().join(case.0)).expect("policy");
+        let rules = policy.lines().filter(|l| l.trim_start().starts_with("rule ")).count();
+        assert_eq!(c.suites, rules, "one suite per rule");
+        let fails = findings.iter().filter(|f| f["outcome"] == "fail").count();
+        let unknown = findings.iter().filter(|f| f["outcome"] == "unknown").count();
+        let pending = findings.iter().filter(|f| f["outcome"] == "pending").count();
+        assert_eq!(c.failures, fails);
+        assert_eq!(c.errors, unknown);
+        assert_eq!(c.skipped, pending);
+        // One case per finding, plus one passing case per rule that passed somewhere.
+        let (_, json, _) = check(case, "json", &[]);
+        let v: Value = serde_json::from_str(&json).expect("JSON");
+        let passing_rules = v["summary"]["by_rule"].as_object().map(|m| m.values().filter(|r| r["pass"].as_u64().unwrap_or(0) > 0).count()).unwrap_or(0);
+        assert_eq!(c.cases, findings.len() + passing_rules);
+        assert_eq!(c.declared, [c.cases, c.failures, c.errors, c.skipped]);
+        for (declared, held) in &c.suite_tests {
+            assert_eq!(declared, held);
+        }
+        // The failure carries the explanation.
+        assert_eq!(c.failure_texts.len(), fails);
+        for t in &c.failure_texts {
+            assert!(t.contains("data at ") && t.contains("rule at ") && t.contains("cites "), "{t}");
+        }
+    }
+}
+
+#[test]
+fn junit_escapes_markup() {
+    let dir = tempdir("junit-escape");
+    let (policy, data) = escape_fixture(&dir);
+    let (code, out, err) = guiju(&["check", &policy, "--data", &data, "--format", "junit", "--lang", "en"]);
+    assert_eq!(code, 1, "{err}");
+    let c = parse_junit(&out);
+    assert_eq!(c.failures, 1);
+    let text = c.failure_texts.join("");
+    assert!(text.contains("A<&>\"'"), "the key survives escaping: {text}");
+    assert!(text.contains("> 10%"), "{text}");
+}
+
+// ---------------------------------------------------------------- GitHub
+
+struct Annotation {
+    level: String,
+    props: Vec<(String, String)>,
+    message: String,
+}
+
+fn unescape_gh(s: &str) -> String {
+    s.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+}
+
+fn parse_annotations(out: &str) -> Vec<Annotation> {
+    out.lines()
+        .filter(|l| l.starts_with("::"))
+        .map(|l| {
+            let rest = l.trim_start_matches("::");
+            let (head, message) = rest.split_once("::").expect("::CMD PROPS::MESSAGE");
+            let (level, props) = head.split_once(' ').unwrap_or((head, ""));
+            let props = props
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').expect("k=v");
+                    (k.to_string(), unescape_gh(v))
+                })
+                .collect();
+            Annotation {
+                level: level.to_string(),
+                props,
+                message: unescape_gh(message),
+            }
+        })
+        .collect()
+}
+
+fn prop<'a>(a: &'a Annotation, k: &str) -> Option<&'a str> {
+    a.props.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn github_prints_one_annotation_per_finding() {
+    for case in [RELOCATION, FUNDS] {
+        let findings = json_findings(case);
+        assert!(!findings.is_empty());
+        let (code, out, _) = check(case, "github", &["--lang", "en"]);
+        assert_eq!(code, 1);
+        for l in out.lines() {
+            assert!(!l.contains('\r'));
+        }
+        let anns = parse_annotations(&out);
+        assert_eq!(anns.len(), findings.len(), "exactly one annotation per finding:\n{out}");
+        let data = root().join(case.1).to_string_lossy().into_owned();
+        for (a, f) in anns.iter().zip(&findings) {
+            assert_eq!(prop(a, "file"), Some(data.as_str()));
+            let (line, col) = expected_line_col(f);
+            assert_eq!(prop(a, "line"), Some(line.to_string().as_str()));
+            assert_eq!(prop(a, "col"), Some(col.to_string().as_str()));
+            let want = match (f["outcome"].as_str(), f["severity"].as_str()) {
+                (Some("fail"), Some("error")) => "error",
+                (Some("fail"), Some("warning")) => "warning",
+                (Some("unknown"), Some("error" | "warning")) => "warning",
+                _ => "notice",
+            };
+            assert_eq!(a.level, want);
+            assert!(prop(a, "title").unwrap_or("").contains(f["rule"]["id"].as_str().unwrap_or("?")));
+            assert!(a.message.contains(f["message"]["en"].as_str().unwrap_or("?")));
+        }
+        // The summary closes the output, as plain text.
+        assert!(out.lines().last().unwrap_or("").contains("records"));
+    }
+}
+
+#[test]
+fn github_escapes_workflow_command_syntax() {
+    let dir = tempdir("gh-escape");
+    let (policy, data) = escape_fixture(&dir);
+    let (code, out, err) = guiju(&["check", &policy, "--data", &data, "--format", "github", "--lang", "en", "--explain"]);
+    assert_eq!(code, 1, "{err}");
+    let anns = parse_annotations(&out);
+    assert_eq!(anns.len(), 1, "{out}");
+    let a = &anns[0];
+    // The file name holds a comma and the title a colon: both escaped in properties.
+    assert_eq!(prop(a, "file"), Some(data.as_str()));
+    assert!(prop(a, "title").unwrap_or("").contains("a:b, c"));
+    assert!(a.message.contains("> 10%, a:b"));
+    assert!(a.message.contains('\n'), "reasons on their own lines");
+    let raw = out.lines().next().unwrap_or("");
+    assert!(raw.contains("10%25"), "percent escaped: {raw}");
+    assert!(raw.contains("%0A"), "newline escaped: {raw}");
+    assert!(raw.contains("%2C"), "comma escaped in properties: {raw}");
+}
+
+// ---------------------------------------------------------------- shared
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("guiju-reports-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// A policy and data whose text needs escaping in every format: markup, quotes, `%`, `,`, `:`.
+fn escape_fixture(dir: &Path) -> (String, String) {
+    let policy = dir.join("escape.gj");
+    let data = dir.join("items, 1.csv");
+    std::fs::write(
+        &policy,
+        r#"policy escaping "Escaping <&> test"
+  document "测试〔2024〕1号"
+
+record item "条目" {
+  id    text key "编号"
+  n     int      "数量"
+}
+
+rule small "a:b, c <&>" {
+  cite line 1 "数量不超过10"
+  applies to item
+  require n <= 10
+  message "数量 {n} > 10%, a:b"
+  message en "n = {n} > 10%, a:b"
+}
+"#,
+    )
+    .expect("write policy");
+    std::fs::write(&data, "编号,数量\n\"A<&>\"\"'\",20\nB,3\n").expect("write data");
+    (policy.to_string_lossy().into_owned(), data.to_string_lossy().into_owned())
+}
