@@ -114,6 +114,13 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Explain a diagnostic code (E0202, W0101, I0003, U0001, V0001); without a code, list them all.
+    Explain {
+        /// The code, as printed in a report (`[E0202]`).
+        code: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
 }
 
 /// Resolves `use` and `calendar` paths relative to the naming file.
@@ -208,6 +215,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             check(opts, out, err)
         }
         Command::Test { policies, as_of, common } => test(&policies, &as_of, &common, out, err),
+        Command::Explain { code, common } => explain(code.as_deref(), &common, out, err),
     }
 }
 
@@ -319,7 +327,9 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut summary = Summary::new(&program, as_of.to_string());
     let mut had_input_error = false;
     let mut items = Vec::with_capacity(o.batch);
+    let mut progress = Progress::new(std::io::stderr().is_terminal(), est.lang);
     for (ii, spec) in specs.iter().enumerate() {
+        progress.clear();
         let mut src = match input::open(spec, &program, ii as u32) {
             Ok(s) => s,
             Err(d) => {
@@ -334,29 +344,68 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
         loop {
             items.clear();
-            let more = match src.next_batch(o.batch, &mut items) {
+            // Sources parse the batch on the pool's threads.
+            let more = match pool.install(|| src.next_batch(o.batch, &mut items)) {
                 Ok(m) => m,
                 Err(d) => {
+                    progress.clear();
                     reporter.data_diag(&d);
                     had_input_error = true;
                     false
                 }
             };
-            // Evaluate the batch on all cores; verdicts come back in input order.
-            let verdicts: Vec<Vec<Verdict>> = pool.install(|| {
+            // Evaluate the batch on all cores, in chunks. A chunk counts its passing and
+            // not-applicable verdicts and keeps only the others, which come back in input order.
+            let nrules = program.rules.len();
+            let chunk = (items.len() / (4 * pool.current_num_threads().max(1))).max(64);
+            let parts: Vec<(Vec<u64>, Vec<Vec<Verdict>>)> = pool.install(|| {
                 items
-                    .par_iter()
-                    .map(|it| match it {
-                        Item::Record(r) => {
-                            let mut vs = Vec::new();
-                            engine.check_record(r, &mut |v| vs.push(v));
-                            vs
-                        }
-                        Item::Bad(_) => Vec::new(),
+                    .par_chunks(chunk)
+                    .map(|ch| {
+                        let mut quiet = vec![0u64; 2 * nrules];
+                        let found = ch
+                            .iter()
+                            .map(|it| {
+                                let mut vs = Vec::new();
+                                if let Item::Record(r) = it {
+                                    engine.check_record(r, &mut |v| {
+                                        let k = match v.outcome {
+                                            Outcome::Pass => 2 * v.rule,
+                                            Outcome::NotApplicable => 2 * v.rule + 1,
+                                            _ => return vs.push(v),
+                                        };
+                                        if let Some(n) = quiet.get_mut(k) {
+                                            *n += 1;
+                                        }
+                                    });
+                                }
+                                vs
+                            })
+                            .collect();
+                        (quiet, found)
                     })
                     .collect()
             });
-            for (it, vs) in items.iter().zip(verdicts) {
+            let mut quiet = vec![0u64; 2 * nrules];
+            for (q, _) in &parts {
+                for (a, b) in quiet.iter_mut().zip(q) {
+                    *a += b;
+                }
+            }
+            for (k, n) in quiet.into_iter().enumerate() {
+                if n > 0 {
+                    let outcome = if k % 2 == 0 { Outcome::Pass } else { Outcome::NotApplicable };
+                    summary.count_quiet(&program, k / 2, outcome, n);
+                }
+            }
+            // Clear the progress line before this batch prints anything.
+            if items.iter().any(|i| matches!(i, Item::Bad(_))) || parts.iter().any(|(_, f)| f.iter().any(|vs| !vs.is_empty())) {
+                progress.clear();
+            }
+            // Records per type, added to the summary in the order types first appear.
+            let mut by_type = vec![0u64; program.records.len()];
+            let mut type_order = Vec::new();
+            for (it, vs) in items.iter().zip(parts.into_iter().flat_map(|(_, found)| found)) {
                 match it {
                     Item::Bad(d) => {
                         summary.records += 1;
@@ -365,15 +414,16 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     }
                     Item::Record(r) => {
                         summary.records += 1;
-                        if let Some(rt) = program.records.get(r.ty) {
-                            *summary.by_type.entry(rt.name.clone()).or_insert(0) += 1;
+                        if let Some(n) = by_type.get_mut(r.ty) {
+                            if *n == 0 {
+                                type_order.push(r.ty);
+                            }
+                            *n += 1;
                         }
                         for v in vs.into_iter() {
                             summary.count(&program, &v);
-                            if v.outcome != Outcome::Pass && v.outcome != Outcome::NotApplicable {
-                                if let Some(f) = finding_for_record(&program, &inputs, r, &v) {
-                                    reporter.finding(&f);
-                                }
+                            if let Some(f) = finding_for_record(&program, &inputs, r, &v) {
+                                reporter.finding(&f);
                             }
                         }
                         let mut early = Vec::new();
@@ -387,15 +437,23 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     }
                 }
             }
+            for t in type_order {
+                if let (Some(rt), Some(n)) = (program.records.get(t), by_type.get(t)) {
+                    *summary.by_type.entry(rt.name.clone()).or_insert(0) += n;
+                }
+            }
             for w in src.warnings() {
+                progress.clear();
                 reporter.data_diag(&w);
                 summary.input_warnings += 1;
             }
+            progress.tick(&spec.path, summary.records);
             if !more {
                 break;
             }
         }
     }
+    progress.clear();
     for g in groups.finish() {
         summary.count(&program, &g.verdict);
         if g.verdict.outcome != Outcome::Pass && g.verdict.outcome != Outcome::NotApplicable {
@@ -433,6 +491,40 @@ fn apply_calendar(program: &mut crate::check::ir::Program, common: &Common, err:
         Err(e) => {
             let _ = writeln!(err, "error[U0005]: {}:{}:{}: {} / 日历文件有误", path.display(), e.line, e.column, e.message);
             Err(EXIT_ERROR)
+        }
+    }
+}
+
+fn explain(code: Option<&str>, common: &Common, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let lang = style(common, false).lang;
+    let Some(code) = code else {
+        for c in crate::codes::CODES {
+            let _ = writeln!(out, "{}  {}", c.code, c.title(lang));
+        }
+        return EXIT_OK;
+    };
+    match crate::codes::lookup(code) {
+        Some(c) => {
+            let _ = write!(out, "{}", c.render(lang));
+            EXIT_OK
+        }
+        None => {
+            let code = code.trim();
+            let _ = writeln!(err, "{}", match lang {
+                Lang::Zh => format!("error: 没有代码 `{code}`"),
+                Lang::En => format!("error: no code `{code}`"),
+            });
+            if let Some(s) = crate::codes::did_you_mean(code) {
+                let _ = writeln!(err, "{}", match lang {
+                    Lang::Zh => format!("  help: 是否应为 `{s}`？"),
+                    Lang::En => format!("  help: did you mean `{s}`?"),
+                });
+            }
+            let _ = writeln!(err, "{}", match lang {
+                Lang::Zh => "  note: `guiju explain` 列出所有代码",
+                Lang::En => "  note: `guiju explain` lists every code",
+            });
+            EXIT_ERROR
         }
     }
 }
@@ -545,5 +637,66 @@ fn test(paths: &[PathBuf], as_of: &Option<String>, common: &Common, out: &mut dy
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+/// A progress line on a terminal's stderr during long runs: records read and records per second.
+/// Drawn only when stderr is a terminal, first after half a second, then at most four times a
+/// second; cleared before the run prints anything and at the end. It writes to the process's
+/// stderr itself, never into the run's `err`, so that captured output never holds it.
+struct Progress {
+    enabled: bool,
+    lang: Lang,
+    start: std::time::Instant,
+    last: Option<std::time::Instant>,
+    shown: bool,
+}
+
+impl Progress {
+    const FIRST: std::time::Duration = std::time::Duration::from_millis(500);
+    const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+    fn new(enabled: bool, lang: Lang) -> Progress {
+        Progress {
+            enabled,
+            lang,
+            start: std::time::Instant::now(),
+            last: None,
+            shown: false,
+        }
+    }
+
+    fn tick(&mut self, path: &str, records: u64) {
+        if !self.enabled {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let due = match self.last {
+            None => now.duration_since(self.start) >= Self::FIRST,
+            Some(t) => now.duration_since(t) >= Self::EVERY,
+        };
+        if !due {
+            return;
+        }
+        self.last = Some(now);
+        let secs = now.duration_since(self.start).as_secs_f64();
+        let rate = if secs > 0.0 { (records as f64 / secs).round() as u64 } else { 0 };
+        let line = match self.lang {
+            Lang::Zh => format!("{path}：已读 {records} 条记录，每秒 {rate} 条"),
+            Lang::En => format!("{path}: {records} records, {rate} records/s"),
+        };
+        let mut e = std::io::stderr();
+        let _ = write!(e, "\r\x1b[2K{line}");
+        let _ = e.flush();
+        self.shown = true;
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            let mut e = std::io::stderr();
+            let _ = write!(e, "\r\x1b[2K");
+            let _ = e.flush();
+            self.shown = false;
+        }
     }
 }

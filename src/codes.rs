@@ -58,12 +58,12 @@ impl CodeInfo {
             (_, Lang::En) => "verdict",
         };
         let example = match lang {
-            Lang::Zh => "示例",
-            Lang::En => "Example",
+            Lang::Zh => "示例：",
+            Lang::En => "Example:",
         };
         let body: String = self.example.lines().map(|l| format!("    {l}\n")).collect();
         format!(
-            "{} — {} ({kind})\n\n{}\n\n{example}:\n\n{body}",
+            "{} — {} ({kind})\n\n{}\n\n{example}\n\n{body}",
             self.code,
             self.title(lang),
             self.description(lang).trim()
@@ -535,6 +535,20 @@ describes the format of a calendar file.",
         r#"policy demo "示例"
   calendar "local-holidays.cal"   # E0303 when the file is missing or malformed"#,
     ),
+    policy(
+        "E0304",
+        "未知的月末规则",
+        "unknown month rule",
+        "`month_rule` 只能是 `\"last_day\"` 或 `\"next_day\"`。`last_day`（默认）按《民法典》第二百零二条：\
+按月、年计算的期间，到期月的对应日为期间的最后一日，没有对应日的为该月最后一日；\
+`next_day` 则在没有对应日时顺延到次月第一日。",
+        "`month_rule` is either `\"last_day\"` or `\"next_day\"`. `last_day` (the default) follows \
+article 202 of the Civil Code: a period of months or years ends on the corresponding day of the \
+last month, or on that month's last day when it has no such day; `next_day` moves such an end to \
+the first day of the next month.",
+        r#"policy demo "示例"
+  month_rule "end_of_month"       # E0304: last_day or next_day"#,
+    ),
     // ------------------------------------------------------------ E04: rule structure
     policy(
         "E0401",
@@ -584,11 +598,11 @@ rule cap "单个项目不超过500万元" {     # W0101: add cite line N "…"
         "无法读取数据文件",
         "cannot read a data file",
         "数据文件无法打开或读取（路径错误、权限、磁盘错误），或者无法从扩展名判断格式。\
-支持的扩展名：.csv/.tsv/.txt、.json、.jsonl/.ndjson、.xlsx/.xls/.xlsm/.ods。该文件的检查\
+支持的扩展名：.csv/.tsv/.txt、.json、.jsonl/.ndjson、.xlsx/.xlsm/.xls/.xlsb/.ods。该文件的检查\
 停止，退出码为 2。",
         "A data file cannot be opened or read (a wrong path, permissions, a disk error), or its \
 format cannot be told from its extension. Known extensions: .csv/.tsv/.txt, .json, .jsonl/.ndjson, \
-.xlsx/.xls/.xlsm/.ods. Checking that file stops, and the exit code is 2.",
+.xlsx/.xlsm/.xls/.xlsb/.ods. Checking that file stops, and the exit code is 2.",
         "$ guiju check policy.gj --data households.dat\nerror[I0001]: households.dat: cannot tell the file's format from its extension",
     ),
     text(
@@ -601,7 +615,7 @@ format cannot be told from its extension. Known extensions: .csv/.tsv/.txt, .jso
         "A data file is not UTF-8 (CSV files saved from Excel are often GBK), or `--encoding` names \
 an unsupported encoding, or the file is not valid GBK/GB18030. Read GBK files with \
 `--encoding gbk` or `--encoding gb18030`, or save the file as UTF-8.",
-        "$ guiju check policy.gj --data households.csv\nerror[I0002]: the file is not UTF-8\n$ guiju check policy.gj --data households.csv --encoding gbk",
+        "$ guiju check policy.gj --data households.csv\n[I0002] Error: the file is not UTF-8\n$ guiju check policy.gj --data households.csv --encoding gbk",
     ),
     text(
         "I0003",
@@ -614,7 +628,7 @@ an unsupported encoding, or the file is not valid GBK/GB18030. Read GBK files wi
 record is not an object, or an Excel sheet cannot be read. The diagnostic gives the line and \
 column. A bad record is counted as unreadable and the other records are still checked; a file \
 that cannot be parsed at all stops.",
-        "households.jsonl:\n  {\"户编号\": \"H1\", \"家庭人口\": 4,}\nerror[I0003]: malformed JSON: trailing comma at line 1 column 27",
+        "households.jsonl:\n  {\"户编号\": \"H1\", \"家庭人口\": 4,}\n[I0003] Warning: malformed JSON: trailing comma at line 1 column 27",
     ),
     text(
         "I0004",
@@ -627,7 +641,7 @@ that cannot be parsed at all stops.",
 the TYPE of `--data TYPE=FILE` is not defined, a JSON record's type key is not a record type, or \
 the policy has several record types and the file does not say which. Name the type: \
 `--data household=households.csv`.",
-        "$ guiju check policy.gj --data househld=households.csv\nerror[I0004]: the policy has no record type `househld`",
+        "$ guiju check policy.gj --data househld=households.csv\n[I0004] Error: the policy has no record type `househld`",
     ),
     text(
         "I0006",
@@ -638,7 +652,7 @@ the policy has several record types and the file does not say which. Name the ty
         "A column (CSV or Excel header) or key (JSON) of the data is neither a field's name nor its \
 label, and is ignored. This is a warning; if the column should map onto a field, check that the \
 header matches the field's label in the policy.",
-        "households.csv:\n  户编号,家庭人口,住房面积,备注\nwarning[I0006]: column `备注` is not a field of `household`; ignored",
+        "households.csv:\n  户编号,家庭人口,住房面积,备注\n[I0006] Warning: column `备注` is not a field of `household`; ignored",
     ),
     text(
         "I0007",
@@ -649,7 +663,7 @@ header matches the field's label in the policy.",
         "The header has no column for a field that is not `optional`. Every rule that needs the \
 field will be unknown on every record; the value is never taken as zero or false. Add the column, \
 or mark the field `optional` in the policy.",
-        "households.csv:\n  户编号,住房建筑面积\nwarning[I0007]: no column for the required field `家庭人口`; rules that need it will be unknown",
+        "households.csv:\n  户编号,住房建筑面积\n[I0007] Warning: no column for the required field `家庭人口`; rules that need it will be unknown",
     ),
     // ------------------------------------------------------------ U: command line
     text(
@@ -690,6 +704,16 @@ an unreasonable `--jobs`. Try again with fewer jobs (`-j 1`).",
 permission). Check the path; no report is written.",
         "$ guiju check policy.gj --data households.csv --format sarif --output out/guiju.sarif\nerror[U0004]: cannot write `out/guiju.sarif`: No such file or directory",
     ),
+    text(
+        "U0005",
+        "`--calendar` 日历有误",
+        "bad `--calendar` file",
+        "`--calendar` 指定的本地工作日日历无法读取，或其中某行格式有误（错误信息给出行和列）。\
+日历文件的格式见 docs/calendar.md。",
+        "The local working-day calendar named by `--calendar` cannot be read, or one of its lines \
+is malformed (the message gives the line and column). docs/calendar.md describes the format.",
+        "$ guiju check policy.gj --data data.json --calendar local.cal\nerror[U0005]: local.cal:3:12: … / 日历文件有误",
+    ),
     // ------------------------------------------------------------ V: verdicts
     text(
         "V0000",
@@ -714,7 +738,7 @@ error/warning/note(notice)。",
 record and the field values that decided it, the rule in the policy, the computation and the \
 citation. A failure of an error-severity rule makes `guiju check` exit 1; warnings and info are \
 reported only. SARIF and GitHub annotations mark it error, warning or note (notice) by severity.",
-        "[V0001] household H2: per-capita floor area 25.0025 m² exceeds 25 m²\n  floor_area 100.01 m² / members 4人 = 25.0025 m² > 25 m²\n  cites 三政办〔2017〕28号 L1388",
+        "$ guiju check policy.gj --data households.csv --lang en\n[V0001] Error: [per_capita_area] household H2: per-capita floor area 25.0025 m² exceeds 25 m²\n  floor_area 100.01 m² / members 4人 = 25.0025 m² > 25 m²\n  cites 三政办〔2017〕28号 L1388",
     ),
     text(
         "V0002",
@@ -727,7 +751,7 @@ reported only. SARIF and GitHub annotations mark it error, warning or note (noti
 so the rule can neither pass nor fail; missing is never zero or false. The report names the field. \
 Complete the data and check again. It does not change the exit code; SARIF and GitHub mark it a \
 warning (a note for info rules), JUnit an <error>.",
-        "[V0002] household H3: cannot be decided: the field `家庭人口` is missing",
+        "[V0002] Unknown: [per_capita_area] household H3: cannot be decided: the field `家庭人口` is missing",
     ),
     text(
         "V0003",
@@ -738,7 +762,7 @@ warning (a note for info rules), JUnit an <error>.",
         "A deadline lies after `--as-of` and the required act has not happened yet (an optional \
 date is empty). Checked after the deadline, it becomes a pass or a failure. SARIF marks it a note, \
 GitHub a notice, JUnit <skipped>.",
-        "$ guiju check policy.gj --data opinions.json --as-of 2017-06-01\n[V0003] opinion 12: pending: the reply is due by 2017-06-15",
+        "$ guiju check policy.gj --data opinions.json --as-of 2024-07-10 --lang en\n[V0003] Pending: [report_within_90_days] opinion O3: pending: `reported_on` has not happened yet and the deadline 2024-10-08 has not passed",
     ),
 ];
 

@@ -51,6 +51,7 @@
 pub mod calendar;
 pub mod check;
 pub mod cli;
+pub mod codes;
 pub mod diag;
 pub mod eval;
 pub mod input;

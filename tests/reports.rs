@@ -414,3 +414,96 @@ rule small "a:b, c <&>" {
     std::fs::write(&data, "编号,数量\n\"A<&>\"\"'\",20\nB,3\n").expect("write data");
     (policy.to_string_lossy().into_owned(), data.to_string_lossy().into_owned())
 }
+
+// ---------------------------------------------------------------- explain
+
+/// Every `[EWIVU]0ddd` code written anywhere in `src/` (but the catalogue itself).
+fn codes_in_sources() -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).expect("src dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("src"), &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for f in files {
+        if f.ends_with("src/codes.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&f).expect("source");
+        let b = text.as_bytes();
+        for i in 0..b.len().saturating_sub(4) {
+            let is_code = matches!(b[i], b'E' | b'W' | b'I' | b'V' | b'U')
+                && b[i + 1] == b'0'
+                && b[i + 2..i + 5].iter().all(u8::is_ascii_digit)
+                && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
+                && b.get(i + 5).map_or(true, |c| !c.is_ascii_alphanumeric());
+            if is_code {
+                let code = String::from_utf8_lossy(&b[i..i + 5]).into_owned();
+                found.push((code, f.strip_prefix(root()).unwrap_or(&f).display().to_string()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_code_in_the_sources_has_an_explain_page() {
+    let found = codes_in_sources();
+    assert!(found.len() > 20, "the scan finds the codes");
+    let missing: Vec<String> = found
+        .iter()
+        .filter(|(c, _)| guiju::codes::lookup(c).is_none())
+        .map(|(c, f)| format!("{c} (in {f})"))
+        .collect();
+    assert!(missing.is_empty(), "codes without a page in src/codes.rs: {missing:?}");
+}
+
+#[test]
+fn policy_examples_show_their_code() {
+    use guiju::codes::{ExampleKind, CODES};
+    for c in CODES.iter().filter(|c| c.example_kind == ExampleKind::Policy) {
+        let files = std::collections::HashMap::from([("example.gj".to_string(), c.example.to_string())]);
+        let compiled = guiju::check::compile(
+            vec![("example.gj".to_string(), c.example.to_string())],
+            &guiju::check::MemoryResolver(files),
+        );
+        let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&c.code), "the example of {} reports {codes:?}", c.code);
+    }
+}
+
+#[test]
+fn explain_prints_a_page_in_each_language() {
+    for c in guiju::codes::CODES {
+        for (lang, title) in [("zh", c.title_zh), ("en", c.title_en)] {
+            let (code, out, err) = guiju(&["explain", &c.code.to_lowercase(), "--lang", lang]);
+            assert_eq!(code, 0, "{err}");
+            assert!(out.starts_with(&format!("{} — {title}", c.code)), "{out}");
+            assert!(out.contains(c.description(if lang == "zh" { guiju::diag::Lang::Zh } else { guiju::diag::Lang::En }).trim()));
+            assert!(out.contains(c.example.lines().next().unwrap_or("")));
+        }
+    }
+    let (code, out, _) = guiju(&["explain", "--lang", "en"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), guiju::codes::CODES.len());
+}
+
+#[test]
+fn explain_an_unknown_code_suggests_the_nearest() {
+    let (code, out, err) = guiju(&["explain", "E0220", "--lang", "en"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("no code `E0220`"), "{err}");
+    assert!(err.contains("did you mean `E0202`?"), "{err}");
+    let (code, _, err) = guiju(&["explain", "nonsense"]);
+    assert_eq!(code, 2);
+    assert!(!err.contains("did you mean"), "{err}");
+}

@@ -297,6 +297,8 @@ pub struct Template {
 pub enum TemplatePart {
     Text(String),
     Hole(Expr),
+    /// `{name%}`: a ratio shown as a percentage.
+    Percent(Expr),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -714,7 +714,11 @@ impl Checker {
             }
             let Some(close) = rest.get(open..).and_then(|r| r.find('}')).map(|c| c + open) else { break };
             parts.push(TemplatePart::Text(rest.get(..open).unwrap_or("").to_string()));
-            let name = rest.get(open + 1..close).unwrap_or("").trim();
+            let raw = rest.get(open + 1..close).unwrap_or("").trim();
+            let (name, percent) = match raw.strip_suffix('%') {
+                Some(n) => (n.trim(), true),
+                None => (raw, false),
+            };
             let span = Span::new(
                 m.span.source,
                 m.span.start as usize + offset + open,
@@ -728,7 +732,7 @@ impl Checker {
                 span,
             };
             let x = self.expr(&ident, sc);
-            parts.push(TemplatePart::Hole(x));
+            parts.push(if percent { TemplatePart::Percent(x) } else { TemplatePart::Hole(x) });
             offset += close + 1;
             rest = rest.get(close + 1..).unwrap_or("");
         }

@@ -117,6 +117,20 @@ struct Render<'e, 'a> {
     env: &'e Env<'a>,
     values: Vec<(String, Msg)>,
     fields: Vec<usize>,
+    /// The side of a comparison with a percentage whose plain ratio is shown as a percentage.
+    percent_for: Option<crate::source::Span>,
+}
+
+fn is_plain(ty: &Ty) -> bool {
+    matches!(ty, Ty::Num(n) if n.unit.name.is_empty())
+}
+
+fn is_percent(ty: &Ty) -> bool {
+    matches!(ty, Ty::Num(n) if n.unit.is_percent())
+}
+
+fn percent_unit() -> crate::check::units::Unit {
+    crate::check::units::lookup("%").unwrap_or_else(crate::check::units::Unit::none)
 }
 
 impl Render<'_, '_> {
@@ -136,6 +150,17 @@ impl Render<'_, '_> {
         match f {
             Some(f) => (f.label.clone().unwrap_or_else(|| f.name.clone()), f.name.clone()),
             None => ("?".into(), "?".into()),
+        }
+    }
+
+    /// The value of node `x` itself, as a percentage when it is the ratio side of a comparison with one.
+    fn value_msg_at(&self, r: &R, x: &Expr) -> Msg {
+        match r {
+            Ok(Value::Num(n)) if self.percent_for == Some(x.span) && is_plain(&x.ty) => {
+                let s = format_num(*n, &percent_unit());
+                Msg::new(s.clone(), s)
+            }
+            _ => self.value_msg(r, &x.ty),
         }
     }
 
@@ -162,34 +187,37 @@ impl Render<'_, '_> {
             ExprKind::Field(slot) => {
                 let (zh, en) = self.field_name(env.rule.record, *slot);
                 self.fields.push(*slot);
-                let v = self.value_msg(&eval(x, env), &x.ty);
+                let v = self.value_msg_at(&eval(x, env), x);
                 self.note_value(en.clone(), v.clone());
                 Msg::new(format!("{zh} {}", v.zh), format!("{en} {}", v.en))
             }
             ExprKind::Elem(slot) => {
                 let ty = env.elem.map(|e| e.1).unwrap_or(usize::MAX);
                 let (zh, en) = self.field_name(ty, *slot);
-                let v = self.value_msg(&eval(x, env), &x.ty);
+                let v = self.value_msg_at(&eval(x, env), x);
                 Msg::new(format!("{zh} {}", v.zh), format!("{en} {}", v.en))
             }
             ExprKind::Local(i) => match env.rule.lets.get(*i) {
                 Some(l) => {
+                    if self.percent_for == Some(x.span) {
+                        self.percent_for = Some(l.expr.span);
+                    }
                     let inner = self.render(&l.expr);
-                    let v = self.value_msg(&eval(x, env), &x.ty);
+                    let v = self.value_msg_at(&eval(x, env), x);
                     self.note_value(l.name.clone(), v);
                     inner
                 }
                 None => Msg::new("?", "?"),
             },
             ExprKind::GroupKey => {
-                let v = self.value_msg(&eval(x, env), &x.ty);
+                let v = self.value_msg_at(&eval(x, env), x);
                 let name = self.source_text(x);
                 self.note_value(name.clone(), v.clone());
                 Msg::new(format!("{name} {}", v.zh), format!("{name} {}", v.en))
             }
             ExprKind::GroupAgg(_) | ExprKind::ListAgg { .. } | ExprKind::Call(..) | ExprKind::DateDiff(..) => {
                 let text = self.source_text(x);
-                let v = self.value_msg(&eval(x, env), &x.ty);
+                let v = self.value_msg_at(&eval(x, env), x);
                 self.note_value(text.clone(), v.clone());
                 Msg::new(format!("{text} = {}", v.zh), format!("{text} = {}", v.en))
             }
@@ -200,7 +228,7 @@ impl Render<'_, '_> {
             ExprKind::Arith(op, l, r) => {
                 let a = self.render(l);
                 let b = self.render(r);
-                let v = self.value_msg(&eval(x, env), &x.ty);
+                let v = self.value_msg_at(&eval(x, env), x);
                 let s = op.symbol();
                 Msg::new(format!("{} {s} {} = {}", a.zh, b.zh, v.zh), format!("{} {s} {} = {}", a.en, b.en, v.en))
             }
@@ -252,10 +280,23 @@ impl Render<'_, '_> {
                 }
             }
             ExprKind::Cmp { op, lhs, rhs, .. } => {
+                let outer = self.percent_for;
+                self.percent_for = if is_percent(&lhs.ty) && is_plain(&rhs.ty) {
+                    Some(rhs.span)
+                } else if is_plain(&lhs.ty) && is_percent(&rhs.ty) {
+                    Some(lhs.span)
+                } else {
+                    None
+                };
                 let a = self.render(lhs);
                 let b = self.render(rhs);
-                let holds = matches!(eval(x, env), Ok(Value::Bool(true)));
-                let sym = if holds { op.symbol() } else { op.negated() };
+                self.percent_for = outer;
+                let sym = match eval(x, env) {
+                    Ok(Value::Bool(true)) => op.symbol().to_string(),
+                    Ok(_) => op.negated().to_string(),
+                    // Undecided: say which relation was asked, not one that holds.
+                    Err(_) => format!("{}?", op.symbol()),
+                };
                 let mut m = Msg::new(format!("{} {sym} {}", a.zh, b.zh), format!("{} {sym} {}", a.en, b.en));
                 if let Some(extra) = self.lateness(*op, lhs, rhs) {
                     m.zh.push_str(&format!("（{}）", extra.zh));
@@ -409,6 +450,14 @@ fn fill(t: &Template, env: &Env, lang: Lang) -> String {
     for p in &t.parts {
         match p {
             TemplatePart::Text(x) => s.push_str(x),
+            TemplatePart::Percent(x) => match eval(x, env) {
+                Ok(Value::Num(n)) => s.push_str(&format_num(n, &percent_unit())),
+                Ok(v) => s.push_str(&format_value(&v, &x.ty, lang)),
+                Err(_) => s.push_str(match lang {
+                    Lang::Zh => "（未知）",
+                    Lang::En => "(unknown)",
+                }),
+            },
             TemplatePart::Hole(x) => match eval(x, env) {
                 Ok(v) => s.push_str(&format_value(&v, &x.ty, lang)),
                 Err(_) => s.push_str(match lang {
@@ -462,6 +511,7 @@ pub(super) fn explain(env: &Env, outcome: Outcome, halt: Option<&Halt>, exempt: 
         env,
         values: Vec::new(),
         fields: Vec::new(),
+        percent_for: None,
     };
     let rule = env.rule;
     let mut reasons = Vec::new();
@@ -553,6 +603,7 @@ pub(super) fn explain_filter(env: &Env, h: &Halt) -> Explanation {
         env,
         values: Vec::new(),
         fields: Vec::new(),
+        percent_for: None,
     };
     let mut reasons = Vec::new();
     if let Some(f) = &env.rule.filter {

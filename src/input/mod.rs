@@ -7,10 +7,9 @@ mod snippet;
 
 pub use snippet::{snippet, Snippet};
 
-use crate::check::ir::{Program, RecordType};
+use crate::check::ir::Program;
 use crate::diag::Msg;
 use crate::value::{Record, RecordLoc, Value};
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 
@@ -246,7 +245,8 @@ struct CsvSource {
     input: u32,
     index: u64,
     warnings: Vec<DataDiag>,
-    row: csv::ByteRecord,
+    /// The batch's rows, kept to reuse their buffers.
+    rows: Vec<csv::ByteRecord>,
 }
 
 fn csv_source(
@@ -330,7 +330,7 @@ fn csv_source(
         input,
         index: 0,
         warnings,
-        row: csv::ByteRecord::new(),
+        rows: Vec::new(),
     }))
 }
 
@@ -368,19 +368,63 @@ fn csv_err(path: &str, e: &csv::Error) -> DataDiag {
     d
 }
 
+/// What converting a CSV row needs, shared by the threads that convert a batch.
+struct CsvConv<'a> {
+    path: &'a str,
+    ty: usize,
+    columns: &'a [Option<usize>],
+    nfields: usize,
+    fields: &'a [crate::check::ir::Field],
+}
+
+impl CsvConv<'_> {
+    /// A row's values; a cell that is not UTF-8 stops reading the file.
+    fn convert(&self, row: &csv::ByteRecord, loc: RecordLoc) -> Result<Item, DataDiag> {
+        let mut values = vec![Value::Missing; self.nfields];
+        for (i, raw) in row.iter().enumerate() {
+            let Some(Some(slot)) = self.columns.get(i) else { continue };
+            let Ok(text) = std::str::from_utf8(raw) else {
+                return Err(utf8_error(self.path, loc.line, raw).with_col_offset(i));
+            };
+            if let (Some(f), Some(dst)) = (self.fields.get(*slot), values.get_mut(*slot)) {
+                *dst = cell::parse_cell(text, f);
+            }
+        }
+        Ok(Item::Record(Record { ty: self.ty, values, loc }))
+    }
+}
+
+/// A row read but not yet converted: its place in `CsvSource::rows`, or why it could not be read.
+enum CsvRow {
+    Row(usize, RecordLoc),
+    Bad(DataDiag),
+}
+
 impl RecordSource for CsvSource {
+    /// Rows are split in order, then converted on all threads of the current rayon pool.
     fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag> {
+        use rayon::prelude::*;
+        let mut read = Vec::with_capacity(max.min(1 << 16));
+        let mut used = 0;
+        let mut more = true;
         for _ in 0..max {
-            match self.reader.read_byte_record(&mut self.row) {
-                Ok(false) => return Ok(false),
+            if used == self.rows.len() {
+                self.rows.push(csv::ByteRecord::new());
+            }
+            let Some(row) = self.rows.get_mut(used) else { break };
+            match self.reader.read_byte_record(row) {
+                Ok(false) => {
+                    more = false;
+                    break;
+                }
                 Ok(true) => {}
                 Err(e) => {
-                    out.push(Item::Bad(csv_err(&self.path, &e)));
+                    read.push(CsvRow::Bad(csv_err(&self.path, &e)));
                     self.index += 1;
                     continue;
                 }
             }
-            let pos = self.row.position().cloned().unwrap_or_else(csv::Position::new);
+            let pos = row.position().cloned().unwrap_or_else(csv::Position::new);
             let loc = RecordLoc {
                 input: self.input,
                 index: self.index,
@@ -389,24 +433,33 @@ impl RecordSource for CsvSource {
                 byte: pos.byte(),
             };
             self.index += 1;
-            let mut values = vec![Value::Missing; self.nfields];
-            let mut bad = None;
-            for (i, raw) in self.row.iter().enumerate() {
-                let Some(Some(slot)) = self.columns.get(i) else { continue };
-                let Ok(text) = std::str::from_utf8(raw) else {
-                    bad = Some(utf8_error(&self.path, loc.line, raw).with_col_offset(i));
-                    break;
-                };
-                if let (Some(f), Some(dst)) = (self.program_fields.get(*slot), values.get_mut(*slot)) {
-                    *dst = cell::parse_cell(text, f);
-                }
-            }
-            if let Some(b) = bad {
-                return Err(b);
-            }
-            out.push(Item::Record(Record { ty: self.ty, values, loc }));
+            read.push(CsvRow::Row(used, loc));
+            used += 1;
         }
-        Ok(true)
+        let conv = CsvConv {
+            path: &self.path,
+            ty: self.ty,
+            columns: &self.columns,
+            nfields: self.nfields,
+            fields: &self.program_fields,
+        };
+        let rows = &self.rows;
+        let converted: Vec<Result<Item, DataDiag>> = read
+            .into_par_iter()
+            .with_min_len(64)
+            .map(|r| match r {
+                CsvRow::Bad(d) => Ok(Item::Bad(d)),
+                CsvRow::Row(i, loc) => match rows.get(i) {
+                    Some(row) => conv.convert(row, loc),
+                    None => Ok(Item::Bad(DataDiag::new("I0003", conv.path, loc.line, 1, "内部错误", "internal error"))),
+                },
+            })
+            .collect();
+        out.reserve(converted.len());
+        for c in converted {
+            out.push(c?);
+        }
+        Ok(more)
     }
 
     fn warnings(&mut self) -> Vec<DataDiag> {
@@ -508,33 +561,4 @@ fn excel(path: &str, program: &Program, ty: Option<usize>, input: u32) -> Result
         items: items.into_iter(),
         warnings: Vec::new(),
     }))
-}
-
-/// Field values of a JSON object for a record type, with unknown keys reported once.
-pub(crate) fn object_values(
-    obj: &serde_json::Map<String, serde_json::Value>,
-    rt: &RecordType,
-    program: &Program,
-    unknown_keys: &mut HashMap<String, ()>,
-) -> (Vec<Value>, Vec<String>) {
-    let mut values = vec![Value::Missing; rt.fields.len()];
-    let mut new_unknown = Vec::new();
-    for (k, v) in obj {
-        if k == "$type" {
-            continue;
-        }
-        match rt.slot(k) {
-            Some(slot) => {
-                if let (Some(f), Some(dst)) = (rt.fields.get(slot), values.get_mut(slot)) {
-                    *dst = cell::from_json(v, f, program);
-                }
-            }
-            None => {
-                if unknown_keys.insert(k.clone(), ()).is_none() {
-                    new_unknown.push(k.clone());
-                }
-            }
-        }
-    }
-    (values, new_unknown)
 }
