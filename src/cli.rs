@@ -114,6 +114,16 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Lay policy files (or directories of them) out in the one canonical layout.
+    Fmt {
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+        /// Change nothing: print a diff of each file that is not formatted, and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Explain a diagnostic code (E0202, W0101, I0003, U0001, V0001); without a code, list them all.
     Explain {
         /// The code, as printed in a report (`[E0202]`).
@@ -215,6 +225,7 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             check(opts, out, err)
         }
         Command::Test { policies, as_of, common } => test(&policies, &as_of, &common, out, err),
+        Command::Fmt { policies, check, common } => fmt(&policies, check, &common, out, err),
         Command::Explain { code, common } => explain(code.as_deref(), &common, out, err),
     }
 }
@@ -343,7 +354,8 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             summary.input_warnings += 1;
         }
         loop {
-            items.clear();
+            // The previous batch's records are freed on the pool's threads too.
+            pool.install(|| items.par_drain(..).for_each(drop));
             // Sources parse the batch on the pool's threads.
             let more = match pool.install(|| src.next_batch(o.batch, &mut items)) {
                 Ok(m) => m,
@@ -526,6 +538,55 @@ fn explain(code: Option<&str>, common: &Common, out: &mut dyn Write, err: &mut d
             });
             EXIT_ERROR
         }
+    }
+}
+
+/// `guiju fmt`: rewrites files in place, or with `--check` prints diffs and exits 1 when any file would change.
+fn fmt(paths: &[PathBuf], check: bool, common: &Common, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let est = style(common, std::io::stderr().is_terminal());
+    let files = collect_policy_files(paths);
+    let (mut changed, mut broken) = (0usize, 0usize);
+    for f in &files {
+        let name = f.to_string_lossy().into_owned();
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = writeln!(err, "error[U0002]: cannot read policy `{name}`: {e} / 无法读取策略文件");
+                broken += 1;
+                continue;
+            }
+        };
+        let formatted = match crate::fmt::format_policy(&text) {
+            Ok(s) => s,
+            Err(d) => {
+                let mut sources = crate::source::SourceMap::new();
+                sources.add(name.clone(), text.clone());
+                human::render_diagnostics(err, &[d], &sources, est);
+                broken += 1;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        changed += 1;
+        if check {
+            let diff = similar::TextDiff::from_lines(&text, &formatted);
+            let _ = write!(out, "{}", diff.unified_diff().context_radius(2).header(&name, &format!("{name} (formatted)")));
+        } else if let Err(e) = std::fs::write(f, &formatted) {
+            let _ = writeln!(err, "error[U0004]: cannot write `{name}`: {e}");
+            broken += 1;
+        } else {
+            let _ = writeln!(out, "formatted {name}");
+        }
+    }
+    if broken > 0 {
+        EXIT_ERROR
+    } else if check && changed > 0 {
+        let _ = writeln!(err, "{changed} of {} files are not formatted; run `guiju fmt` / {changed} 个文件格式不规范", files.len());
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
     }
 }
 

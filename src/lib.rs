@@ -54,6 +54,7 @@ pub mod cli;
 pub mod codes;
 pub mod diag;
 pub mod eval;
+pub mod fmt;
 pub mod input;
 pub mod report;
 pub mod source;

@@ -1,6 +1,10 @@
 //! The CI views of `guiju check` (`--format sarif|junit|github`): SARIF validates against the
 //! official SARIF 2.1.0 schema (tests/data/sarif-2.1.0.json), JUnit parses as XML with the right
 //! counts, and GitHub prints one annotation per finding at the data file's line and column.
+//! Also: every diagnostic code has a `guiju explain` page, and `--explain` traces reach each format.
+
+// Test helpers outside #[test] functions are not covered by clippy.toml's allow-*-in-tests.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use quick_xml::events::Event;
 use serde_json::Value;
@@ -506,4 +510,34 @@ fn explain_an_unknown_code_suggests_the_nearest() {
     let (code, _, err) = guiju(&["explain", "nonsense"]);
     assert_eq!(code, 2);
     assert!(!err.contains("did you mean"), "{err}");
+}
+
+// ---------------------------------------------------------------- --explain
+
+#[test]
+fn explain_traces_reach_every_format() {
+    // JSON carries each finding's trace whenever the evaluator recorded one, with or without --explain.
+    for extra in [&["--lang", "en"][..], &["--lang", "en", "--explain"][..]] {
+        let (_, out, _) = check(RELOCATION, "json", extra);
+        let v: Value = serde_json::from_str(&out).expect("JSON");
+        for f in v["findings"].as_array().expect("findings") {
+            let trace = f["trace"].as_array().expect("trace");
+            assert!(!trace.is_empty());
+            assert!(trace.iter().all(|t| t["zh"].is_string() && t["en"].is_string()));
+        }
+    }
+    let findings = json_findings(RELOCATION);
+    let first_step = findings[0]["trace"][0]["en"].as_str().expect("a step").to_string();
+    // Human, SARIF, JUnit and GitHub show it only with --explain.
+    for format in ["human", "sarif", "junit", "github"] {
+        let (_, plain, _) = check(RELOCATION, format, &["--lang", "en"]);
+        let (_, explained, _) = check(RELOCATION, format, &["--lang", "en", "--explain"]);
+        let shown = |s: &str| match format {
+            "junit" => s.contains(&first_step.replace('>', "&gt;").replace('<', "&lt;")),
+            "github" => s.contains(&first_step.replace('%', "%25")),
+            _ => s.contains(&first_step),
+        };
+        assert!(!shown(&plain), "{format} without --explain shows no trace");
+        assert!(shown(&explained), "{format} with --explain shows the trace:\n{explained}");
+    }
 }

@@ -21,6 +21,8 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
     match &field.ty {
         Ty::Text => Value::Text(t.into()),
         Ty::Num(n) => parse_number(t, &n.unit, n.int),
+        Ty::Bool if t == "true" => Value::Bool(true),
+        Ty::Bool if t == "false" => Value::Bool(false),
         Ty::Bool => match t.to_lowercase().as_str() {
             "true" | "是" | "1" | "y" | "yes" | "√" | "✓" | "有" => Value::Bool(true),
             "false" | "否" | "0" | "n" | "no" | "×" | "✗" | "无" => Value::Bool(false),
@@ -63,7 +65,12 @@ pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
     if num.contains(',') && !thousands_ok(num) {
         return bad(t, "千位分隔符位置不对", "misplaced thousands separator");
     }
-    let cleaned: String = num.chars().filter(|c| *c != ',').collect();
+    // Thousands separators are dropped; most cells have none and need no copy.
+    let cleaned: std::borrow::Cow<str> = if num.contains(',') {
+        num.chars().filter(|c| *c != ',').collect::<String>().into()
+    } else {
+        num.into()
+    };
     let Ok(n) = Decimal::from_str(&cleaned) else {
         return bad(t, "应为数字", "expected a number");
     };

@@ -4,6 +4,7 @@ use super::{utf8_error, DataDiag, Item, RecordSource};
 use crate::check::ir::Program;
 use crate::value::{Record, RecordLoc, Value};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
 use std::sync::Arc;
 
@@ -15,6 +16,26 @@ struct Typing {
     input: u32,
     unknown_keys: Vec<HashMap<String, ()>>,
     warnings: Vec<DataDiag>,
+    /// Per record type, field name or label → slot (`RecordType::lookup` with a cheaper hash).
+    slots: Vec<HashMap<Box<str>, usize, BuildHasherDefault<Fnv>>>,
+}
+
+/// FNV-1a: keys are short field names, read once per field per record.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// The parts of a program a reader needs, shared across threads.
@@ -42,6 +63,11 @@ impl Typing {
             input,
             unknown_keys: vec![HashMap::new(); program.records.len()],
             warnings: Vec::new(),
+            slots: program
+                .records
+                .iter()
+                .map(|rt| rt.lookup.iter().map(|(k, v)| (k.as_str().into(), *v)).collect())
+                .collect(),
         }
     }
 
@@ -149,7 +175,7 @@ impl Typing {
             if k.0 == "$type" {
                 continue;
             }
-            let Some(slot) = rt.slot(&k.0) else {
+            let Some(slot) = self.slots.get(ty).and_then(|m| m.get(k.0.as_ref())).copied() else {
                 unknown.push(k.0.to_string());
                 continue;
             };
