@@ -144,8 +144,10 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
                 let id = format!("SQ-{i:09}");
                 let county = format!("4112{:02}", 21 + rng.below(60));
                 let received = base + chrono::Duration::days(rng.below(span + 1) as i64);
-                let decided = received + chrono::Duration::days(rng.below(12) as i64);
-                let notified = decided + chrono::Duration::days(rng.below(12) as i64);
+                // 7 working days are at least 9 calendar days: 0–8 days is always in time.
+                let late = |rng: &mut Lcg| if rng.one_in(50) { 20 } else { rng.below(9) as i64 };
+                let decided = received + chrono::Duration::days(late(&mut rng));
+                let notified = decided + chrono::Duration::days(late(&mut rng));
                 let decided = (!rng.one_in(50)).then_some(decided);
                 let notified = (!rng.one_in(50)).then_some(notified);
                 write!(line, "{{\"id\":\"{id}\",\"county\":\"{county}\",\"received\":\"{received}\"").unwrap();

@@ -7,10 +7,10 @@ use crate::eval::{Engine, GroupRun, Verdict};
 use crate::input::{self, InputSpec, Item};
 use crate::report::human::{self, Human, Style};
 use crate::report::json::{self as jsonr, Json};
-use crate::report::github::GitHub;
+use crate::report::github::{self, GitHub};
 use crate::report::junit::JUnit;
 use crate::report::sarif::Sarif;
-use crate::report::{finding_for_group, finding_for_record, rules_of, InputInfo, Reporter, Summary};
+use crate::report::{finding_for_group, finding_for_record, policy_notes, rules_of, InputInfo, PolicyNote, Reporter, Summary};
 use crate::syntax::ast::Outcome;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -250,8 +250,41 @@ fn report_policy(c: &Compiled, format: FormatArg, st: Style, out: &mut dyn Write
     let failed = c.program.is_none();
     if format == FormatArg::Json && failed {
         jsonr::render_policy_errors(out, &c.diagnostics, &c.sources);
+    } else if format == FormatArg::Github {
+        // Written as annotations with the report.
     } else {
         human::render_diagnostics(err, &c.diagnostics, &c.sources, st);
+    }
+}
+
+/// When the policy does not compile, the CI formats still write a report, holding its diagnostics,
+/// so that a CI step uploading it finds one that says why nothing was checked.
+fn ci_policy_report(o: &CheckOpts, lang: Lang, notes: &[PolicyNote], out: &mut dyn Write, err: &mut dyn Write) {
+    if !matches!(o.format, FormatArg::Sarif | FormatArg::Junit | FormatArg::Github) {
+        return;
+    }
+    let mut file_out = match &o.output {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Some(std::io::BufWriter::new(f)),
+            Err(e) => {
+                let _ = writeln!(err, "error[U0004]: cannot write `{}`: {e}", p.display());
+                return;
+            }
+        },
+        None => None,
+    };
+    let w: &mut dyn Write = match file_out.as_mut() {
+        Some(f) => f,
+        None => out,
+    };
+    let summary = Summary::default();
+    match o.format {
+        FormatArg::Sarif => Sarif::new(w, lang, &[], notes, o.explain).end(&summary),
+        FormatArg::Junit => JUnit::new(w, lang, &[], notes, o.explain).end(&summary),
+        _ => github::render_policy_notes(w, notes, lang),
+    }
+    if let Some(mut f) = file_out {
+        let _ = f.flush();
     }
 }
 
@@ -268,12 +301,14 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     let compiled = compile(files, &FsResolver);
     report_policy(&compiled, o.format, est, out, err);
+    let notes = policy_notes(&compiled.diagnostics, &compiled.sources);
     let Some(mut program) = compiled.program else {
         let n = compiled.diagnostics.iter().filter(|d| d.level == Level::Error).count();
         let _ = writeln!(err, "{}", match est.lang {
             Lang::Zh => format!("策略有 {n} 处错误，未检查任何数据"),
             Lang::En => format!("the policy has {n} error(s); no data was checked"),
         });
+        ci_policy_report(&o, st.lang, &notes, out, err);
         return EXIT_ERROR;
     };
     if let Err(c) = apply_calendar(&mut program, &o.common, err) {
@@ -325,10 +360,13 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             explain: o.explain,
         }),
         FormatArg::Json => Box::new(Json::new(report_out, st.lang)),
-        FormatArg::Sarif => Box::new(Sarif::new(report_out, st.lang, &rules_of(&program), o.explain)),
-        FormatArg::Junit => Box::new(JUnit::new(report_out, st.lang, &rules_of(&program), o.explain)),
+        FormatArg::Sarif => Box::new(Sarif::new(report_out, st.lang, &rules_of(&program), &notes, o.explain)),
+        FormatArg::Junit => Box::new(JUnit::new(report_out, st.lang, &rules_of(&program), &notes, o.explain)),
         FormatArg::Github => Box::new(GitHub {
-            out: report_out,
+            out: {
+                github::render_policy_notes(report_out, &notes, st.lang);
+                report_out
+            },
             lang: st.lang,
             explain: o.explain,
         }),

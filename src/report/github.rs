@@ -2,7 +2,7 @@
 //! `::error file=F,line=L,col=C,title=T::MESSAGE` (or `::warning`, `::notice`), located in the data
 //! file. Input problems are annotations too. The summary closes the output as a plain line.
 
-use super::{CiLevel, Finding, Reporter, Summary};
+use super::{CiLevel, Finding, PolicyNote, Reporter, Summary};
 use crate::diag::Lang;
 use crate::input::DataDiag;
 use std::io::Write;
@@ -42,6 +42,20 @@ fn annotation(level: CiLevel, file: &str, line: usize, col: usize, title: &str, 
     }
     props.push(format!("title={}", escape_property(title)));
     format!("::{} {}::{}", command(level), props.join(","), escape_data(message))
+}
+
+/// Writes one annotation per policy diagnostic (E/W codes), located in the policy file.
+pub fn render_policy_notes(out: &mut dyn Write, notes: &[PolicyNote], lang: Lang) {
+    for n in notes {
+        let level = if n.error { CiLevel::Error } else { CiLevel::Warning };
+        let mut msg = n.message.get(lang).to_string();
+        if let Some(h) = &n.help {
+            msg.push('\n');
+            msg.push_str(h.get(lang));
+        }
+        let title = format!("guiju {}", n.code);
+        let _ = writeln!(out, "{}", annotation(level, &n.file, n.line, n.column, &title, &msg));
+    }
 }
 
 impl<W: Write> Reporter for GitHub<W> {

@@ -2,10 +2,11 @@
 //! reporters). One `<testsuite>` per rule; one `<testcase>` per (rule, record) or (rule, group)
 //! finding, plus one passing test case per rule standing for its passing records. A failure
 //! carries the explanation; an unknown outcome is an `<error>` (the rule could not be decided);
-//! a pending one is `<skipped>`. Input problems form a last suite, `guiju.input`.
+//! a pending one is `<skipped>`. Diagnostics of the policy (E/W codes) form a first suite,
+//! `guiju.policy`; input problems a last one, `guiju.input`.
 //! The whole document is written at the end, when the counts are known.
 
-use super::{Finding, Reporter, RuleInfo, Summary};
+use super::{Finding, PolicyNote, Reporter, RuleInfo, Summary};
 use crate::diag::Lang;
 use crate::input::DataDiag;
 use crate::syntax::ast::Outcome;
@@ -59,8 +60,39 @@ pub struct JUnit<W: Write> {
 }
 
 impl<W: Write> JUnit<W> {
-    pub fn new(out: W, lang: Lang, rules: &[RuleInfo], explain: bool) -> JUnit<W> {
+    pub fn new(out: W, lang: Lang, rules: &[RuleInfo], notes: &[PolicyNote], explain: bool) -> JUnit<W> {
         let mut suites = IndexMap::new();
+        if !notes.is_empty() {
+            let mut s = Suite {
+                name: "guiju.policy".into(),
+                class: "guiju.policy".into(),
+                ..Suite::default()
+            };
+            for n in notes {
+                let name = format!("{}:{}:{} {}", n.file, n.line, n.column, n.code);
+                let mut body = n.message.get(lang).to_string();
+                if let Some(h) = &n.help {
+                    body.push('\n');
+                    body.push_str(h.get(lang));
+                }
+                let (tag, kind) = if n.error { ("error", "error") } else { ("failure", "warning") };
+                s.cases.push(format!(
+                    "    <testcase name=\"{}\" classname=\"guiju.policy\" file=\"{}\" line=\"{}\"><{tag} message=\"{}\" type=\"{kind}\">{}</{tag}></testcase>\n",
+                    a(&name),
+                    a(&n.file),
+                    n.line,
+                    a(n.message.get(lang)),
+                    xml_escape(&body, false)
+                ));
+                if n.error {
+                    s.errors += 1;
+                } else {
+                    s.failures += 1;
+                }
+            }
+            // A key no rule id can be (ids are identifiers).
+            suites.insert(" policy".to_string(), s);
+        }
         for r in rules {
             let name = match &r.rule.title {
                 Some(t) => format!("{}.{} {t}", r.rule.policy, r.rule.id),

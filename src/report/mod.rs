@@ -399,3 +399,35 @@ impl Finding {
         }
     }
 }
+
+/// A diagnostic about a policy (E/W codes), located, for the CI views.
+#[derive(Debug, Clone)]
+pub struct PolicyNote {
+    pub code: &'static str,
+    pub error: bool,
+    pub message: Msg,
+    pub help: Option<Msg>,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The policy diagnostics of a compilation, located in their files.
+pub fn policy_notes(diags: &[crate::diag::Diagnostic], sources: &crate::source::SourceMap) -> Vec<PolicyNote> {
+    use crate::diag::SourceMapExt;
+    diags
+        .iter()
+        .map(|d| {
+            let (file, line, column) = sources.locate(d);
+            PolicyNote {
+                code: d.code,
+                error: d.level == crate::diag::Level::Error,
+                message: d.message.clone(),
+                help: d.help.clone(),
+                file,
+                line,
+                column,
+            }
+        })
+        .collect()
+}

@@ -3,9 +3,11 @@
 //! One run; `tool.driver.rules` lists every rule of the program, its title as the short
 //! description and its citations as the help text. Each finding is a result located in the data
 //! file (the first deciding field, else the record), with the rule in the policy as a related
-//! location. Input problems are tool execution notifications. Results are streamed.
+//! location. Diagnostics of the policy (E/W codes) are results too, under rules named by their
+//! codes, located in the policy file. Input problems are tool execution notifications. Results
+//! are streamed.
 
-use super::{CiLevel, Finding, Reporter, RuleInfo, Summary};
+use super::{CiLevel, Finding, PolicyNote, Reporter, RuleInfo, Summary};
 use crate::diag::Lang;
 use crate::input::DataDiag;
 use serde_json::{json, Map, Value};
@@ -121,6 +123,50 @@ fn rule_descriptor(r: &RuleInfo, lang: Lang) -> Value {
     })
 }
 
+/// Rule descriptors for the codes of policy diagnostics, titled from `guiju explain`'s catalogue.
+fn code_descriptors(notes: &[PolicyNote], lang: Lang) -> Vec<Value> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = Vec::new();
+    for n in notes {
+        if seen.contains(&n.code) {
+            continue;
+        }
+        seen.push(n.code);
+        let info = crate::codes::lookup(n.code);
+        let title = info.map(|c| c.title(lang)).unwrap_or(n.code);
+        let help = info.map(|c| c.description(lang).trim().to_string()).unwrap_or_else(|| format!("guiju explain {}", n.code));
+        out.push(json!({
+            "id": n.code,
+            "name": n.code,
+            "shortDescription": { "text": title },
+            "help": { "text": format!("{help}\n\nguiju explain {}", n.code) },
+            "defaultConfiguration": { "level": if n.code.starts_with('W') { "warning" } else { "error" } },
+            "properties": { "tags": ["policy"] },
+        }));
+    }
+    out
+}
+
+fn note_result(n: &PolicyNote, index: Option<usize>, lang: Lang) -> Value {
+    let mut text = n.message.get(lang).to_string();
+    if let Some(h) = &n.help {
+        text.push('\n');
+        text.push_str(h.get(lang));
+    }
+    let mut r = json!({
+        "ruleId": n.code,
+        "level": if n.error { "error" } else { "warning" },
+        "message": { "text": text },
+        "locations": [{ "physicalLocation": physical(path_uri(&n.file), region(n.line, n.column)) }],
+        "partialFingerprints": { "guijuPolicy/v1": fnv1a(&[n.code, &n.file, n.message.get(Lang::En)]) },
+        "properties": { "code": n.code },
+    });
+    if let (Some(i), Some(obj)) = (index, r.as_object_mut()) {
+        obj.insert("ruleIndex".into(), json!(i));
+    }
+    r
+}
+
 fn markdown_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -145,7 +191,7 @@ pub struct Sarif<W: Write> {
 }
 
 impl<W: Write> Sarif<W> {
-    pub fn new(mut out: W, lang: Lang, rules: &[RuleInfo], explain: bool) -> Sarif<W> {
+    pub fn new(mut out: W, lang: Lang, rules: &[RuleInfo], notes: &[PolicyNote], explain: bool) -> Sarif<W> {
         let lang_s = match lang {
             Lang::Zh => "zh-CN",
             Lang::En => "en-US",
@@ -156,21 +202,36 @@ impl<W: Write> Sarif<W> {
             "version": env!("CARGO_PKG_VERSION"),
             "semanticVersion": env!("CARGO_PKG_VERSION"),
             "language": lang_s,
-            "rules": rules.iter().map(|r| rule_descriptor(r, lang)).collect::<Vec<_>>(),
+            "rules": rules.iter().map(|r| rule_descriptor(r, lang)).chain(code_descriptors(notes, lang)).collect::<Vec<_>>(),
         });
         let driver = serde_json::to_string(&driver).unwrap_or_else(|_| "{\"name\":\"guiju\"}".into());
         let _ = write!(
             out,
             "{{\"$schema\":\"{SARIF_SCHEMA}\",\"version\":\"{SARIF_VERSION}\",\"runs\":[{{\"tool\":{{\"driver\":{driver}}},\"columnKind\":\"unicodeCodePoints\",\"language\":\"{lang_s}\",\"results\":["
         );
+        let mut rule_index: Vec<String> = rules.iter().map(|r| r.rule.id.clone()).collect();
+        for n in notes {
+            if !rule_index.iter().any(|id| id == n.code) {
+                rule_index.push(n.code.to_string());
+            }
+        }
+        let mut first = true;
+        for n in notes {
+            let index = rule_index.iter().position(|id| id == n.code);
+            if let Ok(s) = serde_json::to_string(&note_result(n, index, lang)) {
+                let sep = if first { "" } else { "," };
+                first = false;
+                let _ = write!(out, "{sep}\n{s}");
+            }
+        }
         Sarif {
             out,
             lang,
             explain,
-            rule_index: rules.iter().map(|r| r.rule.id.clone()).collect(),
-            first: true,
+            rule_index,
+            first,
             notifications: Vec::new(),
-            fatal: false,
+            fatal: notes.iter().any(|n| n.error),
         }
     }
 

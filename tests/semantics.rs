@@ -1,0 +1,257 @@
+//! Unit-level behaviour of the checker and the evaluator, through the library's public API.
+
+use guiju::check::{compile, compile_str, MemoryResolver};
+use guiju::eval::examples::run_examples;
+use guiju::eval::Engine;
+use guiju::syntax::ast::Outcome;
+use guiju::value::{Record, Value};
+use std::collections::HashMap;
+
+const HEADER: &str = "policy t \"测试\"\n  document \"三政办〔2017〕28号\"\n";
+
+/// The codes of a policy's diagnostics, in order.
+fn codes(body: &str) -> Vec<&'static str> {
+    let c = compile_str("t.gj", &format!("{HEADER}{body}"));
+    c.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// The help text of the first diagnostic.
+fn first_help(body: &str) -> String {
+    let c = compile_str("t.gj", &format!("{HEADER}{body}"));
+    c.diagnostics.first().and_then(|d| d.help.as_ref()).map(|h| h.en.clone()).unwrap_or_default()
+}
+
+/// Compiles a policy with examples and asserts every expectation holds.
+fn examples_hold(body: &str) {
+    let c = compile_str("t.gj", &format!("{HEADER}{body}"));
+    let msgs: Vec<String> = c.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message.en)).collect();
+    let p = c.program.unwrap_or_else(|| panic!("does not compile: {msgs:?}"));
+    let as_of = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
+    let mut n = 0;
+    for r in run_examples(&p, as_of) {
+        n += r.expectations;
+        for u in &r.unmet {
+            let x = &p.examples[r.example].expects[u.expectation];
+            let seen: Vec<String> = u.seen.iter().map(|s| format!("{} {:?}", s.who, s.outcome)).collect();
+            panic!("{}: expected {} {:?}, saw {seen:?}", p.examples[r.example].name, p.rules[x.rule].id, x.outcome);
+        }
+    }
+    assert!(n > 0, "no expectations ran");
+}
+
+const HOUSEHOLD: &str = r#"
+record household "搬迁户" {
+  id         text key          "户编号"
+  members    int unit 人       "家庭人口"
+  floor_area decimal unit m²   "住房建筑面积"
+  subsidy    decimal unit 元 optional "补助"
+  kind       enum { new_build "新建", repurchase "回购" } optional "房源"
+}
+"#;
+
+// ------------------------------------------------------------------ checker
+
+#[test]
+fn comparing_area_with_money_is_a_unit_error() {
+    let body = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area <= subsidy\n}}\n");
+    assert_eq!(codes(&body), vec!["E0202"]);
+}
+
+#[test]
+fn a_bare_number_against_an_area_asks_for_a_unit() {
+    let body = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area <= 25\n}}\n");
+    assert_eq!(codes(&body), vec!["E0203"]);
+    assert_eq!(first_help(&body), "write the unit, e.g. `25 m²`");
+}
+
+#[test]
+fn wan_yuan_compares_with_yuan() {
+    let body = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require subsidy <= 5万元\n}}\n");
+    assert!(codes(&body).is_empty());
+}
+
+#[test]
+fn unknown_names_suggest_the_closest_field() {
+    let body = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require membres >= 1 人\n}}\n");
+    assert_eq!(codes(&body), vec!["E0101"]);
+    assert_eq!(first_help(&body), "did you mean `members`?");
+}
+
+#[test]
+fn every_independent_mistake_is_reported_in_one_run() {
+    let body = format!(
+        "{HOUSEHOLD}rule a \"a\" {{\n cite line 1 \"q\"\n applies to household\n require memebrs >= 1 人\n}}\n\
+         rule b \"b\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area <= subsidy\n}}\n\
+         rule c \"c\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area\n}}\n\
+         example \"e\" {{\n household {{ id: \"A\", members: 4, floor_area: 100 m² }}\n expect d pass\n}}\n"
+    );
+    assert_eq!(codes(&body), vec!["E0101", "E0202", "E0204", "E0103"]);
+}
+
+#[test]
+fn aggregates_need_a_group_and_grouped_rules_need_aggregates() {
+    let per_record = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require sum(floor_area) >= 1 m²\n}}\n");
+    assert_eq!(codes(&per_record), vec!["E0206"]);
+    let grouped = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household grouped by kind\n require floor_area >= 1 m²\n}}\n");
+    assert_eq!(codes(&grouped), vec!["E0207"]);
+}
+
+#[test]
+fn enum_variants_resolve_where_an_enum_is_expected() {
+    let ok = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household where kind == repurchase or kind == \"新建\"\n require members >= 1 人\n}}\n");
+    assert!(codes(&ok).is_empty());
+    let bad = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household where kind == repurchased\n require members >= 1 人\n}}\n");
+    assert_eq!(codes(&bad), vec!["E0105"]);
+    assert_eq!(first_help(&bad), "did you mean `repurchase`?");
+}
+
+#[test]
+fn a_rule_without_citation_is_warned_about_but_compiles() {
+    let c = compile_str("t.gj", &format!("{HEADER}{HOUSEHOLD}rule r \"r\" {{\n applies to household\n require members >= 1 人\n}}\n"));
+    assert_eq!(c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), vec!["W0101"]);
+    assert!(c.program.is_some());
+}
+
+#[test]
+fn a_cycle_of_use_is_an_error() {
+    let mut files = HashMap::new();
+    files.insert("a.gj".to_string(), "policy a \"a\"\nuse \"b.gj\"\n".to_string());
+    files.insert("b.gj".to_string(), "policy b \"b\"\nuse \"a.gj\"\n".to_string());
+    let c = compile(vec![("a.gj".into(), files["a.gj"].clone())], &MemoryResolver(files));
+    assert_eq!(c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), vec!["E0301"]);
+    assert!(c.diagnostics[0].message.en.contains("a.gj → b.gj → a.gj"));
+}
+
+#[test]
+fn use_shares_record_declarations() {
+    let mut files = HashMap::new();
+    files.insert("common.gj".to_string(), format!("policy common \"共用\"\n{HOUSEHOLD}"));
+    let main = "policy m \"m\"\nuse \"common.gj\"\nrule r \"r\" {\n cite line 1 \"q\"\n applies to household\n require members >= 1 人\n}\n";
+    let c = compile(vec![("m.gj".into(), main.into())], &MemoryResolver(files));
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    assert_eq!(c.program.unwrap().rules.len(), 1);
+}
+
+#[test]
+fn a_syntax_error_says_what_was_expected() {
+    let c = compile_str("t.gj", &format!("{HEADER}rule r \"r\" {{\n require a <=\n}}\n"));
+    assert_eq!(c.diagnostics.len(), 1);
+    assert_eq!(c.diagnostics[0].code, "E0001");
+    assert!(c.diagnostics[0].help.as_ref().unwrap().en.contains("an expression"));
+}
+
+// ------------------------------------------------------------------ evaluator
+
+#[test]
+fn per_capita_area_is_exact() {
+    examples_hold(&format!(
+        "{HOUSEHOLD}rule r \"人均不超过25平方米\" {{\n cite line 1 \"q\"\n applies to household\n let per = floor_area / members\n require per <= 25 m²\n}}\n\
+         example \"e\" {{\n household {{ id: \"A\", members: 4, floor_area: 100 m² }}\n household {{ id: \"B\", members: 4, floor_area: 100.01 m² }}\n household {{ id: \"C\", members: 3, floor_area: 75 m² }}\n household {{ id: \"D\", members: missing, floor_area: 75 m² }}\n household {{ id: \"E\", members: 0, floor_area: 75 m² }}\n\
+          expect r pass for \"A\"\n expect r fail for \"B\"\n expect r pass for \"C\"\n expect r unknown for \"D\"\n expect r unknown for \"E\"\n}}\n"
+    ));
+}
+
+#[test]
+fn chinese_bound_words_have_fixed_inclusivity() {
+    let rules = [
+        ("不超过", "pass"),
+        ("以内", "pass"),
+        ("超过", "fail"),
+        ("不低于", "pass"),
+        ("不少于", "pass"),
+        ("低于", "fail"),
+        ("未达到", "fail"),
+        ("不满", "fail"),
+        ("以上", "pass"),
+        ("以下", "pass"),
+    ];
+    for (word, outcome) in rules {
+        let cond = match word {
+            "以内" | "以上" | "以下" => format!("floor_area 在 25平方米 {word}"),
+            _ => format!("floor_area{word}25平方米"),
+        };
+        let body = format!(
+            "{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require {cond}\n}}\n\
+             example \"exactly the bound\" {{\n household {{ id: \"A\", members: 1, floor_area: 25 m² }}\n expect r {outcome}\n}}\n"
+        );
+        examples_hold(&body);
+    }
+}
+
+#[test]
+fn a_known_failure_decides_even_when_another_requirement_is_unknown() {
+    examples_hold(&format!(
+        "{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area <= 25 m²\n require subsidy >= 1 元\n}}\n\
+         rule s \"s\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area <= 25 m² or subsidy >= 1 元\n}}\n\
+         example \"e\" {{\n household {{ id: \"A\", members: 1, floor_area: 30 m² }}\n household {{ id: \"B\", members: 1, floor_area: 20 m² }}\n\
+          expect r fail for \"A\"\n expect r unknown for \"B\"\n expect s unknown for \"A\"\n expect s pass for \"B\"\n}}\n"
+    ));
+}
+
+#[test]
+fn an_exception_exempts_a_failing_record() {
+    examples_hold(&format!(
+        "{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area / members <= 25 m²\n unless kind == repurchase\n}}\n\
+         example \"e\" {{\n household {{ id: \"A\", members: 1, floor_area: 30 m², kind: repurchase }}\n household {{ id: \"B\", members: 1, floor_area: 30 m², kind: new_build }}\n household {{ id: \"C\", members: 1, floor_area: 30 m² }}\n\
+          expect r not_applicable for \"A\"\n expect r fail for \"B\"\n expect r unknown for \"C\"\n}}\n"
+    ));
+}
+
+#[test]
+fn approximate_equality_reads_the_printed_precision_in_its_own_unit() {
+    examples_hold(
+        "record fig \"数字\" {\n  id text key \"项\"\n  rate decimal unit % \"比率\"\n  part int unit 件 \"分子\"\n  whole int unit 件 \"分母\"\n  big decimal unit 亿元 \"金额\"\n  exact decimal unit 亿元 \"精确\"\n}\n\
+         rule r \"r\" {\n cite line 1 \"q\"\n applies to fig\n require rate ≈ part / whole\n}\n\
+         rule m \"m\" {\n cite line 1 \"q\"\n applies to fig\n require big ≈ exact\n}\n\
+         example \"e\" {\n fig { id: \"A\", rate: 69.23%, part: 36, whole: 52, big: 17.21亿元, exact: 17.2098亿元 }\n fig { id: \"B\", rate: 74%, part: 31, whole: 43, big: 17.22亿元, exact: 17.2098亿元 }\n fig { id: \"C\", rate: 74.99%, part: 30, whole: 40, big: 1亿元, exact: 1亿元 }\n\
+          expect r pass for \"A\"\n expect r fail for \"B\"\n expect r fail for \"C\"\n expect m pass for \"A\"\n expect m fail for \"B\"\n}\n",
+    );
+}
+
+#[test]
+fn half_of_a_county_funds_passes_exactly() {
+    examples_hold(
+        "record fund \"资金\" {\n  id text key \"编号\"\n  county text \"县\"\n  amount decimal unit 万元 \"金额\"\n  purpose enum { poverty \"脱贫攻坚\", other \"其他\" } \"用途\"\n}\n\
+         rule half \"50%以上\" {\n cite line 1 \"q\"\n applies to fund grouped by county\n require sum(amount where purpose == poverty) >= 50% * sum(amount)\n}\n\
+         example \"e\" {\n fund { id: \"1\", county: \"甲\", amount: 50万元, purpose: poverty }\n fund { id: \"2\", county: \"甲\", amount: 500000元, purpose: other }\n\
+          fund { id: \"3\", county: \"乙\", amount: 49.99万元, purpose: poverty }\n fund { id: \"4\", county: \"乙\", amount: 50.01万元, purpose: other }\n\
+          expect half pass for \"甲\"\n expect half fail for \"乙\"\n}\n",
+    );
+}
+
+#[test]
+fn deadlines_are_pending_until_they_pass() {
+    let body = "record op \"意见\" {\n  id text key \"编号\"\n  received date \"收到\"\n  reported date optional \"报告\"\n}\n\
+         rule r \"九十日内\" {\n cite line 1 \"q\"\n applies to op\n require reported <= received + 九十日\n}\n";
+    examples_hold(&format!("{body}example \"before\" {{\n as_of 2024-10-07\n op {{ id: \"A\", received: 2024-07-04 }}\n expect r pending\n}}\n"));
+    examples_hold(&format!("{body}example \"on the day\" {{\n as_of 2024-10-08\n op {{ id: \"A\", received: 2024-07-04 }}\n expect r fail\n}}\n"));
+}
+
+#[test]
+fn the_engine_explains_a_failure_with_its_numbers() {
+    let c = compile_str(
+        "t.gj",
+        &format!("{HEADER}{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n let per_capita = floor_area / members\n require per_capita <= 25 m²\n message en \"per capita {{per_capita}}\"\n}}\n"),
+    );
+    let p = c.program.unwrap();
+    let engine = Engine::new(&p, chrono::NaiveDate::from_ymd_opt(2017, 6, 30).unwrap());
+    let rec = Record {
+        ty: p.record_type("household").unwrap(),
+        values: vec![
+            Value::Text("H".into()),
+            Value::Num(5.into()),
+            Value::Num(160.into()),
+            Value::Missing,
+            Value::Missing,
+        ],
+        loc: Default::default(),
+    };
+    let mut vs = Vec::new();
+    engine.check_record(&rec, &mut |v| vs.push(v));
+    assert_eq!(vs.len(), 1);
+    assert_eq!(vs[0].outcome, Outcome::Fail);
+    let ex = vs[0].explanation.as_ref().unwrap();
+    assert_eq!(ex.reasons[0].en, "floor_area 160 m² / members 5人 = 32 m² > 25 m²");
+    assert_eq!(ex.message.en, "per capita 32 m²");
+    assert_eq!(ex.fields, vec![1, 2]);
+}
