@@ -774,7 +774,11 @@ fn main() {
     );
     println!("|---|---|---:|---|---:|---:|---:|---:|---|");
     let mut mismatches = 0;
+    let only = std::env::var("GUIJU_BENCH_ONLY").unwrap_or_default();
     for name in ["thresholds", "deadlines", "grouped"] {
+        if !only.is_empty() && !only.split(',').any(|o| o == name) {
+            continue;
+        }
         let (jsonl, csv) = generate(name, n, true);
         let policy = policy_path(name);
         for (fmt, file) in [("jsonl", &jsonl), ("csv", &csv)] {

@@ -84,7 +84,10 @@ pub fn did_you_mean(code: &str) -> Option<&'static str> {
     // A bare number (`202`, `0202`) names the code with those digits when there is only one.
     if !digits.is_empty() && digits.len() <= 4 {
         let padded = format!("{digits:0>4}");
-        let same: Vec<&CodeInfo> = CODES.iter().filter(|c| c.code.get(1..) == Some(padded.as_str())).collect();
+        let same: Vec<&CodeInfo> = CODES
+            .iter()
+            .filter(|c| c.code.get(1..) == Some(padded.as_str()))
+            .collect();
         if let [one] = same.as_slice() {
             return Some(one.code);
         }
@@ -775,7 +778,12 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for c in CODES {
             assert!(seen.insert(c.code), "{} twice", c.code);
-            assert!(!c.title_zh.is_empty() && !c.title_en.is_empty() && !c.zh.is_empty() && !c.en.is_empty());
+            assert!(
+                !c.title_zh.is_empty()
+                    && !c.title_en.is_empty()
+                    && !c.zh.is_empty()
+                    && !c.en.is_empty()
+            );
             assert!(!c.example.is_empty());
         }
     }

@@ -4,7 +4,12 @@
 //! Also: every diagnostic code has a `guiju explain` page, and `--explain` traces reach each format.
 
 // Test helpers outside #[test] functions are not covered by clippy.toml's allow-*-in-tests.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use quick_xml::events::Event;
 use serde_json::Value;
@@ -47,7 +52,9 @@ fn guiju(args: &[&str]) -> (i32, String, String) {
 
 fn check(case: (&str, &str, &str), format: &str, extra: &[&str]) -> (i32, String, String) {
     let (policy, data, as_of) = case;
-    let mut args = vec!["check", policy, "--data", data, "--as-of", as_of, "--format", format, "--color", "never"];
+    let mut args = vec![
+        "check", policy, "--data", data, "--as-of", as_of, "--format", format, "--color", "never",
+    ];
     args.extend_from_slice(extra);
     guiju(&args)
 }
@@ -62,20 +69,34 @@ fn json_findings(case: (&str, &str, &str)) -> Vec<Value> {
 /// Where a CI view should point for a finding: its first field, else its record.
 fn expected_line_col(f: &Value) -> (u64, u64) {
     match f["fields"].as_array().and_then(|a| a.first()) {
-        Some(fr) if fr["line"].as_u64().unwrap_or(0) > 0 => (fr["line"].as_u64().unwrap_or(0), fr["column"].as_u64().unwrap_or(0)),
-        _ => (f["record"]["line"].as_u64().unwrap_or(0), f["record"]["column"].as_u64().unwrap_or(0)),
+        Some(fr) if fr["line"].as_u64().unwrap_or(0) > 0 => (
+            fr["line"].as_u64().unwrap_or(0),
+            fr["column"].as_u64().unwrap_or(0),
+        ),
+        _ => (
+            f["record"]["line"].as_u64().unwrap_or(0),
+            f["record"]["column"].as_u64().unwrap_or(0),
+        ),
     }
 }
 
 fn sarif_validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(root().join("tests/data/sarif-2.1.0.json")).expect("SARIF schema");
+    let text =
+        std::fs::read_to_string(root().join("tests/data/sarif-2.1.0.json")).expect("SARIF schema");
     let schema: Value = serde_json::from_str(&text).expect("schema is JSON");
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
 
 fn assert_valid_sarif(validator: &jsonschema::Validator, log: &Value) {
-    let errors: Vec<String> = validator.iter_errors(log).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF does not validate:\n{}",
+        errors.join("\n")
+    );
 }
 
 // ---------------------------------------------------------------- SARIF
@@ -127,7 +148,10 @@ fn sarif_results_match_the_findings() {
             assert!(r["id"].is_string() && r["name"].is_string());
             assert!(r["shortDescription"]["text"].is_string());
             // The help text is the rule's citations.
-            assert!(r["help"]["text"].as_str().unwrap_or("").contains('L'), "help cites lines: {r}");
+            assert!(
+                r["help"]["text"].as_str().unwrap_or("").contains('L'),
+                "help cites lines: {r}"
+            );
         }
         let results = run["results"].as_array().expect("results");
         assert_eq!(results.len(), findings.len());
@@ -143,15 +167,24 @@ fn sarif_results_match_the_findings() {
             };
             assert_eq!(res["level"], want);
             let loc = &res["locations"][0]["physicalLocation"];
-            assert_eq!(loc["artifactLocation"]["uri"].as_str(), f["record"]["file"].as_str().map(uri_of).as_deref());
+            assert_eq!(
+                loc["artifactLocation"]["uri"].as_str(),
+                f["record"]["file"].as_str().map(uri_of).as_deref()
+            );
             let (line, col) = expected_line_col(f);
             assert_eq!(loc["region"]["startLine"].as_u64(), Some(line));
             assert_eq!(loc["region"]["startColumn"].as_u64(), Some(col));
             let rel = &res["relatedLocations"][0]["physicalLocation"];
-            assert_eq!(rel["artifactLocation"]["uri"].as_str(), f["rule"]["file"].as_str().map(uri_of).as_deref());
+            assert_eq!(
+                rel["artifactLocation"]["uri"].as_str(),
+                f["rule"]["file"].as_str().map(uri_of).as_deref()
+            );
             assert_eq!(rel["region"]["startLine"], f["rule"]["line"]);
             assert_eq!(rel["region"]["startColumn"], f["rule"]["column"]);
-            assert!(res["message"]["text"].as_str().unwrap_or("").contains(f["message"]["en"].as_str().unwrap_or("?")));
+            assert!(res["message"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .contains(f["message"]["en"].as_str().unwrap_or("?")));
             assert!(res["partialFingerprints"]["guijuFinding/v1"].is_string());
         }
     }
@@ -185,7 +218,11 @@ struct JUnitCounts {
 }
 
 fn attr(e: &quick_xml::events::BytesStart, name: &str) -> Option<String> {
-    e.try_get_attribute(name).ok().flatten().and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+    e.try_get_attribute(name).ok().flatten().and_then(|a| {
+        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .ok()
+            .map(|v| v.into_owned())
+    })
 }
 
 fn parse_junit(xml: &str) -> JUnitCounts {
@@ -196,9 +233,15 @@ fn parse_junit(xml: &str) -> JUnitCounts {
         match r.read_event().expect("well-formed XML") {
             Event::Eof => break,
             Event::Start(e) | Event::Empty(e) => {
-                let n = |k: &str| attr(&e, k).and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+                let n = |k: &str| {
+                    attr(&e, k)
+                        .and_then(|v| v.parse::<usize>().ok())
+                        .unwrap_or(0)
+                };
                 match e.name().as_ref() {
-                    b"testsuites" => c.declared = [n("tests"), n("failures"), n("errors"), n("skipped")],
+                    b"testsuites" => {
+                        c.declared = [n("tests"), n("failures"), n("errors"), n("skipped")]
+                    }
                     b"testsuite" => {
                         c.suites += 1;
                         c.suite_tests.push((n("tests"), 0));
@@ -223,14 +266,18 @@ fn parse_junit(xml: &str) -> JUnitCounts {
             }
             Event::Text(t) if in_failure => {
                 let s = t.decode().expect("text").into_owned();
-                let s = quick_xml::escape::unescape(&s).expect("unescape").into_owned();
+                let s = quick_xml::escape::unescape(&s)
+                    .expect("unescape")
+                    .into_owned();
                 if let Some(last) = c.failure_texts.last_mut() {
                     last.push_str(&s);
                 }
             }
             Event::GeneralRef(g) if in_failure => {
                 let name = g.decode().expect("ref").into_owned();
-                let s = quick_xml::escape::unescape(&format!("&{name};")).expect("entity").into_owned();
+                let s = quick_xml::escape::unescape(&format!("&{name};"))
+                    .expect("entity")
+                    .into_owned();
                 if let Some(last) = c.failure_texts.last_mut() {
                     last.push_str(&s);
                 }
@@ -251,18 +298,34 @@ fn junit_parses_with_one_case_per_finding() {
         assert!(out.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
         let c = parse_junit(&out);
         let policy = std::fs::read_to_string(root().join(case.0)).expect("policy");
-        let rules = policy.lines().filter(|l| l.trim_start().starts_with("rule ")).count();
+        let rules = policy
+            .lines()
+            .filter(|l| l.trim_start().starts_with("rule "))
+            .count();
         assert_eq!(c.suites, rules, "one suite per rule");
         let fails = findings.iter().filter(|f| f["outcome"] == "fail").count();
-        let unknown = findings.iter().filter(|f| f["outcome"] == "unknown").count();
-        let pending = findings.iter().filter(|f| f["outcome"] == "pending").count();
+        let unknown = findings
+            .iter()
+            .filter(|f| f["outcome"] == "unknown")
+            .count();
+        let pending = findings
+            .iter()
+            .filter(|f| f["outcome"] == "pending")
+            .count();
         assert_eq!(c.failures, fails);
         assert_eq!(c.errors, unknown);
         assert_eq!(c.skipped, pending);
         // One case per finding, plus one passing case per rule that passed somewhere.
         let (_, json, _) = check(case, "json", &[]);
         let v: Value = serde_json::from_str(&json).expect("JSON");
-        let passing_rules = v["summary"]["by_rule"].as_object().map(|m| m.values().filter(|r| r["pass"].as_u64().unwrap_or(0) > 0).count()).unwrap_or(0);
+        let passing_rules = v["summary"]["by_rule"]
+            .as_object()
+            .map(|m| {
+                m.values()
+                    .filter(|r| r["pass"].as_u64().unwrap_or(0) > 0)
+                    .count()
+            })
+            .unwrap_or(0);
         assert_eq!(c.cases, findings.len() + passing_rules);
         assert_eq!(c.declared, [c.cases, c.failures, c.errors, c.skipped]);
         for (declared, held) in &c.suite_tests {
@@ -271,7 +334,10 @@ fn junit_parses_with_one_case_per_finding() {
         // The failure carries the explanation.
         assert_eq!(c.failure_texts.len(), fails);
         for t in &c.failure_texts {
-            assert!(t.contains("data at ") && t.contains("rule at ") && t.contains("cites "), "{t}");
+            assert!(
+                t.contains("data at ") && t.contains("rule at ") && t.contains("cites "),
+                "{t}"
+            );
         }
     }
 }
@@ -280,12 +346,17 @@ fn junit_parses_with_one_case_per_finding() {
 fn junit_escapes_markup() {
     let dir = tempdir("junit-escape");
     let (policy, data) = escape_fixture(&dir);
-    let (code, out, err) = guiju(&["check", &policy, "--data", &data, "--format", "junit", "--lang", "en"]);
+    let (code, out, err) = guiju(&[
+        "check", &policy, "--data", &data, "--format", "junit", "--lang", "en",
+    ]);
     assert_eq!(code, 1, "{err}");
     let c = parse_junit(&out);
     assert_eq!(c.failures, 1);
     let text = c.failure_texts.join("");
-    assert!(text.contains("A<&>\"'"), "the key survives escaping: {text}");
+    assert!(
+        text.contains("A<&>\"'"),
+        "the key survives escaping: {text}"
+    );
     assert!(text.contains("> 10%"), "{text}");
 }
 
@@ -298,7 +369,11 @@ struct Annotation {
 }
 
 fn unescape_gh(s: &str) -> String {
-    s.replace("%0A", "\n").replace("%0D", "\r").replace("%3A", ":").replace("%2C", ",").replace("%25", "%")
+    s.replace("%0A", "\n")
+        .replace("%0D", "\r")
+        .replace("%3A", ":")
+        .replace("%2C", ",")
+        .replace("%25", "%")
 }
 
 fn parse_annotations(out: &str) -> Vec<Annotation> {
@@ -326,7 +401,10 @@ fn parse_annotations(out: &str) -> Vec<Annotation> {
 }
 
 fn prop<'a>(a: &'a Annotation, k: &str) -> Option<&'a str> {
-    a.props.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    a.props
+        .iter()
+        .find(|(n, _)| n == k)
+        .map(|(_, v)| v.as_str())
 }
 
 #[test]
@@ -340,7 +418,11 @@ fn github_prints_one_annotation_per_finding() {
             assert!(!l.contains('\r'));
         }
         let anns = parse_annotations(&out);
-        assert_eq!(anns.len(), findings.len(), "exactly one annotation per finding:\n{out}");
+        assert_eq!(
+            anns.len(),
+            findings.len(),
+            "exactly one annotation per finding:\n{out}"
+        );
         let data = root().join(case.1).to_string_lossy().into_owned();
         for (a, f) in anns.iter().zip(&findings) {
             assert_eq!(prop(a, "file"), Some(data.as_str()));
@@ -354,8 +436,12 @@ fn github_prints_one_annotation_per_finding() {
                 _ => "notice",
             };
             assert_eq!(a.level, want);
-            assert!(prop(a, "title").unwrap_or("").contains(f["rule"]["id"].as_str().unwrap_or("?")));
-            assert!(a.message.contains(f["message"]["en"].as_str().unwrap_or("?")));
+            assert!(prop(a, "title")
+                .unwrap_or("")
+                .contains(f["rule"]["id"].as_str().unwrap_or("?")));
+            assert!(a
+                .message
+                .contains(f["message"]["en"].as_str().unwrap_or("?")));
         }
         // The summary closes the output, as plain text.
         assert!(out.lines().last().unwrap_or("").contains("records"));
@@ -366,7 +452,17 @@ fn github_prints_one_annotation_per_finding() {
 fn github_escapes_workflow_command_syntax() {
     let dir = tempdir("gh-escape");
     let (policy, data) = escape_fixture(&dir);
-    let (code, out, err) = guiju(&["check", &policy, "--data", &data, "--format", "github", "--lang", "en", "--explain"]);
+    let (code, out, err) = guiju(&[
+        "check",
+        &policy,
+        "--data",
+        &data,
+        "--format",
+        "github",
+        "--lang",
+        "en",
+        "--explain",
+    ]);
     assert_eq!(code, 1, "{err}");
     let anns = parse_annotations(&out);
     assert_eq!(anns.len(), 1, "{out}");
@@ -416,7 +512,10 @@ rule small "a:b, c <&>" {
     )
     .expect("write policy");
     std::fs::write(&data, "编号,数量\n\"A<&>\"\"'\",20\nB,3\n").expect("write data");
-    (policy.to_string_lossy().into_owned(), data.to_string_lossy().into_owned())
+    (
+        policy.to_string_lossy().into_owned(),
+        data.to_string_lossy().into_owned(),
+    )
 }
 
 // ---------------------------------------------------------------- explain
@@ -451,7 +550,10 @@ fn codes_in_sources() -> Vec<(String, String)> {
                 && b.get(i + 5).map_or(true, |c| !c.is_ascii_alphanumeric());
             if is_code {
                 let code = String::from_utf8_lossy(&b[i..i + 5]).into_owned();
-                found.push((code, f.strip_prefix(root()).unwrap_or(&f).display().to_string()));
+                found.push((
+                    code,
+                    f.strip_prefix(root()).unwrap_or(&f).display().to_string(),
+                ));
             }
         }
     }
@@ -467,20 +569,31 @@ fn every_code_in_the_sources_has_an_explain_page() {
         .filter(|(c, _)| guiju::codes::lookup(c).is_none())
         .map(|(c, f)| format!("{c} (in {f})"))
         .collect();
-    assert!(missing.is_empty(), "codes without a page in src/codes.rs: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes without a page in src/codes.rs: {missing:?}"
+    );
 }
 
 #[test]
 fn policy_examples_show_their_code() {
     use guiju::codes::{ExampleKind, CODES};
-    for c in CODES.iter().filter(|c| c.example_kind == ExampleKind::Policy) {
-        let files = std::collections::HashMap::from([("example.gj".to_string(), c.example.to_string())]);
+    for c in CODES
+        .iter()
+        .filter(|c| c.example_kind == ExampleKind::Policy)
+    {
+        let files =
+            std::collections::HashMap::from([("example.gj".to_string(), c.example.to_string())]);
         let compiled = guiju::check::compile(
             vec![("example.gj".to_string(), c.example.to_string())],
             &guiju::check::MemoryResolver(files),
         );
         let codes: Vec<&str> = compiled.diagnostics.iter().map(|d| d.code).collect();
-        assert!(codes.contains(&c.code), "the example of {} reports {codes:?}", c.code);
+        assert!(
+            codes.contains(&c.code),
+            "the example of {} reports {codes:?}",
+            c.code
+        );
     }
 }
 
@@ -491,7 +604,14 @@ fn explain_prints_a_page_in_each_language() {
             let (code, out, err) = guiju(&["explain", &c.code.to_lowercase(), "--lang", lang]);
             assert_eq!(code, 0, "{err}");
             assert!(out.starts_with(&format!("{} — {title}", c.code)), "{out}");
-            assert!(out.contains(c.description(if lang == "zh" { guiju::diag::Lang::Zh } else { guiju::diag::Lang::En }).trim()));
+            assert!(out.contains(
+                c.description(if lang == "zh" {
+                    guiju::diag::Lang::Zh
+                } else {
+                    guiju::diag::Lang::En
+                })
+                .trim()
+            ));
             assert!(out.contains(c.example.lines().next().unwrap_or("")));
         }
     }
@@ -523,11 +643,16 @@ fn explain_traces_reach_every_format() {
         for f in v["findings"].as_array().expect("findings") {
             let trace = f["trace"].as_array().expect("trace");
             assert!(!trace.is_empty());
-            assert!(trace.iter().all(|t| t["zh"].is_string() && t["en"].is_string()));
+            assert!(trace
+                .iter()
+                .all(|t| t["zh"].is_string() && t["en"].is_string()));
         }
     }
     let findings = json_findings(RELOCATION);
-    let first_step = findings[0]["trace"][0]["en"].as_str().expect("a step").to_string();
+    let first_step = findings[0]["trace"][0]["en"]
+        .as_str()
+        .expect("a step")
+        .to_string();
     // Human, SARIF, JUnit and GitHub show it only with --explain.
     for format in ["human", "sarif", "junit", "github"] {
         let (_, plain, _) = check(RELOCATION, format, &["--lang", "en"]);
@@ -538,6 +663,113 @@ fn explain_traces_reach_every_format() {
             _ => s.contains(&first_step),
         };
         assert!(!shown(&plain), "{format} without --explain shows no trace");
-        assert!(shown(&explained), "{format} with --explain shows the trace:\n{explained}");
+        assert!(
+            shown(&explained),
+            "{format} with --explain shows the trace:\n{explained}"
+        );
     }
+}
+
+// ---------------------------------------------------------------- policy diagnostics
+
+const THREE_ERRORS: (&str, &str, &str) = (
+    "tests/cases/policy-three-errors/policy.gj",
+    "tests/cases/policy-three-errors/data.csv",
+    "2017-06-30",
+);
+
+#[test]
+fn a_policy_that_does_not_compile_still_gets_a_ci_report() {
+    let validator = sarif_validator();
+    let policy = root().join(THREE_ERRORS.0).to_string_lossy().into_owned();
+    // SARIF, to --output as a CI step would upload it.
+    let dir = tempdir("policy-errors");
+    let file = dir.join("guiju.sarif");
+    let (code, out, err) = check(
+        THREE_ERRORS,
+        "sarif",
+        &["--lang", "en", "--output", &file.to_string_lossy()],
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("E0101"),
+        "the human diagnostics still reach stderr: {err}"
+    );
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&file).expect("report written"))
+        .expect("JSON");
+    assert_valid_sarif(&validator, &log);
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    let ids: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert_eq!(ids, ["E0101", "E0202", "E0103"]);
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        guiju::report::sarif::path_uri(&policy)
+    );
+    assert_eq!(
+        log["runs"][0]["invocations"][0]["executionSuccessful"],
+        false
+    );
+    // JUnit: one erroring case per diagnostic.
+    let (code, out, _) = check(THREE_ERRORS, "junit", &["--lang", "en"]);
+    assert_eq!(code, 2);
+    let c = parse_junit(&out);
+    assert_eq!((c.suites, c.cases, c.errors), (1, 3, 3));
+    // GitHub: one annotation per diagnostic, on the policy file, and nothing on stderr.
+    let (code, out, err) = check(THREE_ERRORS, "github", &["--lang", "en"]);
+    assert_eq!(code, 2);
+    let anns = parse_annotations(&out);
+    assert_eq!(anns.len(), 3);
+    assert!(anns
+        .iter()
+        .all(|a| a.level == "error" && prop(a, "file") == Some(policy.as_str())));
+    assert_eq!(prop(&anns[0], "line"), Some("14"));
+    assert!(!err.contains("E0101"));
+}
+
+#[test]
+fn policy_warnings_join_the_findings() {
+    let validator = sarif_validator();
+    let dir = tempdir("policy-warnings");
+    let (policy, data) = escape_fixture(&dir);
+    let text = std::fs::read_to_string(&policy)
+        .expect("policy")
+        .replace("  cite line 1 \"数量不超过10\"\n", "");
+    std::fs::write(&policy, text).expect("write");
+    let (code, out, _) = guiju(&[
+        "check", &policy, "--data", &data, "--format", "sarif", "--lang", "en",
+    ]);
+    assert_eq!(code, 1);
+    let log: Value = serde_json::from_str(&out).expect("JSON");
+    assert_valid_sarif(&validator, &log);
+    let ids: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    assert_eq!(ids, ["W0101", "small"]);
+    let rules: Vec<&str> = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(rules, ["small", "W0101"]);
+    let (_, out, _) = guiju(&[
+        "check", &policy, "--data", &data, "--format", "github", "--lang", "en",
+    ]);
+    let anns = parse_annotations(&out);
+    assert_eq!(
+        anns.iter().map(|a| a.level.as_str()).collect::<Vec<_>>(),
+        ["warning", "error"]
+    );
+    let (_, out, _) = guiju(&[
+        "check", &policy, "--data", &data, "--format", "junit", "--lang", "en",
+    ]);
+    let c = parse_junit(&out);
+    assert_eq!((c.suites, c.failures), (2, 2));
 }

@@ -113,6 +113,8 @@ impl Typing {
     /// meaning of reading it into a `serde_json::Map` first: of keys naming the same slot, the
     /// greatest key wins, and of repeated keys, the last.
     fn parse(&self, text: &str, hint: Option<&str>, loc: RecordLoc) -> (Item, Vec<String>) {
+        // A record cut short ends at its own line, not at the line break after it.
+        let text = text.trim_end_matches(['\n', '\r']);
         let entries = match serde_json::from_str::<flat::Object>(text) {
             Ok(flat::Object(Some(e))) => e,
             Ok(flat::Object(None)) => {

@@ -9,7 +9,9 @@ use std::io::Write;
 
 /// Escapes a command's message, as the Actions runner unescapes it: `%`, CR and LF.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// Escapes a command property's value: as [`escape_data`], and also `:` and `,`.
@@ -32,7 +34,14 @@ pub struct GitHub<W: Write> {
     pub explain: bool,
 }
 
-fn annotation(level: CiLevel, file: &str, line: usize, col: usize, title: &str, message: &str) -> String {
+fn annotation(
+    level: CiLevel,
+    file: &str,
+    line: usize,
+    col: usize,
+    title: &str,
+    message: &str,
+) -> String {
     let mut props = vec![format!("file={}", escape_property(file))];
     if line > 0 {
         props.push(format!("line={line}"));
@@ -41,33 +50,61 @@ fn annotation(level: CiLevel, file: &str, line: usize, col: usize, title: &str, 
         }
     }
     props.push(format!("title={}", escape_property(title)));
-    format!("::{} {}::{}", command(level), props.join(","), escape_data(message))
+    format!(
+        "::{} {}::{}",
+        command(level),
+        props.join(","),
+        escape_data(message)
+    )
 }
 
 /// Writes one annotation per policy diagnostic (E/W codes), located in the policy file.
 pub fn render_policy_notes(out: &mut dyn Write, notes: &[PolicyNote], lang: Lang) {
     for n in notes {
-        let level = if n.error { CiLevel::Error } else { CiLevel::Warning };
+        let level = if n.error {
+            CiLevel::Error
+        } else {
+            CiLevel::Warning
+        };
         let mut msg = n.message.get(lang).to_string();
         if let Some(h) = &n.help {
             msg.push('\n');
             msg.push_str(h.get(lang));
         }
         let title = format!("guiju {}", n.code);
-        let _ = writeln!(out, "{}", annotation(level, &n.file, n.line, n.column, &title, &msg));
+        let _ = writeln!(
+            out,
+            "{}",
+            annotation(level, &n.file, n.line, n.column, &title, &msg)
+        );
     }
 }
 
 impl<W: Write> Reporter for GitHub<W> {
     fn data_diag(&mut self, d: &DataDiag) {
-        let level = if d.fatal { CiLevel::Error } else { CiLevel::Warning };
+        let level = if d.fatal {
+            CiLevel::Error
+        } else {
+            CiLevel::Warning
+        };
         let mut msg = d.message.get(self.lang).to_string();
         if let Some(h) = &d.help {
             msg.push('\n');
             msg.push_str(h.get(self.lang));
         }
         let title = format!("guiju {}", d.code);
-        let _ = writeln!(self.out, "{}", annotation(level, &d.path, d.line as usize, d.col as usize, &title, &msg));
+        let _ = writeln!(
+            self.out,
+            "{}",
+            annotation(
+                level,
+                &d.path,
+                d.line as usize,
+                d.col as usize,
+                &title,
+                &msg
+            )
+        );
     }
 
     fn finding(&mut self, f: &Finding) {
@@ -92,7 +129,10 @@ impl<W: Write> Reporter for GitHub<W> {
         }
         msg.push('\n');
         msg.push_str(&match lang {
-            Lang::Zh => format!("规则位置：{}:{}:{}", f.rule.file, f.rule.line, f.rule.column),
+            Lang::Zh => format!(
+                "规则位置：{}:{}:{}",
+                f.rule.file, f.rule.line, f.rule.column
+            ),
             Lang::En => format!("rule at {}:{}:{}", f.rule.file, f.rule.line, f.rule.column),
         });
         if self.explain && !f.trace.is_empty() {
@@ -107,7 +147,11 @@ impl<W: Write> Reporter for GitHub<W> {
             }
         }
         let level = CiLevel::of(f.outcome, f.severity);
-        let _ = writeln!(self.out, "{}", annotation(level, &f.record.file, line, col, &title, &msg));
+        let _ = writeln!(
+            self.out,
+            "{}",
+            annotation(level, &f.record.file, line, col, &title, &msg)
+        );
     }
 
     fn end(&mut self, summary: &Summary) {

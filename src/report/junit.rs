@@ -60,7 +60,13 @@ pub struct JUnit<W: Write> {
 }
 
 impl<W: Write> JUnit<W> {
-    pub fn new(out: W, lang: Lang, rules: &[RuleInfo], notes: &[PolicyNote], explain: bool) -> JUnit<W> {
+    pub fn new(
+        out: W,
+        lang: Lang,
+        rules: &[RuleInfo],
+        notes: &[PolicyNote],
+        explain: bool,
+    ) -> JUnit<W> {
         let mut suites = IndexMap::new();
         if !notes.is_empty() {
             let mut s = Suite {
@@ -75,7 +81,11 @@ impl<W: Write> JUnit<W> {
                     body.push('\n');
                     body.push_str(h.get(lang));
                 }
-                let (tag, kind) = if n.error { ("error", "error") } else { ("failure", "warning") };
+                let (tag, kind) = if n.error {
+                    ("error", "error")
+                } else {
+                    ("failure", "warning")
+                };
                 s.cases.push(format!(
                     "    <testcase name=\"{}\" classname=\"guiju.policy\" file=\"{}\" line=\"{}\"><{tag} message=\"{}\" type=\"{kind}\">{}</{tag}></testcase>\n",
                     a(&name),
@@ -122,7 +132,12 @@ impl<W: Write> JUnit<W> {
 
     fn explanation(&self, f: &Finding) -> String {
         let lang = self.lang;
-        let mut lines = vec![format!("[{}] {}: {}", f.code, f.who(lang), f.message.get(lang))];
+        let mut lines = vec![format!(
+            "[{}] {}: {}",
+            f.code,
+            f.who(lang),
+            f.message.get(lang)
+        )];
         for r in &f.reasons {
             lines.push(r.get(lang).to_string());
         }
@@ -135,7 +150,10 @@ impl<W: Write> JUnit<W> {
             Lang::En => format!("data at {}:{line}:{column}", f.record.file),
         });
         lines.push(match lang {
-            Lang::Zh => format!("规则位置：{}:{}:{}", f.rule.file, f.rule.line, f.rule.column),
+            Lang::Zh => format!(
+                "规则位置：{}:{}:{}",
+                f.rule.file, f.rule.line, f.rule.column
+            ),
             Lang::En => format!("rule at {}:{}:{}", f.rule.file, f.rule.line, f.rule.column),
         });
         for c in &f.citations {
@@ -170,7 +188,11 @@ impl<W: Write> Reporter for JUnit<W> {
             body.push('\n');
             body.push_str(h.get(lang));
         }
-        let (tag, kind) = if d.fatal { ("error", "error") } else { ("failure", "warning") };
+        let (tag, kind) = if d.fatal {
+            ("error", "error")
+        } else {
+            ("failure", "warning")
+        };
         self.input.cases.push(format!(
             "    <testcase name=\"{}\" classname=\"guiju.input\" file=\"{}\" line=\"{}\"><{tag} message=\"{}\" type=\"{}\">{}</{tag}></testcase>\n",
             a(&name),
@@ -190,11 +212,14 @@ impl<W: Write> Reporter for JUnit<W> {
     fn finding(&mut self, f: &Finding) {
         let body = self.explanation(f);
         let lang = self.lang;
-        let suite = self.suites.entry(f.rule.id.clone()).or_insert_with(|| Suite {
-            name: format!("{}.{}", f.rule.policy, f.rule.id),
-            class: format!("{}.{}", f.rule.policy, f.rule.id),
-            ..Suite::default()
-        });
+        let suite = self
+            .suites
+            .entry(f.rule.id.clone())
+            .or_insert_with(|| Suite {
+                name: format!("{}.{}", f.rule.policy, f.rule.id),
+                class: format!("{}.{}", f.rule.policy, f.rule.id),
+                ..Suite::default()
+            });
         let (line, _) = f.data_line_col();
         let message = format!("{}: {}", f.who(lang), f.message.get(lang));
         let inner = match f.outcome {
@@ -205,15 +230,27 @@ impl<W: Write> Reporter for JUnit<W> {
                     crate::syntax::ast::Severity::Warning => "warning",
                     crate::syntax::ast::Severity::Info => "info",
                 };
-                format!("<failure message=\"{}\" type=\"{ty}\">{}</failure>", a(&message), xml_escape(&body, false))
+                format!(
+                    "<failure message=\"{}\" type=\"{ty}\">{}</failure>",
+                    a(&message),
+                    xml_escape(&body, false)
+                )
             }
             Outcome::Unknown => {
                 suite.errors += 1;
-                format!("<error message=\"{}\" type=\"unknown\">{}</error>", a(&message), xml_escape(&body, false))
+                format!(
+                    "<error message=\"{}\" type=\"unknown\">{}</error>",
+                    a(&message),
+                    xml_escape(&body, false)
+                )
             }
             _ => {
                 suite.skipped += 1;
-                format!("<skipped message=\"{}\"/><system-out>{}</system-out>", a(&message), xml_escape(&body, false))
+                format!(
+                    "<skipped message=\"{}\"/><system-out>{}</system-out>",
+                    a(&message),
+                    xml_escape(&body, false)
+                )
             }
         };
         suite.cases.push(format!(
@@ -247,13 +284,22 @@ impl<W: Write> Reporter for JUnit<W> {
             body.push_str("  </testsuite>\n");
         };
         for (id, s) in self.suites.iter_mut() {
-            let passed = summary.by_rule.get(id).and_then(|m| m.get("pass")).copied().unwrap_or(0);
+            let passed = summary
+                .by_rule
+                .get(id)
+                .and_then(|m| m.get("pass"))
+                .copied()
+                .unwrap_or(0);
             if passed > 0 {
                 let name = match lang {
                     Lang::Zh => format!("通过：{passed}"),
                     Lang::En => format!("passed: {passed}"),
                 };
-                s.cases.push(format!("    <testcase name=\"{}\" classname=\"{}\"/>\n", a(&name), a(&s.class)));
+                s.cases.push(format!(
+                    "    <testcase name=\"{}\" classname=\"{}\"/>\n",
+                    a(&name),
+                    a(&s.class)
+                ));
             }
         }
         for s in self.suites.values() {

@@ -30,14 +30,17 @@ pub fn path_uri(path: &str) -> String {
     let p = path.replace('\\', "/");
     let p = p.strip_prefix("./").unwrap_or(&p);
     let mut out = String::new();
-    let windows_drive = p.as_bytes().get(1) == Some(&b':') && p.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
+    let windows_drive = p.as_bytes().get(1) == Some(&b':')
+        && p.as_bytes().first().is_some_and(u8::is_ascii_alphabetic);
     if p.starts_with('/') {
         out.push_str("file://");
     } else if windows_drive {
         out.push_str("file:///");
     }
     for (i, b) in p.bytes().enumerate() {
-        let keep = b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') || (windows_drive && i == 1);
+        let keep = b.is_ascii_alphanumeric()
+            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/')
+            || (windows_drive && i == 1);
         if keep {
             out.push(b as char);
         } else {
@@ -97,7 +100,10 @@ fn rule_descriptor(r: &RuleInfo, lang: Lang) -> Value {
         Some(d) => format!("{} ({d})", r.rule.policy),
         None => r.rule.policy.clone(),
     };
-    help.push(format!("{policy_word}: {doc}, {}:{}", r.rule.file, r.rule.line));
+    help.push(format!(
+        "{policy_word}: {doc}, {}:{}",
+        r.rule.file, r.rule.line
+    ));
     let md_head = match lang {
         Lang::Zh => "**依据**",
         Lang::En => "**Cites**",
@@ -105,7 +111,11 @@ fn rule_descriptor(r: &RuleInfo, lang: Lang) -> Value {
     let markdown = if help_md.is_empty() {
         format!("{policy_word}: {}", markdown_escape(&doc))
     } else {
-        format!("{md_head}\n\n{}\n\n{policy_word}: {}", help_md.join("\n"), markdown_escape(&doc))
+        format!(
+            "{md_head}\n\n{}\n\n{policy_word}: {}",
+            help_md.join("\n"),
+            markdown_escape(&doc)
+        )
     };
     json!({
         "id": r.rule.id,
@@ -134,7 +144,9 @@ fn code_descriptors(notes: &[PolicyNote], lang: Lang) -> Vec<Value> {
         seen.push(n.code);
         let info = crate::codes::lookup(n.code);
         let title = info.map(|c| c.title(lang)).unwrap_or(n.code);
-        let help = info.map(|c| c.description(lang).trim().to_string()).unwrap_or_else(|| format!("guiju explain {}", n.code));
+        let help = info
+            .map(|c| c.description(lang).trim().to_string())
+            .unwrap_or_else(|| format!("guiju explain {}", n.code));
         out.push(json!({
             "id": n.code,
             "name": n.code,
@@ -170,7 +182,10 @@ fn note_result(n: &PolicyNote, index: Option<usize>, lang: Lang) -> Value {
 fn markdown_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -191,7 +206,13 @@ pub struct Sarif<W: Write> {
 }
 
 impl<W: Write> Sarif<W> {
-    pub fn new(mut out: W, lang: Lang, rules: &[RuleInfo], notes: &[PolicyNote], explain: bool) -> Sarif<W> {
+    pub fn new(
+        mut out: W,
+        lang: Lang,
+        rules: &[RuleInfo],
+        notes: &[PolicyNote],
+        explain: bool,
+    ) -> Sarif<W> {
         let lang_s = match lang {
             Lang::Zh => "zh-CN",
             Lang::En => "en-US",
@@ -204,7 +225,8 @@ impl<W: Write> Sarif<W> {
             "language": lang_s,
             "rules": rules.iter().map(|r| rule_descriptor(r, lang)).chain(code_descriptors(notes, lang)).collect::<Vec<_>>(),
         });
-        let driver = serde_json::to_string(&driver).unwrap_or_else(|_| "{\"name\":\"guiju\"}".into());
+        let driver =
+            serde_json::to_string(&driver).unwrap_or_else(|_| "{\"name\":\"guiju\"}".into());
         let _ = write!(
             out,
             "{{\"$schema\":\"{SARIF_SCHEMA}\",\"version\":\"{SARIF_VERSION}\",\"runs\":[{{\"tool\":{{\"driver\":{driver}}},\"columnKind\":\"unicodeCodePoints\",\"language\":\"{lang_s}\",\"results\":["
@@ -263,14 +285,24 @@ impl<W: Write> Sarif<W> {
             } },
         })];
         for (i, fr) in f.fields.iter().enumerate().skip(1) {
-            let shown = f.values.get(&fr.name).map(|m| m.get(lang).to_string()).unwrap_or_else(|| fr.value.clone());
+            let shown = f
+                .values
+                .get(&fr.name)
+                .map(|m| m.get(lang).to_string())
+                .unwrap_or_else(|| fr.value.clone());
             related.push(json!({
                 "id": i + 1,
                 "physicalLocation": physical(path_uri(&f.record.file), region(fr.line, fr.column)),
                 "message": { "text": format!("{} = {shown}", fr.label.as_deref().filter(|_| lang == Lang::Zh).unwrap_or(&fr.name)) },
             }));
         }
-        let key = f.record.group.as_ref().map(|g| g.key.clone()).or_else(|| f.record.key.clone()).unwrap_or_else(|| f.record.index.to_string());
+        let key = f
+            .record
+            .group
+            .as_ref()
+            .map(|g| g.key.clone())
+            .or_else(|| f.record.key.clone())
+            .unwrap_or_else(|| f.record.index.to_string());
         let mut r = json!({
             "ruleId": f.rule.id,
             "level": level_str(CiLevel::of(f.outcome, f.severity)),
@@ -294,7 +326,10 @@ impl<W: Write> Sarif<W> {
                 "citations": f.citations.iter().map(|c| c.render()).collect::<Vec<_>>(),
             }
         });
-        if let (Some(i), Some(obj)) = (self.rule_index.iter().position(|id| *id == f.rule.id), r.as_object_mut()) {
+        if let (Some(i), Some(obj)) = (
+            self.rule_index.iter().position(|id| *id == f.rule.id),
+            r.as_object_mut(),
+        ) {
             obj.insert("ruleIndex".into(), json!(i));
         }
         r
@@ -331,9 +366,13 @@ impl<W: Write> Reporter for Sarif<W> {
             "toolExecutionNotifications": self.notifications,
         });
         let props = json!({ "summary": summary });
-        let invocation = serde_json::to_string(&invocation).unwrap_or_else(|_| "{\"executionSuccessful\":true}".into());
+        let invocation = serde_json::to_string(&invocation)
+            .unwrap_or_else(|_| "{\"executionSuccessful\":true}".into());
         let props = serde_json::to_string(&props).unwrap_or_else(|_| "{}".into());
-        let _ = writeln!(self.out, "\n],\"invocations\":[{invocation}],\"properties\":{props}}}]}}");
+        let _ = writeln!(
+            self.out,
+            "\n],\"invocations\":[{invocation}],\"properties\":{props}}}]}}"
+        );
     }
 }
 
