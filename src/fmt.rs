@@ -8,6 +8,7 @@
 
 use crate::diag::Diagnostic;
 use crate::source::SourceId;
+use crate::syntax::scan::{chars_in_strings, comment_start};
 
 /// Formats a policy. A file that does not parse is not formatted: its syntax error is returned.
 pub fn format_policy(text: &str) -> Result<String, Diagnostic> {
@@ -22,47 +23,21 @@ struct Line {
 }
 
 fn split_comment(line: &str) -> (String, Option<String>) {
-    let mut in_str = false;
-    let mut esc = false;
-    for (i, c) in line.char_indices() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-        } else if c == '"' {
-            in_str = true;
-        } else if c == '#' {
-            let code = line.get(..i).unwrap_or("").to_string();
-            let comment = line.get(i..).unwrap_or("").trim_end().to_string();
-            return (code, Some(comment));
-        }
+    match comment_start(line) {
+        Some(i) => (
+            line.get(..i).unwrap_or("").to_string(),
+            Some(line.get(i..).unwrap_or("").trim_end().to_string()),
+        ),
+        None => (line.to_string(), None),
     }
-    (line.to_string(), None)
 }
 
 /// Folds runs of white space outside strings to one space, and trims.
 fn fold_spaces(code: &str) -> String {
     let mut out = String::with_capacity(code.len());
-    let mut in_str = false;
-    let mut esc = false;
     let mut pending_space = false;
-    for c in code.trim().chars() {
-        if in_str {
-            out.push(c);
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-            continue;
-        }
-        if c.is_whitespace() {
+    for (_, c, in_str) in chars_in_strings(code.trim()) {
+        if !in_str && c.is_whitespace() {
             pending_space = true;
             continue;
         }
@@ -70,33 +45,18 @@ fn fold_spaces(code: &str) -> String {
             out.push(' ');
         }
         pending_space = false;
-        if c == '"' {
-            in_str = true;
-        }
         out.push(c);
     }
     out
 }
 
-/// Net change of `{`, `(` and `[` nesting in code (strings excluded), and whether it starts by closing.
+/// Net change of `{`, `(` and `[` nesting in code (strings excluded), and the lowest it reaches.
 fn nesting(code: &str) -> (i32, i32) {
     let mut depth = 0i32;
     let mut min = 0i32;
-    let mut in_str = false;
-    let mut esc = false;
-    for c in code.chars() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-            continue;
-        }
+    for (_, c, in_str) in chars_in_strings(code) {
         match c {
-            '"' => in_str = true,
+            _ if in_str => {}
             '{' | '(' | '[' => depth += 1,
             '}' | ')' | ']' => {
                 depth -= 1;

@@ -773,3 +773,153 @@ fn policy_warnings_join_the_findings() {
     let c = parse_junit(&out);
     assert_eq!((c.suites, c.failures), (2, 2));
 }
+
+// ---------------------------------------------------------------- shipped examples
+
+/// The `guiju check` commands of `examples/*/README.md`, as argv without `guiju`.
+fn example_commands() -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let Ok(rd) = std::fs::read_dir(root().join("examples")) else {
+        return Vec::new();
+    };
+    let mut topics: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("README.md").exists())
+        .collect();
+    topics.sort();
+    for t in topics {
+        let name = t
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let readme = std::fs::read_to_string(t.join("README.md")).expect("README");
+        let mut current: Option<String> = None;
+        for line in readme.lines() {
+            let l = line.trim();
+            if let Some(c) = current.as_mut() {
+                c.push(' ');
+                c.push_str(l.trim_end_matches('\\').trim());
+                if !l.ends_with('\\') {
+                    out.push((name.clone(), current.take().unwrap_or_default()));
+                }
+                continue;
+            }
+            if l.starts_with("guiju check ") {
+                if l.ends_with('\\') {
+                    current = Some(l.trim_end_matches('\\').trim().to_string());
+                } else {
+                    out.push((name.clone(), l.to_string()));
+                }
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(name, cmd)| {
+            let mut argv = Vec::new();
+            let mut words = cmd.split_whitespace().skip(1);
+            while let Some(w) = words.next() {
+                if w == "--format" || w == "--output" {
+                    words.next();
+                } else {
+                    argv.push(w.to_string());
+                }
+            }
+            (name, argv)
+        })
+        .collect()
+}
+
+#[test]
+fn every_shipped_example_in_every_ci_format() {
+    let validator = sarif_validator();
+    let run = |argv: &[String], format: &str| {
+        let mut args: Vec<&str> = argv.iter().map(String::as_str).collect();
+        args.extend(["--format", format, "--lang", "en", "--color", "never"]);
+        guiju(&args)
+    };
+    let mut failing = 0;
+    for (name, argv) in example_commands() {
+        let (code, json, err) = run(&argv, "json");
+        if code == 2 {
+            // A broken example is tests/examples.rs's to report.
+            eprintln!("examples/{name}: exit 2, skipped: {err}");
+            continue;
+        }
+        let v: Value =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("examples/{name}: JSON: {e}"));
+        let findings = v["findings"].as_array().cloned().unwrap_or_default();
+        failing += usize::from(code == 1);
+
+        let (c, sarif, _) = run(&argv, "sarif");
+        assert_eq!(c, code, "examples/{name}: same exit code in SARIF");
+        let log: Value =
+            serde_json::from_str(&sarif).unwrap_or_else(|e| panic!("examples/{name}: SARIF: {e}"));
+        assert_valid_sarif(&validator, &log);
+        let results: Vec<&Value> = log["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter(|r| !r["ruleId"].as_str().unwrap_or("").starts_with(['E', 'W']))
+            .collect();
+        assert_eq!(
+            results.len(),
+            findings.len(),
+            "examples/{name}: one SARIF result per finding"
+        );
+
+        let (c, xml, _) = run(&argv, "junit");
+        assert_eq!(c, code);
+        let j = parse_junit(&xml);
+        assert_eq!(
+            j.failure_texts
+                .iter()
+                .filter(|t| t.starts_with("[V0001]"))
+                .count(),
+            findings.iter().filter(|f| f["outcome"] == "fail").count(),
+            "examples/{name}: one <failure> per failing finding"
+        );
+        assert_eq!(
+            j.declared,
+            [j.cases, j.failures, j.errors, j.skipped],
+            "examples/{name}"
+        );
+
+        let (c, gh, _) = run(&argv, "github");
+        assert_eq!(c, code);
+        let anns: Vec<Annotation> = parse_annotations(&gh)
+            .into_iter()
+            .filter(|a| prop(a, "title").is_some_and(|t| t.starts_with('V')))
+            .collect();
+        assert_eq!(
+            anns.len(),
+            findings.len(),
+            "examples/{name}: one annotation per finding"
+        );
+        for (a, f) in anns.iter().zip(&findings) {
+            let (line, col) = expected_line_col(f);
+            assert_eq!(
+                prop(a, "file"),
+                f["record"]["file"].as_str(),
+                "examples/{name}"
+            );
+            assert_eq!(
+                prop(a, "line"),
+                Some(line.to_string().as_str()),
+                "examples/{name}"
+            );
+            if col > 0 {
+                assert_eq!(
+                    prop(a, "col"),
+                    Some(col.to_string().as_str()),
+                    "examples/{name}"
+                );
+            }
+        }
+    }
+    if root().join("examples").exists() {
+        assert!(
+            failing > 0,
+            "some shipped example fails, so annotations were checked"
+        );
+    }
+}

@@ -903,33 +903,11 @@ fn trimmed_len(s: &str) -> usize {
         let t = s.get(..end).unwrap_or("").trim_end();
         end = t.len();
         let line_start = t.rfind('\n').map(|i| i + 1).unwrap_or(0);
-        match comment_start(t.get(line_start..).unwrap_or("")) {
+        match super::scan::comment_start(t.get(line_start..).unwrap_or("")) {
             Some(i) => end = line_start + i,
             None => return end,
         }
     }
-}
-
-/// Where a `#` comment starts in one line, outside any string.
-fn comment_start(line: &str) -> Option<usize> {
-    let mut in_str = false;
-    let mut esc = false;
-    for (i, c) in line.char_indices() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == '\\' {
-                esc = true;
-            } else if c == '"' {
-                in_str = false;
-            }
-        } else if c == '"' {
-            in_str = true;
-        } else if c == '#' {
-            return Some(i);
-        }
-    }
-    None
 }
 
 fn cmp_op(word: &str) -> CmpOp {
