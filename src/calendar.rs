@@ -17,6 +17,7 @@
 //! the calendar-month rules of 民法典 第二百零二条. See `docs/calendar.md`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -434,15 +435,40 @@ impl Calendar {
         } else {
             (to, from, -1)
         };
-        let mut count: i64 = 0;
-        let mut d = low;
-        while d < high {
-            d = self.next_day(d)?;
-            if self.is_working_day(d)? {
-                count += 1;
+        // Without walking the days (an explanation may span years): every date in (low, high]
+        // must be covered; count its Mondays to Fridays, then apply the declared days in it.
+        self.check_span(low, high)?;
+        let mut count = weekdays_after(low, high);
+        for (d, e) in self.days.range((Bound::Excluded(low), Bound::Included(high))) {
+            let weekend = matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
+            match e.kind {
+                DayKind::Off if !weekend => count -= 1,
+                DayKind::Work if weekend => count += 1,
+                _ => {}
             }
         }
         Ok(sign * count)
+    }
+
+    /// The first date in (low, high] that is not covered, as an error.
+    fn check_span(&self, low: NaiveDate, high: NaiveDate) -> Result<(), CalendarError> {
+        let Some(first) = low.succ_opt() else {
+            return Ok(());
+        };
+        for year in first.year()..=high.year() {
+            if self.years.contains(&year) {
+                continue;
+            }
+            let mut d = NaiveDate::from_ymd_opt(year, 1, 1).map_or(first, |jan1| jan1.max(first));
+            while d <= high && d.year() == year {
+                self.check(d)?;
+                match d.succ_opt() {
+                    Some(n) => d = n,
+                    None => break,
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `d` if it is a working day, else the first working day after it: the end of a period
@@ -508,6 +534,19 @@ impl Calendar {
             last_year,
         }
     }
+}
+
+/// The number of Mondays to Fridays `d` with `low < d <= high` (`low <= high`).
+fn weekdays_after(low: NaiveDate, high: NaiveDate) -> i64 {
+    let n = (high - low).num_days().max(0);
+    let mut count = n / 7 * 5;
+    let start = i64::from(low.weekday().num_days_from_monday());
+    for i in 1..=n % 7 {
+        if (start + i) % 7 < 5 {
+            count += 1;
+        }
+    }
+    count
 }
 
 /// 民法典 第二百零二条: the corresponding day of the final month; where there is none, the last
@@ -798,6 +837,42 @@ mod tests {
 
     fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    /// The day-by-day count that `working_days_between` replaces.
+    fn working_days_between_by_walking(cal: &Calendar, from: NaiveDate, to: NaiveDate) -> Result<i64, CalendarError> {
+        cal.check(from)?;
+        cal.check(to)?;
+        let (low, high, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
+        let mut count: i64 = 0;
+        let mut d = low;
+        while d < high {
+            d = cal.next_day(d)?;
+            if cal.is_working_day(d)? {
+                count += 1;
+            }
+        }
+        Ok(sign * count)
+    }
+
+    #[test]
+    fn working_days_between_counts_as_walking_does() {
+        let cal = Calendar::national();
+        let local = Calendar::parse("calendar t\nyear 2024 \"d\" \"t\"\n2024-10-01 off \"国庆\"\n2024-09-29 work \"调休\"\n2025-01-02 off \"x\"\n").unwrap();
+        let mut seed = 7u64;
+        let mut next = |n: i64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) as i64) % n
+        };
+        let base = ymd(2014, 6, 1);
+        for _ in 0..3000 {
+            let a = base + chrono::Duration::days(next(365 * 14));
+            let b = a + chrono::Duration::days(next(800) - 400);
+            assert_eq!(cal.working_days_between(a, b), working_days_between_by_walking(cal, a, b), "{a} {b}");
+            let a = ymd(2023, 11, 1) + chrono::Duration::days(next(800));
+            let b = a + chrono::Duration::days(next(200) - 100);
+            assert_eq!(local.working_days_between(a, b), working_days_between_by_walking(&local, a, b), "{a} {b}");
+        }
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! user sees (exit code, stdout, stderr) as `snapshots/NAME.snap` in the case folder.
 //! Adding a case is adding a folder.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 fn run_case(dir: &Path) {

@@ -1,6 +1,8 @@
 //! Every `guiju check` command in an `examples/*/README.md` runs as written (no policy or input
 //! error) and its report is snapshotted, so a change in what an agency would see shows in review.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use std::path::PathBuf;
 
 fn readme_commands(readme: &str) -> Vec<Vec<String>> {
