@@ -858,7 +858,7 @@ mod tests {
     #[test]
     fn working_days_between_counts_as_walking_does() {
         let cal = Calendar::national();
-        let local = Calendar::parse("calendar t\nyear 2024 \"d\" \"t\"\n2024-10-01 off \"国庆\"\n2024-09-29 work \"调休\"\n2025-01-02 off \"x\"\n").unwrap();
+        let local = Calendar::parse("calendar t\nyear 2024 \"d\" \"t\"\nholiday 2024-10-01..2024-10-03 \"国庆\"\nworkday 2024-09-29 \"调休\"\nholiday 2025-01-02 \"x\"\n").unwrap();
         let mut seed = 7u64;
         let mut next = |n: i64| {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);

@@ -10,7 +10,9 @@ use crate::report::json::{self as jsonr, Json};
 use crate::report::github::{self, GitHub};
 use crate::report::junit::JUnit;
 use crate::report::sarif::Sarif;
-use crate::report::{finding_for_group, finding_for_record, policy_notes, rules_of, InputInfo, PolicyNote, Reporter, Summary};
+use crate::report::{
+    finding_for_group, finding_for_record, policy_notes, rules_of, InputInfo, PolicyNote, Reporter, Summary, Tee,
+};
 use crate::syntax::ast::Outcome;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -86,7 +88,7 @@ pub enum Command {
         /// Report format.
         #[arg(long, value_enum, default_value = "human")]
         format: FormatArg,
-        /// Write the report to this file (the summary still goes to the terminal).
+        /// Write the report to this file; the human report goes to the terminal (for --format human, its summary line).
         #[arg(long)]
         output: Option<PathBuf>,
         /// Text encoding of the data files: utf-8 (default), gbk or gb18030.
@@ -243,14 +245,14 @@ struct CheckOpts {
     common: Common,
 }
 
-fn report_policy(c: &Compiled, format: FormatArg, st: Style, out: &mut dyn Write, err: &mut dyn Write) {
+fn report_policy(c: &Compiled, format: FormatArg, to_file: bool, st: Style, out: &mut dyn Write, err: &mut dyn Write) {
     if c.diagnostics.is_empty() {
         return;
     }
     let failed = c.program.is_none();
     if format == FormatArg::Json && failed {
         jsonr::render_policy_errors(out, &c.diagnostics, &c.sources);
-    } else if format == FormatArg::Github {
+    } else if format == FormatArg::Github && !to_file {
         // Written as annotations with the report.
     } else {
         human::render_diagnostics(err, &c.diagnostics, &c.sources, st);
@@ -300,7 +302,7 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         Err(c) => return c,
     };
     let compiled = compile(files, &FsResolver);
-    report_policy(&compiled, o.format, est, out, err);
+    report_policy(&compiled, o.format, o.output.is_some(), est, out, err);
     let notes = policy_notes(&compiled.diagnostics, &compiled.sources);
     let Some(mut program) = compiled.program else {
         let n = compiled.diagnostics.iter().filter(|d| d.level == Level::Error).count();
@@ -348,9 +350,11 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         None => None,
     };
     let file_style = Style { color: false, ..st };
-    let report_out: &mut dyn Write = match file_out.as_mut() {
-        Some(f) => f,
-        None => out,
+    // With --output, a report other than the human one goes to the file and the human report to the terminal.
+    let terminal_human = o.output.is_some() && o.format != FormatArg::Human;
+    let (report_out, term_out): (&mut dyn Write, Option<&mut dyn Write>) = match file_out.as_mut() {
+        Some(f) => (f, Some(&mut *out)),
+        None => (&mut *out, None),
     };
     let mut reporter: Box<dyn Reporter + '_> = match o.format {
         FormatArg::Human => Box::new(Human {
@@ -371,6 +375,15 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             explain: o.explain,
         }),
     };
+    if let Some(t) = term_out.filter(|_| terminal_human) {
+        let human = Human {
+            out: t,
+            style: st,
+            sources: &program.sources,
+            explain: o.explain,
+        };
+        reporter = Box::new(Tee(reporter, Box::new(human)));
+    }
     let engine = Engine::new(&program, as_of);
     let mut groups = GroupRun::new(&program, as_of);
     let mut summary = Summary::new(&program, as_of.to_string());
@@ -516,7 +529,9 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     drop(reporter);
     if let Some(mut f) = file_out {
         let _ = f.flush();
-        let _ = writeln!(out, "{}", summary.line(st.lang));
+        if !terminal_human {
+            let _ = writeln!(out, "{}", summary.line(st.lang));
+        }
     }
     if had_input_error {
         EXIT_ERROR

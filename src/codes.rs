@@ -73,7 +73,7 @@ impl CodeInfo {
 
 /// Finds a code's page; case-insensitive (`e0202` finds `E0202`).
 pub fn lookup(code: &str) -> Option<&'static CodeInfo> {
-    let code = code.trim();
+    let code = code.trim().trim_matches(|c| c == '[' || c == ']');
     CODES.iter().find(|c| c.code.eq_ignore_ascii_case(code))
 }
 
@@ -791,6 +791,7 @@ mod tests {
     #[test]
     fn lookup_and_suggestions() {
         assert_eq!(lookup("e0202").map(|c| c.code), Some("E0202"));
+        assert_eq!(lookup("[W0101]").map(|c| c.code), Some("W0101"));
         assert!(lookup("E9999").is_none());
         assert_eq!(did_you_mean("E0220"), Some("E0202"));
         assert_eq!(did_you_mean("202"), Some("E0202"));

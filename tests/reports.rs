@@ -547,7 +547,7 @@ fn codes_in_sources() -> Vec<(String, String)> {
                 && b[i + 1] == b'0'
                 && b[i + 2..i + 5].iter().all(u8::is_ascii_digit)
                 && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-                && b.get(i + 5).map_or(true, |c| !c.is_ascii_alphanumeric());
+                && !matches!(b.get(i + 5), Some(c) if c.is_ascii_alphanumeric());
             if is_code {
                 let code = String::from_utf8_lossy(&b[i..i + 5]).into_owned();
                 found.push((
@@ -922,4 +922,50 @@ fn every_shipped_example_in_every_ci_format() {
             "some shipped example fails, so annotations were checked"
         );
     }
+}
+
+#[test]
+fn output_file_gets_the_report_and_the_terminal_the_human_one() {
+    let validator = sarif_validator();
+    let dir = tempdir("output");
+    for format in ["sarif", "junit", "github", "json"] {
+        let file = dir.join(format!("report.{format}"));
+        let (code, out, _) = check(
+            RELOCATION,
+            format,
+            &["--lang", "en", "--output", &file.to_string_lossy()],
+        );
+        assert_eq!(code, 1);
+        assert!(
+            out.contains("[V0001]") && out.contains("household H2"),
+            "{format}: the human report on stdout:\n{out}"
+        );
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.contains("records (household 5)"))
+                .count(),
+            1,
+            "{format}: one summary line"
+        );
+        let written = std::fs::read_to_string(&file).expect("report written");
+        match format {
+            "sarif" => {
+                assert_valid_sarif(&validator, &serde_json::from_str(&written).expect("JSON"))
+            }
+            "junit" => assert_eq!(parse_junit(&written).failures, 2),
+            "github" => assert_eq!(parse_annotations(&written).len(), 3),
+            _ => assert!(serde_json::from_str::<Value>(&written).is_ok()),
+        }
+    }
+    // The human report to a file leaves the summary line on the terminal.
+    let file = dir.join("report.txt");
+    let (_, out, _) = check(
+        RELOCATION,
+        "human",
+        &["--lang", "en", "--output", &file.to_string_lossy()],
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(std::fs::read_to_string(&file)
+        .expect("written")
+        .contains("[V0001]"));
 }

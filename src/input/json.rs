@@ -694,3 +694,78 @@ impl RecordSource for JsonDoc {
         std::mem::take(&mut self.typing.warnings)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::cell;
+
+    const POLICY: &str = r#"policy t "t"
+record row "行" {
+  id      text key           "编号"
+  n       int                "人数"
+  amount  decimal unit 万元  "金额"
+  ok      bool optional      "是否"
+  d       date optional      "日期"
+  kind    enum { a "甲", b "乙" } optional "类别"
+}
+"#;
+
+    /// How records were read before the flat reader: a `serde_json::Value` tree, then each key.
+    fn by_value_tree(text: &str, rt: &crate::check::ir::RecordType, program: &Program) -> Result<(Vec<Value>, Vec<String>), String> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let serde_json::Value::Object(obj) = v else {
+            return Err("not an object".into());
+        };
+        let mut values = vec![Value::Missing; rt.fields.len()];
+        let mut unknown = Vec::new();
+        for (k, v) in &obj {
+            if k == "$type" {
+                continue;
+            }
+            match rt.slot(k) {
+                Some(s) => values[s] = cell::from_json(v, &rt.fields[s], program),
+                None => unknown.push(k.clone()),
+            }
+        }
+        Ok((values, unknown))
+    }
+
+    #[test]
+    fn flat_reading_means_what_reading_a_value_tree_meant() {
+        let compiled = crate::check::compile_str("t.gj", POLICY);
+        let program = compiled.program.expect("policy compiles");
+        let rt = &program.records[0];
+        let typing = Typing::new("t.jsonl", &program, Some(0), 0);
+        let cases = [
+            r#"{"id":"R1","n":4,"amount":12.50,"ok":true,"d":"2017-05-23","kind":"a"}"#,
+            r#"{"id":"R2","n":"5","amount":"100万元","ok":"是","d":"2017年5月23日","kind":"乙"}"#,
+            r#"{"n":5,"人数":6}"#,
+            r#"{"人数":6,"n":5}"#,
+            r#"{"n":5,"n":7,"人数":8,"人数":9}"#,
+            r#"{"zzz":1,"aaa":2,"n":1,"aaa":3}"#,
+            r#"{"amount":[1,2],"id":{"x":1}}"#,
+            r#"{"ok":1,"n":true,"id":12.50,"d":20170523,"kind":null}"#,
+            r#"{"amount":null,"id":"a\"b\u4e00","n":1e400,"$type":"row"}"#,
+            r#"{"n":-0.0,"amount":"1,234.5","ok":"否"}"#,
+            r#"{}"#,
+        ];
+        for text in cases {
+            let (item, unknown) = typing.parse(text, None, RecordLoc::default());
+            let Item::Record(rec) = item else { panic!("{text}: not read") };
+            let (values, mut old_unknown) = by_value_tree(text, rt, &program).expect("valid JSON");
+            old_unknown.dedup();
+            assert_eq!(rec.values, values, "{text}");
+            assert_eq!(unknown, old_unknown, "{text}");
+        }
+        for text in [r#"[1,2]"#, "5", r#""x""#, "null", "true", r#"{"n":}"#, r#"{"n":1,}"#, r#"{"n" 1}"#, r#"{"n":1} x"#, r#"{"n":[1,}"#] {
+            let (item, _) = typing.parse(text, None, RecordLoc::default());
+            let Item::Bad(d) = item else { panic!("{text}: read as a record") };
+            match by_value_tree(text, rt, &program) {
+                Err(e) if e == "not an object" => assert_eq!(d.message.en, "a record must be a JSON object", "{text}"),
+                Err(e) => assert_eq!(d.message.en, format!("malformed JSON: {e}"), "{text}"),
+                Ok(_) => panic!("{text}: the tree reader read it"),
+            }
+        }
+    }
+}

@@ -431,3 +431,23 @@ pub fn policy_notes(diags: &[crate::diag::Diagnostic], sources: &crate::source::
         })
         .collect()
 }
+
+/// Two views of one run, fed the same data: a report to a file, and the human report to the terminal.
+pub struct Tee<'a>(pub Box<dyn Reporter + 'a>, pub Box<dyn Reporter + 'a>);
+
+impl Reporter for Tee<'_> {
+    fn data_diag(&mut self, d: &DataDiag) {
+        self.0.data_diag(d);
+        self.1.data_diag(d);
+    }
+
+    fn finding(&mut self, f: &Finding) {
+        self.0.finding(f);
+        self.1.finding(f);
+    }
+
+    fn end(&mut self, summary: &Summary) {
+        self.0.end(summary);
+        self.1.end(summary);
+    }
+}
