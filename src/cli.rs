@@ -72,40 +72,44 @@ pub struct Common {
     pub color: ColorArg,
 }
 
+/// The arguments of `guiju check`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Policy files (.gj).
+    #[arg(required = true)]
+    pub policies: Vec<PathBuf>,
+    /// Data files, as FILE or TYPE=FILE (CSV, JSON, JSONL, Excel).
+    #[arg(long = "data", short = 'd', required = true, num_args = 1..)]
+    pub data: Vec<String>,
+    /// Judge deadlines as of this date (default: today).
+    #[arg(long = "as-of")]
+    pub as_of: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// Write the report to this file; the human report goes to the terminal (for --format human, its summary line).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Text encoding of the data files: utf-8 (default), gbk or gb18030.
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Threads for evaluation (default: all cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Show the full evaluation trace of each finding.
+    #[arg(long)]
+    pub explain: bool,
+    /// Records per batch.
+    #[arg(long, default_value_t = 8192, hide = true)]
+    pub batch: usize,
+    #[command(flatten)]
+    pub common: Common,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check submissions against policies.
-    Check {
-        /// Policy files (.gj).
-        #[arg(required = true)]
-        policies: Vec<PathBuf>,
-        /// Data files, as FILE or TYPE=FILE (CSV, JSON, JSONL, Excel).
-        #[arg(long = "data", short = 'd', required = true, num_args = 1..)]
-        data: Vec<String>,
-        /// Judge deadlines as of this date (default: today).
-        #[arg(long = "as-of")]
-        as_of: Option<String>,
-        /// Report format.
-        #[arg(long, value_enum, default_value = "human")]
-        format: FormatArg,
-        /// Write the report to this file; the human report goes to the terminal (for --format human, its summary line).
-        #[arg(long)]
-        output: Option<PathBuf>,
-        /// Text encoding of the data files: utf-8 (default), gbk or gb18030.
-        #[arg(long)]
-        encoding: Option<String>,
-        /// Threads for evaluation (default: all cores).
-        #[arg(long, short = 'j')]
-        jobs: Option<usize>,
-        /// Show the full evaluation trace of each finding.
-        #[arg(long)]
-        explain: bool,
-        /// Records per batch.
-        #[arg(long, default_value_t = 8192, hide = true)]
-        batch: usize,
-        #[command(flatten)]
-        common: Common,
-    },
+    Check(CheckArgs),
     /// Run the examples inside policies (files or directories).
     Test {
         #[arg(required = true)]
@@ -200,50 +204,13 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
     };
     match cli.command {
-        Command::Check {
-            policies,
-            data,
-            as_of,
-            format,
-            output,
-            encoding,
-            jobs,
-            explain,
-            batch,
-            common,
-        } => {
-            let opts = CheckOpts {
-                policies,
-                data,
-                as_of,
-                format,
-                output,
-                encoding,
-                jobs,
-                explain,
-                batch: batch.max(1),
-                common,
-            };
-            check(opts, out, err)
-        }
+        Command::Check(args) => check(args, out, err),
         Command::Test { policies, as_of, common } => test(&policies, &as_of, &common, out, err),
         Command::Fmt { policies, check, common } => fmt(&policies, check, &common, out, err),
         Command::Explain { code, common } => explain(code.as_deref(), &common, out, err),
     }
 }
 
-struct CheckOpts {
-    policies: Vec<PathBuf>,
-    data: Vec<String>,
-    as_of: Option<String>,
-    format: FormatArg,
-    output: Option<PathBuf>,
-    encoding: Option<String>,
-    jobs: Option<usize>,
-    explain: bool,
-    batch: usize,
-    common: Common,
-}
 
 fn report_policy(c: &Compiled, format: FormatArg, to_file: bool, st: Style, out: &mut dyn Write, err: &mut dyn Write) {
     if c.diagnostics.is_empty() {
@@ -261,7 +228,7 @@ fn report_policy(c: &Compiled, format: FormatArg, to_file: bool, st: Style, out:
 
 /// When the policy does not compile, the CI formats still write a report, holding its diagnostics,
 /// so that a CI step uploading it finds one that says why nothing was checked.
-fn ci_policy_report(o: &CheckOpts, lang: Lang, notes: &[PolicyNote], out: &mut dyn Write, err: &mut dyn Write) {
+fn ci_policy_report(o: &CheckArgs, lang: Lang, notes: &[PolicyNote], out: &mut dyn Write, err: &mut dyn Write) {
     if !matches!(o.format, FormatArg::Sarif | FormatArg::Junit | FormatArg::Github) {
         return;
     }
@@ -290,7 +257,7 @@ fn ci_policy_report(o: &CheckOpts, lang: Lang, notes: &[PolicyNote], out: &mut d
     }
 }
 
-fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let st = style(&o.common, std::io::stdout().is_terminal());
     let est = style(&o.common, std::io::stderr().is_terminal());
     let as_of = match as_of_date(&o.as_of, err) {
@@ -388,7 +355,8 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut groups = GroupRun::new(&program, as_of);
     let mut summary = Summary::new(&program, as_of.to_string());
     let mut had_input_error = false;
-    let mut items = Vec::with_capacity(o.batch);
+    let batch = o.batch.max(1);
+    let mut items = Vec::with_capacity(batch);
     let mut progress = Progress::new(std::io::stderr().is_terminal(), est.lang);
     for (ii, spec) in specs.iter().enumerate() {
         progress.clear();
@@ -408,7 +376,7 @@ fn check(o: CheckOpts, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             // The previous batch's records are freed on the pool's threads too.
             pool.install(|| items.par_drain(..).for_each(drop));
             // Sources parse the batch on the pool's threads.
-            let more = match pool.install(|| src.next_batch(o.batch, &mut items)) {
+            let more = match pool.install(|| src.next_batch(batch, &mut items)) {
                 Ok(m) => m,
                 Err(d) => {
                     progress.clear();

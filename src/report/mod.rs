@@ -258,8 +258,6 @@ fn make(
     let rule = program.rules.get(v.rule)?;
     let ex = v.explanation.as_deref()?;
     let rt = program.records.get(rec_ty)?;
-    let policy = program.policies.get(rule.policy)?;
-    let (line, column) = program.sources.line_col(rule.name_span.source, rule.name_span.start as usize);
     let input = inputs.get(loc.input as usize);
     let snippet = match (input, group.is_none()) {
         (Some(i), true) => crate::input::snippet(&i.path, i.format, loc, rt),
@@ -290,15 +288,7 @@ fn make(
         code: finding_code(v.outcome),
         outcome: v.outcome,
         severity: rule.severity,
-        rule: RuleRef {
-            id: rule.id.clone(),
-            title: rule.title.clone(),
-            policy: policy.id.clone(),
-            document: policy.document.clone(),
-            file: policy.path.clone(),
-            line,
-            column,
-        },
+        rule: rule_ref(program, rule)?,
         record: RecordRef {
             file: input.map(|i| i.path.clone()).unwrap_or_else(|| "<example>".into()),
             record_type: rt.name.clone(),
@@ -320,6 +310,21 @@ fn make(
     })
 }
 
+/// A rule and where it is written.
+fn rule_ref(program: &Program, rule: &crate::check::ir::Rule) -> Option<RuleRef> {
+    let policy = program.policies.get(rule.policy)?;
+    let (line, column) = program.sources.line_col(rule.name_span.source, rule.name_span.start as usize);
+    Some(RuleRef {
+        id: rule.id.clone(),
+        title: rule.title.clone(),
+        policy: policy.id.clone(),
+        document: policy.document.clone(),
+        file: policy.path.clone(),
+        line,
+        column,
+    })
+}
+
 /// A rule of the program as the CI views list it (SARIF rules, JUnit suites), whether or not it has findings.
 #[derive(Debug, Clone)]
 pub struct RuleInfo {
@@ -334,18 +339,8 @@ pub fn rules_of(program: &Program) -> Vec<RuleInfo> {
         .rules
         .iter()
         .filter_map(|rule| {
-            let policy = program.policies.get(rule.policy)?;
-            let (line, column) = program.sources.line_col(rule.name_span.source, rule.name_span.start as usize);
             Some(RuleInfo {
-                rule: RuleRef {
-                    id: rule.id.clone(),
-                    title: rule.title.clone(),
-                    policy: policy.id.clone(),
-                    document: policy.document.clone(),
-                    file: policy.path.clone(),
-                    line,
-                    column,
-                },
+                rule: rule_ref(program, rule)?,
                 severity: rule.severity,
                 citations: rule.citations.clone(),
             })
