@@ -265,7 +265,7 @@ impl<W: Write> Reporter for Human<'_, W> {
                             Lang::Zh => fr.label.clone().unwrap_or_else(|| fr.name.clone()),
                             Lang::En => fr.name.clone(),
                         };
-                        let shown = f.values.get(&fr.name).map(|m| m.get(lang).to_string()).unwrap_or_else(|| fr.value.clone());
+                        let shown = f.values.get(&fr.name).map(|m| m.get(lang).to_string()).unwrap_or_else(|| fr.value.clone().unwrap_or_default());
                         labels.push(Label::new((data_id.clone(), shift(chars(&s.text, r.clone())))).with_message(format!("{name} = {shown}")));
                     }
                 }

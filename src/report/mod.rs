@@ -61,7 +61,8 @@ pub struct FieldRef {
     pub label: Option<String>,
     pub line: usize,
     pub column: usize,
-    pub value: String,
+    /// The value as read, in the field's unit; `null` when the field is missing.
+    pub value: Option<String>,
     #[serde(skip)]
     pub range: Option<std::ops::Range<usize>>,
 }
@@ -273,8 +274,8 @@ fn make(
         };
         let value = values
             .and_then(|vs| vs.get(slot))
-            .map(|x| format_value(x, &f.ty, Lang::Zh))
-            .unwrap_or_default();
+            .filter(|x| !x.is_missing())
+            .map(|x| format_value(x, &f.ty, Lang::Zh));
         fields.push(FieldRef {
             name: f.name.clone(),
             label: f.label.clone(),

@@ -289,7 +289,7 @@ impl<W: Write> Sarif<W> {
                 .values
                 .get(&fr.name)
                 .map(|m| m.get(lang).to_string())
-                .unwrap_or_else(|| fr.value.clone());
+                .unwrap_or_else(|| fr.value.clone().unwrap_or_default());
             related.push(json!({
                 "id": i + 1,
                 "physicalLocation": physical(path_uri(&f.record.file), region(fr.line, fr.column)),
