@@ -228,17 +228,7 @@ impl<W: Write> Reporter for Human<'_, W> {
             .map(|(_, s)| s.text.clone())
             .unwrap_or_default();
         let data_id = f.record.file.clone();
-        let who = match (&f.record.key, &f.record.group) {
-            (_, Some(g)) => match lang {
-                Lang::Zh => format!("分组 {}（{} 条记录）", g.key, g.records),
-                Lang::En => format!("group {} ({} records)", g.key, g.records),
-            },
-            (Some(k), None) => format!("{} {k}", f.record.record_type),
-            (None, None) => match lang {
-                Lang::Zh => format!("{} 第 {} 条", f.record.record_type, f.record.index),
-                Lang::En => format!("{} #{}", f.record.record_type, f.record.index),
-            },
-        };
+        let who = f.who(lang);
         let title = format!("[{}] {}: {}", f.rule.id, who, f.message.get(lang));
         let policy_text_for_chars = policy_text.clone();
         let mut files = vec![(policy_file.clone(), Source::from(policy_text))];

@@ -377,6 +377,7 @@ impl Finding {
         match (&self.record.key, &self.record.group) {
             (_, Some(g)) => match lang {
                 Lang::Zh => format!("分组 {}（{} 条记录）", g.key, g.records),
+                Lang::En if g.records == 1 => format!("group {} (1 record)", g.key),
                 Lang::En => format!("group {} ({} records)", g.key, g.records),
             },
             (Some(k), None) => format!("{} {k}", self.record.record_type),
