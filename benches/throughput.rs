@@ -1,12 +1,14 @@
-//! Throughput and memory benchmark: `cargo bench --bench throughput`.
+//! Throughput and memory benchmark: `cargo bench --bench throughput`. Results and the machine
+//! they were measured on: `docs/performance.md`.
 //!
 //! In one run it
 //! - generates deterministic synthetic submissions (a fixed-seed LCG) into `target/bench-data/`:
 //!   1,000,000 records each (override with `GUIJU_BENCH_RECORDS=N`) for the three policies in
 //!   `benches/policies/`, as JSONL and as CSV;
-//! - times `guiju check` (`guiju::cli::run`, `--format json --output /dev/null`) with `--jobs 1`
-//!   and `--jobs 2`, and a hand-written baseline (serde_json / csv crate, plain `if`s over
-//!   `rust_decimal`) that applies the same checks to the same file;
+//! - times `guiju check` (`guiju::cli::run`, `--format json`, the report written to a writer
+//!   that keeps only its tail, for the summary) with `--jobs 1` and `--jobs 2`, and a
+//!   hand-written baseline (serde_json / csv crate, plain `if`s over `rust_decimal`) that applies
+//!   the same checks to the same file;
 //! - checks that guiju and the baseline count the same outcomes;
 //! - prints records/s, MB/s, peak memory (VmHWM) and guiju ÷ baseline;
 //! - times loading a generated 1,000-rule policy and checking 1,000 records with it.
@@ -14,8 +16,9 @@
 //! Every measurement runs in a fresh child process (this binary, re-invoked with
 //! `GUIJU_BENCH_CHILD` set), so that its peak memory is its own.
 //!
-//! Optional: `GUIJU_BENCH_BIG_RECORDS=5000000` also generates a ~1 GB JSONL file and reports
-//! guiju's peak memory on it; `GUIJU_BENCH_REPEAT=N` keeps the fastest of N runs.
+//! Optional: `GUIJU_BENCH_BIG_RECORDS=5400000` also generates a ~1 GB JSONL file and reports
+//! guiju's peak memory on it; `GUIJU_BENCH_REPEAT=N` keeps the fastest of N runs;
+//! `GUIJU_BENCH_ONLY=thresholds,grouped` runs only those policies.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -72,7 +75,10 @@ fn data_dir() -> PathBuf {
 }
 
 fn policy_path(name: &str) -> PathBuf {
-    root().join("benches").join("policies").join(format!("{name}.gj"))
+    root()
+        .join("benches")
+        .join("policies")
+        .join(format!("{name}.gj"))
 }
 
 /// Writes `name-N.jsonl` and `name-N.csv` unless they are already there.
@@ -88,7 +94,10 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
     let t = Instant::now();
     let mut j = BufWriter::with_capacity(1 << 20, File::create(&jsonl).unwrap());
     let mut c = if csv_too {
-        Some(BufWriter::with_capacity(1 << 20, File::create(&csv).unwrap()))
+        Some(BufWriter::with_capacity(
+            1 << 20,
+            File::create(&csv).unwrap(),
+        ))
     } else {
         None
     };
@@ -96,7 +105,9 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
     let mut line = String::with_capacity(512);
     let mut row = String::with_capacity(512);
     let header = match name {
-        "thresholds" => "id,county,members,floor_area,subsidy,self_pay,debt,income,source,registered",
+        "thresholds" => {
+            "id,county,members,floor_area,subsidy,self_pay,debt,income,source,registered"
+        }
         "deadlines" => "id,county,received,decided,notified",
         _ => "id,county,amount,purpose",
     };
@@ -114,15 +125,31 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
                 let year = 2017 + rng.below(9);
                 let id = format!("411200-{year}-{i:08}");
                 let county = format!("4112{:02}", 21 + rng.below(60));
-                let members = if rng.one_in(500) { 13 } else { 1 + rng.below(8) };
-                let per = if rng.one_in(200) { 2600 } else { 1500 + rng.below(1000) };
+                let members = if rng.one_in(500) {
+                    13
+                } else {
+                    1 + rng.below(8)
+                };
+                let per = if rng.one_in(200) {
+                    2600
+                } else {
+                    1500 + rng.below(1000)
+                };
                 let area = members * per; // cents of m²
                 let mut subsidy = members.min(3) * 20000 - rng.below(2000);
                 if rng.one_in(300) {
                     subsidy += 1000;
                 }
-                let self_pay = if rng.one_in(300) { subsidy * 20 } else { rng.below(subsidy * 10 + 1) };
-                let debt = if rng.one_in(300) { 1_500_000 } else { rng.below(1_000_000) };
+                let self_pay = if rng.one_in(300) {
+                    subsidy * 20
+                } else {
+                    rng.below(subsidy * 10 + 1)
+                };
+                let debt = if rng.one_in(300) {
+                    1_500_000
+                } else {
+                    rng.below(1_000_000)
+                };
                 let income = if rng.one_in(200) {
                     0
                 } else if rng.one_in(300) {
@@ -131,8 +158,13 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
                     2_000_000 + rng.below(4_000_000)
                 };
                 let source = ["new_build", "repurchase", "rental"][rng.below(3) as usize];
-                let registered = if source == "new_build" { !rng.one_in(200) } else { rng.one_in(2) };
-                let (area, self_pay, debt, income) = (cents(area), cents(self_pay), cents(debt), cents(income));
+                let registered = if source == "new_build" {
+                    !rng.one_in(200)
+                } else {
+                    rng.one_in(2)
+                };
+                let (area, self_pay, debt, income) =
+                    (cents(area), cents(self_pay), cents(debt), cents(income));
                 write!(
                     line,
                     "{{\"id\":\"{id}\",\"county\":\"{county}\",\"members\":{members},\"floor_area\":{area},\"subsidy\":{subsidy},\"self_pay\":{self_pay},\"debt\":{debt},\"income\":{income},\"source\":\"{source}\",\"registered\":{registered}}}"
@@ -145,12 +177,22 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
                 let county = format!("4112{:02}", 21 + rng.below(60));
                 let received = base + chrono::Duration::days(rng.below(span + 1) as i64);
                 // 7 working days are at least 9 calendar days: 0–8 days is always in time.
-                let late = |rng: &mut Lcg| if rng.one_in(50) { 20 } else { rng.below(9) as i64 };
+                let late = |rng: &mut Lcg| {
+                    if rng.one_in(50) {
+                        20
+                    } else {
+                        rng.below(9) as i64
+                    }
+                };
                 let decided = received + chrono::Duration::days(late(&mut rng));
                 let notified = decided + chrono::Duration::days(late(&mut rng));
                 let decided = (!rng.one_in(50)).then_some(decided);
                 let notified = (!rng.one_in(50)).then_some(notified);
-                write!(line, "{{\"id\":\"{id}\",\"county\":\"{county}\",\"received\":\"{received}\"").unwrap();
+                write!(
+                    line,
+                    "{{\"id\":\"{id}\",\"county\":\"{county}\",\"received\":\"{received}\""
+                )
+                .unwrap();
                 write!(row, "{id},{county},{received},").unwrap();
                 if let Some(d) = decided {
                     write!(line, ",\"decided\":\"{d}\"").unwrap();
@@ -168,7 +210,11 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
                 let c = rng.below(3000);
                 let county = format!("C{c:04}");
                 let share = if c % 7 == 0 { 35 } else { 65 };
-                let purpose = if rng.below(100) < share { "poverty" } else { "other" };
+                let purpose = if rng.below(100) < share {
+                    "poverty"
+                } else {
+                    "other"
+                };
                 let amount = cents(rng.below(100_000));
                 write!(
                     line,
@@ -190,7 +236,11 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
         c.flush().unwrap();
     }
     File::create(&done).unwrap();
-    eprintln!("generated {} ({n} records) in {:.1}s", jsonl.display(), t.elapsed().as_secs_f64());
+    eprintln!(
+        "generated {} ({n} records) in {:.1}s",
+        jsonl.display(),
+        t.elapsed().as_secs_f64()
+    );
     (jsonl, csv)
 }
 
@@ -263,7 +313,10 @@ impl Counts {
         )
     }
     fn decode(s: &str) -> Counts {
-        let v: Vec<u64> = s.split_whitespace().map(|x| x.parse().unwrap_or(0)).collect();
+        let v: Vec<u64> = s
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
         Counts {
             records: v[0],
             pass: v[1],
@@ -292,32 +345,55 @@ fn ok(b: bool) -> Out {
     }
 }
 
-/// Reads the English summary line `N records (…), U unreadable; outcomes: P pass, F fail, …`.
-fn parse_summary(s: &str) -> Counts {
-    let line = s.lines().rev().find(|l| l.contains("outcomes:")).unwrap_or("");
-    let mut c = Counts {
-        records: line.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap_or(0),
-        ..Counts::default()
-    };
-    if let Some((_, rest)) = line.split_once("outcomes: ") {
-        for part in rest.split(", ") {
-            let mut it = part.splitn(2, ' ');
-            let n: u64 = it.next().and_then(|n| n.parse().ok()).unwrap_or(0);
-            let what = it.next().unwrap_or("");
-            if what.starts_with("pass") {
-                c.pass = n;
-            } else if what.starts_with("fail") {
-                c.fail = n;
-            } else if what.starts_with("not applicable") {
-                c.na = n;
-            } else if what.starts_with("pending") {
-                c.pending = n;
-            } else if what.starts_with("unknown") {
-                c.unknown = n;
-            }
+/// Discards what is written but keeps the last `cap` bytes (where the JSON report's summary is).
+struct Tail {
+    buf: Vec<u8>,
+    cap: usize,
+    total: u64,
+}
+
+impl Tail {
+    fn new(cap: usize) -> Tail {
+        Tail {
+            buf: Vec::with_capacity(2 * cap),
+            cap,
+            total: 0,
         }
     }
-    c
+}
+
+impl Write for Tail {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.total += b.len() as u64;
+        self.buf.extend_from_slice(b);
+        if self.buf.len() > 2 * self.cap {
+            let cut = self.buf.len() - self.cap;
+            self.buf.drain(..cut);
+        }
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads the counts of the JSON report's `"summary":{…}` (the report's last member).
+fn parse_summary(report: &str) -> Counts {
+    let Some(at) = report.rfind("\"summary\":") else {
+        return Counts::default();
+    };
+    let text = report[at + "\"summary\":".len()..].trim_end();
+    let text = text.strip_suffix('}').unwrap_or(text);
+    let v: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
+    let n = |k: &str| v["outcomes"][k].as_u64().unwrap_or(0);
+    Counts {
+        records: v["records"].as_u64().unwrap_or(0),
+        pass: n("pass"),
+        fail: n("fail"),
+        na: n("not_applicable"),
+        pending: n("pending"),
+        unknown: n("unknown"),
+    }
 }
 
 fn child(mode: &str) {
@@ -328,16 +404,15 @@ fn child(mode: &str) {
         .collect();
     match mode {
         "guiju" => {
-            let mut out = Vec::new();
+            let mut out = Tail::new(1 << 20);
             let mut err = Vec::new();
             let t = Instant::now();
             let code = guiju::cli::run(args, &mut out, &mut err);
             let secs = t.elapsed().as_secs_f64();
-            let out = String::from_utf8_lossy(&out);
             if code == 2 {
                 eprintln!("guiju exited 2: {}", String::from_utf8_lossy(&err));
             }
-            let c = parse_summary(&out);
+            let c = parse_summary(&String::from_utf8_lossy(&out.buf));
             println!("RESULT {secs} {} {}", vm_hwm_kb(), c.encode());
         }
         "baseline" => {
@@ -357,9 +432,14 @@ fn child(mode: &str) {
             // args: policy, data
             let t = Instant::now();
             let text = std::fs::read_to_string(&args[0]).unwrap();
-            let compiled = guiju::check::compile(vec![(args[0].clone(), text)], &guiju::cli::FsResolver);
+            let compiled =
+                guiju::check::compile(vec![(args[0].clone(), text)], &guiju::cli::FsResolver);
             let load = t.elapsed().as_secs_f64();
-            let rules = compiled.program.as_ref().map(|p| p.rules.len()).unwrap_or(0);
+            let rules = compiled
+                .program
+                .as_ref()
+                .map(|p| p.rules.len())
+                .unwrap_or(0);
             drop(compiled);
             let cli = vec![
                 "guiju".to_string(),
@@ -371,14 +451,12 @@ fn child(mode: &str) {
                 AS_OF.into(),
                 "--format".into(),
                 "json".into(),
-                "--output".into(),
-                "/dev/null".into(),
                 "--lang".into(),
                 "en".into(),
                 "--jobs".into(),
                 "1".into(),
             ];
-            let mut out = Vec::new();
+            let mut out = Tail::new(1 << 20);
             let mut err = Vec::new();
             let t = Instant::now();
             let code = guiju::cli::run(cli, &mut out, &mut err);
@@ -386,7 +464,7 @@ fn child(mode: &str) {
             if code == 2 {
                 eprintln!("guiju exited 2: {}", String::from_utf8_lossy(&err));
             }
-            let c = parse_summary(&String::from_utf8_lossy(&out));
+            let c = parse_summary(&String::from_utf8_lossy(&out.buf));
             println!("RESULT {load} {total} {rules} {}", c.encode());
         }
         other => panic!("unknown child mode {other}"),
@@ -413,7 +491,10 @@ fn spawn(mode: &str, args: &[String]) -> Vec<String> {
         .lines()
         .find(|l| l.starts_with("RESULT "))
         .unwrap_or_else(|| panic!("child {mode} {args:?} printed no result: {s}"));
-    line.split_whitespace().skip(1).map(str::to_string).collect()
+    line.split_whitespace()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
 }
 
 fn run_child(mode: &str, args: &[String], repeat: usize) -> Run {
@@ -426,8 +507,14 @@ fn run_child(mode: &str, args: &[String], repeat: usize) -> Run {
             counts: Counts::decode(&f[2..].join(" ")),
         };
         best = Some(match best {
-            Some(b) if b.secs <= r.secs => Run { hwm_kb: b.hwm_kb.max(r.hwm_kb), ..b },
-            Some(b) => Run { hwm_kb: b.hwm_kb.max(r.hwm_kb), ..r },
+            Some(b) if b.secs <= r.secs => Run {
+                hwm_kb: b.hwm_kb.max(r.hwm_kb),
+                ..b
+            },
+            Some(b) => Run {
+                hwm_kb: b.hwm_kb.max(r.hwm_kb),
+                ..r
+            },
             None => r,
         });
     }
@@ -445,8 +532,6 @@ fn guiju_args(policy: &Path, data: &Path, jobs: usize) -> Vec<String> {
         AS_OF,
         "--format",
         "json",
-        "--output",
-        "/dev/null",
         "--lang",
         "en",
         "--jobs",
@@ -494,7 +579,10 @@ mod baseline {
     }
 
     fn csv_reader(path: &str) -> (csv::Reader<std::fs::File>, HashMap<String, usize>) {
-        let mut r = csv::ReaderBuilder::new().has_headers(true).from_path(path).unwrap();
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_path(path)
+            .unwrap();
         let h = r
             .headers()
             .unwrap()
@@ -538,19 +626,31 @@ mod baseline {
         c.records += 1;
         let zero = Decimal::ZERO;
         // area_per_person
-        c.add(if members.is_zero() { Out::Unknown } else { ok(area / members <= Decimal::from(25)) });
+        c.add(if members.is_zero() {
+            Out::Unknown
+        } else {
+            ok(area / members <= Decimal::from(25))
+        });
         // area_min
         c.add(ok(area >= Decimal::from(10)));
         // subsidy_cap
         c.add(ok(subsidy <= Decimal::from(60000)));
         // subsidy_per_person
-        c.add(if members.is_zero() { Out::Unknown } else { ok(subsidy / members <= Decimal::from(20000)) });
+        c.add(if members.is_zero() {
+            Out::Unknown
+        } else {
+            ok(subsidy / members <= Decimal::from(20000))
+        });
         // self_pay_ratio
         c.add(ok(self_pay <= Decimal::new(10, 2) * subsidy));
         // debt_cap
         c.add(ok(debt <= Decimal::from(10000)));
         // debt_to_income
-        c.add(if income > zero { ok(debt / income <= Decimal::new(50, 2)) } else { Out::Na });
+        c.add(if income > zero {
+            ok(debt / income <= Decimal::new(50, 2))
+        } else {
+            Out::Na
+        });
         // members_range
         c.add(ok(members >= Decimal::ONE && members <= Decimal::from(12)));
         // new_build_registered
@@ -638,7 +738,12 @@ mod baseline {
         }
     }
 
-    fn deadlines(c: &mut Counts, received: NaiveDate, decided: Option<NaiveDate>, notified: Option<NaiveDate>) {
+    fn deadlines(
+        c: &mut Counts,
+        received: NaiveDate,
+        decided: Option<NaiveDate>,
+        notified: Option<NaiveDate>,
+    ) {
         let as_of = date(super::AS_OF);
         c.records += 1;
         c.add(within(decided, received, as_of));
@@ -652,7 +757,12 @@ mod baseline {
         let mut c = Counts::default();
         lines(path, |l| {
             let a: Application = serde_json::from_str(l).unwrap();
-            deadlines(&mut c, date(a.received), a.decided.map(date), a.notified.map(date));
+            deadlines(
+                &mut c,
+                date(a.received),
+                a.decided.map(date),
+                a.notified.map(date),
+            );
         });
         c
     }
@@ -660,12 +770,20 @@ mod baseline {
     pub fn deadlines_csv(path: &str) -> Counts {
         let mut c = Counts::default();
         let (mut r, h) = csv_reader(path);
-        let ix: Vec<usize> = ["received", "decided", "notified"].iter().map(|n| h[*n]).collect();
+        let ix: Vec<usize> = ["received", "decided", "notified"]
+            .iter()
+            .map(|n| h[*n])
+            .collect();
         let mut rec = csv::ByteRecord::new();
         let opt = |b: &[u8]| (!b.is_empty()).then(|| date(std::str::from_utf8(b).unwrap()));
         while r.read_byte_record(&mut rec).unwrap() {
             let f = |i: usize| rec.get(ix[i]).unwrap_or(b"");
-            deadlines(&mut c, date(std::str::from_utf8(f(0)).unwrap()), opt(f(1)), opt(f(2)));
+            deadlines(
+                &mut c,
+                date(std::str::from_utf8(f(0)).unwrap()),
+                opt(f(1)),
+                opt(f(2)),
+            );
         }
         c
     }
@@ -714,7 +832,12 @@ mod baseline {
         let mut n = 0;
         lines(path, |l| {
             let f: Fund = serde_json::from_str(l).unwrap();
-            feed(&mut groups, f.county, num(&f.amount), f.purpose == "poverty");
+            feed(
+                &mut groups,
+                f.county,
+                num(&f.amount),
+                f.purpose == "poverty",
+            );
             n += 1;
         });
         judge(n, groups)
@@ -724,11 +847,19 @@ mod baseline {
         let mut groups = HashMap::new();
         let mut n = 0;
         let (mut r, h) = csv_reader(path);
-        let ix: Vec<usize> = ["county", "amount", "purpose"].iter().map(|n| h[*n]).collect();
+        let ix: Vec<usize> = ["county", "amount", "purpose"]
+            .iter()
+            .map(|n| h[*n])
+            .collect();
         let mut rec = csv::ByteRecord::new();
         while r.read_byte_record(&mut rec).unwrap() {
             let f = |i: usize| rec.get(ix[i]).unwrap_or(b"");
-            feed(&mut groups, std::str::from_utf8(f(0)).unwrap(), dec(f(1)), f(2) == b"poverty");
+            feed(
+                &mut groups,
+                std::str::from_utf8(f(0)).unwrap(),
+                dec(f(1)),
+                f(2) == b"poverty",
+            );
             n += 1;
         }
         judge(n, groups)
@@ -753,7 +884,9 @@ fn machine() -> String {
         .and_then(|n| n.parse::<u64>().ok())
         .map(|kb| format!("{:.1} GiB", kb as f64 / 1048576.0))
         .unwrap_or_default();
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     format!("{cpu}, {cores} cores, {mem} RAM")
 }
 
@@ -766,7 +899,10 @@ fn main() {
         .ok()
         .and_then(|s| s.replace('_', "").parse().ok())
         .unwrap_or(1_000_000);
-    let repeat: usize = std::env::var("GUIJU_BENCH_REPEAT").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let repeat: usize = std::env::var("GUIJU_BENCH_REPEAT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1);
     println!("guiju throughput benchmark — {}", machine());
     println!("{n} records per policy; as of {AS_OF}; best of {repeat}; peak RSS = child VmHWM\n");
     println!(
@@ -785,18 +921,23 @@ fn main() {
             let mb = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
             let base = run_child(
                 "baseline",
-                &[name.to_string(), file.to_string_lossy().into_owned(), fmt.to_string()],
+                &[
+                    name.to_string(),
+                    file.to_string_lossy().into_owned(),
+                    fmt.to_string(),
+                ],
                 repeat,
             );
-            let row = |who: &str, r: &Run, ratio: Option<f64>, agree: &str| {
-                println!(
+            let row =
+                |who: &str, r: &Run, ratio: Option<f64>, agree: &str| {
+                    println!(
                     "| {name} | {fmt} | {mb:.0} | {who} | {:.0} | {:.1} | {:.1} | {} | {agree} |",
                     n as f64 / r.secs,
                     mb / r.secs,
                     r.hwm_kb as f64 / 1024.0,
                     ratio.map(|x| format!("{x:.2}×")).unwrap_or_else(|| "—".into()),
                 );
-            };
+                };
             row("baseline", &base, None, "");
             let mut j1_secs = 0.0;
             for jobs in [1, 2] {
@@ -824,7 +965,10 @@ fn main() {
     let (small, _) = generate("thresholds", 1000, false);
     let f = spawn(
         "load",
-        &[big_policy.to_string_lossy().into_owned(), small.to_string_lossy().into_owned()],
+        &[
+            big_policy.to_string_lossy().into_owned(),
+            small.to_string_lossy().into_owned(),
+        ],
     );
     println!(
         "\n1,000-rule policy: compile {:.1} ms; load + check 1,000 records (--jobs 1) {:.1} ms; {} rules; outcomes {}",
@@ -834,11 +978,18 @@ fn main() {
         f[3..].join(" ")
     );
     // Optional: peak memory on a large file.
-    if let Some(big) = std::env::var("GUIJU_BENCH_BIG_RECORDS").ok().and_then(|s| s.replace('_', "").parse::<u64>().ok()) {
+    if let Some(big) = std::env::var("GUIJU_BENCH_BIG_RECORDS")
+        .ok()
+        .and_then(|s| s.replace('_', "").parse::<u64>().ok())
+    {
         let (jsonl, _) = generate("thresholds", big, false);
         let mb = std::fs::metadata(&jsonl).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
         for jobs in [1, 2] {
-            let r = run_child("guiju", &guiju_args(&policy_path("thresholds"), &jsonl, jobs), 1);
+            let r = run_child(
+                "guiju",
+                &guiju_args(&policy_path("thresholds"), &jsonl, jobs),
+                1,
+            );
             println!(
                 "large file: thresholds {big} records, {mb:.0} MB JSONL, --jobs {jobs}: {:.0} records/s, {:.1} MB/s, peak RSS {:.1} MB",
                 big as f64 / r.secs,

@@ -17,8 +17,8 @@
 //! the calendar-month rules of 民法典 第二百零二条. See `docs/calendar.md`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Bound;
 use std::fmt;
+use std::ops::Bound;
 use std::sync::OnceLock;
 
 use chrono::{Datelike, NaiveDate, Weekday};
@@ -410,9 +410,35 @@ impl Calendar {
         self.check(start)?;
         let mut d = start;
         let mut left = n;
+        // Walk the days and, alongside, the declared days after `start`; a year's coverage is
+        // looked up once.
+        let mut declared = self
+            .days
+            .range((Bound::Excluded(start), Bound::Unbounded))
+            .peekable();
+        let mut year: Option<(i32, bool)> = None;
         while left > 0 {
-            d = self.next_day(d)?;
-            if self.is_working_day(d)? {
+            let next = d.succ_opt().ok_or_else(|| self.not_covered(d))?;
+            let whole_year = match year {
+                Some((y, covered)) if y == next.year() => covered,
+                _ => {
+                    let covered = self.years.contains(&next.year());
+                    year = Some((next.year(), covered));
+                    covered
+                }
+            };
+            if !whole_year && !self.known.contains(&next) {
+                return Err(self.not_covered(next));
+            }
+            d = next;
+            while declared.peek().is_some_and(|(day, _)| **day < d) {
+                declared.next();
+            }
+            let working = match declared.peek() {
+                Some((day, e)) if **day == d => matches!(e.kind, DayKind::Work),
+                _ => !matches!(d.weekday(), Weekday::Sat | Weekday::Sun),
+            };
+            if working {
                 left -= 1;
             }
         }
@@ -439,7 +465,10 @@ impl Calendar {
         // must be covered; count its Mondays to Fridays, then apply the declared days in it.
         self.check_span(low, high)?;
         let mut count = weekdays_after(low, high);
-        for (d, e) in self.days.range((Bound::Excluded(low), Bound::Included(high))) {
+        for (d, e) in self
+            .days
+            .range((Bound::Excluded(low), Bound::Included(high)))
+        {
             let weekend = matches!(d.weekday(), Weekday::Sat | Weekday::Sun);
             match e.kind {
                 DayKind::Off if !weekend => count -= 1,
@@ -840,10 +869,18 @@ mod tests {
     }
 
     /// The day-by-day count that `working_days_between` replaces.
-    fn working_days_between_by_walking(cal: &Calendar, from: NaiveDate, to: NaiveDate) -> Result<i64, CalendarError> {
+    fn working_days_between_by_walking(
+        cal: &Calendar,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<i64, CalendarError> {
         cal.check(from)?;
         cal.check(to)?;
-        let (low, high, sign) = if from <= to { (from, to, 1) } else { (to, from, -1) };
+        let (low, high, sign) = if from <= to {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
         let mut count: i64 = 0;
         let mut d = low;
         while d < high {
@@ -855,23 +892,79 @@ mod tests {
         Ok(sign * count)
     }
 
+    /// The day-by-day walk that `add_working_days` replaces.
+    fn add_working_days_by_walking(
+        cal: &Calendar,
+        start: NaiveDate,
+        n: u32,
+    ) -> Result<NaiveDate, CalendarError> {
+        cal.check(start)?;
+        let mut d = start;
+        let mut left = n;
+        while left > 0 {
+            d = cal.next_day(d)?;
+            if cal.is_working_day(d)? {
+                left -= 1;
+            }
+        }
+        Ok(d)
+    }
+
+    #[test]
+    fn add_working_days_counts_as_walking_does() {
+        let cal = Calendar::national();
+        let local = Calendar::parse("calendar t\nyear 2024 \"d\" \"t\"\nholiday 2024-10-01..2024-10-03 \"国庆\"\nworkday 2024-09-29 \"调休\"\nholiday 2025-01-02 \"x\"\n").unwrap();
+        let mut seed = 11u64;
+        let mut next = |n: i64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as i64) % n
+        };
+        for _ in 0..5000 {
+            let a = ymd(2014, 6, 1) + chrono::Duration::days(next(365 * 14));
+            let n = next(40) as u32;
+            assert_eq!(
+                cal.add_working_days(a, n),
+                add_working_days_by_walking(cal, a, n),
+                "{a} {n}"
+            );
+            let a = ymd(2023, 12, 1) + chrono::Duration::days(next(420));
+            assert_eq!(
+                local.add_working_days(a, n),
+                add_working_days_by_walking(&local, a, n),
+                "{a} {n}"
+            );
+        }
+    }
+
     #[test]
     fn working_days_between_counts_as_walking_does() {
         let cal = Calendar::national();
         let local = Calendar::parse("calendar t\nyear 2024 \"d\" \"t\"\nholiday 2024-10-01..2024-10-03 \"国庆\"\nworkday 2024-09-29 \"调休\"\nholiday 2025-01-02 \"x\"\n").unwrap();
         let mut seed = 7u64;
         let mut next = |n: i64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((seed >> 33) as i64) % n
         };
         let base = ymd(2014, 6, 1);
         for _ in 0..3000 {
             let a = base + chrono::Duration::days(next(365 * 14));
             let b = a + chrono::Duration::days(next(800) - 400);
-            assert_eq!(cal.working_days_between(a, b), working_days_between_by_walking(cal, a, b), "{a} {b}");
+            assert_eq!(
+                cal.working_days_between(a, b),
+                working_days_between_by_walking(cal, a, b),
+                "{a} {b}"
+            );
             let a = ymd(2023, 11, 1) + chrono::Duration::days(next(800));
             let b = a + chrono::Duration::days(next(200) - 100);
-            assert_eq!(local.working_days_between(a, b), working_days_between_by_walking(&local, a, b), "{a} {b}");
+            assert_eq!(
+                local.working_days_between(a, b),
+                working_days_between_by_walking(&local, a, b),
+                "{a} {b}"
+            );
         }
     }
 

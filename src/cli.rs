@@ -5,13 +5,14 @@ use crate::diag::{Lang, Level};
 use crate::eval::examples::run_examples;
 use crate::eval::{Engine, GroupRun, Verdict};
 use crate::input::{self, InputSpec, Item};
+use crate::report::github::{self, GitHub};
 use crate::report::human::{self, Human, Style};
 use crate::report::json::{self as jsonr, Json};
-use crate::report::github::{self, GitHub};
 use crate::report::junit::JUnit;
 use crate::report::sarif::Sarif;
 use crate::report::{
-    finding_for_group, finding_for_record, policy_notes, rules_of, InputInfo, PolicyNote, Reporter, Summary, Tee,
+    finding_for_group, finding_for_record, policy_notes, rules_of, Finding, InputInfo, PolicyNote,
+    Reporter, Summary, Tee,
 };
 use crate::syntax::ast::Outcome;
 use chrono::NaiveDate;
@@ -26,7 +27,11 @@ pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Parser, Debug)]
-#[command(name = "guiju", version, about = "规矩 — rules-as-code compliance checking for Chinese government documents")]
+#[command(
+    name = "guiju",
+    version,
+    about = "规矩 — rules-as-code compliance checking for Chinese government documents"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -147,7 +152,9 @@ impl Resolver for FsResolver {
         let base = Path::new(from).parent().unwrap_or(Path::new("."));
         let p = base.join(path);
         let name = p.to_string_lossy().replace("/./", "/");
-        std::fs::read_to_string(&p).map(|t| (name, t)).map_err(|e| e.to_string())
+        std::fs::read_to_string(&p)
+            .map(|t| (name, t))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -169,7 +176,10 @@ fn as_of_date(s: &Option<String>, err: &mut dyn Write) -> Result<NaiveDate, i32>
     match s {
         None => Ok(chrono::Local::now().date_naive()),
         Some(s) => crate::syntax::parse_date(s).ok_or_else(|| {
-            let _ = writeln!(err, "error[U0001]: --as-of `{s}` is not a date (YYYY-MM-DD) / 不是日期");
+            let _ = writeln!(
+                err,
+                "error[U0001]: --as-of `{s}` is not a date (YYYY-MM-DD) / 不是日期"
+            );
             EXIT_ERROR
         }),
     }
@@ -181,7 +191,11 @@ fn read_policies(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<(String, 
         match std::fs::read_to_string(p) {
             Ok(t) => out.push((p.to_string_lossy().into_owned(), t)),
             Err(e) => {
-                let _ = writeln!(err, "error[U0002]: cannot read policy `{}`: {e} / 无法读取策略文件", p.display());
+                let _ = writeln!(
+                    err,
+                    "error[U0002]: cannot read policy `{}`: {e} / 无法读取策略文件",
+                    p.display()
+                );
                 return Err(EXIT_ERROR);
             }
         }
@@ -205,14 +219,28 @@ pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     };
     match cli.command {
         Command::Check(args) => check(args, out, err),
-        Command::Test { policies, as_of, common } => test(&policies, &as_of, &common, out, err),
-        Command::Fmt { policies, check, common } => fmt(&policies, check, &common, out, err),
+        Command::Test {
+            policies,
+            as_of,
+            common,
+        } => test(&policies, &as_of, &common, out, err),
+        Command::Fmt {
+            policies,
+            check,
+            common,
+        } => fmt(&policies, check, &common, out, err),
         Command::Explain { code, common } => explain(code.as_deref(), &common, out, err),
     }
 }
 
-
-fn report_policy(c: &Compiled, format: FormatArg, to_file: bool, st: Style, out: &mut dyn Write, err: &mut dyn Write) {
+fn report_policy(
+    c: &Compiled,
+    format: FormatArg,
+    to_file: bool,
+    st: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) {
     if c.diagnostics.is_empty() {
         return;
     }
@@ -228,8 +256,17 @@ fn report_policy(c: &Compiled, format: FormatArg, to_file: bool, st: Style, out:
 
 /// When the policy does not compile, the CI formats still write a report, holding its diagnostics,
 /// so that a CI step uploading it finds one that says why nothing was checked.
-fn ci_policy_report(o: &CheckArgs, lang: Lang, notes: &[PolicyNote], out: &mut dyn Write, err: &mut dyn Write) {
-    if !matches!(o.format, FormatArg::Sarif | FormatArg::Junit | FormatArg::Github) {
+fn ci_policy_report(
+    o: &CheckArgs,
+    lang: Lang,
+    notes: &[PolicyNote],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) {
+    if !matches!(
+        o.format,
+        FormatArg::Sarif | FormatArg::Junit | FormatArg::Github
+    ) {
         return;
     }
     let mut file_out = match &o.output {
@@ -272,18 +309,29 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     report_policy(&compiled, o.format, o.output.is_some(), est, out, err);
     let notes = policy_notes(&compiled.diagnostics, &compiled.sources);
     let Some(mut program) = compiled.program else {
-        let n = compiled.diagnostics.iter().filter(|d| d.level == Level::Error).count();
-        let _ = writeln!(err, "{}", match est.lang {
-            Lang::Zh => format!("策略有 {n} 处错误，未检查任何数据"),
-            Lang::En => format!("the policy has {n} error(s); no data was checked"),
-        });
+        let n = compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.level == Level::Error)
+            .count();
+        let _ = writeln!(
+            err,
+            "{}",
+            match est.lang {
+                Lang::Zh => format!("策略有 {n} 处错误，未检查任何数据"),
+                Lang::En => format!("the policy has {n} error(s); no data was checked"),
+            }
+        );
         ci_policy_report(&o, st.lang, &notes, out, err);
         return EXIT_ERROR;
     };
     if let Err(c) = apply_calendar(&mut program, &o.common, err) {
         return c;
     }
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(o.jobs.unwrap_or(0)).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(o.jobs.unwrap_or(0))
+        .build()
+    {
         Ok(p) => p,
         Err(e) => {
             let _ = writeln!(err, "error[U0003]: cannot start worker threads: {e}");
@@ -331,8 +379,20 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             explain: o.explain,
         }),
         FormatArg::Json => Box::new(Json::new(report_out, st.lang)),
-        FormatArg::Sarif => Box::new(Sarif::new(report_out, st.lang, &rules_of(&program), &notes, o.explain)),
-        FormatArg::Junit => Box::new(JUnit::new(report_out, st.lang, &rules_of(&program), &notes, o.explain)),
+        FormatArg::Sarif => Box::new(Sarif::new(
+            report_out,
+            st.lang,
+            &rules_of(&program),
+            &notes,
+            o.explain,
+        )),
+        FormatArg::Junit => Box::new(JUnit::new(
+            report_out,
+            st.lang,
+            &rules_of(&program),
+            &notes,
+            o.explain,
+        )),
         FormatArg::Github => Box::new(GitHub {
             out: {
                 github::render_policy_notes(report_out, &notes, st.lang);
@@ -357,6 +417,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut had_input_error = false;
     let batch = o.batch.max(1);
     let mut items = Vec::with_capacity(batch);
+    let mut spare = Vec::with_capacity(batch);
     let mut progress = Progress::new(std::io::stderr().is_terminal(), est.lang);
     for (ii, spec) in specs.iter().enumerate() {
         progress.clear();
@@ -372,51 +433,20 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             reporter.data_diag(&w);
             summary.input_warnings += 1;
         }
-        loop {
-            // The previous batch's records are freed on the pool's threads too.
-            pool.install(|| items.par_drain(..).for_each(drop));
-            // Sources parse the batch on the pool's threads.
-            let more = match pool.install(|| src.next_batch(batch, &mut items)) {
-                Ok(m) => m,
-                Err(d) => {
-                    progress.clear();
-                    reporter.data_diag(&d);
-                    had_input_error = true;
-                    false
-                }
-            };
-            // Evaluate the batch on all cores, in chunks. A chunk counts its passing and
-            // not-applicable verdicts and keeps only the others, which come back in input order.
+        // Batches are read one ahead: the pool evaluates one batch while it reads and parses
+        // the next. Each batch keeps its read error and warnings, reported where reading one
+        // batch at a time reports them, and batches are reported in input order.
+        let threads = pool.current_num_threads();
+        let mut report = |items: &[Item],
+                          parts: Vec<Evaluated>,
+                          read: &Result<bool, input::DataDiag>,
+                          warnings: Vec<input::DataDiag>| {
+            if let Err(d) = read {
+                progress.clear();
+                reporter.data_diag(d);
+                had_input_error = true;
+            }
             let nrules = program.rules.len();
-            let chunk = (items.len() / (4 * pool.current_num_threads().max(1))).max(64);
-            let parts: Vec<(Vec<u64>, Vec<Vec<Verdict>>)> = pool.install(|| {
-                items
-                    .par_chunks(chunk)
-                    .map(|ch| {
-                        let mut quiet = vec![0u64; 2 * nrules];
-                        let found = ch
-                            .iter()
-                            .map(|it| {
-                                let mut vs = Vec::new();
-                                if let Item::Record(r) = it {
-                                    engine.check_record(r, &mut |v| {
-                                        let k = match v.outcome {
-                                            Outcome::Pass => 2 * v.rule,
-                                            Outcome::NotApplicable => 2 * v.rule + 1,
-                                            _ => return vs.push(v),
-                                        };
-                                        if let Some(n) = quiet.get_mut(k) {
-                                            *n += 1;
-                                        }
-                                    });
-                                }
-                                vs
-                            })
-                            .collect();
-                        (quiet, found)
-                    })
-                    .collect()
-            });
             let mut quiet = vec![0u64; 2 * nrules];
             for (q, _) in &parts {
                 for (a, b) in quiet.iter_mut().zip(q) {
@@ -425,18 +455,27 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
             for (k, n) in quiet.into_iter().enumerate() {
                 if n > 0 {
-                    let outcome = if k % 2 == 0 { Outcome::Pass } else { Outcome::NotApplicable };
+                    let outcome = if k % 2 == 0 {
+                        Outcome::Pass
+                    } else {
+                        Outcome::NotApplicable
+                    };
                     summary.count_quiet(&program, k / 2, outcome, n);
                 }
             }
             // Clear the progress line before this batch prints anything.
-            if items.iter().any(|i| matches!(i, Item::Bad(_))) || parts.iter().any(|(_, f)| f.iter().any(|vs| !vs.is_empty())) {
+            if items.iter().any(|i| matches!(i, Item::Bad(_)))
+                || parts.iter().any(|(_, f)| f.iter().any(|vs| !vs.is_empty()))
+            {
                 progress.clear();
             }
             // Records per type, added to the summary in the order types first appear.
             let mut by_type = vec![0u64; program.records.len()];
             let mut type_order = Vec::new();
-            for (it, vs) in items.iter().zip(parts.into_iter().flat_map(|(_, found)| found)) {
+            for (it, vs) in items
+                .iter()
+                .zip(parts.into_iter().flat_map(|(_, found)| found))
+            {
                 match it {
                     Item::Bad(d) => {
                         summary.records += 1;
@@ -451,9 +490,9 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             }
                             *n += 1;
                         }
-                        for v in vs.into_iter() {
+                        for (v, f) in vs.into_iter() {
                             summary.count(&program, &v);
-                            if let Some(f) = finding_for_record(&program, &inputs, r, &v) {
+                            if let Some(f) = f {
                                 reporter.finding(&f);
                             }
                         }
@@ -473,14 +512,33 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     *summary.by_type.entry(rt.name.clone()).or_insert(0) += n;
                 }
             }
-            for w in src.warnings() {
+            for w in warnings {
                 progress.clear();
                 reporter.data_diag(&w);
                 summary.input_warnings += 1;
             }
             progress.tick(&spec.path, summary.records);
-            if !more {
-                break;
+        };
+        let (mut read, mut warnings) = pool.install(|| read_batch(&mut *src, batch, &mut items));
+        loop {
+            // Evaluate this batch on the pool while one of its threads reads the next (into
+            // `spare`); then report this batch here. (Reporting at the same time as the pool works
+            // measured slower on two cores: three busy threads.)
+            let more = matches!(read, Ok(true));
+            let (parts, next) = pool.install(|| {
+                rayon::join(
+                    || evaluate(&engine, &program, &inputs, &items, threads),
+                    || more.then(|| read_batch(&mut *src, batch, &mut spare)),
+                )
+            });
+            report(&items, parts, &read, warnings);
+            match next {
+                Some((r, w)) => {
+                    read = r;
+                    warnings = w;
+                    std::mem::swap(&mut items, &mut spare);
+                }
+                None => break,
             }
         }
     }
@@ -510,10 +568,20 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
 }
 
-fn apply_calendar(program: &mut crate::check::ir::Program, common: &Common, err: &mut dyn Write) -> Result<(), i32> {
-    let Some(path) = &common.calendar else { return Ok(()) };
+fn apply_calendar(
+    program: &mut crate::check::ir::Program,
+    common: &Common,
+    err: &mut dyn Write,
+) -> Result<(), i32> {
+    let Some(path) = &common.calendar else {
+        return Ok(());
+    };
     let text = std::fs::read_to_string(path).map_err(|e| {
-        let _ = writeln!(err, "error[U0005]: cannot read calendar `{}`: {e} / 无法读取日历", path.display());
+        let _ = writeln!(
+            err,
+            "error[U0005]: cannot read calendar `{}`: {e} / 无法读取日历",
+            path.display()
+        );
         EXIT_ERROR
     })?;
     match crate::calendar::Calendar::parse(&text) {
@@ -522,7 +590,14 @@ fn apply_calendar(program: &mut crate::check::ir::Program, common: &Common, err:
             Ok(())
         }
         Err(e) => {
-            let _ = writeln!(err, "error[U0005]: {}:{}:{}: {} / 日历文件有误", path.display(), e.line, e.column, e.message);
+            let _ = writeln!(
+                err,
+                "error[U0005]: {}:{}:{}: {} / 日历文件有误",
+                path.display(),
+                e.line,
+                e.column,
+                e.message
+            );
             Err(EXIT_ERROR)
         }
     }
@@ -543,27 +618,45 @@ fn explain(code: Option<&str>, common: &Common, out: &mut dyn Write, err: &mut d
         }
         None => {
             let code = code.trim();
-            let _ = writeln!(err, "{}", match lang {
-                Lang::Zh => format!("error: 没有代码 `{code}`"),
-                Lang::En => format!("error: no code `{code}`"),
-            });
+            let _ = writeln!(
+                err,
+                "{}",
+                match lang {
+                    Lang::Zh => format!("error: 没有代码 `{code}`"),
+                    Lang::En => format!("error: no code `{code}`"),
+                }
+            );
             if let Some(s) = crate::codes::did_you_mean(code) {
-                let _ = writeln!(err, "{}", match lang {
-                    Lang::Zh => format!("  help: 是否应为 `{s}`？"),
-                    Lang::En => format!("  help: did you mean `{s}`?"),
-                });
+                let _ = writeln!(
+                    err,
+                    "{}",
+                    match lang {
+                        Lang::Zh => format!("  help: 是否应为 `{s}`？"),
+                        Lang::En => format!("  help: did you mean `{s}`?"),
+                    }
+                );
             }
-            let _ = writeln!(err, "{}", match lang {
-                Lang::Zh => "  note: `guiju explain` 列出所有代码",
-                Lang::En => "  note: `guiju explain` lists every code",
-            });
+            let _ = writeln!(
+                err,
+                "{}",
+                match lang {
+                    Lang::Zh => "  note: `guiju explain` 列出所有代码",
+                    Lang::En => "  note: `guiju explain` lists every code",
+                }
+            );
             EXIT_ERROR
         }
     }
 }
 
 /// `guiju fmt`: rewrites files in place, or with `--check` prints diffs and exits 1 when any file would change.
-fn fmt(paths: &[PathBuf], check: bool, common: &Common, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn fmt(
+    paths: &[PathBuf],
+    check: bool,
+    common: &Common,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let est = style(common, std::io::stderr().is_terminal());
     let files = collect_policy_files(paths);
     let (mut changed, mut broken) = (0usize, 0usize);
@@ -572,7 +665,10 @@ fn fmt(paths: &[PathBuf], check: bool, common: &Common, out: &mut dyn Write, err
         let text = match std::fs::read_to_string(f) {
             Ok(t) => t,
             Err(e) => {
-                let _ = writeln!(err, "error[U0002]: cannot read policy `{name}`: {e} / 无法读取策略文件");
+                let _ = writeln!(
+                    err,
+                    "error[U0002]: cannot read policy `{name}`: {e} / 无法读取策略文件"
+                );
                 broken += 1;
                 continue;
             }
@@ -593,7 +689,13 @@ fn fmt(paths: &[PathBuf], check: bool, common: &Common, out: &mut dyn Write, err
         changed += 1;
         if check {
             let diff = similar::TextDiff::from_lines(&text, &formatted);
-            let _ = write!(out, "{}", diff.unified_diff().context_radius(2).header(&name, &format!("{name} (formatted)")));
+            let _ = write!(
+                out,
+                "{}",
+                diff.unified_diff()
+                    .context_radius(2)
+                    .header(&name, &format!("{name} (formatted)"))
+            );
         } else if let Err(e) = std::fs::write(f, &formatted) {
             let _ = writeln!(err, "error[U0004]: cannot write `{name}`: {e}");
             broken += 1;
@@ -604,11 +706,74 @@ fn fmt(paths: &[PathBuf], check: bool, common: &Common, out: &mut dyn Write, err
     if broken > 0 {
         EXIT_ERROR
     } else if check && changed > 0 {
-        let _ = writeln!(err, "{changed} of {} files are not formatted; run `guiju fmt` / {changed} 个文件格式不规范", files.len());
+        let _ = writeln!(
+            err,
+            "{changed} of {} files are not formatted; run `guiju fmt` / {changed} 个文件格式不规范",
+            files.len()
+        );
         EXIT_FINDINGS
     } else {
         EXIT_OK
     }
+}
+
+/// Frees the previous batch's records (on the pool's threads), then reads the next batch and
+/// takes the warnings reading it raised. Runs inside the pool: sources parse on its threads.
+fn read_batch(
+    src: &mut dyn input::RecordSource,
+    batch: usize,
+    items: &mut Vec<Item>,
+) -> (Result<bool, input::DataDiag>, Vec<input::DataDiag>) {
+    items.par_drain(..).for_each(drop);
+    let read = src.next_batch(batch, items);
+    (read, src.warnings())
+}
+
+/// Per-rule counts of passing (`2 * rule`) and not-applicable (`2 * rule + 1`) verdicts, and the
+/// other verdicts of each record with their findings.
+type Evaluated = (Vec<u64>, Vec<Vec<(Verdict, Option<Finding>)>>);
+
+/// Evaluates a batch on the current pool, in chunks. A chunk counts its passing and not-applicable
+/// verdicts and keeps only the others, with their findings built there too; chunks come back in
+/// input order.
+fn evaluate(
+    engine: &Engine,
+    program: &crate::check::ir::Program,
+    inputs: &[InputInfo],
+    items: &[Item],
+    threads: usize,
+) -> Vec<Evaluated> {
+    let nrules = program.rules.len();
+    let chunk = (items.len() / (4 * threads.max(1))).max(64);
+    items
+        .par_chunks(chunk)
+        .map(|ch| {
+            let mut quiet = vec![0u64; 2 * nrules];
+            let found = ch
+                .iter()
+                .map(|it| {
+                    let mut vs = Vec::new();
+                    if let Item::Record(r) = it {
+                        engine.check_record(r, &mut |v| {
+                            let k = match v.outcome {
+                                Outcome::Pass => 2 * v.rule,
+                                Outcome::NotApplicable => 2 * v.rule + 1,
+                                _ => {
+                                    let f = finding_for_record(program, inputs, r, &v);
+                                    return vs.push((v, f));
+                                }
+                            };
+                            if let Some(n) = quiet.get_mut(k) {
+                                *n += 1;
+                            }
+                        });
+                    }
+                    vs
+                })
+                .collect();
+            (quiet, found)
+        })
+        .collect()
 }
 
 fn collect_policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {
@@ -633,7 +798,13 @@ fn collect_policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-fn test(paths: &[PathBuf], as_of: &Option<String>, common: &Common, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn test(
+    paths: &[PathBuf],
+    as_of: &Option<String>,
+    common: &Common,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let st = style(common, std::io::stdout().is_terminal());
     let est = style(common, std::io::stderr().is_terminal());
     let lang = st.lang;
@@ -657,19 +828,35 @@ fn test(paths: &[PathBuf], as_of: &Option<String>, common: &Common, out: &mut dy
         }
         let Some(mut program) = compiled.program else {
             broken += 1;
-            let _ = writeln!(out, "✗ {}: {}", f.display(), match lang {
-                Lang::Zh => "策略有错误，示例未运行",
-                Lang::En => "the policy has errors; its examples did not run",
-            });
+            let _ = writeln!(
+                out,
+                "✗ {}: {}",
+                f.display(),
+                match lang {
+                    Lang::Zh => "策略有错误，示例未运行",
+                    Lang::En => "the policy has errors; its examples did not run",
+                }
+            );
             continue;
         };
         if let Err(c) = apply_calendar(&mut program, common, err) {
             return c;
         }
-        let main_policy = program.policies.first().map(|p| p.path.clone()).unwrap_or_default();
+        let main_policy = program
+            .policies
+            .first()
+            .map(|p| p.path.clone())
+            .unwrap_or_default();
         for r in run_examples(&program, default_as_of) {
-            let Some(ex) = program.examples.get(r.example) else { continue };
-            if program.policies.get(ex.policy).map(|p| p.path != main_policy).unwrap_or(false) {
+            let Some(ex) = program.examples.get(r.example) else {
+                continue;
+            };
+            if program
+                .policies
+                .get(ex.policy)
+                .map(|p| p.path != main_policy)
+                .unwrap_or(false)
+            {
                 continue;
             }
             let met = r.expectations - r.unmet.len();
@@ -681,10 +868,22 @@ fn test(paths: &[PathBuf], as_of: &Option<String>, common: &Common, out: &mut dy
             }
             let _ = writeln!(out, "✗ {} › {}", f.display(), ex.name);
             for u in &r.unmet {
-                let Some(x) = ex.expects.get(u.expectation) else { continue };
-                let rule = program.rules.get(x.rule).map(|r| r.id.as_str()).unwrap_or("?");
-                let (line, _) = program.sources.line_col(x.span.source, x.span.start as usize);
-                let target = x.for_key.as_ref().map(|k| format!(" for \"{k}\"")).unwrap_or_default();
+                let Some(x) = ex.expects.get(u.expectation) else {
+                    continue;
+                };
+                let rule = program
+                    .rules
+                    .get(x.rule)
+                    .map(|r| r.id.as_str())
+                    .unwrap_or("?");
+                let (line, _) = program
+                    .sources
+                    .line_col(x.span.source, x.span.start as usize);
+                let target = x
+                    .for_key
+                    .as_ref()
+                    .map(|k| format!(" for \"{k}\""))
+                    .unwrap_or_default();
                 if u.seen.is_empty() {
                     let _ = writeln!(out, "    line {line}: expect {rule} {}{target}: {}", x.outcome.as_str(), match lang {
                         Lang::Zh => "该规则没有在这些记录上运行（记录类型或 for 键不符？）",
@@ -712,7 +911,11 @@ fn test(paths: &[PathBuf], as_of: &Option<String>, common: &Common, out: &mut dy
             }
         }
     }
-    let _ = writeln!(out, "{} policies; {passed} passed, {failed} failed", files.len());
+    let _ = writeln!(
+        out,
+        "{} policies; {passed} passed, {failed} failed",
+        files.len()
+    );
     if broken > 0 {
         EXIT_ERROR
     } else if failed > 0 {
@@ -762,7 +965,11 @@ impl Progress {
         }
         self.last = Some(now);
         let secs = now.duration_since(self.start).as_secs_f64();
-        let rate = if secs > 0.0 { (records as f64 / secs).round() as u64 } else { 0 };
+        let rate = if secs > 0.0 {
+            (records as f64 / secs).round() as u64
+        } else {
+            0
+        };
         let line = match self.lang {
             Lang::Zh => format!("{path}：已读 {records} 条记录，每秒 {rate} 条"),
             Lang::En => format!("{path}: {records} records, {rate} records/s"),

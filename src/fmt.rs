@@ -97,8 +97,30 @@ const ITEM_WORDS: &[&str] = &[
 ];
 
 const RULE_WORDS: &[&str] = &[
-    "cite", "依据", "applies", "适用于", "let", "设", "require", "要求", "unless", "除非", "severity", "级别", "message", "消息",
-    "calendar", "日历", "extend_on_day_off", "遇休顺延", "month_rule", "月末规则", "expect", "期望", "as_of", "截至",
+    "cite",
+    "依据",
+    "applies",
+    "适用于",
+    "let",
+    "设",
+    "require",
+    "要求",
+    "unless",
+    "除非",
+    "severity",
+    "级别",
+    "message",
+    "消息",
+    "calendar",
+    "日历",
+    "extend_on_day_off",
+    "遇休顺延",
+    "month_rule",
+    "月末规则",
+    "expect",
+    "期望",
+    "as_of",
+    "截至",
 ];
 
 fn first_word(code: &str) -> &str {
@@ -119,16 +141,21 @@ fn field_parts(code: &str) -> Option<(String, String, Option<String>)> {
             .find(|(i, c)| *c == '"' && !body.get(..*i).map(|b| b.ends_with('\\')).unwrap_or(false))
             .map(|(i, _)| i);
         match start {
-            Some(s) if !body.get(..s).unwrap_or("").trim_end().is_empty() => {
-                (body.get(..s)?.trim_end().to_string(), Some(rest.get(s..)?.to_string()))
-            }
+            Some(s) if !body.get(..s).unwrap_or("").trim_end().is_empty() => (
+                body.get(..s)?.trim_end().to_string(),
+                Some(rest.get(s..)?.to_string()),
+            ),
             _ => (rest.to_string(), None),
         }
     } else {
         (rest.to_string(), None)
     };
     let label = label.map(|l| if had_comma { format!("{l},") } else { l });
-    let middle = if had_comma && label.is_none() { format!("{middle},") } else { middle };
+    let middle = if had_comma && label.is_none() {
+        format!("{middle},")
+    } else {
+        middle
+    };
     Some((name.to_string(), middle, label))
 }
 
@@ -177,28 +204,41 @@ fn layout(text: &str) -> String {
         let word = first_word(&l.code);
         let (net, min) = nesting(&l.code);
         let starts_closing = l.code.starts_with(['}', ')', ']']);
-        let this_depth = if starts_closing { (depth + min).max(0) } else { depth.max(0) };
+        let this_depth = if starts_closing {
+            (depth + min).max(0)
+        } else {
+            depth.max(0)
+        };
         let mut indent = this_depth as usize * 2;
-        let top_item = depth == 0 && (ITEM_WORDS.contains(&word) || word == "policy" || word == "政策");
+        let top_item =
+            depth == 0 && (ITEM_WORDS.contains(&word) || word == "policy" || word == "政策");
         if depth == 0 && (word == "policy" || word == "政策") {
             in_header = true;
         } else if top_item {
             in_header = false;
         }
-        if depth == 0 && in_header && !(word == "policy" || word == "政策") && !l.code.is_empty() {
+        if depth == 0 && in_header && !(word == "policy" || word == "政策") && !l.code.is_empty()
+        {
             indent = 2;
         }
         // Inside a rule or example, a line that starts no item continues the one above.
         if depth >= 1 && !starts_closing && !l.code.is_empty() {
             let block = blocks.last().copied().unwrap_or("");
             let is_record = block == "record" || block == "记录";
-            let continues = !is_record && depth == 1 && !RULE_WORDS.contains(&word) && !looks_like_record_literal(&l.code);
+            let continues = !is_record
+                && depth == 1
+                && !RULE_WORDS.contains(&word)
+                && !looks_like_record_literal(&l.code);
             if continues {
                 indent += 2;
             }
         }
         let field_block = match (blocks.last().copied(), depth) {
-            (Some("record") | Some("记录"), 1) if !starts_closing && !l.code.is_empty() && net == 0 => current_record,
+            (Some("record") | Some("记录"), 1)
+                if !starts_closing && !l.code.is_empty() && net == 0 =>
+            {
+                current_record
+            }
             _ => None,
         };
         out.push(Out {
@@ -234,7 +274,8 @@ fn layout(text: &str) -> String {
     }
 
     // Column alignment of record fields.
-    let mut widths: std::collections::HashMap<usize, (usize, usize)> = std::collections::HashMap::new();
+    let mut widths: std::collections::HashMap<usize, (usize, usize)> =
+        std::collections::HashMap::new();
     for o in &out {
         if let (Some(b), Some((name, middle, label))) = (o.field_block, field_parts(&o.code)) {
             let e = widths.entry(b).or_insert((0, 0));
@@ -279,7 +320,10 @@ fn layout(text: &str) -> String {
                     .map(|x| x.item)
                     .unwrap_or(false));
         let prev_blank = i > 0 && out.get(i - 1).map(|p| p.blank).unwrap_or(false);
-        let prev_opens = result.last().map(|l| l.trim_end().ends_with('{')).unwrap_or(true);
+        let prev_opens = result
+            .last()
+            .map(|l| l.trim_end().ends_with('{'))
+            .unwrap_or(true);
         let closes = o.code.starts_with('}');
         if !result.is_empty() && (starts_item || (prev_blank && !prev_opens && !closes)) {
             result.push(String::new());

@@ -3,15 +3,27 @@
 //! user sees (exit code, stdout, stderr) as `snapshots/NAME.snap` in the case folder.
 //! Adding a case is adding a folder.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 
 fn run_case(dir: &Path) {
     let cmd = std::fs::read_to_string(dir.join("cmd")).expect("cmd file");
     let root = env!("CARGO_MANIFEST_DIR");
-    let rel = dir.strip_prefix(root).unwrap_or(dir).to_string_lossy().replace('\\', "/");
-    for line in cmd.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+    let rel = dir
+        .strip_prefix(root)
+        .unwrap_or(dir)
+        .to_string_lossy()
+        .replace('\\', "/");
+    for line in cmd
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
         let (name, args) = line.split_once(':').expect("NAME: ARGS");
         let mut argv = vec!["guiju".to_string()];
         for a in args.split_whitespace() {
@@ -20,7 +32,10 @@ fn run_case(dir: &Path) {
                 Some((t, f)) if !a.starts_with('-') => (format!("{t}="), f),
                 _ => (String::new(), a),
             };
-            if !file.starts_with('-') && (dir.join(file).exists() || file.ends_with(".csv")) && !file.contains('/') {
+            if !file.starts_with('-')
+                && (dir.join(file).exists() || file.ends_with(".csv"))
+                && !file.contains('/')
+            {
                 argv.push(format!("{prefix}{rel}/{file}"));
             } else {
                 argv.push(a.to_string());

@@ -1,6 +1,11 @@
 //! Reading submissions: Excel with Chinese headers, GBK-encoded CSV, and every record accounted for.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::path::PathBuf;
 
@@ -35,7 +40,11 @@ fn run(args: &[&str]) -> (i32, String, String) {
     let mut argv = vec!["guiju".to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
     let code = guiju::cli::run(argv, &mut out, &mut err);
-    (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    (
+        code,
+        String::from_utf8_lossy(&out).into_owned(),
+        String::from_utf8_lossy(&err).into_owned(),
+    )
 }
 
 #[test]
@@ -44,7 +53,10 @@ fn excel_with_chinese_headers_is_checked() {
     let path = d.join("funds.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    for (c, h) in ["项目编号", "县（市、区）", "金额", "用途", "批复日期"].iter().enumerate() {
+    for (c, h) in ["项目编号", "县（市、区）", "金额", "用途", "批复日期"]
+        .iter()
+        .enumerate()
+    {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     // A number cell (in the field's unit, 万元), a text cell with its own unit, and a date cell.
@@ -85,15 +97,28 @@ fn excel_with_chinese_headers_is_checked() {
 #[test]
 fn gbk_csv_is_refused_with_a_hint_and_read_with_encoding_gbk() {
     let d = dir("gbk");
-    let text = "项目编号,县（市、区）,金额,用途\nF1,渑池县,100万元,脱贫攻坚\nF2,卢氏县,501万元,其他\n";
+    let text =
+        "项目编号,县（市、区）,金额,用途\nF1,渑池县,100万元,脱贫攻坚\nF2,卢氏县,501万元,其他\n";
     let (bytes, _, _) = encoding_rs::GBK.encode(text);
     let path = d.join("funds.csv");
     std::fs::write(&path, &bytes).unwrap();
     let policy = d.join("policy.gj");
-    let args = ["check", policy.to_str().unwrap(), "--data", path.to_str().unwrap(), "--lang", "en", "--color", "never"];
+    let args = [
+        "check",
+        policy.to_str().unwrap(),
+        "--data",
+        path.to_str().unwrap(),
+        "--lang",
+        "en",
+        "--color",
+        "never",
+    ];
     let (code, out, _) = run(&args);
     assert_eq!(code, 2);
-    assert!(out.contains("I0002") && out.contains("not UTF-8") && out.contains("--encoding gbk"), "{out}");
+    assert!(
+        out.contains("I0002") && out.contains("not UTF-8") && out.contains("--encoding gbk"),
+        "{out}"
+    );
     let mut with = args.to_vec();
     with.extend(["--encoding", "gbk"]);
     let (code, out, _) = run(&with);
@@ -130,5 +155,8 @@ fn every_record_is_accounted_for_even_when_unreadable() {
     assert_eq!(problems[0]["line"], 2);
     let unknown = &v["findings"][0];
     assert_eq!(unknown["outcome"], "unknown");
-    assert!(unknown["message"]["en"].as_str().unwrap().contains("很多"), "{unknown}");
+    assert!(
+        unknown["message"]["en"].as_str().unwrap().contains("很多"),
+        "{unknown}"
+    );
 }

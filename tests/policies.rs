@@ -1,7 +1,12 @@
 //! The policy library: every policy compiles, every example holds, and every rule is proved by
 //! at least one passing and one failing expectation.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use guiju::check::{compile, ir::Program};
 use guiju::cli::FsResolver;
@@ -24,7 +29,11 @@ fn policies() -> Vec<PathBuf> {
 fn load(p: &PathBuf) -> Program {
     let text = std::fs::read_to_string(p).unwrap();
     let c = compile(vec![(p.to_string_lossy().into_owned(), text)], &FsResolver);
-    let errors: Vec<String> = c.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message.en)).collect();
+    let errors: Vec<String> = c
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message.en))
+        .collect();
     assert!(errors.is_empty(), "{}: {errors:?}", p.display());
     c.program.unwrap()
 }
@@ -59,8 +68,17 @@ fn every_rule_has_a_passing_and_a_failing_expectation_and_all_hold() {
             }
         }
         for res in run_examples(&program, as_of) {
-            assert!(res.unmet.is_empty(), "{}: example {} has unmet expectations", p.display(), program.examples[res.example].name);
+            assert!(
+                res.unmet.is_empty(),
+                "{}: example {} has unmet expectations",
+                p.display(),
+                program.examples[res.example].name
+            );
         }
     }
-    assert!(gaps.is_empty(), "rules without a pass and a fail example:\n{}", gaps.join("\n"));
+    assert!(
+        gaps.is_empty(),
+        "rules without a pass and a fail example:\n{}",
+        gaps.join("\n")
+    );
 }

@@ -1,6 +1,11 @@
 //! Unit-level behaviour of the checker and the evaluator, through the library's public API.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use guiju::check::{compile, compile_str, MemoryResolver};
 use guiju::eval::examples::run_examples;
@@ -20,22 +25,39 @@ fn codes(body: &str) -> Vec<&'static str> {
 /// The help text of the first diagnostic.
 fn first_help(body: &str) -> String {
     let c = compile_str("t.gj", &format!("{HEADER}{body}"));
-    c.diagnostics.first().and_then(|d| d.help.as_ref()).map(|h| h.en.clone()).unwrap_or_default()
+    c.diagnostics
+        .first()
+        .and_then(|d| d.help.as_ref())
+        .map(|h| h.en.clone())
+        .unwrap_or_default()
 }
 
 /// Compiles a policy with examples and asserts every expectation holds.
 fn examples_hold(body: &str) {
     let c = compile_str("t.gj", &format!("{HEADER}{body}"));
-    let msgs: Vec<String> = c.diagnostics.iter().map(|d| format!("{} {}", d.code, d.message.en)).collect();
-    let p = c.program.unwrap_or_else(|| panic!("does not compile: {msgs:?}"));
+    let msgs: Vec<String> = c
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message.en))
+        .collect();
+    let p = c
+        .program
+        .unwrap_or_else(|| panic!("does not compile: {msgs:?}"));
     let as_of = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).unwrap();
     let mut n = 0;
     for r in run_examples(&p, as_of) {
         n += r.expectations;
         if let Some(u) = r.unmet.first() {
             let x = &p.examples[r.example].expects[u.expectation];
-            let seen: Vec<String> = u.seen.iter().map(|s| format!("{} {:?}", s.who, s.outcome)).collect();
-            panic!("{}: expected {} {:?}, saw {seen:?}", p.examples[r.example].name, p.rules[x.rule].id, x.outcome);
+            let seen: Vec<String> = u
+                .seen
+                .iter()
+                .map(|s| format!("{} {:?}", s.who, s.outcome))
+                .collect();
+            panic!(
+                "{}: expected {} {:?}, saw {seen:?}",
+                p.examples[r.example].name, p.rules[x.rule].id, x.outcome
+            );
         }
     }
     assert!(n > 0, "no expectations ran");
@@ -110,24 +132,42 @@ fn enum_variants_resolve_where_an_enum_is_expected() {
 #[test]
 fn a_rule_without_citation_is_warned_about_but_compiles() {
     let c = compile_str("t.gj", &format!("{HEADER}{HOUSEHOLD}rule r \"r\" {{\n applies to household\n require members >= 1 人\n}}\n"));
-    assert_eq!(c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), vec!["W0101"]);
+    assert_eq!(
+        c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+        vec!["W0101"]
+    );
     assert!(c.program.is_some());
 }
 
 #[test]
 fn a_cycle_of_use_is_an_error() {
     let mut files = HashMap::new();
-    files.insert("a.gj".to_string(), "policy a \"a\"\nuse \"b.gj\"\n".to_string());
-    files.insert("b.gj".to_string(), "policy b \"b\"\nuse \"a.gj\"\n".to_string());
-    let c = compile(vec![("a.gj".into(), files["a.gj"].clone())], &MemoryResolver(files));
-    assert_eq!(c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(), vec!["E0301"]);
+    files.insert(
+        "a.gj".to_string(),
+        "policy a \"a\"\nuse \"b.gj\"\n".to_string(),
+    );
+    files.insert(
+        "b.gj".to_string(),
+        "policy b \"b\"\nuse \"a.gj\"\n".to_string(),
+    );
+    let c = compile(
+        vec![("a.gj".into(), files["a.gj"].clone())],
+        &MemoryResolver(files),
+    );
+    assert_eq!(
+        c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+        vec!["E0301"]
+    );
     assert!(c.diagnostics[0].message.en.contains("a.gj → b.gj → a.gj"));
 }
 
 #[test]
 fn use_shares_record_declarations() {
     let mut files = HashMap::new();
-    files.insert("common.gj".to_string(), format!("policy common \"共用\"\n{HOUSEHOLD}"));
+    files.insert(
+        "common.gj".to_string(),
+        format!("policy common \"共用\"\n{HOUSEHOLD}"),
+    );
     let main = "policy m \"m\"\nuse \"common.gj\"\nrule r \"r\" {\n cite line 1 \"q\"\n applies to household\n require members >= 1 人\n}\n";
     let c = compile(vec![("m.gj".into(), main.into())], &MemoryResolver(files));
     assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
@@ -136,10 +176,18 @@ fn use_shares_record_declarations() {
 
 #[test]
 fn a_syntax_error_says_what_was_expected() {
-    let c = compile_str("t.gj", &format!("{HEADER}rule r \"r\" {{\n require a <=\n}}\n"));
+    let c = compile_str(
+        "t.gj",
+        &format!("{HEADER}rule r \"r\" {{\n require a <=\n}}\n"),
+    );
     assert_eq!(c.diagnostics.len(), 1);
     assert_eq!(c.diagnostics[0].code, "E0001");
-    assert!(c.diagnostics[0].help.as_ref().unwrap().en.contains("an expression"));
+    assert!(c.diagnostics[0]
+        .help
+        .as_ref()
+        .unwrap()
+        .en
+        .contains("an expression"));
 }
 
 // ------------------------------------------------------------------ evaluator
@@ -253,7 +301,10 @@ fn the_engine_explains_a_failure_with_its_numbers() {
     assert_eq!(vs.len(), 1);
     assert_eq!(vs[0].outcome, Outcome::Fail);
     let ex = vs[0].explanation.as_ref().unwrap();
-    assert_eq!(ex.reasons[0].en, "floor_area 160 m² / members 5人 = 32 m² > 25 m²");
+    assert_eq!(
+        ex.reasons[0].en,
+        "floor_area 160 m² / members 5人 = 32 m² > 25 m²"
+    );
     assert_eq!(ex.message.en, "per capita 32 m²");
     assert_eq!(ex.fields, vec![1, 2]);
 }

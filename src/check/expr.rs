@@ -19,7 +19,8 @@ fn err(span: Span) -> Expr {
 
 /// A plain number literal with no unit (`25`), which may not meet a quantity with a unit.
 fn is_bare_number(x: &Expr) -> bool {
-    matches!(&x.kind, ExprKind::Const(Value::Num(_))) && matches!(&x.ty, Ty::Num(n) if n.unit.name.is_empty())
+    matches!(&x.kind, ExprKind::Const(Value::Num(_)))
+        && matches!(&x.ty, Ty::Num(n) if n.unit.name.is_empty())
 }
 
 fn is_every(name: &str) -> bool {
@@ -35,25 +36,43 @@ impl Checker {
                     Some(u) => match units::lookup(u) {
                         Some(u) => u,
                         None => {
-                            self.diags.push(e("E0107", span, format!("未知单位 `{u}`"), format!("unknown unit `{u}`")));
+                            self.diags.push(e(
+                                "E0107",
+                                span,
+                                format!("未知单位 `{u}`"),
+                                format!("unknown unit `{u}`"),
+                            ));
                             return err(span);
                         }
                     },
                     None => Unit::none(),
                 };
                 let Some(v) = value.checked_mul(unit.scale) else {
-                    self.diags.push(e("E0002", span, "数字超出范围".into(), "number out of range".into()));
+                    self.diags.push(e(
+                        "E0002",
+                        span,
+                        "数字超出范围".into(),
+                        "number out of range".into(),
+                    ));
                     return err(span);
                 };
                 let int = value.fract().is_zero() && unit.scale == Decimal::ONE;
-                mk(ExprKind::Const(Value::Num(v)), Ty::Num(NumTy { unit, int }), span)
+                mk(
+                    ExprKind::Const(Value::Num(v)),
+                    Ty::Num(NumTy { unit, int }),
+                    span,
+                )
             }
             A::Duration { amount, unit } => mk(
                 ExprKind::Const(Value::Duration(Decimal::from(*amount), *unit)),
                 Ty::Duration(*unit),
                 span,
             ),
-            A::Str(s) => mk(ExprKind::Const(Value::Text(s.clone().into())), Ty::Text, span),
+            A::Str(s) => mk(
+                ExprKind::Const(Value::Text(s.clone().into())),
+                Ty::Text,
+                span,
+            ),
             A::Bool(b) => mk(ExprKind::Const(Value::Bool(*b)), Ty::Bool, span),
             A::Date(d) => mk(ExprKind::Const(Value::Date(*d)), Ty::Date, span),
             A::DateTime(d) => mk(ExprKind::Const(Value::DateTime(*d)), Ty::DateTime, span),
@@ -67,7 +86,12 @@ impl Checker {
                     }
                     other => {
                         let (zh, en) = other.describe();
-                        self.diags.push(e("E0201", span, format!("不能对{zh}取负"), format!("cannot negate {en}")));
+                        self.diags.push(e(
+                            "E0201",
+                            span,
+                            format!("不能对{zh}取负"),
+                            format!("cannot negate {en}"),
+                        ));
                         err(span)
                     }
                 }
@@ -114,12 +138,23 @@ impl Checker {
                         format!("the branches of `if` differ: {ae} and {be}"),
                     ));
                 }
-                let ty = if t.ty == Ty::Error { f.ty.clone() } else { t.ty.clone() };
-                mk(ExprKind::If(Box::new(c), Box::new(t), Box::new(f)), ty, span)
+                let ty = if t.ty == Ty::Error {
+                    f.ty.clone()
+                } else {
+                    t.ty.clone()
+                };
+                mk(
+                    ExprKind::If(Box::new(c), Box::new(t), Box::new(f)),
+                    ty,
+                    span,
+                )
             }
             A::In(l, opts) => {
                 let l = self.expr(l, sc);
-                let opts: Vec<Expr> = opts.iter().map(|o| self.expr_expecting(o, sc, &l.ty)).collect();
+                let opts: Vec<Expr> = opts
+                    .iter()
+                    .map(|o| self.expr_expecting(o, sc, &l.ty))
+                    .collect();
                 for o in &opts {
                     if !self.same_kind(&l.ty, &o.ty) {
                         let (a, ae) = l.ty.describe();
@@ -134,7 +169,9 @@ impl Checker {
                 }
                 mk(ExprKind::In(Box::new(l), opts), Ty::Bool, span)
             }
-            A::Call { name, args, filter } if is_every(&name.name) => self.every(None, args, filter.as_deref(), sc, span),
+            A::Call { name, args, filter } if is_every(&name.name) => {
+                self.every(None, args, filter.as_deref(), sc, span)
+            }
             A::Call { name, args, filter } => self.call(name, args, filter.as_deref(), sc, span),
             A::Method {
                 receiver,
@@ -173,7 +210,8 @@ impl Checker {
                     elem: Some(elem),
                     ..sc.clone()
                 };
-                let (expr, filter, ty) = self.agg_parts(kind, args, filter.as_deref(), &inner, span);
+                let (expr, filter, ty) =
+                    self.agg_parts(kind, args, filter.as_deref(), &inner, span);
                 mk(
                     ExprKind::ListAgg {
                         kind,
@@ -209,10 +247,16 @@ impl Checker {
             "E0105",
             span,
             format!("`{name}` 不是该枚举的取值（可选：{}）", known.join("、")),
-            format!("`{name}` is not a variant of this enum (one of: {})", known.join(", ")),
+            format!(
+                "`{name}` is not a variant of this enum (one of: {})",
+                known.join(", ")
+            ),
         );
         if let Some(s) = did_you_mean(name, known) {
-            d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+            d = d.with_help(Msg::new(
+                format!("是否应为 `{s}`？"),
+                format!("did you mean `{s}`?"),
+            ));
         }
         self.diags.push(d);
     }
@@ -223,7 +267,12 @@ impl Checker {
         // Element fields shadow the record's, locals shadow fields.
         if let Some(elem) = sc.elem {
             if let Some(slot) = self.records.get(elem).and_then(|r| r.slot(n)) {
-                let ty = self.records.get(elem).and_then(|r| r.field(slot)).map(|f| f.ty.clone()).unwrap_or(Ty::Error);
+                let ty = self
+                    .records
+                    .get(elem)
+                    .and_then(|r| r.field(slot))
+                    .map(|f| f.ty.clone())
+                    .unwrap_or(Ty::Error);
                 return mk(ExprKind::Elem(slot), ty, span);
             }
         }
@@ -235,7 +284,12 @@ impl Checker {
         }
         if let Some(rec) = sc.record {
             if let Some(slot) = self.records.get(rec).and_then(|r| r.slot(n)) {
-                let ty = self.records.get(rec).and_then(|r| r.field(slot)).map(|f| f.ty.clone()).unwrap_or(Ty::Error);
+                let ty = self
+                    .records
+                    .get(rec)
+                    .and_then(|r| r.field(slot))
+                    .map(|f| f.ty.clone())
+                    .unwrap_or(Ty::Error);
                 if sc.fields {
                     return mk(ExprKind::Field(slot), ty, span);
                 }
@@ -284,9 +338,17 @@ impl Checker {
             Some(rec) => self.unknown_field(rec, n, span, &extra),
             None => {
                 extra.extend(self.consts.keys().cloned());
-                let mut d = e("E0101", span, format!("未定义的名称 `{n}`"), format!("unknown name `{n}`"));
+                let mut d = e(
+                    "E0101",
+                    span,
+                    format!("未定义的名称 `{n}`"),
+                    format!("unknown name `{n}`"),
+                );
                 if let Some(s) = did_you_mean(n, extra.iter().map(String::as_str)) {
-                    d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+                    d = d.with_help(Msg::new(
+                        format!("是否应为 `{s}`？"),
+                        format!("did you mean `{s}`?"),
+                    ));
                 }
                 self.diags.push(d);
             }
@@ -307,7 +369,9 @@ impl Checker {
     }
 
     fn unit_clash(&mut self, l: &Expr, r: &Expr, span: Span, what: (&str, &str)) {
-        let (Ty::Num(a), Ty::Num(b)) = (&l.ty, &r.ty) else { return };
+        let (Ty::Num(a), Ty::Num(b)) = (&l.ty, &r.ty) else {
+            return;
+        };
         if a.unit.dim == b.unit.dim {
             return;
         }
@@ -321,8 +385,18 @@ impl Checker {
                 e(
                     "E0203",
                     num.span,
-                    format!("不带单位的数 `{shown}` 不能与{}（{}）{}", other.unit.dim.describe().0, other.unit.name, what.0),
-                    format!("the bare number `{shown}` cannot be {} {} ({})", what.1, other.unit.dim.describe().1, other.unit.name),
+                    format!(
+                        "不带单位的数 `{shown}` 不能与{}（{}）{}",
+                        other.unit.dim.describe().0,
+                        other.unit.name,
+                        what.0
+                    ),
+                    format!(
+                        "the bare number `{shown}` cannot be {} {} ({})",
+                        what.1,
+                        other.unit.dim.describe().1,
+                        other.unit.name
+                    ),
                 )
                 .with_help(Msg::new(
                     format!("写明单位，例如 `{shown} {}`", other.unit.name),
@@ -351,7 +425,9 @@ impl Checker {
             return err(span);
         }
         // `n * 1 day` is `1 day * n`.
-        if op == Mul && matches!((&l.ty, &r.ty), (Ty::Num(n), Ty::Duration(_)) if n.unit.dim.is_none()) {
+        if op == Mul
+            && matches!((&l.ty, &r.ty), (Ty::Num(n), Ty::Duration(_)) if n.unit.dim.is_none())
+        {
             return self.arith(op, r, l, span);
         }
         let ty = match (&l.ty, &r.ty, op) {
@@ -381,8 +457,16 @@ impl Checker {
             (Ty::Date | Ty::DateTime, Ty::Duration(u), Add | Sub) => {
                 if l.ty == Ty::Date && *u == DurationUnit::Hours {
                     self.diags.push(
-                        e("E0201", span, "日期不能加减小时".into(), "hours cannot be added to a date".into())
-                            .with_help(Msg::new("把字段声明为 `datetime`（时间）", "declare the field as `datetime`")),
+                        e(
+                            "E0201",
+                            span,
+                            "日期不能加减小时".into(),
+                            "hours cannot be added to a date".into(),
+                        )
+                        .with_help(Msg::new(
+                            "把字段声明为 `datetime`（时间）",
+                            "declare the field as `datetime`",
+                        )),
                     );
                     return err(span);
                 }
@@ -407,10 +491,18 @@ impl Checker {
                 );
             }
             (Ty::Date, Ty::Date, Sub) => {
-                return mk(ExprKind::DateDiff(Box::new(l), Box::new(r)), Ty::Duration(DurationUnit::Days), span)
+                return mk(
+                    ExprKind::DateDiff(Box::new(l), Box::new(r)),
+                    Ty::Duration(DurationUnit::Days),
+                    span,
+                )
             }
             (Ty::DateTime, Ty::DateTime, Sub) => {
-                return mk(ExprKind::DateDiff(Box::new(l), Box::new(r)), Ty::Duration(DurationUnit::Hours), span)
+                return mk(
+                    ExprKind::DateDiff(Box::new(l), Box::new(r)),
+                    Ty::Duration(DurationUnit::Hours),
+                    span,
+                )
             }
             (Ty::Duration(a), Ty::Duration(b), Add | Sub) if a == b => Ty::Duration(*a),
             (Ty::Duration(a), Ty::Num(n), Mul | Div) if n.unit.dim.is_none() => Ty::Duration(*a),
@@ -433,7 +525,15 @@ impl Checker {
         mk(ExprKind::Arith(op, Box::new(l), Box::new(r)), ty, span)
     }
 
-    fn cmp(&mut self, op: CmpOp, word: &str, lhs: &ast::Expr, rhs: &ast::Expr, sc: &Sc, span: Span) -> Expr {
+    fn cmp(
+        &mut self,
+        op: CmpOp,
+        word: &str,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        sc: &Sc,
+        span: Span,
+    ) -> Expr {
         // Check the side that is not a bare name first, so `purpose == poverty` resolves `poverty` as a variant.
         let (l, r) = if matches!(lhs.kind, A::Name(_)) && !matches!(rhs.kind, A::Name(_)) {
             let l = self.expr(lhs, sc);
@@ -504,7 +604,14 @@ impl Checker {
         )
     }
 
-    fn call(&mut self, name: &ast::Ident, args: &[ast::Expr], filter: Option<&ast::Expr>, sc: &Sc, span: Span) -> Expr {
+    fn call(
+        &mut self,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        filter: Option<&ast::Expr>,
+        sc: &Sc,
+        span: Span,
+    ) -> Expr {
         let n = name.name.as_str();
         let agg = AggKind::from_name(n);
         let builtin = Builtin::from_name(n);
@@ -518,7 +625,12 @@ impl Checker {
             let Some(kind) = agg else { return err(span) };
             if !sc.grouped || sc.in_agg {
                 let msg = if sc.in_agg {
-                    e("E0206", span, "汇总不能嵌套".into(), "aggregates cannot be nested".into())
+                    e(
+                        "E0206",
+                        span,
+                        "汇总不能嵌套".into(),
+                        "aggregates cannot be nested".into(),
+                    )
                 } else {
                     e(
                         "E0206",
@@ -541,17 +653,45 @@ impl Checker {
             };
             let (expr, filter, ty) = self.agg_parts(kind, args, filter, &inner, span);
             let idx = self.aggs.len();
-            self.aggs.push(GroupAgg { kind, expr, filter, span });
+            self.aggs.push(GroupAgg {
+                kind,
+                expr,
+                filter,
+                span,
+            });
             return mk(ExprKind::GroupAgg(idx), ty, span);
         }
         let Some(b) = builtin else {
             let known = [
-                "present", "round", "abs", "min", "max", "month_end", "year_end", "year", "month", "contains",
-                "working_days_between", "sum", "count", "avg", "all", "any", "distinct",
+                "present",
+                "round",
+                "abs",
+                "min",
+                "max",
+                "month_end",
+                "year_end",
+                "year",
+                "month",
+                "contains",
+                "working_days_between",
+                "sum",
+                "count",
+                "avg",
+                "all",
+                "any",
+                "distinct",
             ];
-            let mut d = e("E0106", name.span, format!("未知函数 `{n}`"), format!("unknown function `{n}`"));
+            let mut d = e(
+                "E0106",
+                name.span,
+                format!("未知函数 `{n}`"),
+                format!("unknown function `{n}`"),
+            );
             if let Some(s) = did_you_mean(n, known) {
-                d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+                d = d.with_help(Msg::new(
+                    format!("是否应为 `{s}`？"),
+                    format!("did you mean `{s}`?"),
+                ));
             }
             self.diags.push(d);
             return err(span);
@@ -567,7 +707,12 @@ impl Checker {
         let xs: Vec<Expr> = args.iter().map(|a| self.expr(a, sc)).collect();
         let arity = |k: usize| xs.len() == k;
         let want = match b {
-            Builtin::Present | Builtin::Abs | Builtin::MonthEnd | Builtin::YearEnd | Builtin::Year | Builtin::Month => arity(1),
+            Builtin::Present
+            | Builtin::Abs
+            | Builtin::MonthEnd
+            | Builtin::YearEnd
+            | Builtin::Year
+            | Builtin::Month => arity(1),
             Builtin::Round | Builtin::Contains | Builtin::WorkingDaysBetween => arity(2),
             Builtin::AsOf => arity(0),
             Builtin::Min | Builtin::Max => xs.len() >= 2,
@@ -587,7 +732,9 @@ impl Checker {
         if b == Builtin::AsOf {
             return mk(ExprKind::Call(b, xs), Ty::Date, span);
         }
-        let Some(x0) = xs.first().cloned() else { return err(span) };
+        let Some(x0) = xs.first().cloned() else {
+            return err(span);
+        };
         let first = x0.ty.clone();
         let bad = |c: &mut Checker, x: &Expr, zh: &str, en: &str| {
             let (tz, te) = x.ty.describe();
@@ -602,7 +749,10 @@ impl Checker {
         let ty = match b {
             Builtin::Present => {
                 if let Some(x) = xs.first() {
-                    if !matches!(x.kind, ExprKind::Field(_) | ExprKind::Elem(_) | ExprKind::Local(_)) {
+                    if !matches!(
+                        x.kind,
+                        ExprKind::Field(_) | ExprKind::Elem(_) | ExprKind::Local(_)
+                    ) {
                         return bad(self, x, "一个字段", "a field");
                     }
                 }
@@ -619,7 +769,12 @@ impl Checker {
                 }
                 if !places_ok {
                     if let Some(x) = xs.get(1) {
-                        return bad(self, x, "整数位数（如 2）", "a whole number of places (e.g. 2)");
+                        return bad(
+                            self,
+                            x,
+                            "整数位数（如 2）",
+                            "a whole number of places (e.g. 2)",
+                        );
                     }
                 }
                 first.clone()
@@ -627,10 +782,18 @@ impl Checker {
             Builtin::Min | Builtin::Max => {
                 for x in xs.iter().skip(1) {
                     if !self.same_kind(&first, &x.ty) {
-                        return bad(self, x, "与第一个参数同类的值", "a value of the same kind as the first");
+                        return bad(
+                            self,
+                            x,
+                            "与第一个参数同类的值",
+                            "a value of the same kind as the first",
+                        );
                     }
                 }
-                if !matches!(first, Ty::Num(_) | Ty::Date | Ty::DateTime | Ty::Duration(_)) {
+                if !matches!(
+                    first,
+                    Ty::Num(_) | Ty::Date | Ty::DateTime | Ty::Duration(_)
+                ) {
                     return bad(self, &x0, "可比较大小的值", "an ordered value");
                 }
                 first.clone()
@@ -685,12 +848,32 @@ impl Checker {
             "写成 `every(1个月, 日期字段, 起始日期, 截止日期)`，可加 `where 条件`",
             "write `every(1 month, DATE_FIELD, FROM, TO)`, optionally with `where CONDITION`",
         );
-        let (Some(p), Some(d), Some(f), Some(t), true) = (args.first(), args.get(1), args.get(2), args.get(3), args.len() == 4) else {
-            self.diags.push(e("E0205", span, "`every` 需要四个参数".into(), "`every` takes four arguments".into()).with_help(usage));
+        let (Some(p), Some(d), Some(f), Some(t), true) = (
+            args.first(),
+            args.get(1),
+            args.get(2),
+            args.get(3),
+            args.len() == 4,
+        ) else {
+            self.diags.push(
+                e(
+                    "E0205",
+                    span,
+                    "`every` 需要四个参数".into(),
+                    "`every` takes four arguments".into(),
+                )
+                .with_help(usage),
+            );
             return err(span);
         };
         let (amount, unit) = match &p.kind {
-            A::Duration { amount, unit } if *amount > 0 && matches!(unit, DurationUnit::Days | DurationUnit::Months | DurationUnit::Years) => {
+            A::Duration { amount, unit }
+                if *amount > 0
+                    && matches!(
+                        unit,
+                        DurationUnit::Days | DurationUnit::Months | DurationUnit::Years
+                    ) =>
+            {
                 (*amount, *unit)
             }
             _ => {
@@ -735,7 +918,12 @@ impl Checker {
         let date = self.expr(d, &inner);
         if !matches!(date.ty, Ty::Date | Ty::DateTime | Ty::Error) {
             let (zh, en) = date.ty.describe();
-            self.diags.push(e("E0201", d.span, format!("`every` 的第二个参数应为日期，这里是{zh}"), format!("the second argument of `every` is a date, found {en}")));
+            self.diags.push(e(
+                "E0201",
+                d.span,
+                format!("`every` 的第二个参数应为日期，这里是{zh}"),
+                format!("the second argument of `every` is a date, found {en}"),
+            ));
         }
         let filt = filter.map(|x| {
             let x = self.expr(x, &inner);
@@ -747,7 +935,12 @@ impl Checker {
         for x in [&from, &to] {
             if !matches!(x.ty, Ty::Date | Ty::Error) {
                 let (zh, en) = x.ty.describe();
-                self.diags.push(e("E0201", x.span, format!("起止应为日期，这里是{zh}"), format!("FROM and TO are dates, found {en}")));
+                self.diags.push(e(
+                    "E0201",
+                    x.span,
+                    format!("起止应为日期，这里是{zh}"),
+                    format!("FROM and TO are dates, found {en}"),
+                ));
             }
         }
         let dates = match list {

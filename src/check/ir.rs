@@ -24,7 +24,9 @@ pub struct Program {
 
 impl Program {
     pub fn record_type(&self, name: &str) -> Option<usize> {
-        self.records.iter().position(|r| r.name == name && !r.element_only)
+        self.records
+            .iter()
+            .position(|r| r.name == name && !r.element_only)
     }
 
     pub fn rule(&self, id: &str) -> Option<&Rule> {
@@ -112,7 +114,10 @@ impl EnumDef {
     }
 
     pub fn name(&self, i: u16) -> &str {
-        self.variants.get(i as usize).map(|(n, _)| n.as_str()).unwrap_or("?")
+        self.variants
+            .get(i as usize)
+            .map(|(n, _)| n.as_str())
+            .unwrap_or("?")
     }
 
     pub fn label(&self, i: u16) -> &str {
@@ -154,7 +159,10 @@ impl Ty {
             Ty::Num(n) if n.unit.name.is_empty() => ("数".into(), "a number".into()),
             Ty::Num(n) => {
                 let (zh, en) = n.unit.dim.describe();
-                (format!("{zh}（{}）", n.unit.name), format!("{en} ({})", n.unit.name))
+                (
+                    format!("{zh}（{}）", n.unit.name),
+                    format!("{en} ({})", n.unit.name),
+                )
             }
             Ty::Bool => ("真假值".into(), "true/false".into()),
             Ty::Date => ("日期".into(), "a date".into()),
@@ -483,7 +491,11 @@ pub struct Expectation {
 
 /// Field labels and names for a record type, in the order of `fields`.
 pub fn field_names(rt: &RecordType) -> IndexMap<String, usize> {
-    rt.fields.iter().enumerate().map(|(i, f)| (f.name.clone(), i)).collect()
+    rt.fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.clone(), i))
+        .collect()
 }
 
 /// A message template shown when there is no custom message.

@@ -152,7 +152,10 @@ impl Checker {
     }
 
     fn finish(self) -> Compiled {
-        let failed = self.diags.iter().any(|d| d.level == crate::diag::Level::Error);
+        let failed = self
+            .diags
+            .iter()
+            .any(|d| d.level == crate::diag::Level::Error);
         let program = if failed {
             None
         } else {
@@ -269,11 +272,15 @@ impl Checker {
                         format!("记录类型 `{}` 重复定义", r.name.name),
                         format!("record type `{}` is defined twice", r.name.name),
                     )
-                    .with_label(prev_span, Some(Msg::new("首次定义于此", "first defined here"))),
+                    .with_label(
+                        prev_span,
+                        Some(Msg::new("首次定义于此", "first defined here")),
+                    ),
                 );
                 continue;
             }
-            self.record_index.insert(r.name.name.clone(), self.records.len());
+            self.record_index
+                .insert(r.name.name.clone(), self.records.len());
             self.records.push(RecordType {
                 name: r.name.name.clone(),
                 label: r.label.as_ref().map(|l| l.value.clone()),
@@ -285,7 +292,9 @@ impl Checker {
             });
         }
         for r in &decls {
-            let Some(&idx) = self.record_index.get(&r.name.name) else { continue };
+            let Some(&idx) = self.record_index.get(&r.name.name) else {
+                continue;
+            };
             if self.records.get(idx).map(|x| x.span) != Some(r.name.span) {
                 continue;
             }
@@ -312,7 +321,10 @@ impl Checker {
                             "E0104",
                             l.span,
                             format!("标签 `{}` 已被本记录的另一字段使用", l.value),
-                            format!("the label `{}` is already used by another field of this record", l.value),
+                            format!(
+                                "the label `{}` is already used by another field of this record",
+                                l.value
+                            ),
                         ));
                     } else {
                         lookup.insert(l.value.clone(), slot);
@@ -402,7 +414,10 @@ impl Checker {
             format!("unknown record type `{name}`"),
         );
         if let Some(s) = did_you_mean(name, known) {
-            d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+            d = d.with_help(Msg::new(
+                format!("是否应为 `{s}`？"),
+                format!("did you mean `{s}`?"),
+            ));
         }
         self.diags.push(d);
     }
@@ -436,7 +451,8 @@ impl Checker {
                     "a constant must be computable without any record".into(),
                 ));
             }
-            self.consts.insert(c.name.name.clone(), ConstDef { expr, value });
+            self.consts
+                .insert(c.name.name.clone(), ConstDef { expr, value });
         }
     }
 
@@ -533,7 +549,11 @@ impl Checker {
                     let period = self.period_for(&policy_period, &r.settings, &p.path, resolver);
                     if let Some(rule) = self.rule(r, pi, h, period) {
                         if let Some(&prev) = self.rule_index.get(&rule.id) {
-                            let prev_span = self.rules.get(prev).map(|x| x.name_span).unwrap_or(rule.name_span);
+                            let prev_span = self
+                                .rules
+                                .get(prev)
+                                .map(|x| x.name_span)
+                                .unwrap_or(rule.name_span);
                             self.diags.push(
                                 e(
                                     "E0104",
@@ -541,7 +561,10 @@ impl Checker {
                                     format!("规则 `{}` 重复定义", rule.id),
                                     format!("rule `{}` is defined twice", rule.id),
                                 )
-                                .with_label(prev_span, Some(Msg::new("首次定义于此", "first defined here"))),
+                                .with_label(
+                                    prev_span,
+                                    Some(Msg::new("首次定义于此", "first defined here")),
+                                ),
                             );
                             continue;
                         }
@@ -554,12 +577,22 @@ impl Checker {
         self.parsed = parsed;
     }
 
-    fn rule(&mut self, r: &ast::RuleDecl, policy: usize, h: &ast::Header, period: PeriodRules) -> Option<Rule> {
+    fn rule(
+        &mut self,
+        r: &ast::RuleDecl,
+        policy: usize,
+        h: &ast::Header,
+        period: PeriodRules,
+    ) -> Option<Rule> {
         let citations: Vec<Citation> = r
             .cites
             .iter()
             .map(|c| Citation {
-                document: c.document.as_ref().map(|d| d.value.clone()).or_else(|| h.document.as_ref().map(|d| d.value.clone())),
+                document: c
+                    .document
+                    .as_ref()
+                    .map(|d| d.value.clone())
+                    .or_else(|| h.document.as_ref().map(|d| d.value.clone())),
                 lines: c.lines,
                 article: c.article.as_ref().map(|a| a.value.clone()),
                 quote: c.quote.as_ref().map(|q| q.value.clone()),
@@ -570,7 +603,10 @@ impl Checker {
             self.diags.push(
                 Diagnostic::warning(
                     "W0101",
-                    Msg::new(format!("规则 `{}` 没有引用依据", r.name.name), format!("rule `{}` cites nothing", r.name.name)),
+                    Msg::new(
+                        format!("规则 `{}` 没有引用依据", r.name.name),
+                        format!("rule `{}` cites nothing", r.name.name),
+                    ),
                 )
                 .with_label(r.name.span, None)
                 .with_help(Msg::new(
@@ -707,13 +743,19 @@ impl Checker {
         let mut offset = 1usize; // skip the opening quote (spans are approximate when escapes occur)
         while let Some(open) = rest.find('{') {
             if open > 0 && rest.get(open - 1..open) == Some("\\") {
-                parts.push(TemplatePart::Text(rest.get(..open - 1).unwrap_or("").to_string() + "{"));
+                parts.push(TemplatePart::Text(
+                    rest.get(..open - 1).unwrap_or("").to_string() + "{",
+                ));
                 rest = rest.get(open + 1..).unwrap_or("");
                 offset += open + 1;
                 continue;
             }
-            let Some(close) = rest.get(open..).and_then(|r| r.find('}')).map(|c| c + open) else { break };
-            parts.push(TemplatePart::Text(rest.get(..open).unwrap_or("").to_string()));
+            let Some(close) = rest.get(open..).and_then(|r| r.find('}')).map(|c| c + open) else {
+                break;
+            };
+            parts.push(TemplatePart::Text(
+                rest.get(..open).unwrap_or("").to_string(),
+            ));
             let raw = rest.get(open + 1..close).unwrap_or("").trim();
             let (name, percent) = match raw.strip_suffix('%') {
                 Some(n) => (n.trim(), true),
@@ -732,7 +774,11 @@ impl Checker {
                 span,
             };
             let x = self.expr(&ident, sc);
-            parts.push(if percent { TemplatePart::Percent(x) } else { TemplatePart::Hole(x) });
+            parts.push(if percent {
+                TemplatePart::Percent(x)
+            } else {
+                TemplatePart::Hole(x)
+            });
             offset += close + 1;
             rest = rest.get(close + 1..).unwrap_or("");
         }
@@ -760,7 +806,11 @@ impl Checker {
             .unwrap_or_default();
         known.extend(extra.iter().cloned());
         known.extend(self.consts.keys().cloned());
-        let rname = self.records.get(record).map(|r| r.name.clone()).unwrap_or_default();
+        let rname = self
+            .records
+            .get(record)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
         let mut d = e(
             "E0101",
             span,
@@ -768,7 +818,10 @@ impl Checker {
             format!("unknown name `{name}`: not a field of `{rname}` nor a defined name"),
         );
         if let Some(s) = did_you_mean(name, known.iter().map(String::as_str)) {
-            d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+            d = d.with_help(Msg::new(
+                format!("是否应为 `{s}`？"),
+                format!("did you mean `{s}`?"),
+            ));
         }
         self.diags.push(d);
     }
@@ -830,7 +883,10 @@ impl Checker {
                         format!("the example expects an undefined rule `{}`", x.rule.name),
                     );
                     if let Some(s) = did_you_mean(&x.rule.name, known) {
-                        d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+                        d = d.with_help(Msg::new(
+                            format!("是否应为 `{s}`？"),
+                            format!("did you mean `{s}`?"),
+                        ));
                     }
                     self.diags.push(d);
                 }
@@ -847,15 +903,24 @@ impl Checker {
         }
     }
 
-    fn record_values(&mut self, ty: usize, fields: &[(ast::Ident, ast::InitValue)], span: Span) -> Vec<Value> {
-        let Some(rt) = self.records.get(ty).cloned() else { return Vec::new() };
+    fn record_values(
+        &mut self,
+        ty: usize,
+        fields: &[(ast::Ident, ast::InitValue)],
+        span: Span,
+    ) -> Vec<Value> {
+        let Some(rt) = self.records.get(ty).cloned() else {
+            return Vec::new();
+        };
         let mut values = vec![Value::Missing; rt.fields.len()];
         for (name, init) in fields {
             let Some(slot) = rt.slot(&name.name) else {
                 self.unknown_field(ty, &name.name, name.span, &[]);
                 continue;
             };
-            let Some(field) = rt.fields.get(slot) else { continue };
+            let Some(field) = rt.fields.get(slot) else {
+                continue;
+            };
             let v = match init {
                 ast::InitValue::Missing(_) => Value::Missing,
                 ast::InitValue::List(items, lspan) => match &field.ty {
@@ -937,14 +1002,19 @@ fn enum_literal(def: &EnumDef, x: &ast::Expr, c: &mut Checker) -> Value {
                 "E0105",
                 x.span,
                 format!("`{shown}` 不是该枚举的取值（可选：{}）", known.join("、")),
-                format!("`{shown}` is not a variant of this enum (one of: {})", known.join(", ")),
+                format!(
+                    "`{shown}` is not a variant of this enum (one of: {})",
+                    known.join(", ")
+                ),
             );
             if let Some(s) = did_you_mean(shown, known) {
-                d = d.with_help(Msg::new(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")));
+                d = d.with_help(Msg::new(
+                    format!("是否应为 `{s}`？"),
+                    format!("did you mean `{s}`?"),
+                ));
             }
             c.diags.push(d);
             Value::Missing
         }
     }
 }
-

@@ -117,7 +117,12 @@ pub fn base_unit(dim: Dim) -> Unit {
         (0, 0, 0, 1) => "米".to_string(),
         _ => {
             let mut parts = Vec::new();
-            for (e, n) in [(dim.area, "m²"), (dim.land, "亩"), (dim.money, "元"), (dim.length, "米")] {
+            for (e, n) in [
+                (dim.area, "m²"),
+                (dim.land, "亩"),
+                (dim.money, "元"),
+                (dim.length, "米"),
+            ] {
                 match e {
                     0 => {}
                     1 => parts.push(n.to_string()),
@@ -161,9 +166,8 @@ pub fn lookup(name: &str) -> Option<Unit> {
         "公里" | "千米" | "km" => (d(0, 0, 0, 1), Decimal::from(1000), false, "公里"),
         "%" | "％" => (Dim::NONE, Decimal::new(1, 2), false, "%"),
         "‰" => (Dim::NONE, Decimal::new(1, 3), false, "‰"),
-        "人" | "户" | "件" | "个" | "次" | "人次" | "所" | "项" | "家" | "名" | "套" | "座" | "辆" | "篇" | "条" => {
-            (Dim::NONE, Decimal::ONE, true, name)
-        }
+        "人" | "户" | "件" | "个" | "次" | "人次" | "所" | "项" | "家" | "名" | "套" | "座"
+        | "辆" | "篇" | "条" => (Dim::NONE, Decimal::ONE, true, name),
         _ => return None,
     };
     Some(Unit {
@@ -179,7 +183,9 @@ pub fn split_number_unit(cell: &str) -> (&str, Option<&str>) {
     let t = cell.trim();
     let end = t
         .char_indices()
-        .find(|(i, c)| !(c.is_ascii_digit() || *c == '.' || *c == ',' || ((*c == '-' || *c == '+') && *i == 0)))
+        .find(|(i, c)| {
+            !(c.is_ascii_digit() || *c == '.' || *c == ',' || ((*c == '-' || *c == '+') && *i == 0))
+        })
         .map(|(i, _)| i)
         .unwrap_or(t.len());
     let (num, rest) = t.split_at(end);
@@ -196,7 +202,10 @@ mod tests {
         let wan = lookup("万元").unwrap();
         let yuan = lookup("元").unwrap();
         assert_eq!(wan.dim, yuan.dim);
-        assert_eq!(Decimal::from(100) * wan.scale, Decimal::from(1_000_000) * yuan.scale);
+        assert_eq!(
+            Decimal::from(100) * wan.scale,
+            Decimal::from(1_000_000) * yuan.scale
+        );
     }
 
     #[test]

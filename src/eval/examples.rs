@@ -38,7 +38,12 @@ fn key_text(program: &Program, ty: usize, values: &[Value]) -> Option<String> {
 }
 
 /// Runs one example. `default_as_of` applies when the example sets none.
-pub fn run_example(program: &Program, idx: usize, ex: &Example, default_as_of: NaiveDate) -> ExampleResult {
+pub fn run_example(
+    program: &Program,
+    idx: usize,
+    ex: &Example,
+    default_as_of: NaiveDate,
+) -> ExampleResult {
     let as_of = ex.as_of.unwrap_or(default_as_of);
     let engine = Engine::new(program, as_of);
     let mut groups = GroupRun::new(program, as_of);
@@ -47,8 +52,12 @@ pub fn run_example(program: &Program, idx: usize, ex: &Example, default_as_of: N
     for (i, rec) in ex.records.iter().enumerate() {
         let key = key_text(program, rec.ty, &rec.values);
         let who = key.clone().unwrap_or_else(|| format!("#{}", i + 1));
-        engine.check_record(rec, &mut |v| seen.push((v.rule, who.clone(), key.clone(), v)));
-        groups.feed(rec, &mut |v| seen.push((v.rule, who.clone(), key.clone(), v)));
+        engine.check_record(rec, &mut |v| {
+            seen.push((v.rule, who.clone(), key.clone(), v))
+        });
+        groups.feed(rec, &mut |v| {
+            seen.push((v.rule, who.clone(), key.clone(), v))
+        });
     }
     for g in groups.finish() {
         let rule = g.verdict.rule;
@@ -65,7 +74,10 @@ pub fn run_example(program: &Program, idx: usize, ex: &Example, default_as_of: N
                 .map(|f| format_value(&g.key, &f.ty, Lang::Zh)),
             _ => None,
         });
-        let who = key.clone().map(|k| format!("group {k}")).unwrap_or_else(|| "all".into());
+        let who = key
+            .clone()
+            .map(|k| format!("group {k}"))
+            .unwrap_or_else(|| "all".into());
         seen.push((rule, who, key, g.verdict));
     }
     // Group keys of enum or number type print by their type; match them loosely by text.
@@ -73,7 +85,13 @@ pub fn run_example(program: &Program, idx: usize, ex: &Example, default_as_of: N
     for (ei, x) in ex.expects.iter().enumerate() {
         let relevant: Vec<&(usize, String, Option<String>, Verdict)> = seen
             .iter()
-            .filter(|(r, _, key, _)| *r == x.rule && x.for_key.as_ref().map(|k| key.as_deref() == Some(k.as_str())).unwrap_or(true))
+            .filter(|(r, _, key, _)| {
+                *r == x.rule
+                    && x.for_key
+                        .as_ref()
+                        .map(|k| key.as_deref() == Some(k.as_str()))
+                        .unwrap_or(true)
+            })
             .collect();
         // A rule that never ran on the example's records did not apply to them.
         let ok = if relevant.is_empty() {

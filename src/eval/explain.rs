@@ -82,7 +82,9 @@ pub fn format_value(v: &Value, ty: &Ty, lang: Lang) -> String {
 pub fn format_decimal(n: Decimal) -> String {
     let n = n.normalize();
     if n.scale() > 6 {
-        let r = n.round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero).normalize();
+        let r = n
+            .round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero)
+            .normalize();
         format!("{r}…")
     } else {
         n.to_string()
@@ -93,19 +95,32 @@ pub fn format_num(n: Decimal, unit: &crate::check::units::Unit) -> String {
     if unit.name.is_empty() {
         return format_decimal(n);
     }
-    let shown = if unit.scale.is_zero() { n } else { n / unit.scale };
+    let shown = if unit.scale.is_zero() {
+        n
+    } else {
+        n / unit.scale
+    };
     let num = if unit.is_percent() {
         // Percentages show two places at most, since 69.23% is how documents print them.
         let s = shown.normalize();
         if s.scale() > 4 {
-            format!("{}…", s.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero).normalize())
+            format!(
+                "{}…",
+                s.round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
+                    .normalize()
+            )
         } else {
             s.to_string()
         }
     } else {
         format_decimal(shown)
     };
-    let spaced = unit.name.chars().next().map(|c| c.is_ascii_alphabetic()).unwrap_or(false);
+    let spaced = unit
+        .name
+        .chars()
+        .next()
+        .map(|c| c.is_ascii_alphabetic())
+        .unwrap_or(false);
     if spaced {
         format!("{num} {}", unit.name)
     } else {
@@ -148,7 +163,10 @@ impl Render<'_, '_> {
     fn field_name(&self, ty: usize, slot: usize) -> (String, String) {
         let f = self.env.program.records.get(ty).and_then(|r| r.field(slot));
         match f {
-            Some(f) => (f.label.clone().unwrap_or_else(|| f.name.clone()), f.name.clone()),
+            Some(f) => (
+                f.label.clone().unwrap_or_else(|| f.name.clone()),
+                f.name.clone(),
+            ),
             None => ("?".into(), "?".into()),
         }
     }
@@ -215,7 +233,10 @@ impl Render<'_, '_> {
                 self.note_value(name.clone(), v.clone());
                 Msg::new(format!("{name} {}", v.zh), format!("{name} {}", v.en))
             }
-            ExprKind::GroupAgg(_) | ExprKind::ListAgg { .. } | ExprKind::Call(..) | ExprKind::DateDiff(..) => {
+            ExprKind::GroupAgg(_)
+            | ExprKind::ListAgg { .. }
+            | ExprKind::Call(..)
+            | ExprKind::DateDiff(..) => {
                 let text = self.source_text(x);
                 let v = self.value_msg_at(&eval(x, env), x);
                 self.note_value(text.clone(), v.clone());
@@ -230,7 +251,10 @@ impl Render<'_, '_> {
                 let b = self.render(r);
                 let v = self.value_msg_at(&eval(x, env), x);
                 let s = op.symbol();
-                Msg::new(format!("{} {s} {} = {}", a.zh, b.zh, v.zh), format!("{} {s} {} = {}", a.en, b.en, v.en))
+                Msg::new(
+                    format!("{} {s} {} = {}", a.zh, b.zh, v.zh),
+                    format!("{} {s} {} = {}", a.en, b.en, v.en),
+                )
             }
             ExprKind::DateAdd {
                 date,
@@ -244,7 +268,11 @@ impl Render<'_, '_> {
                 let du = eval(duration, env);
                 // Every deadline of months or years says which month rule counted it.
                 let (rzh, ren) = match &du {
-                    Ok(Value::Duration(_, crate::syntax::ast::DurationUnit::Months | crate::syntax::ast::DurationUnit::Years)) => {
+                    Ok(Value::Duration(
+                        _,
+                        crate::syntax::ast::DurationUnit::Months
+                        | crate::syntax::ast::DurationUnit::Years,
+                    )) => {
                         let (z, e) = env.rule.period.month_rule.describe();
                         (format!("（{z}）"), format!(" ({e})"))
                     }
@@ -273,10 +301,16 @@ impl Render<'_, '_> {
                         }
                         Err(h) => {
                             let v = self.value_msg(&Err(h), &x.ty);
-                            Msg::new(format!("{} {sign} {} = {}", a.zh, b.zh, v.zh), format!("{} {sign} {} = {}", a.en, b.en, v.en))
+                            Msg::new(
+                                format!("{} {sign} {} = {}", a.zh, b.zh, v.zh),
+                                format!("{} {sign} {} = {}", a.en, b.en, v.en),
+                            )
                         }
                     },
-                    _ => Msg::new(format!("{} {sign} {}", a.zh, b.zh), format!("{} {sign} {}", a.en, b.en)),
+                    _ => Msg::new(
+                        format!("{} {sign} {}", a.zh, b.zh),
+                        format!("{} {sign} {}", a.en, b.en),
+                    ),
                 }
             }
             ExprKind::Cmp { op, lhs, rhs, .. } => {
@@ -297,7 +331,10 @@ impl Render<'_, '_> {
                     // Undecided: say which relation was asked, not one that holds.
                     Err(_) => format!("{}?", op.symbol()),
                 };
-                let mut m = Msg::new(format!("{} {sym} {}", a.zh, b.zh), format!("{} {sym} {}", a.en, b.en));
+                let mut m = Msg::new(
+                    format!("{} {sym} {}", a.zh, b.zh),
+                    format!("{} {sym} {}", a.en, b.en),
+                );
                 if let Some(extra) = self.lateness(*op, lhs, rhs) {
                     m.zh.push_str(&format!("（{}）", extra.zh));
                     m.en.push_str(&format!(" ({})", extra.en));
@@ -337,13 +374,30 @@ impl Render<'_, '_> {
                 match super::uncovered(x, env) {
                     Ok(missing) if missing.is_empty() => Msg::new(
                         format!("{text}：{}至{}各期均有记录", f.zh, t.zh),
-                        format!("{text}: every period from {} to {} has a record", f.en, t.en),
+                        format!(
+                            "{text}: every period from {} to {} has a record",
+                            f.en, t.en
+                        ),
                     ),
                     Ok(missing) => {
-                        let shown: Vec<String> = missing.iter().take(6).map(|(a, b)| format!("{a}..{b}")).collect();
-                        let more = if missing.len() > 6 { format!(" (+{})", missing.len() - 6) } else { String::new() };
+                        let shown: Vec<String> = missing
+                            .iter()
+                            .take(6)
+                            .map(|(a, b)| format!("{a}..{b}"))
+                            .collect();
+                        let more = if missing.len() > 6 {
+                            format!(" (+{})", missing.len() - 6)
+                        } else {
+                            String::new()
+                        };
                         Msg::new(
-                            format!("{text}：{}至{}有 {} 期没有记录：{}{more}", f.zh, t.zh, missing.len(), shown.join("、")),
+                            format!(
+                                "{text}：{}至{}有 {} 期没有记录：{}{more}",
+                                f.zh,
+                                t.zh,
+                                missing.len(),
+                                shown.join("、")
+                            ),
                             format!(
                                 "{text}: {} from {} to {} {} no record: {}{more}",
                                 plural(missing.len() as i64, "period", "periods"),
@@ -364,8 +418,15 @@ impl Render<'_, '_> {
                 let a = self.render(l);
                 let holds = matches!(eval(x, env), Ok(Value::Bool(true)));
                 let text = self.source_text(x);
-                let (zh, en) = if holds { ("属于", "is in") } else { ("不属于", "is not in") };
-                Msg::new(format!("{}（{zh}：{text}）", a.zh), format!("{} ({en}: {text})", a.en))
+                let (zh, en) = if holds {
+                    ("属于", "is in")
+                } else {
+                    ("不属于", "is not in")
+                };
+                Msg::new(
+                    format!("{}（{zh}：{text}）", a.zh),
+                    format!("{} ({en}: {text})", a.en),
+                )
             }
         }
     }
@@ -398,19 +459,35 @@ impl Render<'_, '_> {
                     let wd = cal.working_days_between(deadline, env.as_of).ok();
                     let m = late_msg(days, wd);
                     Some(Msg::new(
-                        format!("截至 {} 尚未完成，期限 {deadline} 已过，{}", env.as_of, m.zh),
-                        format!("not done as of {}; the deadline {deadline} has passed, {}", env.as_of, m.en),
+                        format!(
+                            "截至 {} 尚未完成，期限 {deadline} 已过，{}",
+                            env.as_of, m.zh
+                        ),
+                        format!(
+                            "not done as of {}; the deadline {deadline} has passed, {}",
+                            env.as_of, m.en
+                        ),
                     ))
                 } else {
                     let days = (deadline - env.as_of).num_days();
                     let wd = cal.working_days_between(env.as_of, deadline).ok();
                     let (wzh, wen) = match wd {
-                        Some(w) => (format!("，{w} 个工作日"), format!(", {}", plural(w, "working day", "working days"))),
+                        Some(w) => (
+                            format!("，{w} 个工作日"),
+                            format!(", {}", plural(w, "working day", "working days")),
+                        ),
                         None => (String::new(), String::new()),
                     };
                     Some(Msg::new(
-                        format!("截至 {} 尚未完成，距期限 {deadline} 还有 {days} 日{wzh}", env.as_of),
-                        format!("not done as of {}; {}{wen} left until the deadline {deadline}", env.as_of, plural(days, "day", "days")),
+                        format!(
+                            "截至 {} 尚未完成，距期限 {deadline} 还有 {days} 日{wzh}",
+                            env.as_of
+                        ),
+                        format!(
+                            "not done as of {}; {}{wen} left until the deadline {deadline}",
+                            env.as_of,
+                            plural(days, "day", "days")
+                        ),
                     ))
                 }
             }
@@ -440,8 +517,16 @@ fn late_msg(days: i64, wd: Option<i64>) -> Msg {
 
 fn join(parts: Vec<Msg>, zh: &str, en: &str) -> Msg {
     Msg::new(
-        parts.iter().map(|m| m.zh.as_str()).collect::<Vec<_>>().join(zh),
-        parts.iter().map(|m| m.en.as_str()).collect::<Vec<_>>().join(en),
+        parts
+            .iter()
+            .map(|m| m.zh.as_str())
+            .collect::<Vec<_>>()
+            .join(zh),
+        parts
+            .iter()
+            .map(|m| m.en.as_str())
+            .collect::<Vec<_>>()
+            .join(en),
     )
 }
 
@@ -500,13 +585,24 @@ fn unknown_msg(h: &Halt) -> Msg {
         }
         Halt::Pending(p) => Msg::new(
             format!("`{}` 尚未发生，期限 {} 未到", p.field, p.deadline),
-            format!("`{}` has not happened yet and the deadline {} has not passed", p.field, p.deadline),
+            format!(
+                "`{}` has not happened yet and the deadline {} has not passed",
+                p.field, p.deadline
+            ),
         ),
-        Halt::NotYet { field } => Msg::new(format!("`{field}` 尚未发生"), format!("`{field}` has not happened yet")),
+        Halt::NotYet { field } => Msg::new(
+            format!("`{field}` 尚未发生"),
+            format!("`{field}` has not happened yet"),
+        ),
     }
 }
 
-pub(super) fn explain(env: &Env, outcome: Outcome, halt: Option<&Halt>, exempt: bool) -> Explanation {
+pub(super) fn explain(
+    env: &Env,
+    outcome: Outcome,
+    halt: Option<&Halt>,
+    exempt: bool,
+) -> Explanation {
     let mut r = Render {
         env,
         values: Vec::new(),
@@ -519,7 +615,10 @@ pub(super) fn explain(env: &Env, outcome: Outcome, halt: Option<&Halt>, exempt: 
     let mut trace = Vec::new();
     for l in &rule.lets {
         let m = r.render(&l.expr);
-        trace.push(Msg::new(format!("设 {} = {}", l.name, m.zh), format!("let {} = {}", l.name, m.en)));
+        trace.push(Msg::new(
+            format!("设 {} = {}", l.name, m.zh),
+            format!("let {} = {}", l.name, m.en),
+        ));
     }
     for (i, req) in rule.requires.iter().enumerate() {
         let v = eval(req, env);
@@ -552,24 +651,31 @@ pub(super) fn explain(env: &Env, outcome: Outcome, halt: Option<&Halt>, exempt: 
             Ok(_) => ("不成立", "does not hold"),
             Err(_) => ("未知", "unknown"),
         };
-        trace.push(Msg::new(format!("除非 {}（{szh}）", m.zh), format!("unless {} ({sen})", m.en)));
+        trace.push(Msg::new(
+            format!("除非 {}（{szh}）", m.zh),
+            format!("unless {} ({sen})", m.en),
+        ));
     }
     let message = match outcome {
         Outcome::Fail => {
             let zh = rule.message_zh.as_ref().map(|t| fill(t, env, Lang::Zh));
             let en = rule.message_en.as_ref().map(|t| fill(t, env, Lang::En));
             let d = default_message(rule);
-            Msg::new(
-                zh.clone().unwrap_or(d.zh),
-                en.or(zh).unwrap_or(d.en),
-            )
+            Msg::new(zh.clone().unwrap_or(d.zh), en.or(zh).unwrap_or(d.en))
         }
         Outcome::Unknown => {
-            let m = halt.map(unknown_msg).unwrap_or_else(|| Msg::new("无法判断", "cannot be decided"));
-            Msg::new(format!("无法判断：{}", m.zh), format!("cannot be decided: {}", m.en))
+            let m = halt
+                .map(unknown_msg)
+                .unwrap_or_else(|| Msg::new("无法判断", "cannot be decided"));
+            Msg::new(
+                format!("无法判断：{}", m.zh),
+                format!("cannot be decided: {}", m.en),
+            )
         }
         Outcome::Pending => {
-            let m = halt.map(unknown_msg).unwrap_or_else(|| Msg::new("期限未到", "the deadline has not passed"));
+            let m = halt
+                .map(unknown_msg)
+                .unwrap_or_else(|| Msg::new("期限未到", "the deadline has not passed"));
             Msg::new(format!("待定：{}", m.zh), format!("pending: {}", m.en))
         }
         _ => default_message(rule),
@@ -608,13 +714,19 @@ pub(super) fn explain_filter(env: &Env, h: &Halt) -> Explanation {
     let mut reasons = Vec::new();
     if let Some(f) = &env.rule.filter {
         let m = r.render(f);
-        reasons.push(Msg::new(format!("适用条件：{}", m.zh), format!("applies where: {}", m.en)));
+        reasons.push(Msg::new(
+            format!("适用条件：{}", m.zh),
+            format!("applies where: {}", m.en),
+        ));
     }
     let u = unknown_msg(h);
     r.fields.sort_unstable();
     r.fields.dedup();
     Explanation {
-        message: Msg::new(format!("无法判断是否适用：{}", u.zh), format!("cannot tell whether the rule applies: {}", u.en)),
+        message: Msg::new(
+            format!("无法判断是否适用：{}", u.zh),
+            format!("cannot tell whether the rule applies: {}", u.en),
+        ),
         trace: reasons.clone(),
         reasons,
         values: r.values,

@@ -242,7 +242,9 @@ impl<'p> GroupRun<'p> {
     pub fn feed(&mut self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
         let program = self.program;
         for ((ri, groups), seen) in self.groups.iter_mut().zip(self.seen.iter_mut()) {
-            let Some(rule) = program.rules.get(*ri) else { continue };
+            let Some(rule) = program.rules.get(*ri) else {
+                continue;
+            };
             if rule.record != rec.ty {
                 continue;
             }
@@ -272,15 +274,23 @@ impl<'p> GroupRun<'p> {
                 }
             }
             let key = match rule.scope {
-                Scope::Group(Some(slot)) => rec.values.get(slot).cloned().unwrap_or(Value::Missing),
-                _ => Value::Missing,
+                Scope::Group(Some(slot)) => rec.values.get(slot).unwrap_or(&Value::Missing),
+                _ => &Value::Missing,
             };
-            let group = groups.entry(key_of(&key)).or_insert_with(|| Group {
-                key,
-                accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
-                records: 0,
-                first: rec.loc,
-            });
+            // A text key is its own canonical text: an existing group is found without copying it.
+            let found = match key {
+                Value::Text(t) => groups.get_index_of(&**t),
+                _ => None,
+            };
+            let group = match found.and_then(|i| groups.get_index_mut(i)) {
+                Some((_, g)) => g,
+                None => groups.entry(key_of(key)).or_insert_with(|| Group {
+                    key: key.clone(),
+                    accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
+                    records: 0,
+                    first: rec.loc,
+                }),
+            };
             group.records += 1;
             for (acc, agg) in group.accs.iter_mut().zip(&rule.aggs) {
                 acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env);
@@ -292,7 +302,9 @@ impl<'p> GroupRun<'p> {
     pub fn finish(self) -> Vec<GroupVerdict> {
         let mut out = Vec::new();
         for ((ri, mut groups), seen) in self.groups.into_iter().zip(self.seen) {
-            let Some(rule) = self.program.rules.get(ri) else { continue };
+            let Some(rule) = self.program.rules.get(ri) else {
+                continue;
+            };
             let keyed = matches!(rule.scope, Scope::Group(Some(_)));
             // `applies to all` judges the records of its type once, even when its `where` leaves none;
             // a submission with no record of the type at all is not judged by it.
@@ -310,17 +322,44 @@ impl<'p> GroupRun<'p> {
             for (_, g) in groups {
                 let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
                 let verdict = if keyed && g.key.is_missing() {
-                    let v = judge(self.program, ri, rule, &[], &aggs, Some(&g.key), self.as_of, true);
+                    let v = judge(
+                        self.program,
+                        ri,
+                        rule,
+                        &[],
+                        &aggs,
+                        Some(&g.key),
+                        self.as_of,
+                        true,
+                    );
                     Verdict {
                         outcome: Outcome::Unknown,
                         ..v
                     }
                 } else {
-                    let v = judge(self.program, ri, rule, &[], &aggs, Some(&g.key), self.as_of, false);
+                    let v = judge(
+                        self.program,
+                        ri,
+                        rule,
+                        &[],
+                        &aggs,
+                        Some(&g.key),
+                        self.as_of,
+                        false,
+                    );
                     if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
                         v
                     } else {
-                        judge(self.program, ri, rule, &[], &aggs, Some(&g.key), self.as_of, true)
+                        judge(
+                            self.program,
+                            ri,
+                            rule,
+                            &[],
+                            &aggs,
+                            Some(&g.key),
+                            self.as_of,
+                            true,
+                        )
                     }
                 };
                 out.push(GroupVerdict {

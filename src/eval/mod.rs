@@ -37,10 +37,19 @@ pub struct Unknown {
 #[derive(Debug, Clone, PartialEq)]
 pub enum UnknownReason {
     Missing,
-    Invalid { raw: String, why_zh: String, why_en: String },
+    Invalid {
+        raw: String,
+        why_zh: String,
+        why_en: String,
+    },
     DivisionByZero,
     Overflow,
-    NotCovered { date: NaiveDate, calendar: String, first: i32, last: i32 },
+    NotCovered {
+        date: NaiveDate,
+        calendar: String,
+        first: i32,
+        last: i32,
+    },
     NotYetHappened,
     EmptySet,
 }
@@ -54,7 +63,10 @@ pub struct Pending {
 type R = Result<Value, Halt>;
 
 fn unknown(reason: UnknownReason) -> Halt {
-    Halt::Unknown(Unknown { field: None, reason })
+    Halt::Unknown(Unknown {
+        field: None,
+        reason,
+    })
 }
 
 fn cal_err(e: CalendarError) -> Halt {
@@ -101,12 +113,18 @@ impl<'a> Env<'a> {
 
     fn field_value(&self, values: &[Value], ty: usize, slot: usize) -> R {
         let field = self.program.records.get(ty).and_then(|r| r.field(slot));
-        let name = || field.map(|f| f.label.clone().unwrap_or_else(|| f.name.clone())).unwrap_or_default();
+        let name = || {
+            field
+                .map(|f| f.label.clone().unwrap_or_else(|| f.name.clone()))
+                .unwrap_or_default()
+        };
         match values.get(slot) {
             None | Some(Value::Missing) => {
                 if let Some(f) = field {
                     if f.optional && matches!(f.ty, Ty::Date | Ty::DateTime) {
-                        return Err(Halt::NotYet { field: f.name.clone() });
+                        return Err(Halt::NotYet {
+                            field: f.name.clone(),
+                        });
                     }
                 }
                 Err(Halt::Unknown(Unknown {
@@ -136,12 +154,20 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             Some((vals, ty)) => env.field_value(vals, ty, *slot),
             None => Err(unknown(UnknownReason::Missing)),
         },
-        ExprKind::Local(i) => env.locals.get(*i).cloned().unwrap_or(Err(unknown(UnknownReason::Missing))),
+        ExprKind::Local(i) => env
+            .locals
+            .get(*i)
+            .cloned()
+            .unwrap_or(Err(unknown(UnknownReason::Missing))),
         ExprKind::GroupKey => match env.key {
             Some(Value::Missing) | None => Err(unknown(UnknownReason::Missing)),
             Some(v) => Ok(v.clone()),
         },
-        ExprKind::GroupAgg(i) => env.aggs.get(*i).cloned().unwrap_or(Err(unknown(UnknownReason::Missing))),
+        ExprKind::GroupAgg(i) => env
+            .aggs
+            .get(*i)
+            .cloned()
+            .unwrap_or(Err(unknown(UnknownReason::Missing))),
         ExprKind::Neg(i) => match eval(i, env)? {
             Value::Num(n) => Ok(Value::Num(-n)),
             Value::Duration(n, u) => Ok(Value::Duration(-n, u)),
@@ -153,6 +179,26 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             arith(*op, a, b)
         }
         ExprKind::Cmp { op, lhs, rhs, .. } => {
+            // The common cases, enum variants or numbers on both sides, without building results
+            // to compare.
+            if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                if let (Some(a), Some(b)) = (variant_of(lhs, env), variant_of(rhs, env)) {
+                    return Ok(Value::Bool((a == b) == (*op == CmpOp::Eq)));
+                }
+            }
+            if *op != CmpOp::Approx {
+                if let (Some(a), Some(b)) = (num_of(lhs, env), num_of(rhs, env)) {
+                    let o = a.cmp(&b);
+                    return Ok(Value::Bool(match op {
+                        CmpOp::Eq => a == b,
+                        CmpOp::Ne => a != b,
+                        CmpOp::Lt => o == Ordering::Less,
+                        CmpOp::Le => o != Ordering::Greater,
+                        CmpOp::Gt => o == Ordering::Greater,
+                        _ => o != Ordering::Less,
+                    }));
+                }
+            }
             let scale = match &lhs.ty {
                 Ty::Num(n) => n.unit.scale,
                 _ => Decimal::ONE,
@@ -197,9 +243,10 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             let a = eval(a, env).map_err(not_yet_unknown)?;
             let b = eval(b, env).map_err(not_yet_unknown)?;
             match (a, b) {
-                (Value::Date(a), Value::Date(b)) => {
-                    Ok(Value::Duration(Decimal::from((a - b).num_days()), DurationUnit::Days))
-                }
+                (Value::Date(a), Value::Date(b)) => Ok(Value::Duration(
+                    Decimal::from((a - b).num_days()),
+                    DurationUnit::Days,
+                )),
                 (Value::DateTime(a), Value::DateTime(b)) => Ok(Value::Duration(
                     Decimal::from((a - b).num_minutes()) / Decimal::from(60),
                     DurationUnit::Hours,
@@ -229,6 +276,42 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             }
             acc.finish()
         }
+    }
+}
+
+/// The number an expression of constants, present numeric fields and arithmetic on them
+/// evaluates to, as `eval` computes it; `None` for anything else, or where `eval` halts
+/// (overflow, division by zero), so that `eval` decides.
+fn num_of(x: &Expr, env: &Env) -> Option<Decimal> {
+    match &x.kind {
+        ExprKind::Const(Value::Num(n)) => Some(*n),
+        ExprKind::Field(slot) => match env.record.get(*slot) {
+            Some(Value::Num(n)) => Some(*n),
+            _ => None,
+        },
+        ExprKind::Arith(op, l, r) => {
+            let (a, b) = (num_of(l, env)?, num_of(r, env)?);
+            match op {
+                ArithOp::Add => a.checked_add(b),
+                ArithOp::Sub => a.checked_sub(b),
+                ArithOp::Mul => a.checked_mul(b),
+                ArithOp::Div if b.is_zero() => None,
+                ArithOp::Div => a.checked_div(b),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The variant of an enum constant or of a present enum field, as `eval` reads it.
+fn variant_of(x: &Expr, env: &Env) -> Option<u16> {
+    match &x.kind {
+        ExprKind::Const(Value::Enum(i)) => Some(*i),
+        ExprKind::Field(slot) => match env.record.get(*slot) {
+            Some(Value::Enum(i)) => Some(*i),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -307,7 +390,12 @@ pub struct DateStep {
 }
 
 /// `date ± duration`, counted as a period of Chinese law.
-pub fn date_add(d: &Value, dur: &Value, subtract: bool, period: &PeriodRules) -> Result<(Value, Option<DateStep>), Halt> {
+pub fn date_add(
+    d: &Value,
+    dur: &Value,
+    subtract: bool,
+    period: &PeriodRules,
+) -> Result<(Value, Option<DateStep>), Halt> {
     let Value::Duration(n, unit) = dur else {
         return Err(unknown(UnknownReason::Missing));
     };
@@ -318,14 +406,21 @@ pub fn date_add(d: &Value, dur: &Value, subtract: bool, period: &PeriodRules) ->
         Value::Date(date) => {
             let raw = match unit {
                 DurationUnit::Days => date.checked_add_signed(Duration::days(signed)),
-                DurationUnit::Months => i32::try_from(signed).ok().map(|m| month_rule(*date, add_months(*date, m), period.month_rule)),
-                DurationUnit::Years => i32::try_from(signed).ok().map(|y| month_rule(*date, add_years(*date, y), period.month_rule)),
+                DurationUnit::Months => i32::try_from(signed)
+                    .ok()
+                    .map(|m| month_rule(*date, add_months(*date, m), period.month_rule)),
+                DurationUnit::Years => i32::try_from(signed)
+                    .ok()
+                    .map(|y| month_rule(*date, add_years(*date, y), period.month_rule)),
                 DurationUnit::WorkingDays => {
                     if signed < 0 {
                         return Err(unknown(UnknownReason::Overflow));
                     }
                     let k = u32::try_from(signed).map_err(|_| unknown(UnknownReason::Overflow))?;
-                    return cal.add_working_days(*date, k).map(|r| (Value::Date(r), None)).map_err(cal_err);
+                    return cal
+                        .add_working_days(*date, k)
+                        .map(|r| (Value::Date(r), None))
+                        .map_err(cal_err);
                 }
                 DurationUnit::Hours => None,
             }
@@ -347,7 +442,9 @@ pub fn date_add(d: &Value, dur: &Value, subtract: bool, period: &PeriodRules) ->
                 DurationUnit::Days => Duration::days(signed),
                 _ => {
                     let date = match unit {
-                        DurationUnit::Months => add_months(dt.date(), i32::try_from(signed).unwrap_or(0)),
+                        DurationUnit::Months => {
+                            add_months(dt.date(), i32::try_from(signed).unwrap_or(0))
+                        }
                         _ => add_years(dt.date(), i32::try_from(signed).unwrap_or(0)),
                     };
                     return Ok((Value::DateTime(date.and_time(dt.time())), None));
@@ -374,7 +471,9 @@ fn month_rule(start: NaiveDate, civil: NaiveDate, rule: MonthRule) -> NaiveDate 
 pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Num(x), Value::Num(y)) => x == y,
-        (Value::Date(x), Value::DateTime(y)) | (Value::DateTime(y), Value::Date(x)) => *x == y.date(),
+        (Value::Date(x), Value::DateTime(y)) | (Value::DateTime(y), Value::Date(x)) => {
+            *x == y.date()
+        }
         _ => a == b,
     }
 }
@@ -399,7 +498,10 @@ pub fn approx_equal(printed: Decimal, exact: Decimal, unit_scale: Decimal) -> bo
         return false;
     }
     let places = printed.scale().saturating_sub(unit_scale.scale());
-    let (Some(p), Some(x)) = (printed.checked_div(unit_scale), exact.checked_div(unit_scale)) else {
+    let (Some(p), Some(x)) = (
+        printed.checked_div(unit_scale),
+        exact.checked_div(unit_scale),
+    ) else {
         return false;
     };
     x.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero) == p
@@ -449,7 +551,9 @@ pub fn cmp_values(op: CmpOp, l: R, r: R, as_of: NaiveDate, printed_unit_scale: D
 /// `act OP deadline` where the act was not recorded by the end of `as_of` (so it falls after it).
 fn not_yet_cmp(op: CmpOp, field: &str, other: &Value, as_of: NaiveDate, flipped: bool) -> R {
     let Some(d) = date_of(other) else {
-        return Err(not_yet_unknown(Halt::NotYet { field: field.to_string() }));
+        return Err(not_yet_unknown(Halt::NotYet {
+            field: field.to_string(),
+        }));
     };
     // Normalise to `act OP d`.
     let op = if flipped {
@@ -472,7 +576,11 @@ fn not_yet_cmp(op: CmpOp, field: &str, other: &Value, as_of: NaiveDate, flipped:
     // `--as-of D` means the data is complete to the end of D: an act not recorded falls after D.
     match op {
         CmpOp::Le | CmpOp::Lt | CmpOp::Eq => {
-            let last_ok = if op == CmpOp::Lt { d.pred_opt().unwrap_or(d) } else { d };
+            let last_ok = if op == CmpOp::Lt {
+                d.pred_opt().unwrap_or(d)
+            } else {
+                d
+            };
             if last_ok <= as_of {
                 Ok(Value::Bool(false))
             } else {
@@ -480,7 +588,11 @@ fn not_yet_cmp(op: CmpOp, field: &str, other: &Value, as_of: NaiveDate, flipped:
             }
         }
         CmpOp::Ge | CmpOp::Gt => {
-            let first_ok = if op == CmpOp::Gt { d.succ_opt().unwrap_or(d) } else { d };
+            let first_ok = if op == CmpOp::Gt {
+                d.succ_opt().unwrap_or(d)
+            } else {
+                d
+            };
             if first_ok <= as_of.succ_opt().unwrap_or(as_of) {
                 Ok(Value::Bool(true))
             } else {
@@ -494,7 +606,9 @@ fn not_yet_cmp(op: CmpOp, field: &str, other: &Value, as_of: NaiveDate, flipped:
                 pending()
             }
         }
-        CmpOp::Approx => Err(not_yet_unknown(Halt::NotYet { field: field.to_string() })),
+        CmpOp::Approx => Err(not_yet_unknown(Halt::NotYet {
+            field: field.to_string(),
+        })),
     }
 }
 
@@ -526,7 +640,10 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
         Builtin::Round => match (arg(0)?, arg(1)?) {
             (Value::Num(n), Value::Num(p)) => {
                 let places = p.to_u32().unwrap_or(0);
-                Ok(Value::Num(n.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero)))
+                Ok(Value::Num(n.round_dp_with_strategy(
+                    places,
+                    RoundingStrategy::MidpointAwayFromZero,
+                )))
             }
             _ => Err(unknown(UnknownReason::Missing)),
         },
@@ -538,7 +655,11 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
                     None => v,
                     Some(cur) => {
                         let o = order(&v, &cur).unwrap_or(Ordering::Equal);
-                        let take = if b == Builtin::Min { o == Ordering::Less } else { o == Ordering::Greater };
+                        let take = if b == Builtin::Min {
+                            o == Ordering::Less
+                        } else {
+                            o == Ordering::Greater
+                        };
                         if take {
                             v
                         } else {
@@ -559,7 +680,11 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
         },
         Builtin::Year | Builtin::Month => {
             let d = date_of(&arg(0)?).ok_or_else(|| unknown(UnknownReason::Missing))?;
-            let n = if b == Builtin::Year { d.year() } else { d.month() as i32 };
+            let n = if b == Builtin::Year {
+                d.year()
+            } else {
+                d.month() as i32
+            };
             Ok(Value::Num(Decimal::from(n)))
         }
         Builtin::Contains => match (arg(0)?, arg(1)?) {
@@ -599,7 +724,10 @@ pub(crate) fn uncovered(x: &Expr, env: &Env) -> Result<Vec<(NaiveDate, NaiveDate
         Value::Dates(s) => s,
         _ => return Err(unknown(UnknownReason::Missing)),
     };
-    let (Value::Date(from), Value::Date(to)) = (eval(from, env).map_err(not_yet_unknown)?, eval(to, env).map_err(not_yet_unknown)?) else {
+    let (Value::Date(from), Value::Date(to)) = (
+        eval(from, env).map_err(not_yet_unknown)?,
+        eval(to, env).map_err(not_yet_unknown)?,
+    ) else {
         return Err(unknown(UnknownReason::Missing));
     };
     let months = match unit {
@@ -612,7 +740,8 @@ pub(crate) fn uncovered(x: &Expr, env: &Env) -> Result<Vec<(NaiveDate, NaiveDate
         Some(m) if m > 0 && 12 % m == 0 => {
             // The calendar period that contains FROM; a period begun before FROM is not required.
             let m0 = from.month0() / m * m + 1;
-            let first = NaiveDate::from_ymd_opt(from.year(), m0, 1).ok_or_else(|| unknown(UnknownReason::Overflow))?;
+            let first = NaiveDate::from_ymd_opt(from.year(), m0, 1)
+                .ok_or_else(|| unknown(UnknownReason::Overflow))?;
             if first < from {
                 add_months(first, m as i32)
             } else {
@@ -691,7 +820,16 @@ pub struct Verdict {
 
 /// Evaluates the lets, requirements and exceptions of a rule against one environment.
 /// `record`-level filtering has already happened.
-pub(crate) fn judge(program: &Program, rule_idx: usize, rule: &Rule, record: &[Value], aggs: &[R], key: Option<&Value>, as_of: NaiveDate, explain: bool) -> Verdict {
+pub(crate) fn judge(
+    program: &Program,
+    rule_idx: usize,
+    rule: &Rule,
+    record: &[Value],
+    aggs: &[R],
+    key: Option<&Value>,
+    as_of: NaiveDate,
+    explain: bool,
+) -> Verdict {
     let mut locals: Vec<R> = Vec::with_capacity(rule.lets.len());
     for l in &rule.lets {
         let v = {
@@ -762,11 +900,17 @@ pub(crate) fn judge(program: &Program, rule_idx: usize, rule: &Rule, record: &[V
             }
         }
     }
-    let explanation = if explain && matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
-        Some(Box::new(explain::explain(&env, outcome, halt.as_ref(), exempt)))
-    } else {
-        None
-    };
+    let explanation =
+        if explain && matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
+            Some(Box::new(explain::explain(
+                &env,
+                outcome,
+                halt.as_ref(),
+                exempt,
+            )))
+        } else {
+            None
+        };
     Verdict {
         rule: rule_idx,
         outcome,
@@ -818,7 +962,9 @@ impl<'p> Engine<'p> {
     /// Passing verdicts carry no explanation and cost no allocation.
     pub fn check_record(&self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
         for &ri in self.each_rules(rec.ty) {
-            let Some(rule) = self.program.rules.get(ri) else { continue };
+            let Some(rule) = self.program.rules.get(ri) else {
+                continue;
+            };
             out(self.judge_record(ri, rule, &rec.values));
         }
     }

@@ -26,15 +26,27 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
         Ty::Bool => match t.to_lowercase().as_str() {
             "true" | "是" | "1" | "y" | "yes" | "√" | "✓" | "有" => Value::Bool(true),
             "false" | "否" | "0" | "n" | "no" | "×" | "✗" | "无" => Value::Bool(false),
-            _ => bad(t, "应为 是/否 或 true/false", "expected true/false (or 是/否)"),
+            _ => bad(
+                t,
+                "应为 是/否 或 true/false",
+                "expected true/false (or 是/否)",
+            ),
         },
         Ty::Date => match parse_date_cell(t) {
             Some(d) => Value::Date(d),
-            None => bad(t, "应为日期，如 2017-05-23", "expected a date such as 2017-05-23"),
+            None => bad(
+                t,
+                "应为日期，如 2017-05-23",
+                "expected a date such as 2017-05-23",
+            ),
         },
         Ty::DateTime => match parse_datetime_cell(t) {
             Some(d) => Value::DateTime(d),
-            None => bad(t, "应为时间，如 2017-05-23 08:30", "expected a date and time such as 2017-05-23 08:30"),
+            None => bad(
+                t,
+                "应为时间，如 2017-05-23 08:30",
+                "expected a date and time such as 2017-05-23 08:30",
+            ),
         },
         Ty::Enum(def) => match def.find(t) {
             Some(i) => Value::Enum(i),
@@ -54,7 +66,11 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
                 )
             }
         },
-        Ty::List(_) => bad(t, "列表字段只能从 JSON 读取", "a list field can only be read from JSON"),
+        Ty::List(_) => bad(
+            t,
+            "列表字段只能从 JSON 读取",
+            "a list field can only be read from JSON",
+        ),
         Ty::Duration(_) | Ty::Dates | Ty::Error => bad(t, "无法读取", "cannot be read"),
     }
 }
@@ -81,15 +97,27 @@ pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
             Some(cu) => {
                 return bad(
                     t,
-                    format!("单位 `{}` 与字段的单位 `{}` 不相容", cu.name, field_unit.name),
-                    format!("the unit `{}` does not fit the field's unit `{}`", cu.name, field_unit.name),
+                    format!(
+                        "单位 `{}` 与字段的单位 `{}` 不相容",
+                        cu.name, field_unit.name
+                    ),
+                    format!(
+                        "the unit `{}` does not fit the field's unit `{}`",
+                        cu.name, field_unit.name
+                    ),
                 )
             }
             None => return bad(t, format!("未知单位 `{u}`"), format!("unknown unit `{u}`")),
         },
     };
-    let Some(v) = n.checked_mul(scale) else {
-        return bad(t, "数字超出范围", "number out of range");
+    // In the field's own unit (scale exactly 1) the number is kept as written.
+    let v = if scale.mantissa() == 1 && scale.scale() == 0 {
+        n
+    } else {
+        let Some(v) = n.checked_mul(scale) else {
+            return bad(t, "数字超出范围", "number out of range");
+        };
+        v
     };
     if int && !v.fract().is_zero() {
         return bad(t, "应为整数", "expected a whole number");
@@ -99,17 +127,46 @@ pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
 
 /// `1,234,567.5` groups digits by three; `,135` or `12,34` do not.
 fn thousands_ok(num: &str) -> bool {
-    let int = num.trim_start_matches(['-', '+']).split('.').next().unwrap_or("");
+    let int = num
+        .trim_start_matches(['-', '+'])
+        .split('.')
+        .next()
+        .unwrap_or("");
     let mut groups = int.split(',');
-    let first_ok = groups.next().map(|g| (1..=3).contains(&g.len())).unwrap_or(false);
+    let first_ok = groups
+        .next()
+        .map(|g| (1..=3).contains(&g.len()))
+        .unwrap_or(false);
     first_ok && groups.all(|g| g.len() == 3)
 }
 
 pub fn parse_date_cell(t: &str) -> Option<NaiveDate> {
+    if let Some(d) = iso_date(t) {
+        return Some(d);
+    }
     parse_date(t)
         .or_else(|| NaiveDate::parse_from_str(t, "%Y/%m/%d").ok())
         .or_else(|| NaiveDate::parse_from_str(t, "%Y.%m.%d").ok())
-        .or_else(|| NaiveDate::parse_from_str(t, "%Y%m%d").ok().filter(|_| t.len() == 8))
+        .or_else(|| {
+            NaiveDate::parse_from_str(t, "%Y%m%d")
+                .ok()
+                .filter(|_| t.len() == 8)
+        })
+}
+
+/// `YYYY-MM-DD`, the common spelling, read without a format string; `None` for anything else
+/// (including an impossible date), which the general readers then see.
+fn iso_date(t: &str) -> Option<NaiveDate> {
+    let b = t.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b.get(from..to)?.iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)
 }
 
 pub fn parse_datetime_cell(t: &str) -> Option<NaiveDateTime> {
@@ -151,7 +208,9 @@ pub fn from_json(v: &serde_json::Value, field: &Field, program: &Program) -> Val
                     if let J::Object(m) = it {
                         for (k, v) in m {
                             if let Some(slot) = rt.slot(k) {
-                                if let (Some(f), Some(dst)) = (rt.fields.get(slot), vals.get_mut(slot)) {
+                                if let (Some(f), Some(dst)) =
+                                    (rt.fields.get(slot), vals.get_mut(slot))
+                                {
                                     *dst = from_json(v, f, program);
                                 }
                             }
@@ -163,7 +222,11 @@ pub fn from_json(v: &serde_json::Value, field: &Field, program: &Program) -> Val
             }
             _ => bad(&v.to_string(), "此字段不是列表", "this field is not a list"),
         },
-        J::Object(_) => bad(&v.to_string(), "此处不能是对象", "an object is not allowed here"),
+        J::Object(_) => bad(
+            &v.to_string(),
+            "此处不能是对象",
+            "an object is not allowed here",
+        ),
     }
 }
 
@@ -188,8 +251,14 @@ mod tests {
             unit: units::lookup("元").unwrap(),
             int: false,
         }));
-        assert_eq!(parse_cell("100万元", &f), Value::Num(Decimal::from(1_000_000)));
-        assert_eq!(parse_cell("1,234.50", &f), Value::Num(Decimal::from_str("1234.50").unwrap()));
+        assert_eq!(
+            parse_cell("100万元", &f),
+            Value::Num(Decimal::from(1_000_000))
+        );
+        assert_eq!(
+            parse_cell("1,234.50", &f),
+            Value::Num(Decimal::from_str("1234.50").unwrap())
+        );
         assert!(matches!(parse_cell("25平方米", &f), Value::Invalid(_)));
         assert_eq!(parse_cell("  ", &f), Value::Missing);
         assert!(matches!(parse_cell(",135万元", &f), Value::Invalid(_)));
@@ -202,7 +271,9 @@ mod tests {
             unit: units::lookup("%").unwrap(),
             int: false,
         }));
-        let Value::Num(n) = parse_cell("69.23%", &f) else { panic!() };
+        let Value::Num(n) = parse_cell("69.23%", &f) else {
+            panic!()
+        };
         assert_eq!(n, Decimal::from_str("0.6923").unwrap());
         assert_eq!(n.scale(), 4);
     }

@@ -29,7 +29,11 @@ impl Hasher for Fnv {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
         for b in bytes {
             h ^= u64::from(*b);
             h = h.wrapping_mul(0x0100_0000_01b3);
@@ -66,7 +70,12 @@ impl Typing {
             slots: program
                 .records
                 .iter()
-                .map(|rt| rt.lookup.iter().map(|(k, v)| (k.as_str().into(), *v)).collect())
+                .map(|rt| {
+                    rt.lookup
+                        .iter()
+                        .map(|(k, v)| (k.as_str().into(), *v))
+                        .collect()
+                })
                 .collect(),
         }
     }
@@ -83,7 +92,10 @@ impl Typing {
             return;
         }
         let Item::Record(rec) = item else { return };
-        let (Some(rt), Some(seen)) = (self.program.records.get(rec.ty), self.unknown_keys.get_mut(rec.ty)) else {
+        let (Some(rt), Some(seen)) = (
+            self.program.records.get(rec.ty),
+            self.unknown_keys.get_mut(rec.ty),
+        ) else {
             return;
         };
         for k in unknown {
@@ -98,7 +110,12 @@ impl Typing {
                 format!("键 `{k}` 不是记录 `{}` 的字段，已忽略", rt.name),
                 format!("key `{k}` is not a field of `{}`; ignored", rt.name),
             );
-            let known: Vec<&str> = rt.fields.iter().flat_map(|f| [Some(f.name.as_str()), f.label.as_deref()]).flatten().collect();
+            let known: Vec<&str> = rt
+                .fields
+                .iter()
+                .flat_map(|f| [Some(f.name.as_str()), f.label.as_deref()])
+                .flatten()
+                .collect();
             if let Some(s) = crate::diag::did_you_mean(&k, known) {
                 d = d.help(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?"));
             }
@@ -115,26 +132,52 @@ impl Typing {
     fn parse(&self, text: &str, hint: Option<&str>, loc: RecordLoc) -> (Item, Vec<String>) {
         // A record cut short ends at its own line, not at the line break after it.
         let text = text.trim_end_matches(['\n', '\r']);
-        let entries = match serde_json::from_str::<flat::Object>(text) {
+        let parsed = match flat::scan(text) {
+            Some(e) => Ok(flat::Object(Some(e))),
+            None => serde_json::from_str::<flat::Object>(text),
+        };
+        let entries = match parsed {
             Ok(flat::Object(Some(e))) => e,
             Ok(flat::Object(None)) => {
-                let mut d = DataDiag::new("I0003", &self.path, loc.line, loc.col, "记录应为 JSON 对象", "a record must be a JSON object");
+                let mut d = DataDiag::new(
+                    "I0003",
+                    &self.path,
+                    loc.line,
+                    loc.col,
+                    "记录应为 JSON 对象",
+                    "a record must be a JSON object",
+                );
                 d.byte = Some(loc.byte);
                 return (Item::Bad(d), Vec::new());
             }
             Err(e) => {
                 let line = loc.line + e.line().saturating_sub(1) as u32;
-                let col = if e.line() <= 1 { loc.col + e.column().saturating_sub(1) as u32 } else { e.column() as u32 };
-                let mut d = DataDiag::new("I0003", &self.path, line, col, format!("JSON 格式错误：{e}"), format!("malformed JSON: {e}"));
+                let col = if e.line() <= 1 {
+                    loc.col + e.column().saturating_sub(1) as u32
+                } else {
+                    e.column() as u32
+                };
+                let mut d = DataDiag::new(
+                    "I0003",
+                    &self.path,
+                    line,
+                    col,
+                    format!("JSON 格式错误：{e}"),
+                    format!("malformed JSON: {e}"),
+                );
                 d.byte = Some(loc.byte);
                 return (Item::Bad(d), Vec::new());
             }
         };
         let named = hint.map(str::to_string).or_else(|| {
-            entries.iter().rev().find(|(k, _)| k.0 == "$type").and_then(|(_, v)| match v {
-                flat::Raw::Str(s) => Some(s.to_string()),
-                _ => None,
-            })
+            entries
+                .iter()
+                .rev()
+                .find(|(k, _)| k.0 == "$type")
+                .and_then(|(_, v)| match v {
+                    flat::Raw::Str(s) => Some(s.to_string()),
+                    _ => None,
+                })
         });
         let ty = match named {
             Some(n) => match self.program.shell.record_type(&n) {
@@ -165,31 +208,57 @@ impl Typing {
         };
         let Some(rt) = self.program.records.get(ty) else {
             return (
-                Item::Bad(DataDiag::new("I0004", &self.path, loc.line, loc.col, "未知记录类型", "unknown record type")),
+                Item::Bad(DataDiag::new(
+                    "I0004",
+                    &self.path,
+                    loc.line,
+                    loc.col,
+                    "未知记录类型",
+                    "unknown record type",
+                )),
                 Vec::new(),
             );
         };
         let mut values = vec![Value::Missing; rt.fields.len()];
-        // Which entry set each slot, to keep the greatest key when several keys name one slot.
-        let mut setter: Vec<usize> = vec![usize::MAX; rt.fields.len()];
+        // Which slots are set; when several keys name one slot, the greatest key keeps it.
+        let n = rt.fields.len();
+        let mut set_small: u128 = 0;
+        let mut set_big: Vec<bool> = if n > 128 { vec![false; n] } else { Vec::new() };
+        let slot_of = |k: &str| self.slots.get(ty).and_then(|m| m.get(k)).copied();
         let mut unknown = Vec::new();
         for (i, (k, v)) in entries.iter().enumerate() {
             if k.0 == "$type" {
                 continue;
             }
-            let Some(slot) = self.slots.get(ty).and_then(|m| m.get(k.0.as_ref())).copied() else {
+            let Some(slot) = slot_of(&k.0) else {
                 unknown.push(k.0.to_string());
                 continue;
             };
-            let (Some(f), Some(dst), Some(who)) = (rt.fields.get(slot), values.get_mut(slot), setter.get_mut(slot)) else {
+            let (Some(f), Some(dst)) = (rt.fields.get(slot), values.get_mut(slot)) else {
                 continue;
             };
-            if let Some((prev, _)) = entries.get(*who) {
-                if prev.0 > k.0 {
+            let was_set = if n > 128 {
+                set_big
+                    .get_mut(slot)
+                    .map(|b| std::mem::replace(b, true))
+                    .unwrap_or(false)
+            } else {
+                let bit = 1u128 << slot;
+                let was = set_small & bit != 0;
+                set_small |= bit;
+                was
+            };
+            if was_set {
+                let holder = entries
+                    .iter()
+                    .take(i)
+                    .filter(|(pk, _)| pk.0 != "$type" && slot_of(&pk.0) == Some(slot))
+                    .map(|(pk, _)| pk.0.as_ref())
+                    .max();
+                if holder.is_some_and(|h| h > k.0.as_ref()) {
                     continue;
                 }
             }
-            *who = i;
             *dst = flat::value(v, f, &self.program.shell);
         }
         unknown.sort();
@@ -210,8 +279,10 @@ mod flat {
     /// How serde_json (`arbitrary_precision`) hands over a number: a one-entry map with this key.
     const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
+    #[derive(Debug, PartialEq)]
     pub(super) struct Key<'a>(pub Cow<'a, str>);
 
+    #[derive(Debug, PartialEq)]
     pub(super) enum Raw<'a> {
         Null,
         Bool(bool),
@@ -224,6 +295,124 @@ mod flat {
 
     /// The entries of a top-level object in document order, or `None` for any other JSON value.
     pub(super) struct Object<'a>(pub Option<Vec<(Key<'a>, Raw<'a>)>>);
+
+    /// Reads the common case without serde: one object of keys and scalars, with no escapes in
+    /// strings and no exponents in numbers. Anything else (or anything malformed) gives `None`,
+    /// and serde_json reads the text, so what is accepted, and how, does not change.
+    pub(super) fn scan(text: &str) -> Option<Vec<(Key<'_>, Raw<'_>)>> {
+        let b = text.as_bytes();
+        let mut i = skip_ws(b, 0);
+        if *b.get(i)? != b'{' {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let mut entries = Vec::with_capacity(16);
+        if b.get(i) == Some(&b'}') {
+            i += 1;
+        } else {
+            loop {
+                let (k, j) = string(text, i)?;
+                if entries.is_empty() && k == NUMBER_TOKEN {
+                    return None;
+                }
+                i = skip_ws(b, j);
+                if *b.get(i)? != b':' {
+                    return None;
+                }
+                i = skip_ws(b, i + 1);
+                let (v, j) = scalar(text, i)?;
+                entries.push((Key(Cow::Borrowed(k)), v));
+                i = skip_ws(b, j);
+                match *b.get(i)? {
+                    b',' => i = skip_ws(b, i + 1),
+                    b'}' => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        (skip_ws(b, i) == b.len()).then_some(entries)
+    }
+
+    fn skip_ws(b: &[u8], mut i: usize) -> usize {
+        while matches!(b.get(i), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+            i += 1;
+        }
+        i
+    }
+
+    /// A string at `i` with no escapes or control characters, and the index after it.
+    fn string(text: &str, i: usize) -> Option<(&str, usize)> {
+        let b = text.as_bytes();
+        if *b.get(i)? != b'"' {
+            return None;
+        }
+        let start = i + 1;
+        let mut j = start;
+        loop {
+            let c = *b.get(j)?;
+            if c == b'"' {
+                break;
+            }
+            if c == b'\\' || c < 0x20 {
+                return None;
+            }
+            j += 1;
+        }
+        Some((text.get(start..j)?, j + 1))
+    }
+
+    fn scalar(text: &str, i: usize) -> Option<(Raw<'_>, usize)> {
+        let b = text.as_bytes();
+        let word = |w: &str| {
+            text.get(i..i + w.len())
+                .filter(|s| *s == w)
+                .map(|_| i + w.len())
+        };
+        match *b.get(i)? {
+            b'"' => string(text, i).map(|(s, j)| (Raw::Str(Cow::Borrowed(s)), j)),
+            b't' => word("true").map(|j| (Raw::Bool(true), j)),
+            b'f' => word("false").map(|j| (Raw::Bool(false), j)),
+            b'n' => word("null").map(|j| (Raw::Null, j)),
+            b'-' | b'0'..=b'9' => {
+                let j = number(b, i)?;
+                Some((Raw::Num(Cow::Borrowed(text.get(i..j)?)), j))
+            }
+            _ => None,
+        }
+    }
+
+    /// The end of a JSON number at `i` without an exponent: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
+    fn number(b: &[u8], i: usize) -> Option<usize> {
+        let digits = |mut j: usize| {
+            while matches!(b.get(j), Some(b'0'..=b'9')) {
+                j += 1;
+            }
+            j
+        };
+        let mut j = i;
+        if b.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        match *b.get(j)? {
+            b'0' => j += 1,
+            b'1'..=b'9' => j = digits(j),
+            _ => return None,
+        }
+        if b.get(j) == Some(&b'.') {
+            let k = digits(j + 1);
+            if k == j + 1 {
+                return None;
+            }
+            j = k;
+        }
+        if matches!(b.get(j), Some(b'e' | b'E')) {
+            return None;
+        }
+        Some(j)
+    }
 
     /// A field's value from a flat JSON value; the same as `cell::from_json` on the `serde_json::Value`.
     pub(super) fn value(v: &Raw, field: &Field, program: &Program) -> Value {
@@ -310,7 +499,9 @@ mod flat {
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Raw<'de>, A::Error> {
             let Some(first) = map.next_key::<Key<'de>>()? else {
-                return Ok(Raw::Other(serde_json::Value::Object(serde_json::Map::new())));
+                return Ok(Raw::Other(
+                    serde_json::Value::Object(serde_json::Map::new()),
+                ));
             };
             if first.0 == NUMBER_TOKEN {
                 let n = map.next_value::<Key<'de>>()?;
@@ -399,7 +590,13 @@ pub(super) struct Jsonl {
 }
 
 impl Jsonl {
-    pub(super) fn new(path: &str, reader: Box<dyn BufRead + Send>, program: &Program, ty: Option<usize>, input: u32) -> Jsonl {
+    pub(super) fn new(
+        path: &str,
+        reader: Box<dyn BufRead + Send>,
+        program: &Program,
+        ty: Option<usize>,
+        input: u32,
+    ) -> Jsonl {
         Jsonl {
             typing: Typing::new(path, program, ty, input),
             reader,
@@ -420,7 +617,15 @@ impl Jsonl {
         while self.spans.len() < max {
             self.buf.clear();
             let n = self.reader.read_until(b'\n', &mut self.buf).map_err(|e| {
-                DataDiag::new("I0001", &self.typing.path, self.line + 1, 1, format!("读取失败：{e}"), format!("read failed: {e}")).fatal()
+                DataDiag::new(
+                    "I0001",
+                    &self.typing.path,
+                    self.line + 1,
+                    1,
+                    format!("读取失败：{e}"),
+                    format!("read failed: {e}"),
+                )
+                .fatal()
             })?;
             if n == 0 {
                 return Ok(false);
@@ -432,7 +637,11 @@ impl Jsonl {
                 Ok(t) => t,
                 Err(_) => return Err(utf8_error(&self.typing.path, self.line, &self.buf)),
             };
-            let text = if self.line == 1 { text.trim_start_matches('\u{FEFF}') } else { text };
+            let text = if self.line == 1 {
+                text.trim_start_matches('\u{FEFF}')
+            } else {
+                text
+            };
             if text.trim().is_empty() {
                 continue;
             }
@@ -540,7 +749,13 @@ impl Cursor {
 }
 
 impl JsonDoc {
-    pub(super) fn new(path: &str, reader: Box<dyn BufRead + Send>, program: &Program, ty: Option<usize>, input: u32) -> JsonDoc {
+    pub(super) fn new(
+        path: &str,
+        reader: Box<dyn BufRead + Send>,
+        program: &Program,
+        ty: Option<usize>,
+        input: u32,
+    ) -> JsonDoc {
         JsonDoc {
             typing: Typing::new(path, program, ty, input),
             cur: Cursor {
@@ -556,13 +771,29 @@ impl JsonDoc {
     }
 
     fn err(&self, zh: &str, en: &str) -> DataDiag {
-        let mut d = DataDiag::new("I0003", &self.typing.path, self.cur.line, self.cur.col, zh, en).fatal();
+        let mut d = DataDiag::new(
+            "I0003",
+            &self.typing.path,
+            self.cur.line,
+            self.cur.col,
+            zh,
+            en,
+        )
+        .fatal();
         d.byte = Some(self.cur.byte);
         d
     }
 
     fn io(&self, e: std::io::Error) -> DataDiag {
-        DataDiag::new("I0001", &self.typing.path, self.cur.line, self.cur.col, format!("读取失败：{e}"), format!("read failed: {e}")).fatal()
+        DataDiag::new(
+            "I0001",
+            &self.typing.path,
+            self.cur.line,
+            self.cur.col,
+            format!("读取失败：{e}"),
+            format!("read failed: {e}"),
+        )
+        .fatal()
     }
 
     /// Reads one JSON value's bytes (an object, normally) into `self.text`.
@@ -610,7 +841,12 @@ impl JsonDoc {
     fn read_key(&mut self) -> Result<String, DataDiag> {
         self.read_value()?;
         let key: Result<String, _> = serde_json::from_slice(&self.text);
-        key.map_err(|_| self.err("应为记录类型名（字符串）", "expected a record type name (a string)"))
+        key.map_err(|_| {
+            self.err(
+                "应为记录类型名（字符串）",
+                "expected a record type name (a string)",
+            )
+        })
     }
 }
 
@@ -624,10 +860,10 @@ impl RecordSource for JsonDoc {
                 DocState::Start => match self.cur.bump().map_err(|e| self.io(e))? {
                     Some(b'[') => self.state = DocState::InArray(None),
                     Some(b'{') => self.state = DocState::InObject,
-                    _ => {
-                        return Err(self
-                            .err("应为记录数组，或以记录类型为键的对象", "expected an array of records, or an object whose keys are record types"))
-                    }
+                    _ => return Err(self.err(
+                        "应为记录数组，或以记录类型为键的对象",
+                        "expected an array of records, or an object whose keys are record types",
+                    )),
                 },
                 DocState::InObject => match self.cur.peek().map_err(|e| self.io(e))? {
                     Some(b'}') => {
@@ -658,7 +894,11 @@ impl RecordSource for JsonDoc {
                 DocState::InArray(ty) => match self.cur.peek().map_err(|e| self.io(e))? {
                     Some(b']') => {
                         self.cur.bump().map_err(|e| self.io(e))?;
-                        self.state = if ty.is_some() { DocState::InObject } else { DocState::Done };
+                        self.state = if ty.is_some() {
+                            DocState::InObject
+                        } else {
+                            DocState::Done
+                        };
                     }
                     Some(b',') => {
                         self.cur.bump().map_err(|e| self.io(e))?;
@@ -676,7 +916,9 @@ impl RecordSource for JsonDoc {
                         self.index += 1;
                         let text = match std::str::from_utf8(&self.text) {
                             Ok(t) => t.to_string(),
-                            Err(_) => return Err(utf8_error(&self.typing.path, loc.line, &self.text)),
+                            Err(_) => {
+                                return Err(utf8_error(&self.typing.path, loc.line, &self.text))
+                            }
                         };
                         let item = self.typing.record(&text, ty.as_deref(), loc);
                         out.push(item);
@@ -712,7 +954,11 @@ record row "行" {
 "#;
 
     /// How records were read before the flat reader: a `serde_json::Value` tree, then each key.
-    fn by_value_tree(text: &str, rt: &crate::check::ir::RecordType, program: &Program) -> Result<(Vec<Value>, Vec<String>), String> {
+    fn by_value_tree(
+        text: &str,
+        rt: &crate::check::ir::RecordType,
+        program: &Program,
+    ) -> Result<(Vec<Value>, Vec<String>), String> {
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         let serde_json::Value::Object(obj) = v else {
             return Err("not an object".into());
@@ -748,21 +994,85 @@ record row "行" {
             r#"{"ok":1,"n":true,"id":12.50,"d":20170523,"kind":null}"#,
             r#"{"amount":null,"id":"a\"b\u4e00","n":1e400,"$type":"row"}"#,
             r#"{"n":-0.0,"amount":"1,234.5","ok":"否"}"#,
+            r#"{"n":-0,"amount":-0,"id":-0.0,"d":0}"#,
+            r#"{"n":18446744073709551616,"amount":-9223372036854775809,"id":100000000000000000000000000000000}"#,
+            r#"{"n":1e2,"amount":1.5E-3,"id":2e400}"#,
             r#"{}"#,
         ];
         for text in cases {
             let (item, unknown) = typing.parse(text, None, RecordLoc::default());
-            let Item::Record(rec) = item else { panic!("{text}: not read") };
+            let Item::Record(rec) = item else {
+                panic!("{text}: not read")
+            };
             let (values, mut old_unknown) = by_value_tree(text, rt, &program).expect("valid JSON");
             old_unknown.dedup();
             assert_eq!(rec.values, values, "{text}");
             assert_eq!(unknown, old_unknown, "{text}");
         }
-        for text in [r#"[1,2]"#, "5", r#""x""#, "null", "true", r#"{"n":}"#, r#"{"n":1,}"#, r#"{"n" 1}"#, r#"{"n":1} x"#, r#"{"n":[1,}"#] {
+        // The serde-free scanner reads what serde_json reads, or leaves the text to it.
+        let scanned = [
+            r#"{"id":"R1","n":4,"amount":12.50,"ok":true,"d":"2017-05-23","kind":"a"}"#,
+            r#"  { "n" : -0 , "amount":0.5 ,"x":null,"y":false}  "#,
+            r#"{"名":"值","n":123456789012345678901234567890.123}"#,
+            r#"{}"#,
+            "{\"n\":1}\r",
+        ];
+        for text in scanned {
+            assert!(flat::scan(text).is_some(), "{text}");
+            let (item, unknown) = typing.parse(text, None, RecordLoc::default());
+            let Item::Record(rec) = item else {
+                panic!("{text}: not read")
+            };
+            let (values, mut old_unknown) =
+                by_value_tree(text.trim_end(), rt, &program).expect("valid JSON");
+            old_unknown.dedup();
+            assert_eq!(rec.values, values, "{text}");
+            assert_eq!(unknown, old_unknown, "{text}");
+        }
+        for text in [
+            r#"{"n":1e5}"#,
+            r#"{"n":01}"#,
+            r#"{"n":-01}"#,
+            r#"{"n":1.}"#,
+            r#"{"n":.5}"#,
+            r#"{"n":-}"#,
+            r#"{"n":+1}"#,
+            r#"{"a\"b":1}"#,
+            r#"{"a":"x\ny"}"#,
+            "{\"a\":\"x\ty\"}",
+            r#"{"a":[1]}"#,
+            r#"{"a":{"b":1}}"#,
+            r#"{"a":1,}"#,
+            r#"{"a":1} x"#,
+            r#"{"a" 1}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":truex}"#,
+            r#"{"a":1"#,
+            r#"[1]"#,
+            r#"{"$serde_json::private::Number":"1"}"#,
+        ] {
+            assert!(flat::scan(text).is_none(), "{text}");
+        }
+        for text in [
+            r#"[1,2]"#,
+            "5",
+            r#""x""#,
+            "null",
+            "true",
+            r#"{"n":}"#,
+            r#"{"n":1,}"#,
+            r#"{"n" 1}"#,
+            r#"{"n":1} x"#,
+            r#"{"n":[1,}"#,
+        ] {
             let (item, _) = typing.parse(text, None, RecordLoc::default());
-            let Item::Bad(d) = item else { panic!("{text}: read as a record") };
+            let Item::Bad(d) = item else {
+                panic!("{text}: read as a record")
+            };
             match by_value_tree(text, rt, &program) {
-                Err(e) if e == "not an object" => assert_eq!(d.message.en, "a record must be a JSON object", "{text}"),
+                Err(e) if e == "not an object" => {
+                    assert_eq!(d.message.en, "a record must be a JSON object", "{text}")
+                }
                 Err(e) => assert_eq!(d.message.en, format!("malformed JSON: {e}"), "{text}"),
                 Ok(_) => panic!("{text}: the tree reader read it"),
             }

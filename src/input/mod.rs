@@ -78,7 +78,14 @@ pub struct DataDiag {
 }
 
 impl DataDiag {
-    fn new(code: &'static str, path: &str, line: u32, col: u32, zh: impl Into<String>, en: impl Into<String>) -> DataDiag {
+    fn new(
+        code: &'static str,
+        path: &str,
+        line: u32,
+        col: u32,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> DataDiag {
         DataDiag {
             code,
             path: path.to_string(),
@@ -117,7 +124,11 @@ pub trait RecordSource: Send {
 }
 
 /// Opens an input as a record stream. `input` is its index in the run's input table.
-pub fn open(spec: &InputSpec, program: &Program, input: u32) -> Result<Box<dyn RecordSource>, DataDiag> {
+pub fn open(
+    spec: &InputSpec,
+    program: &Program,
+    input: u32,
+) -> Result<Box<dyn RecordSource>, DataDiag> {
     let path = spec.path.as_str();
     let Some(format) = Format::of(path) else {
         return Err(DataDiag::new(
@@ -128,7 +139,10 @@ pub fn open(spec: &InputSpec, program: &Program, input: u32) -> Result<Box<dyn R
             "无法从扩展名判断文件格式",
             "cannot tell the file's format from its extension",
         )
-        .help("支持 .json、.jsonl、.csv、.xlsx", "supported: .json, .jsonl, .csv, .xlsx")
+        .help(
+            "支持 .json、.jsonl、.csv、.xlsx",
+            "supported: .json, .jsonl, .csv, .xlsx",
+        )
         .fatal());
     };
     let fixed_type = match &spec.record_type {
@@ -154,46 +168,99 @@ pub fn open(spec: &InputSpec, program: &Program, input: u32) -> Result<Box<dyn R
         },
         None => None,
     };
-    let single = if program.records.len() == 1 { Some(0) } else { None };
+    let single = if program.records.len() == 1 {
+        Some(0)
+    } else {
+        None
+    };
     let default_type = fixed_type.or(single);
     if format == Format::Excel {
         return excel(path, program, default_type, input);
     }
     let file = File::open(path).map_err(|e| {
-        DataDiag::new("I0001", path, 0, 0, format!("无法打开数据文件：{e}"), format!("cannot open the data file: {e}")).fatal()
+        DataDiag::new(
+            "I0001",
+            path,
+            0,
+            0,
+            format!("无法打开数据文件：{e}"),
+            format!("cannot open the data file: {e}"),
+        )
+        .fatal()
     })?;
-    let reader: Box<dyn BufRead + Send> = match spec.encoding.as_deref().map(str::to_lowercase).as_deref() {
-        None | Some("utf-8") | Some("utf8") => Box::new(BufReader::with_capacity(1 << 16, file)),
-        Some(enc @ ("gbk" | "gb18030" | "gb2312")) => {
-            let mut bytes = Vec::new();
-            let mut f = file;
-            f.read_to_end(&mut bytes)
-                .map_err(|e| DataDiag::new("I0001", path, 0, 0, format!("读取失败：{e}"), format!("read failed: {e}")).fatal())?;
-            let _ = enc;
-            let (text, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
-            if had_errors {
-                return Err(DataDiag::new("I0002", path, 0, 0, "文件不是有效的 GB18030/GBK 编码", "the file is not valid GB18030/GBK").fatal());
+    let reader: Box<dyn BufRead + Send> =
+        match spec.encoding.as_deref().map(str::to_lowercase).as_deref() {
+            None | Some("utf-8") | Some("utf8") => {
+                Box::new(BufReader::with_capacity(1 << 16, file))
             }
-            Box::new(std::io::Cursor::new(text.into_owned().into_bytes()))
-        }
-        Some(other) => {
-            return Err(DataDiag::new(
-                "I0002",
-                path,
-                0,
-                0,
-                format!("不支持的编码 `{other}`"),
-                format!("unsupported encoding `{other}`"),
-            )
-            .help("可用：utf-8、gbk、gb18030", "use utf-8, gbk or gb18030")
-            .fatal())
-        }
-    };
+            Some(enc @ ("gbk" | "gb18030" | "gb2312")) => {
+                let mut bytes = Vec::new();
+                let mut f = file;
+                f.read_to_end(&mut bytes).map_err(|e| {
+                    DataDiag::new(
+                        "I0001",
+                        path,
+                        0,
+                        0,
+                        format!("读取失败：{e}"),
+                        format!("read failed: {e}"),
+                    )
+                    .fatal()
+                })?;
+                let _ = enc;
+                let (text, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
+                if had_errors {
+                    return Err(DataDiag::new(
+                        "I0002",
+                        path,
+                        0,
+                        0,
+                        "文件不是有效的 GB18030/GBK 编码",
+                        "the file is not valid GB18030/GBK",
+                    )
+                    .fatal());
+                }
+                Box::new(std::io::Cursor::new(text.into_owned().into_bytes()))
+            }
+            Some(other) => {
+                return Err(DataDiag::new(
+                    "I0002",
+                    path,
+                    0,
+                    0,
+                    format!("不支持的编码 `{other}`"),
+                    format!("unsupported encoding `{other}`"),
+                )
+                .help("可用：utf-8、gbk、gb18030", "use utf-8, gbk or gb18030")
+                .fatal())
+            }
+        };
     match format {
-        Format::Csv => csv_source(path, reader, program, default_type, input, fixed_type.is_none() && single.is_none()),
-        Format::Jsonl => Ok(Box::new(json::Jsonl::new(path, reader, program, default_type, input))),
-        Format::Json => Ok(Box::new(json::JsonDoc::new(path, reader, program, default_type, input))),
-        Format::Excel => Err(DataDiag::new("I0001", path, 0, 0, "内部错误", "internal error").fatal()),
+        Format::Csv => csv_source(
+            path,
+            reader,
+            program,
+            default_type,
+            input,
+            fixed_type.is_none() && single.is_none(),
+        ),
+        Format::Jsonl => Ok(Box::new(json::Jsonl::new(
+            path,
+            reader,
+            program,
+            default_type,
+            input,
+        ))),
+        Format::Json => Ok(Box::new(json::JsonDoc::new(
+            path,
+            reader,
+            program,
+            default_type,
+            input,
+        ))),
+        Format::Excel => {
+            Err(DataDiag::new("I0001", path, 0, 0, "内部错误", "internal error").fatal())
+        }
     }
 }
 
@@ -209,15 +276,23 @@ fn need_type(path: &str, program: &Program) -> DataDiag {
     )
     .help(
         format!("写成 `--data 类型=文件`，类型为：{}", known.join("、")),
-        format!("write `--data TYPE=FILE`, TYPE one of: {}", known.join(", ")),
+        format!(
+            "write `--data TYPE=FILE`, TYPE one of: {}",
+            known.join(", ")
+        ),
     )
     .fatal()
 }
 
 /// Reports the first byte that is not UTF-8, located, with a hint about GBK.
 pub(crate) fn utf8_error(path: &str, line: u32, bytes: &[u8]) -> DataDiag {
-    let valid = std::str::from_utf8(bytes).map(|_| bytes.len()).unwrap_or_else(|e| e.valid_up_to());
-    let col = String::from_utf8_lossy(bytes.get(..valid).unwrap_or(&[])).chars().count() as u32 + 1;
+    let valid = std::str::from_utf8(bytes)
+        .map(|_| bytes.len())
+        .unwrap_or_else(|e| e.valid_up_to());
+    let col = String::from_utf8_lossy(bytes.get(..valid).unwrap_or(&[]))
+        .chars()
+        .count() as u32
+        + 1;
     DataDiag::new(
         "I0002",
         path,
@@ -257,7 +332,11 @@ fn csv_source(
     input: u32,
     _ambiguous: bool,
 ) -> Result<Box<dyn RecordSource>, DataDiag> {
-    let delim = if path.to_lowercase().ends_with(".tsv") { b'\t' } else { b',' };
+    let delim = if path.to_lowercase().ends_with(".tsv") {
+        b'\t'
+    } else {
+        b','
+    };
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .flexible(true)
@@ -297,7 +376,12 @@ fn csv_source(
                 format!("列 `{n}` 不是记录 `{}` 的字段，已忽略", rt.name),
                 format!("column `{n}` is not a field of `{}`; ignored", rt.name),
             );
-            let known: Vec<&str> = rt.fields.iter().flat_map(|f| [Some(f.name.as_str()), f.label.as_deref()]).flatten().collect();
+            let known: Vec<&str> = rt
+                .fields
+                .iter()
+                .flat_map(|f| [Some(f.name.as_str()), f.label.as_deref()])
+                .flatten()
+                .collect();
             if let Some(s) = crate::diag::did_you_mean(n, known) {
                 d = d.help(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?"));
             }
@@ -312,7 +396,10 @@ fn csv_source(
                 path,
                 1,
                 1,
-                format!("缺少必填字段 `{}` 的列；用到它的规则将为“未知”", f.label.as_deref().unwrap_or(&f.name)),
+                format!(
+                    "缺少必填字段 `{}` 的列；用到它的规则将为“未知”",
+                    f.label.as_deref().unwrap_or(&f.name)
+                ),
                 format!(
                     "no column for the required field `{}`; rules that need it will be unknown",
                     f.label.as_deref().unwrap_or(&f.name)
@@ -362,8 +449,18 @@ fn best_type(program: &Program, names: &[String]) -> Option<usize> {
 }
 
 fn csv_err(path: &str, e: &csv::Error) -> DataDiag {
-    let (line, byte) = e.position().map(|p| (p.line() as u32, Some(p.byte()))).unwrap_or((0, None));
-    let mut d = DataDiag::new("I0003", path, line, 1, format!("CSV 格式错误：{e}"), format!("malformed CSV: {e}"));
+    let (line, byte) = e
+        .position()
+        .map(|p| (p.line() as u32, Some(p.byte())))
+        .unwrap_or((0, None));
+    let mut d = DataDiag::new(
+        "I0003",
+        path,
+        line,
+        1,
+        format!("CSV 格式错误：{e}"),
+        format!("malformed CSV: {e}"),
+    );
     d.byte = byte;
     d
 }
@@ -382,7 +479,9 @@ impl CsvConv<'_> {
     fn convert(&self, row: &csv::ByteRecord, loc: RecordLoc) -> Result<Item, DataDiag> {
         let mut values = vec![Value::Missing; self.nfields];
         for (i, raw) in row.iter().enumerate() {
-            let Some(Some(slot)) = self.columns.get(i) else { continue };
+            let Some(Some(slot)) = self.columns.get(i) else {
+                continue;
+            };
             let Ok(text) = std::str::from_utf8(raw) else {
                 return Err(utf8_error(self.path, loc.line, raw).with_col_offset(i));
             };
@@ -390,7 +489,11 @@ impl CsvConv<'_> {
                 *dst = cell::parse_cell(text, f);
             }
         }
-        Ok(Item::Record(Record { ty: self.ty, values, loc }))
+        Ok(Item::Record(Record {
+            ty: self.ty,
+            values,
+            loc,
+        }))
     }
 }
 
@@ -411,7 +514,9 @@ impl RecordSource for CsvSource {
             if used == self.rows.len() {
                 self.rows.push(csv::ByteRecord::new());
             }
-            let Some(row) = self.rows.get_mut(used) else { break };
+            let Some(row) = self.rows.get_mut(used) else {
+                break;
+            };
             match self.reader.read_byte_record(row) {
                 Ok(false) => {
                     more = false;
@@ -451,7 +556,14 @@ impl RecordSource for CsvSource {
                 CsvRow::Bad(d) => Ok(Item::Bad(d)),
                 CsvRow::Row(i, loc) => match rows.get(i) {
                     Some(row) => conv.convert(row, loc),
-                    None => Ok(Item::Bad(DataDiag::new("I0003", conv.path, loc.line, 1, "内部错误", "internal error"))),
+                    None => Ok(Item::Bad(DataDiag::new(
+                        "I0003",
+                        conv.path,
+                        loc.line,
+                        1,
+                        "内部错误",
+                        "internal error",
+                    ))),
                 },
             })
             .collect();
@@ -510,22 +622,57 @@ fn excel_cell_text(c: &calamine::Data) -> String {
     }
 }
 
-fn excel(path: &str, program: &Program, ty: Option<usize>, input: u32) -> Result<Box<dyn RecordSource>, DataDiag> {
+fn excel(
+    path: &str,
+    program: &Program,
+    ty: Option<usize>,
+    input: u32,
+) -> Result<Box<dyn RecordSource>, DataDiag> {
     use calamine::Reader;
     let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
-        DataDiag::new("I0001", path, 0, 0, format!("无法打开 Excel 文件：{e}"), format!("cannot open the Excel file: {e}")).fatal()
+        DataDiag::new(
+            "I0001",
+            path,
+            0,
+            0,
+            format!("无法打开 Excel 文件：{e}"),
+            format!("cannot open the Excel file: {e}"),
+        )
+        .fatal()
     })?;
     let range = match wb.worksheet_range_at(0) {
         Some(Ok(r)) => r,
         Some(Err(e)) => {
-            return Err(DataDiag::new("I0003", path, 0, 0, format!("无法读取工作表：{e}"), format!("cannot read the sheet: {e}")).fatal())
+            return Err(DataDiag::new(
+                "I0003",
+                path,
+                0,
+                0,
+                format!("无法读取工作表：{e}"),
+                format!("cannot read the sheet: {e}"),
+            )
+            .fatal())
         }
-        None => return Err(DataDiag::new("I0003", path, 0, 0, "工作簿没有工作表", "the workbook has no sheet").fatal()),
+        None => {
+            return Err(DataDiag::new(
+                "I0003",
+                path,
+                0,
+                0,
+                "工作簿没有工作表",
+                "the workbook has no sheet",
+            )
+            .fatal())
+        }
     };
     let mut rows = range.rows();
     let header: Vec<String> = rows
         .next()
-        .map(|r| r.iter().map(|c| excel_cell_text(c).trim().to_string()).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| excel_cell_text(c).trim().to_string())
+                .collect()
+        })
         .unwrap_or_default();
     let ty = match ty {
         Some(t) => t,
@@ -540,7 +687,9 @@ fn excel(path: &str, program: &Program, ty: Option<usize>, input: u32) -> Result
     for (i, r) in rows.enumerate() {
         let mut values = vec![Value::Missing; rt.fields.len()];
         for (c, cellv) in r.iter().enumerate() {
-            let Some(Some(slot)) = columns.get(c) else { continue };
+            let Some(Some(slot)) = columns.get(c) else {
+                continue;
+            };
             if let (Some(f), Some(dst)) = (rt.fields.get(*slot), values.get_mut(*slot)) {
                 *dst = cell::parse_cell(&excel_cell_text(cellv), f);
             }

@@ -22,7 +22,10 @@ pub struct Snippet {
 
 impl Snippet {
     pub fn field(&self, slot: usize) -> Option<Range<usize>> {
-        self.fields.iter().find(|(s, _)| *s == slot).map(|(_, r)| r.clone())
+        self.fields
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, r)| r.clone())
     }
 
     /// 1-based line and column (in characters) of a byte offset of `text`.
@@ -42,7 +45,9 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             let mut f = File::open(path).ok()?;
             f.seek(SeekFrom::Start(loc.byte)).ok()?;
             let mut line = String::new();
-            BufReader::new(f.take(MAX_RECORD as u64)).read_line(&mut line).ok()?;
+            BufReader::new(f.take(MAX_RECORD as u64))
+                .read_line(&mut line)
+                .ok()?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let fields = json_fields(&text, 0, rt);
             let record = 0..text.len();
@@ -60,13 +65,22 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             f.seek(SeekFrom::Start(loc.byte - back)).ok()?;
             let mut before = vec![0u8; back as usize];
             f.read_exact(&mut before).ok()?;
-            let line_start = before.iter().rposition(|b| *b == b'\n').map(|i| i + 1).unwrap_or(0);
+            let line_start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map(|i| i + 1)
+                .unwrap_or(0);
             let prefix = String::from_utf8_lossy(before.get(line_start..)?).into_owned();
             let mut rest = Vec::new();
             f.take(MAX_RECORD as u64).read_to_end(&mut rest).ok()?;
             let end = json_value_end(&rest)?;
             // Keep the rest of the record's last line.
-            let line_end = rest.get(end..)?.iter().position(|b| *b == b'\n').map(|i| end + i).unwrap_or(rest.len());
+            let line_end = rest
+                .get(end..)?
+                .iter()
+                .position(|b| *b == b'\n')
+                .map(|i| end + i)
+                .unwrap_or(rest.len());
             let body = String::from_utf8_lossy(rest.get(..line_end)?).into_owned();
             let text = format!("{prefix}{body}");
             let rec_start = prefix.len();
@@ -83,16 +97,30 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             let mut r = BufReader::new(f);
             let mut header = String::new();
             r.read_line(&mut header).ok()?;
-            let header = header.trim_start_matches('\u{FEFF}').trim_end_matches(['\n', '\r']).to_string();
-            let delim = if path.to_lowercase().ends_with(".tsv") { '\t' } else { ',' };
+            let header = header
+                .trim_start_matches('\u{FEFF}')
+                .trim_end_matches(['\n', '\r'])
+                .to_string();
+            let delim = if path.to_lowercase().ends_with(".tsv") {
+                '\t'
+            } else {
+                ','
+            };
             let slots: Vec<Option<usize>> = csv_cells(&header, delim)
                 .into_iter()
-                .map(|rg| header.get(rg).map(|h| h.trim().trim_matches('"').trim()).and_then(|h| rt.slot(h)))
+                .map(|rg| {
+                    header
+                        .get(rg)
+                        .map(|h| h.trim().trim_matches('"').trim())
+                        .and_then(|h| rt.slot(h))
+                })
                 .collect();
             let mut f = r.into_inner();
             f.seek(SeekFrom::Start(loc.byte)).ok()?;
             let mut line = String::new();
-            BufReader::new(f.take(MAX_RECORD as u64)).read_line(&mut line).ok()?;
+            BufReader::new(f.take(MAX_RECORD as u64))
+                .read_line(&mut line)
+                .ok()?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let fields = csv_cells(&text, delim)
                 .into_iter()

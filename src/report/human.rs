@@ -60,7 +60,12 @@ impl ariadne::Cache<Id> for Cache {
     }
 }
 
-fn write_report(out: &mut dyn Write, report: Report<'_, (Id, Range<usize>)>, cache: Cache, color: bool) {
+fn write_report(
+    out: &mut dyn Write,
+    report: Report<'_, (Id, Range<usize>)>,
+    cache: Cache,
+    color: bool,
+) {
     let mut buf = Vec::new();
     if report.write(cache, &mut buf).is_ok() {
         if !color {
@@ -100,12 +105,23 @@ fn data_source(s: &crate::input::Snippet) -> (Source<String>, usize) {
     let pad = before.min(PAD_LIMIT);
     let mut text = "\n".repeat(pad);
     text.push_str(&s.text);
-    (Source::from(text).with_display_line_offset(before - pad), pad)
+    (
+        Source::from(text).with_display_line_offset(before - pad),
+        pad,
+    )
 }
 
 /// Renders policy diagnostics (E/W codes).
-pub fn render_diagnostics(out: &mut dyn Write, diags: &[Diagnostic], sources: &SourceMap, style: Style) {
-    let files: Vec<(Id, Source<String>)> = sources.iter().map(|(_, f)| (f.name.clone(), Source::from(f.text.clone()))).collect();
+pub fn render_diagnostics(
+    out: &mut dyn Write,
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    style: Style,
+) {
+    let files: Vec<(Id, Source<String>)> = sources
+        .iter()
+        .map(|(_, f)| (f.name.clone(), Source::from(f.text.clone())))
+        .collect();
     for d in diags {
         let kind = match d.level {
             Level::Error => ReportKind::Error,
@@ -148,7 +164,11 @@ pub fn render_diagnostics(out: &mut dyn Write, diags: &[Diagnostic], sources: &S
 
 /// Renders a problem in a data file, showing its line when the file can be read.
 pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
-    let kind = if d.fatal { ReportKind::Error } else { ReportKind::Warning };
+    let kind = if d.fatal {
+        ReportKind::Error
+    } else {
+        ReportKind::Warning
+    };
     let line_text = if d.line > 0 {
         std::fs::read(&d.path).ok().and_then(|b| {
             let text = String::from_utf8_lossy(&b).into_owned();
@@ -159,8 +179,16 @@ pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
     };
     match line_text {
         Some(text) => {
-            let start: usize = text.chars().take(d.col.saturating_sub(1) as usize).map(char::len_utf8).sum();
-            let end = text.get(start..).and_then(|r| r.chars().next()).map(|c| start + c.len_utf8()).unwrap_or(start);
+            let start: usize = text
+                .chars()
+                .take(d.col.saturating_sub(1) as usize)
+                .map(char::len_utf8)
+                .sum();
+            let end = text
+                .get(start..)
+                .and_then(|r| r.chars().next())
+                .map(|c| start + c.len_utf8())
+                .unwrap_or(start);
             let src = Source::from(text.clone()).with_display_line_offset(d.line as usize - 1);
             let (start, end) = {
                 let r = chars(&text, start..end);
@@ -170,7 +198,10 @@ pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
                 .with_config(config(style))
                 .with_code(d.code)
                 .with_message(d.message.get(style.lang))
-                .with_label(Label::new((d.path.clone(), start..end)).with_message(d.message.get(style.lang)));
+                .with_label(
+                    Label::new((d.path.clone(), start..end))
+                        .with_message(d.message.get(style.lang)),
+                );
             if let Some(h) = &d.help {
                 rb = rb.with_help(h.get(style.lang));
             }
@@ -185,7 +216,13 @@ pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
         }
         None => {
             let tag = if d.fatal { "error" } else { "warning" };
-            let _ = writeln!(out, "{tag}[{}]: {}: {}", d.code, d.path, d.message.get(style.lang));
+            let _ = writeln!(
+                out,
+                "{tag}[{}]: {}: {}",
+                d.code,
+                d.path,
+                d.message.get(style.lang)
+            );
             if let Some(h) = &d.help {
                 let _ = writeln!(out, "  help: {}", h.get(style.lang));
             }
@@ -255,22 +292,45 @@ impl<W: Write> Reporter for Human<'_, W> {
                             Lang::Zh => fr.label.clone().unwrap_or_else(|| fr.name.clone()),
                             Lang::En => fr.name.clone(),
                         };
-                        let shown = f.values.get(&fr.name).map(|m| m.get(lang).to_string()).unwrap_or_else(|| fr.value.clone().unwrap_or_default());
-                        labels.push(Label::new((data_id.clone(), shift(chars(&s.text, r.clone())))).with_message(format!("{name} = {shown}")));
+                        let shown = f
+                            .values
+                            .get(&fr.name)
+                            .map(|m| m.get(lang).to_string())
+                            .unwrap_or_else(|| fr.value.clone().unwrap_or_default());
+                        labels.push(
+                            Label::new((data_id.clone(), shift(chars(&s.text, r.clone()))))
+                                .with_message(format!("{name} = {shown}")),
+                        );
                     }
                 }
-                let primary = shift(chars(&s.text, f.fields.iter().find_map(|x| x.range.clone()).unwrap_or(s.record.clone())));
+                let primary = shift(chars(
+                    &s.text,
+                    f.fields
+                        .iter()
+                        .find_map(|x| x.range.clone())
+                        .unwrap_or(s.record.clone()),
+                ));
                 if labels.is_empty() {
                     let msg = match (f.outcome, lang) {
                         (Outcome::Unknown, _) => f.message.get(lang).to_string(),
                         (_, Lang::Zh) => "此记录".to_string(),
                         (_, Lang::En) => "this record".to_string(),
                     };
-                    labels.push(Label::new((data_id.clone(), shift(chars(&s.text, s.record.clone())))).with_message(msg));
+                    labels.push(
+                        Label::new((data_id.clone(), shift(chars(&s.text, s.record.clone()))))
+                            .with_message(msg),
+                    );
                 }
                 (data_id.clone(), primary, labels)
             }
-            None => (policy_file.clone(), chars(&policy_text_for_chars, rule_spans.first().cloned().unwrap_or(0..0)), Vec::new()),
+            None => (
+                policy_file.clone(),
+                chars(
+                    &policy_text_for_chars,
+                    rule_spans.first().cloned().unwrap_or(0..0),
+                ),
+                Vec::new(),
+            ),
         };
         let mut rb = Report::build(Self::kind(f), (primary_id, primary_range))
             .with_config(config(self.style))
@@ -278,10 +338,17 @@ impl<W: Write> Reporter for Human<'_, W> {
             .with_message(title);
         let has_data_labels = !data_labels.is_empty();
         for l in data_labels {
-            rb = rb.with_label(if self.style.color { l.with_color(Color::Red) } else { l });
+            rb = rb.with_label(if self.style.color {
+                l.with_color(Color::Red)
+            } else {
+                l
+            });
         }
         for (i, r) in rule_spans.iter().enumerate() {
-            let mut l = Label::new((policy_file.clone(), chars(&policy_text_for_chars, r.clone())));
+            let mut l = Label::new((
+                policy_file.clone(),
+                chars(&policy_text_for_chars, r.clone()),
+            ));
             if i == 0 {
                 l = l.with_message(&rule_label_msg);
             }
@@ -292,8 +359,14 @@ impl<W: Write> Reporter for Human<'_, W> {
         }
         if !has_data_labels {
             let loc = match lang {
-                Lang::Zh => format!("记录位置：{}:{}:{}", f.record.file, f.record.line, f.record.column),
-                Lang::En => format!("record at {}:{}:{}", f.record.file, f.record.line, f.record.column),
+                Lang::Zh => format!(
+                    "记录位置：{}:{}:{}",
+                    f.record.file, f.record.line, f.record.column
+                ),
+                Lang::En => format!(
+                    "record at {}:{}:{}",
+                    f.record.file, f.record.line, f.record.column
+                ),
             };
             rb = rb.with_note(loc);
         }
@@ -312,7 +385,12 @@ impl<W: Write> Reporter for Human<'_, W> {
             let lines: Vec<&str> = f.trace.iter().map(|t| t.get(lang)).collect();
             rb = rb.with_note(format!("{head}:\n{}", lines.join("\n")));
         }
-        write_report(&mut self.out, rb.finish(), Cache { files }, self.style.color);
+        write_report(
+            &mut self.out,
+            rb.finish(),
+            Cache { files },
+            self.style.color,
+        );
     }
 
     fn end(&mut self, summary: &Summary) {

@@ -47,7 +47,10 @@ impl<W: Write> Json<W> {
             Lang::Zh => "zh",
             Lang::En => "en",
         };
-        let _ = write!(out, "{{\"version\":{JSON_VERSION},\"lang\":\"{lang_s}\",\"findings\":[");
+        let _ = write!(
+            out,
+            "{{\"version\":{JSON_VERSION},\"lang\":\"{lang_s}\",\"findings\":["
+        );
         Json {
             out,
             lang,
@@ -112,5 +115,9 @@ pub fn render_policy_errors(out: &mut dyn Write, diags: &[Diagnostic], sources: 
         })
         .collect();
     let v = serde_json::json!({ "version": JSON_VERSION, "policy_errors": items });
-    let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    let _ = writeln!(
+        out,
+        "{}",
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    );
 }

@@ -173,7 +173,11 @@ impl Summary {
 
     pub fn line(&self, lang: Lang) -> String {
         let o = |k: &str| self.outcomes.get(k).copied().unwrap_or(0);
-        let types: Vec<String> = self.by_type.iter().map(|(t, n)| format!("{t} {n}")).collect();
+        let types: Vec<String> = self
+            .by_type
+            .iter()
+            .map(|(t, n)| format!("{t} {n}"))
+            .collect();
         match lang {
             Lang::Zh => format!(
                 "共 {} 条记录（{}），{} 条无法读取；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
@@ -221,16 +225,38 @@ fn record_key(program: &Program, rec_ty: usize, values: &[Value]) -> Option<Stri
 }
 
 /// Builds the finding for a non-passing verdict on one record.
-pub fn finding_for_record(program: &Program, inputs: &[InputInfo], rec: &Record, v: &Verdict) -> Option<Finding> {
+pub fn finding_for_record(
+    program: &Program,
+    inputs: &[InputInfo],
+    rec: &Record,
+    v: &Verdict,
+) -> Option<Finding> {
     let key = record_key(program, rec.ty, &rec.values);
-    make(program, inputs, rec.ty, &rec.loc, key, None, Some(&rec.values), v)
+    make(
+        program,
+        inputs,
+        rec.ty,
+        &rec.loc,
+        key,
+        None,
+        Some(&rec.values),
+        v,
+    )
 }
 
 /// Builds the finding for a non-passing verdict on a group.
-pub fn finding_for_group(program: &Program, inputs: &[InputInfo], g: &GroupVerdict) -> Option<Finding> {
+pub fn finding_for_group(
+    program: &Program,
+    inputs: &[InputInfo],
+    g: &GroupVerdict,
+) -> Option<Finding> {
     let rule = program.rules.get(g.verdict.rule)?;
     let key_ty = match rule.scope {
-        crate::check::ir::Scope::Group(Some(slot)) => program.records.get(rule.record).and_then(|r| r.field(slot)).map(|f| f.ty.clone()),
+        crate::check::ir::Scope::Group(Some(slot)) => program
+            .records
+            .get(rule.record)
+            .and_then(|r| r.field(slot))
+            .map(|f| f.ty.clone()),
         _ => None,
     };
     let key = match (&g.key, key_ty) {
@@ -243,7 +269,16 @@ pub fn finding_for_group(program: &Program, inputs: &[InputInfo], g: &GroupVerdi
         key: key.clone().unwrap_or_else(|| "*".into()),
         records: g.records,
     });
-    make(program, inputs, rule.record, &g.first, key, group, None, &g.verdict)
+    make(
+        program,
+        inputs,
+        rule.record,
+        &g.first,
+        key,
+        group,
+        None,
+        &g.verdict,
+    )
 }
 
 fn make(
@@ -291,7 +326,9 @@ fn make(
         severity: rule.severity,
         rule: rule_ref(program, rule)?,
         record: RecordRef {
-            file: input.map(|i| i.path.clone()).unwrap_or_else(|| "<example>".into()),
+            file: input
+                .map(|i| i.path.clone())
+                .unwrap_or_else(|| "<example>".into()),
             record_type: rt.name.clone(),
             index: loc.index + 1,
             line: loc.line,
@@ -314,7 +351,9 @@ fn make(
 /// A rule and where it is written.
 fn rule_ref(program: &Program, rule: &crate::check::ir::Rule) -> Option<RuleRef> {
     let policy = program.policies.get(rule.policy)?;
-    let (line, column) = program.sources.line_col(rule.name_span.source, rule.name_span.start as usize);
+    let (line, column) = program
+        .sources
+        .line_col(rule.name_span.source, rule.name_span.start as usize);
     Some(RuleRef {
         id: rule.id.clone(),
         title: rule.title.clone(),
@@ -410,7 +449,10 @@ pub struct PolicyNote {
 }
 
 /// The policy diagnostics of a compilation, located in their files.
-pub fn policy_notes(diags: &[crate::diag::Diagnostic], sources: &crate::source::SourceMap) -> Vec<PolicyNote> {
+pub fn policy_notes(
+    diags: &[crate::diag::Diagnostic],
+    sources: &crate::source::SourceMap,
+) -> Vec<PolicyNote> {
     use crate::diag::SourceMapExt;
     diags
         .iter()

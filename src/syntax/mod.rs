@@ -4,4 +4,7 @@ pub mod ast;
 mod parse;
 pub mod scan;
 
-pub use parse::{parse_chinese_numeral, parse_date_text as parse_date, parse_datetime_text as parse_datetime, parse_policy};
+pub use parse::{
+    parse_chinese_numeral, parse_date_text as parse_date, parse_datetime_text as parse_datetime,
+    parse_policy,
+};

@@ -17,10 +17,14 @@ type P<'a> = Pair<'a, Rule>;
 
 /// Parses one policy file. A syntax error is reported as one diagnostic (`E0001`).
 pub fn parse_policy(source: SourceId, text: &str) -> Result<PolicyFile, Diagnostic> {
-    let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| syntax_error(source, text, e))?;
+    let mut pairs =
+        PolicyParser::parse(Rule::file, text).map_err(|e| syntax_error(source, text, e))?;
     let file = pairs.next().ok_or_else(|| {
-        Diagnostic::error("E0001", Msg::new("策略文件为空", "the policy file is empty"))
-            .with_label(Span::new(source, 0, 0), None)
+        Diagnostic::error(
+            "E0001",
+            Msg::new("策略文件为空", "the policy file is empty"),
+        )
+        .with_label(Span::new(source, 0, 0), None)
     })?;
     let b = Builder { source };
     b.file(file)
@@ -55,14 +59,24 @@ fn syntax_error(source: SourceId, text: &str, e: pest::error::Error<Rule>) -> Di
         pest::error::ErrorVariant::CustomError { message } => vec![message.clone()],
     };
     let (zh, en) = if found.is_empty() {
-        ("策略文件意外结束".to_string(), "unexpected end of the policy file".to_string())
+        (
+            "策略文件意外结束".to_string(),
+            "unexpected end of the policy file".to_string(),
+        )
     } else {
-        (format!("无法识别 `{found}`"), format!("unexpected `{found}`"))
+        (
+            format!("无法识别 `{found}`"),
+            format!("unexpected `{found}`"),
+        )
     };
-    let mut d = Diagnostic::error("E0001", Msg::new(zh, en)).with_label(Span::new(source, start, end), None);
+    let mut d = Diagnostic::error("E0001", Msg::new(zh, en))
+        .with_label(Span::new(source, start, end), None);
     if !expected.is_empty() {
         let list = expected.join(", ");
-        d = d.with_help(Msg::new(format!("此处应为：{list}"), format!("expected {list}")));
+        d = d.with_help(Msg::new(
+            format!("此处应为：{list}"),
+            format!("expected {list}"),
+        ));
     }
     d
 }
@@ -72,7 +86,9 @@ fn describe(r: Rule) -> Option<String> {
     let s = match r {
         Rule::ident => "a name",
         Rule::string => "a quoted string",
-        Rule::expr | Rule::add_expr | Rule::mul_expr | Rule::unary | Rule::postfix => "an expression",
+        Rule::expr | Rule::add_expr | Rule::mul_expr | Rule::unary | Rule::postfix => {
+            "an expression"
+        }
         Rule::cmp_op => "a comparison",
         Rule::date_lit => "a date (YYYY-MM-DD)",
         Rule::number | Rule::int_lit | Rule::quantity => "a number",
@@ -95,9 +111,11 @@ fn describe(r: Rule) -> Option<String> {
         Rule::kw_require => "`require`",
         Rule::kw_cite => "`cite`",
         Rule::kw_expect => "`expect`",
-        Rule::rule_decl | Rule::record_decl | Rule::example_decl | Rule::use_decl | Rule::const_decl => {
-            "an item (record, rule, example, use, const)"
-        }
+        Rule::rule_decl
+        | Rule::record_decl
+        | Rule::example_decl
+        | Rule::use_decl
+        | Rule::const_decl => "an item (record, rule, example, use, const)",
         Rule::header_attr => "a header attribute (document, issuer, issued, effective, source)",
         _ => return None,
     };
@@ -170,7 +188,9 @@ impl Builder {
                 }
                 Rule::const_decl => {
                     let mut it = c.into_inner().filter(|x| x.as_rule() != Rule::kw_const);
-                    let (Some(n), Some(e)) = (it.next(), it.next()) else { continue };
+                    let (Some(n), Some(e)) = (it.next(), it.next()) else {
+                        continue;
+                    };
                     items.push(Item::Const(ConstDecl {
                         name: self.ident(n),
                         value: self.expr(e)?,
@@ -183,8 +203,11 @@ impl Builder {
             }
         }
         let header = header.ok_or_else(|| {
-            Diagnostic::error("E0001", Msg::new("缺少 `policy` 头部", "missing `policy` header"))
-                .with_label(Span::new(self.source, 0, 0), None)
+            Diagnostic::error(
+                "E0001",
+                Msg::new("缺少 `policy` 头部", "missing `policy` header"),
+            )
+            .with_label(Span::new(self.source, 0, 0), None)
         })?;
         let keywords = if header_keyword_is_chinese(text) {
             KeywordLang::Chinese
@@ -210,11 +233,20 @@ impl Builder {
         let span = self.span(&p);
         parse_date_text(p.as_str())
             .map(|d| (d, span))
-            .ok_or_else(|| bad(span, format!("无效日期 `{}`", p.as_str()), format!("invalid date `{}`", p.as_str())))
+            .ok_or_else(|| {
+                bad(
+                    span,
+                    format!("无效日期 `{}`", p.as_str()),
+                    format!("invalid date `{}`", p.as_str()),
+                )
+            })
     }
 
     fn bool(&self, p: P) -> bool {
-        p.into_inner().next().map(|k| k.as_rule() == Rule::kw_true).unwrap_or(false)
+        p.into_inner()
+            .next()
+            .map(|k| k.as_rule() == Rule::kw_true)
+            .unwrap_or(false)
     }
 
     fn setting(&self, p: P, settings: &mut Settings) -> Result<(), Diagnostic> {
@@ -239,7 +271,10 @@ impl Builder {
             None => None,
         };
         let (Some(id), Some(title)) = (id, title) else {
-            return Err(Diagnostic::error("E0001", Msg::new("策略头部不完整", "incomplete policy header")));
+            return Err(Diagnostic::error(
+                "E0001",
+                Msg::new("策略头部不完整", "incomplete policy header"),
+            ));
         };
         let mut h = Header {
             id,
@@ -283,7 +318,8 @@ impl Builder {
                 _ => {}
             }
         }
-        let name = name.ok_or_else(|| bad(span, "记录缺少名称".into(), "record without a name".into()))?;
+        let name =
+            name.ok_or_else(|| bad(span, "记录缺少名称".into(), "record without a name".into()))?;
         Ok(RecordDecl {
             name,
             label,
@@ -352,7 +388,10 @@ impl Builder {
             Rule::kw_datetime => TypeExpr::DateTime,
             Rule::enum_type => {
                 let mut vs = Vec::new();
-                for v in inner.into_inner().filter(|x| x.as_rule() == Rule::enum_variant) {
+                for v in inner
+                    .into_inner()
+                    .filter(|x| x.as_rule() == Rule::enum_variant)
+                {
                     let mut vi = v.into_inner();
                     let Some(n) = vi.next() else { continue };
                     let l = match vi.next() {
@@ -365,7 +404,11 @@ impl Builder {
             }
             Rule::list_type => {
                 let Some(n) = inner.into_inner().find(|x| x.as_rule() == Rule::ident) else {
-                    return Err(bad(span, "列表缺少元素类型".into(), "list without element type".into()));
+                    return Err(bad(
+                        span,
+                        "列表缺少元素类型".into(),
+                        "list without element type".into(),
+                    ));
                 };
                 TypeExpr::List(self.ident(n))
             }
@@ -399,7 +442,9 @@ impl Builder {
                 Rule::applies => r.applies = Some(self.applies(c)?),
                 Rule::let_stmt => {
                     let mut it = c.into_inner().skip(1);
-                    let (Some(n), Some(e)) = (it.next(), it.next()) else { continue };
+                    let (Some(n), Some(e)) = (it.next(), it.next()) else {
+                        continue;
+                    };
                     r.lets.push((self.ident(n), self.expr(e)?));
                 }
                 Rule::require => {
@@ -468,7 +513,10 @@ impl Builder {
                 }
                 Rule::kw_line => {
                     if let Some(lr) = it.next() {
-                        let nums: Vec<u32> = lr.into_inner().filter_map(|n| n.as_str().parse().ok()).collect();
+                        let nums: Vec<u32> = lr
+                            .into_inner()
+                            .filter_map(|n| n.as_str().parse().ok())
+                            .collect();
                         let a = nums.first().copied().unwrap_or(0);
                         let b = nums.get(1).copied().unwrap_or(a);
                         c.lines = Some((a, b));
@@ -489,7 +537,10 @@ impl Builder {
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::applies_all => {
-                    record = c.into_inner().find(|x| x.as_rule() == Rule::ident).map(|i| self.ident(i));
+                    record = c
+                        .into_inner()
+                        .find(|x| x.as_rule() == Rule::ident)
+                        .map(|i| self.ident(i));
                     scope = AppliesScope::All;
                 }
                 Rule::applies_each => {
@@ -503,7 +554,8 @@ impl Builder {
                 _ => {}
             }
         }
-        let record = record.ok_or_else(|| bad(span, "缺少记录类型".into(), "missing record type".into()))?;
+        let record =
+            record.ok_or_else(|| bad(span, "缺少记录类型".into(), "missing record type".into()))?;
         Ok(Applies {
             record,
             scope,
@@ -560,7 +612,8 @@ impl Builder {
                 _ => {}
             }
         }
-        let name = name.ok_or_else(|| bad(span, "示例缺少名称".into(), "example without a name".into()))?;
+        let name =
+            name.ok_or_else(|| bad(span, "示例缺少名称".into(), "example without a name".into()))?;
         Ok(ExampleDecl {
             name,
             as_of,
@@ -589,9 +642,13 @@ impl Builder {
         let mut fields = Vec::new();
         for fi in p.into_inner().filter(|x| x.as_rule() == Rule::field_init) {
             let mut it = fi.into_inner();
-            let (Some(n), Some(v)) = (it.next(), it.next()) else { continue };
+            let (Some(n), Some(v)) = (it.next(), it.next()) else {
+                continue;
+            };
             let vspan = self.span(&v);
-            let Some(inner) = v.into_inner().next() else { continue };
+            let Some(inner) = v.into_inner().next() else {
+                continue;
+            };
             let value = match inner.as_rule() {
                 Rule::kw_missing => InitValue::Missing(vspan),
                 Rule::list_lit => {
@@ -638,12 +695,23 @@ impl Builder {
                 }
             }
             Rule::if_expr => {
-                let es: Vec<P> = inner.into_iter().filter(|x| x.as_rule() == Rule::expr).collect();
+                let es: Vec<P> = inner
+                    .into_iter()
+                    .filter(|x| x.as_rule() == Rule::expr)
+                    .collect();
                 let mut es = es.into_iter();
                 let (Some(c), Some(t), Some(e)) = (es.next(), es.next(), es.next()) else {
-                    return Err(bad(span, "不完整的条件表达式".into(), "incomplete if expression".into()));
+                    return Err(bad(
+                        span,
+                        "不完整的条件表达式".into(),
+                        "incomplete if expression".into(),
+                    ));
                 };
-                ExprKind::If(Box::new(self.expr(c)?), Box::new(self.expr(t)?), Box::new(self.expr(e)?))
+                ExprKind::If(
+                    Box::new(self.expr(c)?),
+                    Box::new(self.expr(t)?),
+                    Box::new(self.expr(e)?),
+                )
             }
             Rule::or_expr | Rule::and_expr => {
                 let parts: Vec<P> = inner
@@ -656,7 +724,10 @@ impl Builder {
                         None => Err(bad(span, "空表达式".into(), "empty expression".into())),
                     };
                 }
-                let es = parts.into_iter().map(|e| self.expr(e)).collect::<Result<Vec<_>, _>>()?;
+                let es = parts
+                    .into_iter()
+                    .map(|e| self.expr(e))
+                    .collect::<Result<Vec<_>, _>>()?;
                 if rule == Rule::or_expr {
                     ExprKind::Or(es)
                 } else {
@@ -668,7 +739,13 @@ impl Builder {
                 match it.next() {
                     Some(first) if first.as_rule() == Rule::kw_not => match it.next() {
                         Some(e) => ExprKind::Not(Box::new(self.expr(e)?)),
-                        None => return Err(bad(span, "`not` 后缺少表达式".into(), "missing expression after `not`".into())),
+                        None => {
+                            return Err(bad(
+                                span,
+                                "`not` 后缺少表达式".into(),
+                                "missing expression after `not`".into(),
+                            ))
+                        }
                     },
                     Some(first) => return self.expr(first),
                     None => return Err(bad(span, "空表达式".into(), "empty expression".into())),
@@ -694,7 +771,11 @@ impl Builder {
                         Rule::infix_cmp_tail => {
                             let mut t = tail.into_inner();
                             let (Some(op), Some(rhs)) = (t.next(), t.next()) else {
-                                return Err(bad(span, "比较不完整".into(), "incomplete comparison".into()));
+                                return Err(bad(
+                                    span,
+                                    "比较不完整".into(),
+                                    "incomplete comparison".into(),
+                                ));
                             };
                             let word = op.as_str().to_string();
                             ExprKind::Cmp {
@@ -707,7 +788,11 @@ impl Builder {
                         Rule::postfix_cmp_tail => {
                             let mut t = tail.into_inner().skip(1);
                             let (Some(rhs), Some(b)) = (t.next(), t.next()) else {
-                                return Err(bad(span, "比较不完整".into(), "incomplete comparison".into()));
+                                return Err(bad(
+                                    span,
+                                    "比较不完整".into(),
+                                    "incomplete comparison".into(),
+                                ));
                             };
                             let word = b.as_str().to_string();
                             let op = match word.as_str() {
@@ -809,14 +894,22 @@ impl Builder {
             }),
             Rule::string => ExprKind::Str(self.string_from_text(text, span)?),
             Rule::bool_lit => ExprKind::Bool(text == "true" || text == "是"),
-            Rule::date_lit => ExprKind::Date(
-                parse_date_text(text)
-                    .ok_or_else(|| bad(span, format!("无效日期 `{text}`"), format!("invalid date `{text}`")))?,
-            ),
-            Rule::datetime_lit => ExprKind::DateTime(
-                parse_datetime_text(text)
-                    .ok_or_else(|| bad(span, format!("无效时间 `{text}`"), format!("invalid datetime `{text}`")))?,
-            ),
+            Rule::date_lit => ExprKind::Date(parse_date_text(text).ok_or_else(|| {
+                bad(
+                    span,
+                    format!("无效日期 `{text}`"),
+                    format!("invalid date `{text}`"),
+                )
+            })?),
+            Rule::datetime_lit => {
+                ExprKind::DateTime(parse_datetime_text(text).ok_or_else(|| {
+                    bad(
+                        span,
+                        format!("无效时间 `{text}`"),
+                        format!("invalid datetime `{text}`"),
+                    )
+                })?)
+            }
             Rule::duration_lit => {
                 let mut it = inner.into_iter();
                 let (Some(n), Some(u)) = (it.next(), it.next()) else {
@@ -834,7 +927,9 @@ impl Builder {
                     )
                 })?;
                 let unit = match u.as_str() {
-                    "working days" | "working day" | "个工作日" | "工作日" => DurationUnit::WorkingDays,
+                    "working days" | "working day" | "个工作日" | "工作日" => {
+                        DurationUnit::WorkingDays
+                    }
                     "days" | "day" | "日" | "天" => DurationUnit::Days,
                     "months" | "month" | "个月" => DurationUnit::Months,
                     "years" | "year" | "年" => DurationUnit::Years,
@@ -874,8 +969,14 @@ impl Builder {
     }
 
     fn string_from_text(&self, text: &str, span: Span) -> Result<String, Diagnostic> {
-        let inner = text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(text);
-        let s = inner.replace("\\\"", "\"").replace("\\\\", "\\").replace("\\n", "\n");
+        let inner = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(text);
+        let s = inner
+            .replace("\\\"", "\"")
+            .replace("\\\\", "\\")
+            .replace("\\n", "\n");
         let _ = span;
         Ok(s)
     }
@@ -941,7 +1042,8 @@ pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
     if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
         return Some(d);
     }
-    let month_end = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).map(crate::calendar::month_end);
+    let month_end =
+        |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).map(crate::calendar::month_end);
     if let Some((y, rest)) = s.split_once('-') {
         let y: i32 = y.parse().ok()?;
         return match rest {
@@ -1067,8 +1169,14 @@ mod tests {
 
     #[test]
     fn chinese_dates() {
-        assert_eq!(parse_date_text("2017年5月23日"), NaiveDate::from_ymd_opt(2017, 5, 23));
-        assert_eq!(parse_date_text("2017-05-23"), NaiveDate::from_ymd_opt(2017, 5, 23));
+        assert_eq!(
+            parse_date_text("2017年5月23日"),
+            NaiveDate::from_ymd_opt(2017, 5, 23)
+        );
+        assert_eq!(
+            parse_date_text("2017-05-23"),
+            NaiveDate::from_ymd_opt(2017, 5, 23)
+        );
         assert_eq!(parse_date_text("2017-02-30"), None);
     }
 }

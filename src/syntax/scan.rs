@@ -27,7 +27,9 @@ pub fn chars_in_strings(s: &str) -> impl Iterator<Item = (usize, char, bool)> + 
 
 /// Where a `#` comment starts in one line, outside any string.
 pub fn comment_start(line: &str) -> Option<usize> {
-    chars_in_strings(line).find(|(_, c, s)| *c == '#' && !s).map(|(i, _, _)| i)
+    chars_in_strings(line)
+        .find(|(_, c, s)| *c == '#' && !s)
+        .map(|(i, _, _)| i)
 }
 
 #[cfg(test)]
