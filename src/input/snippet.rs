@@ -16,11 +16,31 @@ pub struct Snippet {
     pub first_line: usize,
     /// Field slot → byte range of its value in `text`.
     pub fields: Vec<(usize, Range<usize>)>,
+    /// Field slot → where the value is, in the file's own terms: a JSON path relative to the
+    /// record (`$.住房建筑面积`) or a CSV cell (`R5C3`: line 5, third column).
+    pub paths: Vec<(usize, String)>,
     /// Byte range of the whole record in `text`.
     pub record: Range<usize>,
 }
 
+/// `$.name`, or `$["name with spaces"]` when the key is not a plain name.
+fn json_path(key: &str) -> String {
+    let plain = !key.is_empty() && key.chars().all(|c| c.is_alphanumeric() || c == '_');
+    if plain {
+        format!("$.{key}")
+    } else {
+        format!("$[{}]", serde_json::Value::String(key.to_string()))
+    }
+}
+
 impl Snippet {
+    pub fn path(&self, slot: usize) -> Option<String> {
+        self.paths
+            .iter()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, p)| p.clone())
+    }
+
     pub fn field(&self, slot: usize) -> Option<Range<usize>> {
         self.fields
             .iter()
@@ -49,12 +69,13 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
                 .read_line(&mut line)
                 .ok()?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
-            let fields = json_fields(&text, 0, rt);
+            let (fields, paths) = json_fields(&text, 0, rt);
             let record = 0..text.len();
             Some(Snippet {
                 text,
                 first_line: loc.line as usize,
                 fields,
+                paths,
                 record,
             })
         }
@@ -84,11 +105,12 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             let body = String::from_utf8_lossy(rest.get(..line_end)?).into_owned();
             let text = format!("{prefix}{body}");
             let rec_start = prefix.len();
-            let fields = json_fields(text.get(rec_start..rec_start + end)?, rec_start, rt);
+            let (fields, paths) = json_fields(text.get(rec_start..rec_start + end)?, rec_start, rt);
             Some(Snippet {
                 text: text.trim_end_matches('\r').to_string(),
                 first_line: loc.line as usize,
                 fields,
+                paths,
                 record: rec_start..rec_start + end,
             })
         }
@@ -122,16 +144,22 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
                 .read_line(&mut line)
                 .ok()?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
-            let fields = csv_cells(&text, delim)
+            let cells: Vec<(usize, usize, Range<usize>)> = csv_cells(&text, delim)
                 .into_iter()
                 .enumerate()
-                .filter_map(|(i, rg)| slots.get(i).copied().flatten().map(|s| (s, rg)))
+                .filter_map(|(i, rg)| slots.get(i).copied().flatten().map(|s| (s, i, rg)))
                 .collect();
+            let paths = cells
+                .iter()
+                .map(|(s, i, _)| (*s, format!("R{}C{}", loc.line, i + 1)))
+                .collect();
+            let fields = cells.into_iter().map(|(s, _, rg)| (s, rg)).collect();
             let record = 0..text.len();
             Some(Snippet {
                 text,
                 first_line: loc.line as usize,
                 fields,
+                paths,
                 record,
             })
         }
@@ -187,9 +215,13 @@ fn json_value_end(b: &[u8]) -> Option<usize> {
 }
 
 /// Byte ranges (offset by `base`) of the values of an object's top-level keys that are fields.
-fn json_fields(obj: &str, base: usize, rt: &RecordType) -> Vec<(usize, Range<usize>)> {
+/// The value ranges and JSON paths of the fields found in an object.
+type FieldSpans = (Vec<(usize, Range<usize>)>, Vec<(usize, String)>);
+
+fn json_fields(obj: &str, base: usize, rt: &RecordType) -> FieldSpans {
     let b = obj.as_bytes();
     let mut out = Vec::new();
+    let mut paths = Vec::new();
     let mut depth = 0i32;
     let mut i = 0;
     let mut key: Option<String> = None;
@@ -230,6 +262,7 @@ fn json_fields(obj: &str, base: usize, rt: &RecordType) -> Vec<(usize, Range<usi
                         let end = obj.get(..i).map(|s| s.trim_end().len()).unwrap_or(i);
                         if let Some(slot) = rt.slot(&k) {
                             out.push((slot, base + vs..base + end.max(vs)));
+                            paths.push((slot, json_path(&k)));
                         }
                     }
                 }
@@ -238,12 +271,18 @@ fn json_fields(obj: &str, base: usize, rt: &RecordType) -> Vec<(usize, Range<usi
         }
         i += 1;
     }
-    out
+    (out, paths)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_paths_quote_keys_that_are_not_names() {
+        assert_eq!(json_path("住房建筑面积"), "$.住房建筑面积");
+        assert_eq!(json_path("县（市、区）"), "$[\"县（市、区）\"]");
+    }
 
     #[test]
     fn csv_cells_respect_quotes() {

@@ -63,6 +63,9 @@ pub struct FieldRef {
     pub column: usize,
     /// The value as read, in the field's unit; `null` when the field is missing.
     pub value: Option<String>,
+    /// Where the value is in the file's own terms: a JSON path relative to the record
+    /// (`$.members`), or a CSV cell (`R5C2`); `null` where the file has no such place.
+    pub path: Option<String>,
     #[serde(skip)]
     pub range: Option<std::ops::Range<usize>>,
 }
@@ -317,6 +320,7 @@ fn make(
             line: l,
             column: c,
             value,
+            path: snippet.as_ref().and_then(|s| s.path(slot)),
             range,
         });
     }
