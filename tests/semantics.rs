@@ -308,3 +308,39 @@ fn the_engine_explains_a_failure_with_its_numbers() {
     assert_eq!(ex.message.en, "per capita 32 m²");
     assert_eq!(ex.fields, vec![1, 2]);
 }
+
+#[test]
+fn a_group_whose_key_is_missing_is_unknown_and_reported() {
+    let policy = "policy t \"t\"\n  document \"x\"\nrecord fund \"资金\" {\n  id text key \"编号\"\n  county text \"县\"\n  amount decimal unit 万元 \"金额\"\n}\n\
+                  rule cap \"每县合计不超过100万元\" {\n cite line 1 \"q\"\n applies to fund grouped by county\n require sum(amount) <= 100万元\n}\n";
+    let dir = std::env::temp_dir().join(format!("guiju-missing-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("p.gj"), policy).unwrap();
+    std::fs::write(dir.join("f.csv"), "编号,县,金额\nF1,甲,10\nF2,,10\n").unwrap();
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let (p, f) = (dir.join("p.gj"), dir.join("f.csv"));
+    let args = [
+        "guiju",
+        "check",
+        p.to_str().unwrap(),
+        "--data",
+        f.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    let code = guiju::cli::run(
+        args.iter().map(|s| s.to_string()).collect(),
+        &mut out,
+        &mut err,
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["summary"]["outcomes"]["pass"], 1);
+    assert_eq!(v["summary"]["outcomes"]["unknown"], 1);
+    assert_eq!(v["findings"][0]["outcome"], "unknown");
+    assert_eq!(
+        v["findings"][0]["message"]["en"],
+        "cannot be decided: the grouping field `县` is missing"
+    );
+}

@@ -321,45 +321,27 @@ impl<'p> GroupRun<'p> {
             }
             for (_, g) in groups {
                 let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
+                let judge_at = |explain: bool| {
+                    judge(
+                        self.program,
+                        ri,
+                        rule,
+                        &[],
+                        &aggs,
+                        Some(&g.key),
+                        self.as_of,
+                        explain,
+                    )
+                };
                 let verdict = if keyed && g.key.is_missing() {
-                    let v = judge(
-                        self.program,
-                        ri,
-                        rule,
-                        &[],
-                        &aggs,
-                        Some(&g.key),
-                        self.as_of,
-                        true,
-                    );
-                    Verdict {
-                        outcome: Outcome::Unknown,
-                        ..v
-                    }
+                    missing_key(self.program, ri, rule)
                 } else {
-                    let v = judge(
-                        self.program,
-                        ri,
-                        rule,
-                        &[],
-                        &aggs,
-                        Some(&g.key),
-                        self.as_of,
-                        false,
-                    );
+                    let v = judge_at(false);
                     if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
                         v
                     } else {
-                        judge(
-                            self.program,
-                            ri,
-                            rule,
-                            &[],
-                            &aggs,
-                            Some(&g.key),
-                            self.as_of,
-                            true,
-                        )
+                        // Only findings pay for an explanation.
+                        judge_at(true)
                     }
                 };
                 out.push(GroupVerdict {
@@ -371,5 +353,39 @@ impl<'p> GroupRun<'p> {
             }
         }
         out
+    }
+}
+
+/// The records whose grouping field is missing cannot be judged as a group: unknown, naming the field.
+fn missing_key(program: &Program, ri: usize, rule: &Rule) -> Verdict {
+    let field = match rule.scope {
+        Scope::Group(Some(slot)) => program
+            .records
+            .get(rule.record)
+            .and_then(|r| r.field(slot))
+            .map(|f| f.label.clone().unwrap_or_else(|| f.name.clone()))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let why = crate::diag::Msg::new(
+        format!("分组字段 `{field}` 缺失"),
+        format!("the grouping field `{field}` is missing"),
+    );
+    Verdict {
+        rule: ri,
+        outcome: Outcome::Unknown,
+        explanation: Some(Box::new(super::Explanation {
+            message: crate::diag::Msg::new(
+                format!("无法判断：{}", why.zh),
+                format!("cannot be decided: {}", why.en),
+            ),
+            reasons: Vec::new(),
+            values: Vec::new(),
+            fields: Vec::new(),
+            unknown: Some(why),
+            pending: None,
+            trace: Vec::new(),
+            spans: Vec::new(),
+        })),
     }
 }
