@@ -799,41 +799,18 @@ impl JsonDoc {
     /// Reads one JSON value's bytes (an object, normally) into `self.text`.
     fn read_value(&mut self) -> Result<(), DataDiag> {
         self.text.clear();
-        let mut depth = 0i32;
-        let mut in_str = false;
-        let mut escaped = false;
+        let mut end = super::ValueEnd::default();
         loop {
             let Some(b) = self.cur.peek().map_err(|e| self.io(e))? else {
                 return Err(self.err("JSON 意外结束", "unexpected end of JSON"));
             };
-            if !in_str && depth == 0 && (b == b',' || b == b']' || b == b'}' || b == b':') {
+            if end.at_delimiter(b) {
                 return Ok(());
             }
             self.cur.bump().map_err(|e| self.io(e))?;
             self.text.push(b);
-            if in_str {
-                if escaped {
-                    escaped = false;
-                } else if b == b'\\' {
-                    escaped = true;
-                } else if b == b'"' {
-                    in_str = false;
-                    if depth == 0 {
-                        return Ok(());
-                    }
-                }
-                continue;
-            }
-            match b {
-                b'"' => in_str = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(());
-                    }
-                }
-                _ => {}
+            if end.feed(b) {
+                return Ok(());
             }
         }
     }

@@ -13,6 +13,48 @@ use crate::value::{Record, RecordLoc, Value};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 
+/// Where a JSON value ends, fed byte by byte: it follows nesting and strings. The streaming
+/// reader and the snippet reader both use it, so they agree on where a record stops.
+#[derive(Debug, Default)]
+pub(crate) struct ValueEnd {
+    depth: i32,
+    in_str: bool,
+    escaped: bool,
+}
+
+impl ValueEnd {
+    /// Whether `b`, met before the value's first byte or after it is complete, is a delimiter of
+    /// the enclosing array or object (`,` `]` `}` `:`), so the value has ended before it.
+    pub(crate) fn at_delimiter(&self, b: u8) -> bool {
+        !self.in_str && self.depth == 0 && matches!(b, b',' | b']' | b'}' | b':')
+    }
+
+    /// Takes the next byte of the value; true when the value is complete with it.
+    pub(crate) fn feed(&mut self, b: u8) -> bool {
+        if self.in_str {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.in_str = false;
+                return self.depth == 0;
+            }
+            return false;
+        }
+        match b {
+            b'"' => self.in_str = true,
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' => {
+                self.depth -= 1;
+                return self.depth == 0;
+            }
+            _ => {}
+        }
+        false
+    }
+}
+
 /// One `--data [TYPE=]FILE` argument.
 #[derive(Debug, Clone)]
 pub struct InputSpec {

@@ -185,33 +185,8 @@ fn csv_cells(line: &str, delim: char) -> Vec<Range<usize>> {
 
 /// Where the JSON value starting at byte 0 ends.
 fn json_value_end(b: &[u8]) -> Option<usize> {
-    let mut depth = 0i32;
-    let mut in_str = false;
-    let mut esc = false;
-    for (i, &c) in b.iter().enumerate() {
-        if in_str {
-            if esc {
-                esc = false;
-            } else if c == b'\\' {
-                esc = true;
-            } else if c == b'"' {
-                in_str = false;
-            }
-            continue;
-        }
-        match c {
-            b'"' => in_str = true,
-            b'{' | b'[' => depth += 1,
-            b'}' | b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    let mut end = super::ValueEnd::default();
+    b.iter().position(|&c| end.feed(c)).map(|i| i + 1)
 }
 
 /// Byte ranges (offset by `base`) of the values of an object's top-level keys that are fields.
