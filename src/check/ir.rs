@@ -59,6 +59,8 @@ pub struct RecordType {
     pub span: Span,
     /// Only used as the element of a list field.
     pub element_only: bool,
+    /// Per field: whether a rule reads it or it names a record (see `mark_used`).
+    pub used: Vec<bool>,
 }
 
 impl RecordType {
@@ -502,4 +504,126 @@ pub fn field_names(rt: &RecordType) -> IndexMap<String, usize> {
 pub fn default_message(rule: &Rule) -> Msg {
     let t = rule.title.clone().unwrap_or_else(|| rule.id.clone());
     Msg::new(format!("未满足：{t}"), format!("requirement not met: {t}"))
+}
+
+impl Expr {
+    /// Calls `f` on this expression and every expression inside it.
+    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Field(_)
+            | ExprKind::Elem(_)
+            | ExprKind::Local(_)
+            | ExprKind::GroupKey
+            | ExprKind::GroupAgg(_) => {}
+            ExprKind::Neg(x) | ExprKind::Not(x) => x.walk(f),
+            ExprKind::Arith(_, a, b) | ExprKind::Cmp { lhs: a, rhs: b, .. } => {
+                a.walk(f);
+                b.walk(f);
+            }
+            ExprKind::DateDiff(a, b) => {
+                a.walk(f);
+                b.walk(f);
+            }
+            ExprKind::And(xs) | ExprKind::Or(xs) | ExprKind::Call(_, xs) => {
+                xs.iter().for_each(|x| x.walk(f))
+            }
+            ExprKind::If(c, t, e) => {
+                c.walk(f);
+                t.walk(f);
+                e.walk(f);
+            }
+            ExprKind::In(x, xs) => {
+                x.walk(f);
+                xs.iter().for_each(|x| x.walk(f));
+            }
+            ExprKind::DateAdd { date, duration, .. } => {
+                date.walk(f);
+                duration.walk(f);
+            }
+            ExprKind::ListAgg {
+                list, expr, filter, ..
+            } => {
+                list.walk(f);
+                if let Some(x) = expr {
+                    x.walk(f);
+                }
+                if let Some(x) = filter {
+                    x.walk(f);
+                }
+            }
+            ExprKind::Every {
+                dates, from, to, ..
+            } => {
+                dates.walk(f);
+                from.walk(f);
+                to.walk(f);
+            }
+        }
+    }
+}
+
+impl Rule {
+    /// Calls `f` on every expression of the rule: its `where`, lets, requirements, exceptions,
+    /// aggregates and message holes.
+    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        let top = self
+            .filter
+            .iter()
+            .chain(self.lets.iter().map(|l| &l.expr))
+            .chain(&self.requires)
+            .chain(&self.unless)
+            .chain(
+                self.aggs
+                    .iter()
+                    .flat_map(|a| a.expr.iter().chain(a.filter.iter())),
+            );
+        for x in top {
+            x.walk(f);
+        }
+        for t in self.message_zh.iter().chain(&self.message_en) {
+            for p in &t.parts {
+                if let TemplatePart::Hole(x) | TemplatePart::Percent(x) = p {
+                    x.walk(f);
+                }
+            }
+        }
+    }
+}
+
+/// Marks, per record type, the fields some rule reads (or that name a record: the key, a
+/// group's key). Readers need not convert the others: no rule, message or finding shows them.
+pub fn mark_used(records: &mut [RecordType], rules: &[Rule]) {
+    for rt in records.iter_mut() {
+        rt.used = vec![false; rt.fields.len()];
+        if let Some(k) = rt.key {
+            if let Some(u) = rt.used.get_mut(k) {
+                *u = true;
+            }
+        }
+    }
+    for rule in rules {
+        let Some(rt) = records.get_mut(rule.record) else {
+            continue;
+        };
+        if let Scope::Group(Some(k)) = rule.scope {
+            if let Some(u) = rt.used.get_mut(k) {
+                *u = true;
+            }
+        }
+        rule.walk(&mut |x| {
+            if let ExprKind::Field(s) = x.kind {
+                if let Some(u) = rt.used.get_mut(s) {
+                    *u = true;
+                }
+            }
+        });
+    }
+    // Elements of list fields are read whole.
+    for rt in records.iter_mut() {
+        if rt.element_only {
+            rt.used.iter_mut().for_each(|u| *u = true);
+        }
+    }
 }

@@ -151,7 +151,7 @@ impl Checker {
         }
     }
 
-    fn finish(self) -> Compiled {
+    fn finish(mut self) -> Compiled {
         let failed = self
             .diags
             .iter()
@@ -159,6 +159,7 @@ impl Checker {
         let program = if failed {
             None
         } else {
+            ir::mark_used(&mut self.records, &self.rules);
             Some(Program {
                 sources: self.sources.clone(),
                 policies: self.policies,
@@ -289,6 +290,7 @@ impl Checker {
                 lookup: HashMap::new(),
                 span: r.name.span,
                 element_only: false,
+                used: Vec::new(),
             });
         }
         for r in &decls {
