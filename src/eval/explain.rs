@@ -95,10 +95,13 @@ pub fn format_num(n: Decimal, unit: &crate::check::units::Unit) -> String {
     if unit.name.is_empty() {
         return format_decimal(n);
     }
-    let shown = if unit.scale.is_zero() {
-        n
+    // A figure too large to show in a unit smaller than the base unit is shown in the base unit.
+    let Some(shown) = (if unit.scale.is_zero() {
+        Some(n)
     } else {
-        n / unit.scale
+        n.checked_div(unit.scale)
+    }) else {
+        return format_decimal(n);
     };
     let num = if unit.is_percent() {
         // Percentages show two places at most, since 69.23% is how documents print them.

@@ -2,6 +2,7 @@
 
 pub mod examples;
 mod explain;
+mod fast;
 mod group;
 
 pub use explain::{format_value, Explanation};
@@ -926,6 +927,8 @@ pub struct Engine<'p> {
     each_rules: Vec<Vec<usize>>,
     /// Per record type: the grouped rules that apply to it.
     group_rules: Vec<Vec<usize>>,
+    /// Per rule: its fast form, when it has one (see `fast`).
+    fast: Vec<Option<fast::FastRule>>,
 }
 
 impl<'p> Engine<'p> {
@@ -947,6 +950,7 @@ impl<'p> Engine<'p> {
             as_of,
             each_rules,
             group_rules,
+            fast: program.rules.iter().map(fast::FastRule::compile).collect(),
         }
     }
 
@@ -969,7 +973,37 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// As `check_record`, but every rule through the interpreter: the reference the fast path is
+    /// tested against.
+    #[doc(hidden)]
+    pub fn check_record_interpreted(&self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
+        for &ri in self.each_rules(rec.ty) {
+            if let Some(rule) = self.program.rules.get(ri) {
+                out(self.interpret_record(ri, rule, &rec.values));
+            }
+        }
+    }
+
+    /// How many rules have a fast form.
+    pub fn fast_rules(&self) -> usize {
+        self.fast.iter().filter(|f| f.is_some()).count()
+    }
+
     fn judge_record(&self, ri: usize, rule: &Rule, values: &[Value]) -> Verdict {
+        if let Some(Some(fr)) = self.fast.get(ri) {
+            if let Some(outcome) = fr.decide(values, &rule.period) {
+                return Verdict {
+                    rule: ri,
+                    outcome,
+                    explanation: None,
+                };
+            }
+        }
+        self.interpret_record(ri, rule, values)
+    }
+
+    /// The interpreter's verdict, with an explanation for a finding.
+    fn interpret_record(&self, ri: usize, rule: &Rule, values: &[Value]) -> Verdict {
         if let Some(f) = &rule.filter {
             let env = Env {
                 program: self.program,

@@ -1,0 +1,319 @@
+//! The fast path for per-record rules: each rule's `where` and requirements compiled once, when
+//! their shape allows it, into small trees over field slots that decide a *passing* (or not
+//! applicable) record without building values, results or an environment.
+//!
+//! The contract is one-sided: [`FastRule::decide`] returns `Some(outcome)` only when the
+//! interpreter ([`super::eval`]) would reach the same outcome, and `None` whenever it cannot be
+//! sure — a missing, unreadable or unexpected value, division by zero, overflow, a calendar that
+//! does not cover a date, a shape it does not compile. `None` sends the record to the
+//! interpreter, which decides and explains. Findings therefore always come from the interpreter.
+
+use super::date_add;
+use crate::check::ir::{Expr, ExprKind, PeriodRules, Rule, Scope, Ty};
+use crate::syntax::ast::{ArithOp, CmpOp, Outcome};
+use crate::value::Value;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// A compiled per-record rule: its `where` (if any) and its requirements.
+#[derive(Debug)]
+pub(crate) struct FastRule {
+    filter: Option<FBool>,
+    requires: Vec<FBool>,
+}
+
+impl FastRule {
+    /// Compiles a per-record rule, or `None` when some part of it has no fast form.
+    pub(crate) fn compile(rule: &Rule) -> Option<FastRule> {
+        if !matches!(rule.scope, Scope::Each) {
+            return None;
+        }
+        let c = Compiler { rule };
+        let filter = match &rule.filter {
+            Some(f) => Some(c.bool(f)?),
+            None => None,
+        };
+        let requires = rule
+            .requires
+            .iter()
+            .map(|r| c.bool(r))
+            .collect::<Option<Vec<_>>>()?;
+        Some(FastRule { filter, requires })
+    }
+
+    /// `Pass` or `NotApplicable` when the record settles it; `None` leaves it to the interpreter.
+    #[inline]
+    pub(crate) fn decide(&self, rec: &[Value], period: &PeriodRules) -> Option<Outcome> {
+        if let Some(f) = &self.filter {
+            if !f.eval(rec, period)? {
+                return Some(Outcome::NotApplicable);
+            }
+        }
+        for r in &self.requires {
+            if !r.eval(rec, period)? {
+                // A failing record is explained by the interpreter.
+                return None;
+            }
+        }
+        Some(Outcome::Pass)
+    }
+}
+
+#[derive(Debug)]
+enum FNum {
+    Const(Decimal),
+    Field(usize),
+    Arith(ArithOp, Box<FNum>, Box<FNum>),
+}
+
+#[derive(Debug)]
+enum FDate {
+    Const(NaiveDate),
+    Field(usize),
+    /// `date ± duration`, through the interpreter's own `date_add`.
+    Add {
+        date: Box<FDate>,
+        duration: Value,
+        subtract: bool,
+    },
+}
+
+#[derive(Debug)]
+enum FEnum {
+    Const(u16),
+    Field(usize),
+}
+
+#[derive(Debug)]
+enum FBool {
+    Const(bool),
+    Field(usize),
+    Num(CmpOp, FNum, FNum),
+    Date(CmpOp, FDate, FDate),
+    Enum(bool, FEnum, FEnum),
+    /// `present(field)`.
+    Present(usize),
+    And(Vec<FBool>),
+    Or(Vec<FBool>),
+    Not(Box<FBool>),
+}
+
+struct Compiler<'a> {
+    rule: &'a Rule,
+}
+
+impl Compiler<'_> {
+    /// Follows a `let` to its expression: the interpreter evaluates it once and uses the result,
+    /// which is the same value.
+    fn resolve<'x>(&'x self, x: &'x Expr) -> &'x Expr {
+        let mut x = x;
+        while let ExprKind::Local(i) = x.kind {
+            match self.rule.lets.get(i) {
+                Some(l) => x = &l.expr,
+                None => break,
+            }
+        }
+        x
+    }
+
+    fn num(&self, x: &Expr) -> Option<FNum> {
+        let x = self.resolve(x);
+        if !matches!(x.ty, Ty::Num(_)) {
+            return None;
+        }
+        Some(match &x.kind {
+            ExprKind::Const(Value::Num(n)) => FNum::Const(*n),
+            ExprKind::Field(s) => FNum::Field(*s),
+            ExprKind::Arith(op, a, b) => {
+                FNum::Arith(*op, Box::new(self.num(a)?), Box::new(self.num(b)?))
+            }
+            _ => return None,
+        })
+    }
+
+    fn date(&self, x: &Expr) -> Option<FDate> {
+        let x = self.resolve(x);
+        if !matches!(x.ty, Ty::Date) {
+            return None;
+        }
+        Some(match &x.kind {
+            ExprKind::Const(Value::Date(d)) => FDate::Const(*d),
+            ExprKind::Field(s) => FDate::Field(*s),
+            ExprKind::DateAdd {
+                date,
+                duration,
+                subtract,
+            } => {
+                let d = self.resolve(duration);
+                let ExprKind::Const(v @ Value::Duration(..)) = &d.kind else {
+                    return None;
+                };
+                FDate::Add {
+                    date: Box::new(self.date(date)?),
+                    duration: v.clone(),
+                    subtract: *subtract,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn variant(&self, x: &Expr) -> Option<FEnum> {
+        let x = self.resolve(x);
+        match &x.kind {
+            ExprKind::Const(Value::Enum(i)) => Some(FEnum::Const(*i)),
+            ExprKind::Field(s) if matches!(x.ty, Ty::Enum(_)) => Some(FEnum::Field(*s)),
+            _ => None,
+        }
+    }
+
+    fn bool(&self, x: &Expr) -> Option<FBool> {
+        let x = self.resolve(x);
+        Some(match &x.kind {
+            ExprKind::Const(Value::Bool(b)) => FBool::Const(*b),
+            ExprKind::Field(s) if matches!(x.ty, Ty::Bool) => FBool::Field(*s),
+            ExprKind::Cmp { op, lhs, rhs, .. } if *op != CmpOp::Approx => {
+                if let (Some(a), Some(b)) = (self.num(lhs), self.num(rhs)) {
+                    FBool::Num(*op, a, b)
+                } else if let (Some(a), Some(b)) = (self.date(lhs), self.date(rhs)) {
+                    FBool::Date(*op, a, b)
+                } else if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                    let (a, b) = (self.variant(lhs)?, self.variant(rhs)?);
+                    FBool::Enum(*op == CmpOp::Eq, a, b)
+                } else {
+                    return None;
+                }
+            }
+            ExprKind::Call(crate::check::ir::Builtin::Present, args) => match args.as_slice() {
+                [a] => match self.resolve(a).kind {
+                    ExprKind::Field(s) => FBool::Present(s),
+                    _ => return None,
+                },
+                _ => return None,
+            },
+            ExprKind::And(xs) => {
+                FBool::And(xs.iter().map(|x| self.bool(x)).collect::<Option<_>>()?)
+            }
+            ExprKind::Or(xs) => FBool::Or(xs.iter().map(|x| self.bool(x)).collect::<Option<_>>()?),
+            ExprKind::Not(i) => FBool::Not(Box::new(self.bool(i)?)),
+            _ => return None,
+        })
+    }
+}
+
+fn cmp(op: CmpOp, o: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge | CmpOp::Approx => o != Ordering::Less,
+    }
+}
+
+impl FNum {
+    /// As the interpreter's `num_of`: `None` where it would halt.
+    #[inline]
+    fn eval(&self, rec: &[Value]) -> Option<Decimal> {
+        match self {
+            FNum::Const(n) => Some(*n),
+            FNum::Field(s) => match rec.get(*s) {
+                Some(Value::Num(n)) => Some(*n),
+                _ => None,
+            },
+            FNum::Arith(op, a, b) => {
+                let (a, b) = (a.eval(rec)?, b.eval(rec)?);
+                match op {
+                    ArithOp::Add => a.checked_add(b),
+                    ArithOp::Sub => a.checked_sub(b),
+                    ArithOp::Mul => a.checked_mul(b),
+                    ArithOp::Div if b.is_zero() => None,
+                    ArithOp::Div => a.checked_div(b),
+                }
+            }
+        }
+    }
+}
+
+impl FDate {
+    #[inline]
+    fn eval(&self, rec: &[Value], period: &PeriodRules) -> Option<NaiveDate> {
+        match self {
+            FDate::Const(d) => Some(*d),
+            FDate::Field(s) => match rec.get(*s) {
+                Some(Value::Date(d)) => Some(*d),
+                _ => None,
+            },
+            FDate::Add {
+                date,
+                duration,
+                subtract,
+            } => {
+                let d = Value::Date(date.eval(rec, period)?);
+                match date_add(&d, duration, *subtract, period) {
+                    Ok((Value::Date(r), _)) => Some(r),
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+impl FEnum {
+    #[inline]
+    fn eval(&self, rec: &[Value]) -> Option<u16> {
+        match self {
+            FEnum::Const(i) => Some(*i),
+            FEnum::Field(s) => match rec.get(*s) {
+                Some(Value::Enum(i)) => Some(*i),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl FBool {
+    fn eval(&self, rec: &[Value], period: &PeriodRules) -> Option<bool> {
+        match self {
+            FBool::Const(b) => Some(*b),
+            FBool::Field(s) => match rec.get(*s) {
+                Some(Value::Bool(b)) => Some(*b),
+                _ => None,
+            },
+            FBool::Num(op, a, b) => Some(cmp(*op, a.eval(rec)?.cmp(&b.eval(rec)?))),
+            FBool::Date(op, a, b) => {
+                Some(cmp(*op, a.eval(rec, period)?.cmp(&b.eval(rec, period)?)))
+            }
+            FBool::Enum(eq, a, b) => Some((a.eval(rec)? == b.eval(rec)?) == *eq),
+            // `present` is false only for a missing value (an unreadable one is present).
+            FBool::Present(s) => Some(!matches!(rec.get(*s), None | Some(Value::Missing))),
+            // Three-valued, as the interpreter's `logic`: a definite false (true) decides even
+            // when another operand is undecided here.
+            FBool::And(xs) => {
+                let mut all = true;
+                for x in xs {
+                    match x.eval(rec, period) {
+                        Some(false) => return Some(false),
+                        Some(true) => {}
+                        None => all = false,
+                    }
+                }
+                all.then_some(true)
+            }
+            FBool::Or(xs) => {
+                let mut all = true;
+                for x in xs {
+                    match x.eval(rec, period) {
+                        Some(true) => return Some(true),
+                        Some(false) => {}
+                        None => all = false,
+                    }
+                }
+                all.then_some(false)
+            }
+            FBool::Not(x) => x.eval(rec, period).map(|b| !b),
+        }
+    }
+}
