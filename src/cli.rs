@@ -412,7 +412,9 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         reporter = Box::new(Tee(reporter, Box::new(human)));
     }
     let engine = Engine::new(&program, as_of);
-    let mut groups = GroupRun::new(&program, as_of);
+    let mut groups = GroupRun::with_shards(&program, as_of, pool.current_num_threads());
+    // The position of the next batch's first item among all items read, for the order of groups.
+    let mut seq = 0u64;
     let mut summary = Summary::new(&program, as_of.to_string());
     let mut had_input_error = false;
     let batch = o.batch.max(1);
@@ -496,14 +498,6 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                                 reporter.finding(&f);
                             }
                         }
-                        let mut early = Vec::new();
-                        groups.feed(r, &mut |v| early.push(v));
-                        for v in early {
-                            summary.count(&program, &v);
-                            if let Some(f) = finding_for_record(&program, &inputs, r, &v) {
-                                reporter.finding(&f);
-                            }
-                        }
                     }
                 }
             }
@@ -525,9 +519,18 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             // `spare`); then report this batch here. (Reporting at the same time as the pool works
             // measured slower on two cores: three busy threads.)
             let more = matches!(read, Ok(true));
+            let first = seq;
+            seq += items.len() as u64;
             let (parts, next) = pool.install(|| {
                 rayon::join(
-                    || evaluate(&engine, &program, &inputs, &items, threads),
+                    || {
+                        let parts = evaluate(&engine, &groups, &program, &inputs, &items, threads);
+                        groups.feed_batch(&items, first, |it| match it {
+                            Item::Record(r) => Some(r),
+                            Item::Bad(_) => None,
+                        });
+                        parts
+                    },
                     || more.then(|| read_batch(&mut *src, batch, &mut spare)),
                 )
             });
@@ -738,6 +741,7 @@ type Evaluated = (Vec<u64>, Vec<Vec<(Verdict, Option<Finding>)>>);
 /// input order.
 fn evaluate(
     engine: &Engine,
+    groups: &GroupRun,
     program: &crate::check::ir::Program,
     inputs: &[InputInfo],
     items: &[Item],
@@ -766,6 +770,11 @@ fn evaluate(
                             if let Some(n) = quiet.get_mut(k) {
                                 *n += 1;
                             }
+                        });
+                        // Grouped rules whose `where` cannot be decided for this record.
+                        groups.early(r, &mut |v| {
+                            let f = finding_for_record(program, inputs, r, &v);
+                            vs.push((v, f));
                         });
                     }
                     vs

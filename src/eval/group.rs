@@ -195,6 +195,9 @@ pub struct Group {
     pub accs: Vec<Acc>,
     pub records: u64,
     pub first: RecordLoc,
+    /// The position of the group's first record among all records fed: groups are judged and
+    /// reported in the order they were first seen.
+    seq: u64,
 }
 
 /// A group's verdict, with where its first record was.
@@ -206,120 +209,170 @@ pub struct GroupVerdict {
     pub verdict: Verdict,
 }
 
+type Groups = IndexMap<String, Group, foldhash::fast::RandomState>;
+
+/// The groups of every grouped rule whose key falls to one shard.
+struct Shard {
+    /// Per grouped rule (in the order of `GroupRun::rules`).
+    groups: Vec<Groups>,
+}
+
 /// The state of every grouped rule over a whole submission. Memory grows with the number of groups only.
+///
+/// Groups are split into shards by a hash of their key, so that threads can aggregate a batch at
+/// once, each the records whose key falls to its shard, in input order. Every group still sees
+/// its records in input order, and groups are judged in the order they were first seen, so the
+/// verdicts do not depend on the number of shards.
 pub struct GroupRun<'p> {
     program: &'p Program,
     as_of: NaiveDate,
-    groups: Vec<(usize, IndexMap<String, Group>)>,
-    /// Whether any record of the rule's type was read (even one its `where` left out).
+    /// The grouped rules, by index into `program.rules`.
+    rules: Vec<usize>,
+    shards: Vec<Shard>,
+    /// Per grouped rule: whether any record of its type was read (even one its `where` left out).
     seen: Vec<bool>,
+    /// Records fed one at a time so far (`feed`).
+    fed: u64,
 }
 
 impl<'p> GroupRun<'p> {
     pub fn new(program: &'p Program, as_of: NaiveDate) -> GroupRun<'p> {
-        let groups: Vec<(usize, IndexMap<String, Group>)> = program
+        GroupRun::with_shards(program, as_of, 1)
+    }
+
+    /// A run whose groups are split into `shards` parts, to aggregate batches on as many threads.
+    pub fn with_shards(program: &'p Program, as_of: NaiveDate, shards: usize) -> GroupRun<'p> {
+        let rules: Vec<usize> = program
             .rules
             .iter()
             .enumerate()
             .filter(|(_, r)| matches!(r.scope, Scope::Group(_)))
-            .map(|(i, _)| (i, IndexMap::new()))
+            .map(|(i, _)| i)
             .collect();
-        let seen = vec![false; groups.len()];
+        let shards = (0..shards.max(1))
+            .map(|_| Shard {
+                groups: rules.iter().map(|_| Groups::default()).collect(),
+            })
+            .collect();
         GroupRun {
             program,
             as_of,
-            groups,
-            seen,
+            seen: vec![false; rules.len()],
+            rules,
+            shards,
+            fed: 0,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
+        self.rules.is_empty()
     }
 
-    /// Adds a record to the groups of every grouped rule of its type.
-    /// A record whose `where` cannot be decided yields an unknown verdict at once.
+    /// Adds one record to the groups of every grouped rule of its type, calling `out` for a
+    /// record whose `where` cannot be decided (an unknown verdict at once).
     pub fn feed(&mut self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
-        let program = self.program;
-        for ((ri, groups), seen) in self.groups.iter_mut().zip(self.seen.iter_mut()) {
-            let Some(rule) = program.rules.get(*ri) else {
+        self.early(rec, out);
+        self.saw(rec.ty);
+        let seq = self.fed;
+        self.fed += 1;
+        let (program, as_of, rules, n) = (self.program, self.as_of, &self.rules, self.shards.len());
+        for (i, shard) in self.shards.iter_mut().enumerate() {
+            shard.feed(program, as_of, rules, rec, seq, i, n);
+        }
+    }
+
+    /// The unknown verdicts of grouped rules whose `where` cannot be decided for this record.
+    /// They are reported with the record, before the groups are judged.
+    pub fn early(&self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
+        for &ri in &self.rules {
+            let Some(rule) = self.program.rules.get(ri) else {
                 continue;
             };
-            if rule.record != rec.ty {
+            let Some(f) = rule.filter.as_ref().filter(|_| rule.record == rec.ty) else {
                 continue;
-            }
-            *seen = true;
-            let env = Env {
-                program,
-                rule,
-                record: &rec.values,
-                elem: None,
-                locals: &[],
-                aggs: &[],
-                key: None,
-                as_of: self.as_of,
             };
-            if let Some(f) = &rule.filter {
-                match eval(f, &env).map_err(not_yet_unknown) {
-                    Ok(Value::Bool(true)) => {}
-                    Ok(_) => continue,
-                    Err(h) => {
-                        out(Verdict {
-                            rule: *ri,
-                            outcome: Outcome::Unknown,
-                            explanation: Some(Box::new(super::explain::explain_filter(&env, &h))),
-                        });
-                        continue;
-                    }
-                }
-            }
-            let key = match rule.scope {
-                Scope::Group(Some(slot)) => rec.values.get(slot).unwrap_or(&Value::Missing),
-                _ => &Value::Missing,
-            };
-            // A text key is its own canonical text: an existing group is found without copying it.
-            let found = match key {
-                Value::Text(t) => groups.get_index_of(&**t),
-                _ => None,
-            };
-            let group = match found.and_then(|i| groups.get_index_mut(i)) {
-                Some((_, g)) => g,
-                None => groups.entry(key_of(key)).or_insert_with(|| Group {
-                    key: key.clone(),
-                    accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
-                    records: 0,
-                    first: rec.loc,
-                }),
-            };
-            group.records += 1;
-            for (acc, agg) in group.accs.iter_mut().zip(&rule.aggs) {
-                acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env);
+            let env = record_env(self.program, rule, rec, self.as_of);
+            if let Err(h) = eval(f, &env).map_err(not_yet_unknown) {
+                out(Verdict {
+                    rule: ri,
+                    outcome: Outcome::Unknown,
+                    explanation: Some(Box::new(super::explain::explain_filter(&env, &h))),
+                });
             }
         }
+    }
+
+    /// Notes that a record of this type was read.
+    pub fn saw(&mut self, ty: usize) {
+        for (ri, seen) in self.rules.iter().zip(self.seen.iter_mut()) {
+            if self.program.rules.get(*ri).is_some_and(|r| r.record == ty) {
+                *seen = true;
+            }
+        }
+    }
+
+    /// Aggregates a batch on the current rayon pool, one shard per task. `first_seq` is the
+    /// position of the batch's first item among all items fed; `record` gives an item's record.
+    /// Call `early` for the records as well.
+    pub fn feed_batch<T: Sync>(
+        &mut self,
+        items: &[T],
+        first_seq: u64,
+        record: impl Fn(&T) -> Option<&Record> + Sync,
+    ) {
+        use rayon::prelude::*;
+        if self.rules.is_empty() {
+            return;
+        }
+        let mut types = vec![false; self.program.records.len()];
+        for rec in items.iter().filter_map(&record) {
+            if let Some(t) = types.get_mut(rec.ty) {
+                *t = true;
+            }
+        }
+        for (ty, _) in types.iter().enumerate().filter(|(_, s)| **s) {
+            self.saw(ty);
+        }
+        let (program, as_of, rules, n) = (self.program, self.as_of, &self.rules, self.shards.len());
+        self.shards
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, shard)| {
+                for (k, it) in items.iter().enumerate() {
+                    if let Some(rec) = record(it) {
+                        shard.feed(program, as_of, rules, rec, first_seq + k as u64, i, n);
+                    }
+                }
+            });
     }
 
     /// Judges every group, in the order groups were first seen.
     pub fn finish(self) -> Vec<GroupVerdict> {
         let mut out = Vec::new();
-        for ((ri, mut groups), seen) in self.groups.into_iter().zip(self.seen) {
+        let mut per_rule: Vec<Vec<Group>> = self.rules.iter().map(|_| Vec::new()).collect();
+        for shard in self.shards {
+            for (all, groups) in per_rule.iter_mut().zip(shard.groups) {
+                all.extend(groups.into_values());
+            }
+        }
+        for ((ri, mut groups), seen) in self.rules.into_iter().zip(per_rule).zip(self.seen) {
             let Some(rule) = self.program.rules.get(ri) else {
                 continue;
             };
+            groups.sort_by_key(|g| g.seq);
             let keyed = matches!(rule.scope, Scope::Group(Some(_)));
             // `applies to all` judges the records of its type once, even when its `where` leaves none;
             // a submission with no record of the type at all is not judged by it.
             if !keyed && groups.is_empty() && seen {
-                groups.insert(
-                    String::new(),
-                    Group {
-                        key: Value::Missing,
-                        accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
-                        records: 0,
-                        first: RecordLoc::default(),
-                    },
-                );
+                groups.push(Group {
+                    key: Value::Missing,
+                    accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
+                    records: 0,
+                    first: RecordLoc::default(),
+                    seq: 0,
+                });
             }
-            for (_, g) in groups {
+            for g in groups {
                 let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
                 let judge_at = |explain: bool| {
                     judge(
@@ -354,6 +407,99 @@ impl<'p> GroupRun<'p> {
         }
         out
     }
+}
+
+fn record_env<'a>(
+    program: &'a Program,
+    rule: &'a Rule,
+    rec: &'a Record,
+    as_of: NaiveDate,
+) -> Env<'a> {
+    Env {
+        program,
+        rule,
+        record: &rec.values,
+        elem: None,
+        locals: &[],
+        aggs: &[],
+        key: None,
+        as_of,
+    }
+}
+
+impl Shard {
+    /// Adds a record to this shard's groups of every grouped rule of its type: those whose key
+    /// falls to shard `me` of `n`. A record its rule's `where` leaves out (or cannot decide) is
+    /// not aggregated.
+    #[allow(clippy::too_many_arguments)]
+    fn feed(
+        &mut self,
+        program: &Program,
+        as_of: NaiveDate,
+        rules: &[usize],
+        rec: &Record,
+        seq: u64,
+        me: usize,
+        n: usize,
+    ) {
+        for (ri, groups) in rules.iter().zip(self.groups.iter_mut()) {
+            let Some(rule) = program.rules.get(*ri) else {
+                continue;
+            };
+            if rule.record != rec.ty {
+                continue;
+            }
+            let key = match rule.scope {
+                Scope::Group(Some(slot)) => rec.values.get(slot).unwrap_or(&Value::Missing),
+                _ => &Value::Missing,
+            };
+            // A text key is its own canonical text: it is hashed and found without copying it.
+            let owned;
+            let text: &str = match key {
+                Value::Text(t) => t,
+                other => {
+                    owned = key_of(other);
+                    &owned
+                }
+            };
+            if n > 1 && shard_of(text, n) != me {
+                continue;
+            }
+            let env = record_env(program, rule, rec, as_of);
+            if let Some(f) = &rule.filter {
+                if !matches!(eval(f, &env), Ok(Value::Bool(true))) {
+                    continue;
+                }
+            }
+            let group = match groups.get_index_of(text) {
+                Some(i) => match groups.get_index_mut(i) {
+                    Some((_, g)) => g,
+                    None => continue,
+                },
+                None => groups.entry(text.to_string()).or_insert_with(|| Group {
+                    key: key.clone(),
+                    accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
+                    records: 0,
+                    first: rec.loc,
+                    seq,
+                }),
+            };
+            group.records += 1;
+            for (acc, agg) in group.accs.iter_mut().zip(&rule.aggs) {
+                acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env);
+            }
+        }
+    }
+}
+
+/// Which of `n` shards a group key falls to (FNV-1a: stable, and cheap for short keys).
+fn shard_of(key: &str, n: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    (h % n as u64) as usize
 }
 
 /// The records whose grouping field is missing cannot be judged as a group: unknown, naming the field.
