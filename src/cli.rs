@@ -12,7 +12,7 @@ use crate::report::junit::JUnit;
 use crate::report::sarif::Sarif;
 use crate::report::{
     finding_for_group, finding_for_record, policy_notes, rules_of, Finding, InputInfo, PolicyNote,
-    Reporter, Summary, Tee,
+    Prerender, Reporter, Summary, Tee,
 };
 use crate::syntax::ast::Outcome;
 use chrono::NaiveDate;
@@ -412,6 +412,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         reporter = Box::new(Tee(reporter, Box::new(human)));
     }
     let engine = Engine::new(&program, as_of);
+    let prerender = reporter.prerender();
     let mut groups = GroupRun::with_shards(&program, as_of, pool.current_num_threads());
     // The position of the next batch's first item among all items read, for the order of groups.
     let mut seq = 0u64;
@@ -449,35 +450,29 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 had_input_error = true;
             }
             let nrules = program.rules.len();
-            let mut quiet = vec![0u64; 2 * nrules];
-            for (q, _) in &parts {
-                for (a, b) in quiet.iter_mut().zip(q) {
+            let mut counts = vec![0u64; Outcome::ALL.len() * nrules];
+            for p in &parts {
+                for (a, b) in counts.iter_mut().zip(&p.counts) {
                     *a += b;
                 }
             }
-            for (k, n) in quiet.into_iter().enumerate() {
-                if n > 0 {
-                    let outcome = if k % 2 == 0 {
-                        Outcome::Pass
-                    } else {
-                        Outcome::NotApplicable
-                    };
-                    summary.count_quiet(&program, k / 2, outcome, n);
+            for (k, n) in counts.into_iter().enumerate() {
+                if let (true, Some(o)) = (n > 0, Outcome::ALL.get(k % 5)) {
+                    summary.count_many(&program, k / 5, *o, n);
                 }
             }
             // Clear the progress line before this batch prints anything.
             if items.iter().any(|i| matches!(i, Item::Bad(_)))
-                || parts.iter().any(|(_, f)| f.iter().any(|vs| !vs.is_empty()))
+                || parts
+                    .iter()
+                    .any(|p| p.found.iter().any(|vs| !vs.is_empty()))
             {
                 progress.clear();
             }
             // Records per type, added to the summary in the order types first appear.
             let mut by_type = vec![0u64; program.records.len()];
             let mut type_order = Vec::new();
-            for (it, vs) in items
-                .iter()
-                .zip(parts.into_iter().flat_map(|(_, found)| found))
-            {
+            for (it, vs) in items.iter().zip(parts.into_iter().flat_map(|p| p.found)) {
                 match it {
                     Item::Bad(d) => {
                         summary.records += 1;
@@ -492,10 +487,10 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             }
                             *n += 1;
                         }
-                        for (v, f) in vs.into_iter() {
-                            summary.count(&program, &v);
-                            if let Some(f) = f {
-                                reporter.finding(&f);
+                        for f in vs {
+                            match f {
+                                Found::Rendered(b) => reporter.rendered(&b),
+                                Found::Finding(f) => reporter.finding(&f),
                             }
                         }
                     }
@@ -524,7 +519,9 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let (parts, next) = pool.install(|| {
                 rayon::join(
                     || {
-                        let parts = evaluate(&engine, &groups, &program, &inputs, &items, threads);
+                        let parts = evaluate(
+                            &engine, &groups, &program, &inputs, &items, threads, prerender,
+                        );
                         groups.feed_batch(&items, first, |it| match it {
                             Item::Record(r) => Some(r),
                             Item::Bad(_) => None,
@@ -732,13 +729,26 @@ fn read_batch(
     (read, src.warnings())
 }
 
-/// Per-rule counts of passing (`2 * rule`) and not-applicable (`2 * rule + 1`) verdicts, and the
-/// other verdicts of each record with their findings.
-type Evaluated = (Vec<u64>, Vec<Vec<(Verdict, Option<Finding>)>>);
+/// One batch chunk's results: per rule and outcome, how many verdicts (`counts[5 * rule + k]`,
+/// `k` the outcome's place in `Outcome::ALL`), and per record its findings, in order.
+struct Evaluated {
+    counts: Vec<u64>,
+    found: Vec<Vec<Found>>,
+}
 
-/// Evaluates a batch on the current pool, in chunks. A chunk counts its passing and not-applicable
-/// verdicts and keeps only the others, with their findings built there too; chunks come back in
-/// input order.
+/// A finding, rendered on the pool when the report's view allows it.
+enum Found {
+    Rendered(Vec<u8>),
+    Finding(Box<Finding>),
+}
+
+fn outcome_index(o: Outcome) -> usize {
+    Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0)
+}
+
+/// Evaluates a batch on the current pool, in chunks. A chunk counts its verdicts and builds (and,
+/// where the view allows, renders) its findings; chunks come back in input order.
+#[allow(clippy::too_many_arguments)]
 fn evaluate(
     engine: &Engine,
     groups: &GroupRun,
@@ -746,41 +756,42 @@ fn evaluate(
     inputs: &[InputInfo],
     items: &[Item],
     threads: usize,
+    prerender: Option<Prerender>,
 ) -> Vec<Evaluated> {
     let nrules = program.rules.len();
     let chunk = (items.len() / (4 * threads.max(1))).max(64);
     items
         .par_chunks(chunk)
         .map(|ch| {
-            let mut quiet = vec![0u64; 2 * nrules];
+            let mut counts = vec![0u64; Outcome::ALL.len() * nrules];
             let found = ch
                 .iter()
                 .map(|it| {
                     let mut vs = Vec::new();
-                    if let Item::Record(r) = it {
-                        engine.check_record(r, &mut |v| {
-                            let k = match v.outcome {
-                                Outcome::Pass => 2 * v.rule,
-                                Outcome::NotApplicable => 2 * v.rule + 1,
-                                _ => {
-                                    let f = finding_for_record(program, inputs, r, &v);
-                                    return vs.push((v, f));
-                                }
-                            };
-                            if let Some(n) = quiet.get_mut(k) {
-                                *n += 1;
-                            }
-                        });
-                        // Grouped rules whose `where` cannot be decided for this record.
-                        groups.early(r, &mut |v| {
-                            let f = finding_for_record(program, inputs, r, &v);
-                            vs.push((v, f));
-                        });
-                    }
+                    let Item::Record(r) = it else {
+                        return vs;
+                    };
+                    let mut take = |v: Verdict| {
+                        if let Some(n) = counts.get_mut(5 * v.rule + outcome_index(v.outcome)) {
+                            *n += 1;
+                        }
+                        if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
+                            return;
+                        }
+                        if let Some(f) = finding_for_record(program, inputs, r, &v) {
+                            vs.push(match prerender {
+                                Some(p) => Found::Rendered(p.render(&f)),
+                                None => Found::Finding(Box::new(f)),
+                            });
+                        }
+                    };
+                    engine.check_record(r, &mut take);
+                    // Grouped rules whose `where` cannot be decided for this record.
+                    groups.early(r, &mut take);
                     vs
                 })
                 .collect();
-            (quiet, found)
+            Evaluated { counts, found }
         })
         .collect()
 }

@@ -1,6 +1,6 @@
 //! The JSON view: a stable, documented report (see docs/report-json.md), written as a stream.
 
-use super::{Finding, Reporter, Summary};
+use super::{Finding, Prerender, Reporter, Summary};
 use crate::diag::{Diagnostic, Lang, SourceMapExt};
 use crate::input::DataDiag;
 use crate::source::SourceMap;
@@ -68,11 +68,21 @@ impl<W: Write> Reporter for Json<W> {
     }
 
     fn finding(&mut self, f: &Finding) {
-        if let Ok(s) = serde_json::to_string(f) {
-            let sep = if self.first { "\n" } else { ",\n" };
-            self.first = false;
-            let _ = write!(self.out, "{sep}{s}");
+        self.rendered(&Prerender::Json.render(f));
+    }
+
+    fn prerender(&self) -> Option<Prerender> {
+        Some(Prerender::Json)
+    }
+
+    fn rendered(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
         }
+        let sep: &[u8] = if self.first { b"\n" } else { b",\n" };
+        self.first = false;
+        let _ = self.out.write_all(sep);
+        let _ = self.out.write_all(bytes);
     }
 
     fn end(&mut self, summary: &Summary) {

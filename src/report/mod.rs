@@ -142,19 +142,24 @@ impl Summary {
     }
 
     pub fn count(&mut self, program: &Program, v: &Verdict) {
-        let key = v.outcome.as_str();
-        if let Some(n) = self.outcomes.get_mut(key) {
-            *n += 1;
+        self.count_many(program, v.rule, v.outcome, 1);
+    }
+
+    /// Counts `n` verdicts of one rule with one outcome (the hot path counts per chunk of records).
+    pub fn count_many(&mut self, program: &Program, rule: usize, outcome: Outcome, n: u64) {
+        let key = outcome.as_str();
+        if let Some(c) = self.outcomes.get_mut(key) {
+            *c += n;
         }
-        if let Some(rule) = program.rules.get(v.rule) {
-            if let Some(n) = self.by_rule.get_mut(&rule.id).and_then(|m| m.get_mut(key)) {
-                *n += 1;
+        if let Some(rule) = program.rules.get(rule) {
+            if let Some(c) = self.by_rule.get_mut(&rule.id).and_then(|m| m.get_mut(key)) {
+                *c += n;
             }
-            if v.outcome == Outcome::Fail && rule.severity == Severity::Error {
-                self.failing_errors += 1;
+            if outcome == Outcome::Fail && rule.severity == Severity::Error {
+                self.failing_errors += n;
             }
-            if v.outcome == Outcome::Fail && rule.severity == Severity::Warning {
-                self.failing_warnings += 1;
+            if outcome == Outcome::Fail && rule.severity == Severity::Warning {
+                self.failing_warnings += n;
             }
         }
     }
@@ -215,6 +220,28 @@ pub trait Reporter {
     fn data_diag(&mut self, d: &DataDiag);
     fn finding(&mut self, f: &Finding);
     fn end(&mut self, summary: &Summary);
+    /// How this view lets findings be rendered ahead, on any thread, when it renders each
+    /// finding the same whatever came before: then `rendered` writes them, in order.
+    fn prerender(&self) -> Option<Prerender> {
+        None
+    }
+    /// Writes a finding rendered by `Prerender::render`.
+    fn rendered(&mut self, _bytes: &[u8]) {}
+}
+
+/// Renders findings to bytes away from the reporter (see `Reporter::prerender`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prerender {
+    /// One finding as a compact JSON object.
+    Json,
+}
+
+impl Prerender {
+    pub fn render(self, f: &Finding) -> Vec<u8> {
+        match self {
+            Prerender::Json => serde_json::to_vec(f).unwrap_or_default(),
+        }
+    }
 }
 
 fn record_key(program: &Program, rec_ty: usize, values: &[Value]) -> Option<String> {
