@@ -76,7 +76,32 @@ pub struct Calendar {
     known: BTreeSet<NaiveDate>,
     /// `note` lines: an optional year and the text.
     notes: Vec<(Option<i32>, String)>,
+    /// The working days of the covered years laid out by day, built on first use.
+    dense: DenseCache,
 }
+
+/// Working days laid out by day over a run of consecutive covered years, so that counting
+/// working days is a lookup, not a walk. Derived from the calendar's other fields.
+#[derive(Debug, Clone)]
+struct Dense {
+    first: NaiveDate,
+    /// `upto[i]`: the number of working days among the days `first ..= first + i`.
+    upto: Vec<u32>,
+    /// The offsets from `first` of the working days, in order.
+    work: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DenseCache(OnceLock<Option<Dense>>);
+
+impl PartialEq for DenseCache {
+    /// The cache is derived from the calendar's other fields; it never makes two calendars differ.
+    fn eq(&self, _: &DenseCache) -> bool {
+        true
+    }
+}
+
+impl Eq for DenseCache {}
 
 /// A query touched a date the calendar does not cover.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,6 +177,14 @@ struct Token {
     column: usize,
 }
 
+impl Dense {
+    /// The index of `d` in the laid-out days.
+    fn offset(&self, d: NaiveDate) -> Option<usize> {
+        let i = usize::try_from((d - self.first).num_days()).ok()?;
+        (i < self.upto.len()).then_some(i)
+    }
+}
+
 impl Calendar {
     /// The national calendar, parsed once from the embedded `data/calendar/cn-national.cal`.
     ///
@@ -175,6 +208,7 @@ impl Calendar {
             days: BTreeMap::new(),
             known: BTreeSet::new(),
             notes: Vec::new(),
+            dense: DenseCache::default(),
         }
     }
 
@@ -367,6 +401,7 @@ impl Calendar {
             out.days.insert(*d, entry.clone());
         }
         out.notes.extend(local.notes.iter().cloned());
+        out.dense = DenseCache::default();
         out
     }
 
@@ -408,6 +443,23 @@ impl Calendar {
     /// `start` itself must be covered.
     pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
         self.check(start)?;
+        // Within the laid-out years, the answer is the n-th working day after those up to `start`.
+        if let Some(t) = self.dense() {
+            let found = t
+                .offset(start)
+                .and_then(|i| t.upto.get(i))
+                .and_then(|k| match n {
+                    0 => Some(start),
+                    _ => {
+                        let w = t.work.get((*k as usize).checked_add(n as usize - 1)?)?;
+                        t.first
+                            .checked_add_signed(chrono::Duration::days(i64::from(*w)))
+                    }
+                });
+            if let Some(d) = found {
+                return Ok(d);
+            }
+        }
         let mut d = start;
         let mut left = n;
         // Walk the days and, alongside, the declared days after `start`; a year's coverage is
@@ -461,6 +513,14 @@ impl Calendar {
         } else {
             (to, from, -1)
         };
+        if let Some(t) = self.dense() {
+            if let (Some(a), Some(b)) = (
+                t.offset(low).and_then(|i| t.upto.get(i)),
+                t.offset(high).and_then(|i| t.upto.get(i)),
+            ) {
+                return Ok(sign * (i64::from(*b) - i64::from(*a)));
+            }
+        }
         // Without walking the days (an explanation may span years): every date in (low, high]
         // must be covered; count its Mondays to Fridays, then apply the declared days in it.
         self.check_span(low, high)?;
@@ -536,6 +596,42 @@ impl Calendar {
             .filter(|(y, _)| *y == Some(year))
             .map(|(_, text)| text.as_str())
             .collect()
+    }
+
+    /// The working days of the longest run of consecutive covered years, laid out by day.
+    fn dense(&self) -> Option<&Dense> {
+        self.dense
+            .0
+            .get_or_init(|| {
+                // The longest run of consecutive declared years.
+                let mut best: Option<(i32, i32)> = None;
+                let mut run: Option<(i32, i32)> = None;
+                for &y in &self.years {
+                    run = match run {
+                        Some((a, b)) if b + 1 == y => Some((a, y)),
+                        _ => Some((y, y)),
+                    };
+                    if let Some((a, b)) = run {
+                        if best.is_none_or(|(x, z)| b - a > z - x) {
+                            best = Some((a, b));
+                        }
+                    }
+                }
+                let (a, b) = best?;
+                let first = NaiveDate::from_ymd_opt(a, 1, 1)?;
+                let last = NaiveDate::from_ymd_opt(b, 12, 31)?;
+                let (mut upto, mut work) = (Vec::new(), Vec::new());
+                let mut count = 0u32;
+                for (i, d) in first.iter_days().take_while(|d| *d <= last).enumerate() {
+                    if self.is_working_day(d).ok()? {
+                        count += 1;
+                        work.push(u32::try_from(i).ok()?);
+                    }
+                    upto.push(count);
+                }
+                Some(Dense { first, upto, work })
+            })
+            .as_ref()
     }
 
     /// `Ok(())` if `d` is covered, else the `NotCovered` error for `d`.

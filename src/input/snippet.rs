@@ -57,17 +57,46 @@ impl Snippet {
 
 const MAX_RECORD: usize = 1 << 20;
 
+thread_local! {
+    /// The data file this thread last read a record from, kept open: files with many findings
+    /// are not opened once per finding.
+    static OPEN: std::cell::RefCell<Option<(String, File)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The line (at most `MAX_RECORD` bytes) that starts at byte `at` of the file, read again.
+fn line_at(path: &str, at: u64) -> Option<String> {
+    OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        if open.as_ref().is_none_or(|(p, _)| p != path) {
+            *open = Some((path.to_string(), File::open(path).ok()?));
+        }
+        let (_, f) = open.as_mut()?;
+        f.seek(SeekFrom::Start(at)).ok()?;
+        let mut line = Vec::new();
+        let mut buf = [0u8; 512];
+        loop {
+            let n = f.read(&mut buf).ok()?;
+            let got = buf.get(..n)?;
+            if let Some(i) = got.iter().position(|b| *b == b'\n') {
+                line.extend_from_slice(got.get(..=i)?);
+                break;
+            }
+            line.extend_from_slice(got);
+            if n == 0 || line.len() >= MAX_RECORD {
+                line.truncate(MAX_RECORD);
+                break;
+            }
+        }
+        String::from_utf8(line).ok()
+    })
+}
+
 /// Reads the record at `loc` again. Returns `None` where the format has no text to show (Excel) or the file changed.
 pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> Option<Snippet> {
     match format {
         Format::Excel => None,
         Format::Jsonl => {
-            let mut f = File::open(path).ok()?;
-            f.seek(SeekFrom::Start(loc.byte)).ok()?;
-            let mut line = String::new();
-            BufReader::new(f.take(MAX_RECORD as u64))
-                .read_line(&mut line)
-                .ok()?;
+            let line = line_at(path, loc.byte)?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let (fields, paths) = json_fields(&text, 0, rt);
             let record = 0..text.len();
@@ -137,12 +166,8 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
                         .and_then(|h| rt.slot(h))
                 })
                 .collect();
-            let mut f = r.into_inner();
-            f.seek(SeekFrom::Start(loc.byte)).ok()?;
-            let mut line = String::new();
-            BufReader::new(f.take(MAX_RECORD as u64))
-                .read_line(&mut line)
-                .ok()?;
+            drop(r);
+            let line = line_at(path, loc.byte)?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let cells: Vec<(usize, usize, Range<usize>)> = csv_cells(&text, delim)
                 .into_iter()
