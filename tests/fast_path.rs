@@ -13,7 +13,7 @@ use chrono::{Days, NaiveDate};
 use guiju::check::compile;
 use guiju::check::ir::{ExprKind, Program, Ty};
 use guiju::cli::FsResolver;
-use guiju::eval::Engine;
+use guiju::eval::{Engine, GroupRun};
 use guiju::value::{Record, Value};
 use rust_decimal::Decimal;
 use std::path::PathBuf;
@@ -154,4 +154,58 @@ fn fast_path_agrees_with_the_interpreter() {
         "only {fast_rules} of {rules} rules have a fast form"
     );
     eprintln!("{compared} verdicts compared; {fast_rules} of {rules} rules have a fast form");
+}
+
+#[test]
+fn grouped_fast_path_agrees_with_the_interpreter() {
+    let mut compared = 0u64;
+    for (path, program) in programs() {
+        if !program
+            .rules
+            .iter()
+            .any(|r| matches!(r.scope, guiju::check::ir::Scope::Group(_)))
+        {
+            continue;
+        }
+        let probes: Vec<_> = (0..program.records.len())
+            .map(|t| constants(&program, t))
+            .collect();
+        for ex in &program.examples {
+            let as_of = ex
+                .as_of
+                .unwrap_or(NaiveDate::from_ymd_opt(2020, 6, 30).unwrap());
+            // The example as written, then with each record replaced by each of its variants.
+            let mut runs = vec![ex.records.clone()];
+            for (i, rec) in ex.records.iter().enumerate() {
+                for v in variants(&program, rec, &probes[rec.ty]).into_iter().skip(1) {
+                    let mut recs = ex.records.clone();
+                    recs[i] = v;
+                    runs.push(recs);
+                }
+            }
+            for recs in runs {
+                let mut fast = GroupRun::new(&program, as_of);
+                let mut slow = GroupRun::new(&program, as_of).interpreted();
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                for r in &recs {
+                    fast.feed(r, &mut |v| a.push((v.rule, v.outcome)));
+                    slow.feed(r, &mut |v| b.push((v.rule, v.outcome)));
+                }
+                a.extend(
+                    fast.finish()
+                        .into_iter()
+                        .map(|g| (g.verdict.rule, g.verdict.outcome)),
+                );
+                b.extend(
+                    slow.finish()
+                        .into_iter()
+                        .map(|g| (g.verdict.rule, g.verdict.outcome)),
+                );
+                assert_eq!(a, b, "{}: example {}", path.display(), ex.name);
+                compared += a.len() as u64;
+            }
+        }
+    }
+    assert!(compared > 10_000, "only {compared} verdicts compared");
+    eprintln!("{compared} group verdicts compared");
 }

@@ -9,7 +9,7 @@
 //! interpreter, which decides and explains. Findings therefore always come from the interpreter.
 
 use super::date_add;
-use crate::check::ir::{Expr, ExprKind, PeriodRules, Rule, Scope, Ty};
+use crate::check::ir::{Expr, ExprKind, GroupAgg, PeriodRules, Rule, Scope, Ty};
 use crate::syntax::ast::{ArithOp, CmpOp, Outcome};
 use crate::value::Value;
 use chrono::NaiveDate;
@@ -57,6 +57,68 @@ impl FastRule {
             }
         }
         Some(Outcome::Pass)
+    }
+}
+
+/// A compiled condition (a rule's `where`), with the same one-sided contract.
+#[derive(Debug)]
+pub(crate) struct FastBool(FBool);
+
+impl FastBool {
+    pub(crate) fn compile(rule: &Rule, x: &Expr) -> Option<FastBool> {
+        Compiler { rule }.bool(x).map(FastBool)
+    }
+
+    /// The condition's value, when the interpreter would reach it too.
+    #[inline]
+    pub(crate) fn eval(&self, rec: &[Value], period: &PeriodRules) -> Option<bool> {
+        self.0.eval(rec, period)
+    }
+}
+
+/// What a record adds to an aggregate, as the fast path sees it.
+pub(crate) enum Fed {
+    /// The aggregate's `where` leaves the record out.
+    Skip,
+    /// The record counts (an aggregate without an expression, e.g. `count()`).
+    One,
+    /// The record's number.
+    Num(Decimal),
+}
+
+/// A compiled aggregate of a grouped rule: its `where` and its numeric expression.
+#[derive(Debug)]
+pub(crate) struct FastAgg {
+    filter: Option<FBool>,
+    expr: Option<FNum>,
+}
+
+impl FastAgg {
+    pub(crate) fn compile(rule: &Rule, agg: &GroupAgg) -> Option<FastAgg> {
+        let c = Compiler { rule };
+        let filter = match &agg.filter {
+            Some(f) => Some(c.bool(f)?),
+            None => None,
+        };
+        let expr = match &agg.expr {
+            Some(x) => Some(c.num(x)?),
+            None => None,
+        };
+        Some(FastAgg { filter, expr })
+    }
+
+    /// `None` when the interpreter must decide (and, on a halt, record why).
+    #[inline]
+    pub(crate) fn eval(&self, rec: &[Value], period: &PeriodRules) -> Option<Fed> {
+        if let Some(f) = &self.filter {
+            if !f.eval(rec, period)? {
+                return Some(Fed::Skip);
+            }
+        }
+        match &self.expr {
+            Some(x) => x.eval(rec).map(Fed::Num),
+            None => Some(Fed::One),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Aggregates: accumulators fed record by record, and grouped rules judged once per group.
 
+use super::fast::{FastAgg, FastBool, Fed};
 use super::{eval, judge, not_yet_unknown, order, unknown, Env, Halt, UnknownReason, Verdict, R};
 use crate::check::ir::*;
 use crate::syntax::ast::Outcome;
@@ -70,6 +71,15 @@ impl Acc {
             },
             None => None,
         };
+        self.feed_value(v);
+    }
+
+    /// Adds one record's value (`None` for an aggregate without an expression), its `where`
+    /// already passed.
+    pub(crate) fn feed_value(&mut self, v: Option<Value>) {
+        if matches!(self.state, State::Halted(_)) {
+            return;
+        }
         let next = match (&mut self.state, v) {
             (State::Count(n), None) => {
                 *n += 1;
@@ -211,6 +221,13 @@ pub struct GroupVerdict {
 
 type Groups = IndexMap<String, Group, foldhash::fast::RandomState>;
 
+/// A grouped rule and the fast forms of its `where` and aggregates (see `fast`).
+struct GroupRule {
+    index: usize,
+    filter: Option<FastBool>,
+    aggs: Vec<Option<FastAgg>>,
+}
+
 /// The groups of every grouped rule whose key falls to one shard.
 struct Shard {
     /// Per grouped rule (in the order of `GroupRun::rules`).
@@ -226,8 +243,8 @@ struct Shard {
 pub struct GroupRun<'p> {
     program: &'p Program,
     as_of: NaiveDate,
-    /// The grouped rules, by index into `program.rules`.
-    rules: Vec<usize>,
+    /// The grouped rules.
+    rules: Vec<GroupRule>,
     shards: Vec<Shard>,
     /// Per grouped rule: whether any record of its type was read (even one its `where` left out).
     seen: Vec<bool>,
@@ -242,12 +259,16 @@ impl<'p> GroupRun<'p> {
 
     /// A run whose groups are split into `shards` parts, to aggregate batches on as many threads.
     pub fn with_shards(program: &'p Program, as_of: NaiveDate, shards: usize) -> GroupRun<'p> {
-        let rules: Vec<usize> = program
+        let rules: Vec<GroupRule> = program
             .rules
             .iter()
             .enumerate()
             .filter(|(_, r)| matches!(r.scope, Scope::Group(_)))
-            .map(|(i, _)| i)
+            .map(|(index, r)| GroupRule {
+                index,
+                filter: r.filter.as_ref().and_then(|f| FastBool::compile(r, f)),
+                aggs: r.aggs.iter().map(|a| FastAgg::compile(r, a)).collect(),
+            })
             .collect();
         let shards = (0..shards.max(1))
             .map(|_| Shard {
@@ -268,6 +289,17 @@ impl<'p> GroupRun<'p> {
         self.rules.is_empty()
     }
 
+    /// This run with every `where` and aggregate left to the interpreter: the reference the
+    /// fast path is tested against.
+    #[doc(hidden)]
+    pub fn interpreted(mut self) -> Self {
+        for r in &mut self.rules {
+            r.filter = None;
+            r.aggs.iter_mut().for_each(|a| *a = None);
+        }
+        self
+    }
+
     /// Adds one record to the groups of every grouped rule of its type, calling `out` for a
     /// record whose `where` cannot be decided (an unknown verdict at once).
     pub fn feed(&mut self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
@@ -284,13 +316,22 @@ impl<'p> GroupRun<'p> {
     /// The unknown verdicts of grouped rules whose `where` cannot be decided for this record.
     /// They are reported with the record, before the groups are judged.
     pub fn early(&self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
-        for &ri in &self.rules {
+        for gr in &self.rules {
+            let ri = gr.index;
             let Some(rule) = self.program.rules.get(ri) else {
                 continue;
             };
             let Some(f) = rule.filter.as_ref().filter(|_| rule.record == rec.ty) else {
                 continue;
             };
+            // A `where` the fast path decides is decided: no unknown verdict.
+            if gr
+                .filter
+                .as_ref()
+                .is_some_and(|ff| ff.eval(&rec.values, &rule.period).is_some())
+            {
+                continue;
+            }
             let env = record_env(self.program, rule, rec, self.as_of);
             if let Err(h) = eval(f, &env).map_err(not_yet_unknown) {
                 out(Verdict {
@@ -304,8 +345,13 @@ impl<'p> GroupRun<'p> {
 
     /// Notes that a record of this type was read.
     pub fn saw(&mut self, ty: usize) {
-        for (ri, seen) in self.rules.iter().zip(self.seen.iter_mut()) {
-            if self.program.rules.get(*ri).is_some_and(|r| r.record == ty) {
+        for (gr, seen) in self.rules.iter().zip(self.seen.iter_mut()) {
+            if self
+                .program
+                .rules
+                .get(gr.index)
+                .is_some_and(|r| r.record == ty)
+            {
                 *seen = true;
             }
         }
@@ -355,7 +401,8 @@ impl<'p> GroupRun<'p> {
                 all.extend(groups.into_values());
             }
         }
-        for ((ri, mut groups), seen) in self.rules.into_iter().zip(per_rule).zip(self.seen) {
+        for ((gr, mut groups), seen) in self.rules.into_iter().zip(per_rule).zip(self.seen) {
+            let ri = gr.index;
             let Some(rule) = self.program.rules.get(ri) else {
                 continue;
             };
@@ -436,14 +483,14 @@ impl Shard {
         &mut self,
         program: &Program,
         as_of: NaiveDate,
-        rules: &[usize],
+        rules: &[GroupRule],
         rec: &Record,
         seq: u64,
         me: usize,
         n: usize,
     ) {
-        for (ri, groups) in rules.iter().zip(self.groups.iter_mut()) {
-            let Some(rule) = program.rules.get(*ri) else {
+        for (gr, groups) in rules.iter().zip(self.groups.iter_mut()) {
+            let Some(rule) = program.rules.get(gr.index) else {
                 continue;
             };
             if rule.record != rec.ty {
@@ -467,7 +514,15 @@ impl Shard {
             }
             let env = record_env(program, rule, rec, as_of);
             if let Some(f) = &rule.filter {
-                if !matches!(eval(f, &env), Ok(Value::Bool(true))) {
+                let fast = gr
+                    .filter
+                    .as_ref()
+                    .and_then(|ff| ff.eval(&rec.values, &rule.period));
+                let pass = match fast {
+                    Some(b) => b,
+                    None => matches!(eval(f, &env), Ok(Value::Bool(true))),
+                };
+                if !pass {
                     continue;
                 }
             }
@@ -485,8 +540,16 @@ impl Shard {
                 }),
             };
             group.records += 1;
-            for (acc, agg) in group.accs.iter_mut().zip(&rule.aggs) {
-                acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env);
+            for ((acc, agg), fast) in group.accs.iter_mut().zip(&rule.aggs).zip(&gr.aggs) {
+                match fast
+                    .as_ref()
+                    .and_then(|f| f.eval(&rec.values, &rule.period))
+                {
+                    Some(Fed::Skip) => {}
+                    Some(Fed::One) => acc.feed_value(None),
+                    Some(Fed::Num(n)) => acc.feed_value(Some(Value::Num(n))),
+                    None => acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env),
+                }
             }
         }
     }
