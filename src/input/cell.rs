@@ -218,7 +218,7 @@ pub fn from_json(v: &serde_json::Value, field: &Field, program: &Program) -> Val
                     }
                     rows.push(vals);
                 }
-                Value::List(rows)
+                Value::List(rows.into_boxed_slice())
             }
             _ => bad(&v.to_string(), "此字段不是列表", "this field is not a list"),
         },
