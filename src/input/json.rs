@@ -2,7 +2,7 @@
 
 use super::{utf8_error, DataDiag, Item, RecordSource};
 use crate::check::ir::Program;
-use crate::value::{Record, RecordLoc, Value};
+use crate::value::{Record, RecordLoc};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
@@ -219,7 +219,7 @@ impl Typing {
                 Vec::new(),
             );
         };
-        let mut values = vec![Value::Missing; rt.fields.len()];
+        let mut values = super::missing_values(rt.fields.len());
         // Which slots are set; when several keys name one slot, the greatest key keeps it.
         let n = rt.fields.len();
         let mut set_small: u128 = 0;
@@ -234,6 +234,10 @@ impl Typing {
                 unknown.push(k.0.to_string());
                 continue;
             };
+            // A field no rule reads stays missing: it is not converted.
+            if !rt.used.get(slot).copied().unwrap_or(true) {
+                continue;
+            }
             let (Some(f), Some(dst)) = (rt.fields.get(slot), values.get_mut(slot)) else {
                 continue;
             };
@@ -918,6 +922,7 @@ impl RecordSource for JsonDoc {
 mod tests {
     use super::*;
     use crate::input::cell;
+    use crate::value::Value;
 
     const POLICY: &str = r#"policy t "t"
 record row "行" {
@@ -957,7 +962,11 @@ record row "行" {
     #[test]
     fn flat_reading_means_what_reading_a_value_tree_meant() {
         let compiled = crate::check::compile_str("t.gj", POLICY);
-        let program = compiled.program.expect("policy compiles");
+        let mut program = compiled.program.expect("policy compiles");
+        // The policy has no rules: read every field, as if rules read them all.
+        for rt in &mut program.records {
+            rt.used = vec![true; rt.fields.len()];
+        }
         let rt = &program.records[0];
         let typing = Typing::new("t.jsonl", &program, Some(0), 0);
         let cases = [
@@ -1054,5 +1063,52 @@ record row "行" {
                 Ok(_) => panic!("{text}: the tree reader read it"),
             }
         }
+    }
+
+    #[test]
+    fn fields_no_rule_reads_are_not_converted() {
+        // One rule reads `n`; `id` is the key. The other fields are read by nothing.
+        let policy = format!(
+            "{POLICY}rule r \"r\" {{\n cite line 1 \"t\"\n applies to row\n require n >= 1\n}}\n"
+        );
+        let compiled = crate::check::compile_str("t.gj", &policy);
+        let program = compiled.program.expect("policy compiles");
+        let rt = &program.records[0];
+        let used: Vec<&str> = rt
+            .fields
+            .iter()
+            .zip(&rt.used)
+            .filter(|(_, u)| **u)
+            .map(|(f, _)| f.name.as_str())
+            .collect();
+        assert_eq!(used, ["id", "n"]);
+        let typing = Typing::new("t.jsonl", &program, Some(0), 0);
+        for text in [
+            r#"{"id":"R1","n":4,"amount":"很多","ok":"也许","d":"昨天","kind":"丙"}"#,
+            r#"{"id":"R1","n":4,"amount":[1],"ok":{"a":1},"d":"x\u0041","kind":"丙"}"#,
+            r#"{"id":"R1","人数":"4","金额":"很多","zzz":1,"是否":3}"#,
+        ] {
+            let (item, unknown) = typing.parse(text, None, RecordLoc::default());
+            let Item::Record(rec) = item else {
+                panic!("{text}: not read")
+            };
+            assert_eq!(rec.values[0], Value::Text("R1".into()), "{text}");
+            assert_eq!(rec.values[1], Value::Num(4.into()), "{text}");
+            assert!(
+                rec.values[2..].iter().all(Value::is_missing),
+                "{text}: {rec:?}"
+            );
+            // Keys that are not fields are still reported.
+            let zzz = text.contains("zzz");
+            assert_eq!(unknown, if zzz { vec!["zzz".to_string()] } else { vec![] });
+        }
+        // A read field that cannot be read is still invalid, and malformed JSON still an error.
+        let (item, _) = typing.parse(r#"{"id":"R1","n":"四"}"#, None, RecordLoc::default());
+        let Item::Record(rec) = item else {
+            panic!("not read")
+        };
+        assert!(matches!(rec.values[1], Value::Invalid(_)), "{rec:?}");
+        let (item, _) = typing.parse(r#"{"id":"R1","amount":}"#, None, RecordLoc::default());
+        assert!(matches!(item, Item::Bad(_)));
     }
 }
