@@ -670,16 +670,27 @@ impl RecordSource for Jsonl {
         use rayon::prelude::*;
         let read = self.read_lines(max);
         let (typing, text) = (&self.typing, &self.text);
-        let parsed: Vec<(Item, Vec<String>)> = self
-            .spans
-            .par_iter()
-            .with_min_len(64)
-            .map(|(range, loc)| typing.parse(text.get(range.clone()).unwrap_or(""), None, *loc))
-            .collect();
-        out.reserve(parsed.len());
-        for ((item, unknown), (_, loc)) in parsed.into_iter().zip(&self.spans) {
-            self.typing.note_unknown(&item, unknown, *loc);
-            out.push(item);
+        // Parsed straight into `out`; the few records with keys that are not fields set their
+        // keys aside, to be reported in input order below.
+        let unknown = std::sync::Mutex::new(Vec::new());
+        let from = out.len();
+        out.par_extend(self.spans.par_iter().enumerate().with_min_len(64).map(
+            |(i, (range, loc))| {
+                let (item, keys) = typing.parse(text.get(range.clone()).unwrap_or(""), None, *loc);
+                if !keys.is_empty() {
+                    if let Ok(mut u) = unknown.lock() {
+                        u.push((i, keys));
+                    }
+                }
+                item
+            },
+        ));
+        let mut unknown = unknown.into_inner().unwrap_or_default();
+        unknown.sort_by_key(|(i, _)| *i);
+        for (i, keys) in unknown {
+            if let (Some(item), Some((_, loc))) = (out.get(from + i), self.spans.get(i)) {
+                self.typing.note_unknown(item, keys, *loc);
+            }
         }
         read
     }

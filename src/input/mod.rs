@@ -643,27 +643,32 @@ impl RecordSource for CsvSource {
             fields: &self.program_fields,
         };
         let rows = &self.rows;
-        let converted: Vec<Result<Item, DataDiag>> = read
-            .into_par_iter()
-            .with_min_len(64)
-            .map(|r| match r {
-                CsvRow::Bad(d) => Ok(Item::Bad(d)),
-                CsvRow::Row(i, loc) => match rows.get(i) {
-                    Some(row) => conv.convert(row, loc),
-                    None => Ok(Item::Bad(DataDiag::new(
-                        "I0003",
-                        conv.path,
-                        loc.line,
-                        1,
-                        "内部错误",
-                        "internal error",
-                    ))),
-                },
-            })
-            .collect();
-        out.reserve(converted.len());
-        for c in converted {
-            out.push(c?);
+        // Converted straight into `out`. A cell that is not UTF-8 comes back as a fatal
+        // `Item::Bad` (no other item here is fatal): the records before it are kept, and
+        // reading stops with its error.
+        let from = out.len();
+        out.par_extend(read.into_par_iter().with_min_len(64).map(|r| match r {
+            CsvRow::Bad(d) => Item::Bad(d),
+            CsvRow::Row(i, loc) => match rows.get(i) {
+                Some(row) => conv.convert(row, loc).unwrap_or_else(Item::Bad),
+                None => Item::Bad(DataDiag::new(
+                    "I0003",
+                    conv.path,
+                    loc.line,
+                    1,
+                    "内部错误",
+                    "internal error",
+                )),
+            },
+        }));
+        let fatal = out
+            .iter()
+            .skip(from)
+            .position(|it| matches!(it, Item::Bad(d) if d.fatal));
+        if let Some(at) = fatal {
+            if let Some(Item::Bad(d)) = out.drain(from + at..).next() {
+                return Err(d);
+            }
         }
         Ok(more)
     }
