@@ -18,6 +18,10 @@ struct Typing {
     warnings: Vec<DataDiag>,
     /// Per record type, field name or label → slot (`RecordType::lookup` with a cheaper hash).
     slots: Vec<HashMap<Box<str>, usize, BuildHasherDefault<Fnv>>>,
+    /// Per record type and slot, the field's name and label, each when it names that slot: keys
+    /// mostly come in the order of the fields, so the field after the last key's is compared
+    /// first.
+    names: Vec<Vec<[Option<Box<str>>; 2]>>,
 }
 
 /// FNV-1a: keys are short field names, read once per field per record.
@@ -77,6 +81,22 @@ impl Typing {
                         .collect()
                 })
                 .collect(),
+            names: program
+                .records
+                .iter()
+                .map(|rt| {
+                    rt.fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            [Some(&f.name), f.label.as_ref()].map(|n| {
+                                n.filter(|n| rt.slot(n) == Some(i))
+                                    .map(|n| n.as_str().into())
+                            })
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 
@@ -132,6 +152,9 @@ impl Typing {
     fn parse(&self, text: &str, hint: Option<&str>, loc: RecordLoc) -> (Item, Vec<String>) {
         // A record cut short ends at its own line, not at the line break after it.
         let text = text.trim_end_matches(['\n', '\r']);
+        if let Some(read) = self.parse_flat(text, hint, loc) {
+            return read;
+        }
         let parsed = match flat::scan(text) {
             Some(e) => Ok(flat::Object(Some(e))),
             None => serde_json::from_str::<flat::Object>(text),
@@ -271,6 +294,69 @@ impl Typing {
     }
 }
 
+impl Typing {
+    /// `parse` for the common case, read in one pass straight into field slots: an object
+    /// `flat::scan` reads, of a record type known without `$type`, with no field named twice.
+    /// `None` leaves the record to `parse`'s general path, which then decides everything.
+    fn parse_flat(
+        &self,
+        text: &str,
+        hint: Option<&str>,
+        loc: RecordLoc,
+    ) -> Option<(Item, Vec<String>)> {
+        let ty = match hint {
+            Some(n) => self.program.shell.record_type(n)?,
+            None => self.default_type?,
+        };
+        let rt = self.program.records.get(ty)?;
+        let (slots, names) = (self.slots.get(ty)?, self.names.get(ty)?);
+        let n = rt.fields.len();
+        if n > 128 {
+            return None;
+        }
+        let mut values = super::missing_values(n);
+        let mut set: u128 = 0;
+        let mut unknown = Vec::new();
+        let mut next = 0;
+        flat::scan_with(text, |k, v| {
+            if k == "$type" {
+                // Without a hint, `$type` names the record's type: the general path reads it.
+                return hint.map(|_| ());
+            }
+            let expected = names
+                .get(next)
+                .is_some_and(|ns| ns.iter().flatten().any(|n| **n == *k));
+            let slot = if expected {
+                next
+            } else {
+                match slots.get(k) {
+                    Some(s) => *s,
+                    None => {
+                        unknown.push(k.to_string());
+                        return Some(());
+                    }
+                }
+            };
+            next = slot + 1;
+            let bit = 1u128.checked_shl(u32::try_from(slot).ok()?)?;
+            if set & bit != 0 {
+                return None;
+            }
+            set |= bit;
+            // A field no rule reads stays missing: it is not converted.
+            if rt.used.get(slot).copied().unwrap_or(true) {
+                if let (Some(f), Some(dst)) = (rt.fields.get(slot), values.get_mut(slot)) {
+                    super::put(dst, flat::value(&v, f, &self.program.shell));
+                }
+            }
+            Some(())
+        })?;
+        unknown.sort();
+        unknown.dedup();
+        Some((Item::Record(Record { ty, values, loc }), unknown))
+    }
+}
+
 /// A JSON object read flat: keys and scalars borrowed from the text where they can be.
 mod flat {
     use crate::check::ir::{Field, Program, Ty};
@@ -304,28 +390,43 @@ mod flat {
     /// strings and no exponents in numbers. Anything else (or anything malformed) gives `None`,
     /// and serde_json reads the text, so what is accepted, and how, does not change.
     pub(super) fn scan(text: &str) -> Option<Vec<(Key<'_>, Raw<'_>)>> {
+        let mut entries = Vec::with_capacity(16);
+        scan_with(text, |k, v| {
+            entries.push((Key(Cow::Borrowed(k)), v));
+            Some(())
+        })?;
+        Some(entries)
+    }
+
+    /// `scan`, handing each entry to `entry` in document order instead of collecting them.
+    /// `None` when `scan` gives `None`, or as soon as `entry` does.
+    pub(super) fn scan_with<'a>(
+        text: &'a str,
+        mut entry: impl FnMut(&'a str, Raw<'a>) -> Option<()>,
+    ) -> Option<()> {
         let b = text.as_bytes();
         let mut i = skip_ws(b, 0);
         if *b.get(i)? != b'{' {
             return None;
         }
         i = skip_ws(b, i + 1);
-        let mut entries = Vec::with_capacity(16);
         if b.get(i) == Some(&b'}') {
             i += 1;
         } else {
+            let mut first = true;
             loop {
                 let (k, j) = string(text, i)?;
-                if entries.is_empty() && k == NUMBER_TOKEN {
+                if first && k == NUMBER_TOKEN {
                     return None;
                 }
+                first = false;
                 i = skip_ws(b, j);
                 if *b.get(i)? != b':' {
                     return None;
                 }
                 i = skip_ws(b, i + 1);
                 let (v, j) = scalar(text, i)?;
-                entries.push((Key(Cow::Borrowed(k)), v));
+                entry(k, v)?;
                 i = skip_ws(b, j);
                 match *b.get(i)? {
                     b',' => i = skip_ws(b, i + 1),
@@ -337,7 +438,7 @@ mod flat {
                 }
             }
         }
-        (skip_ws(b, i) == b.len()).then_some(entries)
+        (skip_ws(b, i) == b.len()).then_some(())
     }
 
     fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -995,6 +1096,14 @@ record row "行" {
             r#"{"n":18446744073709551616,"amount":-9223372036854775809,"id":100000000000000000000000000000000}"#,
             r#"{"n":1e2,"amount":1.5E-3,"id":2e400}"#,
             r#"{}"#,
+            r#"{"kind":"b","d":"2017-05-23","ok":false,"amount":"3万元","n":2,"id":"R3"}"#,
+            r#"{"编号":"R4","人数":3,"金额":1.25,"是否":true,"日期":null,"类别":"甲"}"#,
+            r#"{"id":"R5","人数":3,"n":4,"金额":5,"amount":6}"#,
+            r#"{"id":"R6","$type":"row","n":1}"#,
+            r#"{"$type":"row","id":"R7","n":1,"$type":"row"}"#,
+            r#"{"id":"R8","n":1,"id":"R9","zz":1,"aa":2,"zz":3}"#,
+            r#"{"id":"   R10  ","n":" 7 ","amount":"  1,234.50 ","kind":" a "}"#,
+            r#"{"id":"長い名前の記録、十文字以上","n":12345678901234567890,"amount":0.1234567890123456789}"#,
         ];
         for text in cases {
             let (item, unknown) = typing.parse(text, None, RecordLoc::default());
