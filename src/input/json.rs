@@ -449,13 +449,23 @@ mod flat {
     }
 
     /// A string at `i` with no escapes or control characters, and the index after it.
-    fn string(text: &str, i: usize) -> Option<(&str, usize)> {
+    pub(super) fn string(text: &str, i: usize) -> Option<(&str, usize)> {
         let b = text.as_bytes();
         if *b.get(i)? != b'"' {
             return None;
         }
         let start = i + 1;
         let mut j = start;
+        // Eight bytes at a time up to the first that may end the string or stop the scan.
+        while let Some(word) = b.get(j..j + 8) {
+            let w = u64::from_le_bytes(word.try_into().ok()?);
+            let stop = has_byte(w, b'"') | has_byte(w, b'\\') | has_below(w, 0x20);
+            if stop != 0 {
+                j += (stop.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
         loop {
             let c = *b.get(j)?;
             if c == b'"' {
@@ -467,6 +477,20 @@ mod flat {
             j += 1;
         }
         Some((text.get(start..j)?, j + 1))
+    }
+
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+    /// Nonzero when a byte of `w` is below `n` (`n` at most 0x80); its lowest set bit is in
+    /// the first such byte (bits above it may be set wrongly).
+    fn has_below(w: u64, n: u8) -> u64 {
+        w.wrapping_sub(ONES.wrapping_mul(u64::from(n))) & !w & HIGHS
+    }
+
+    /// Nonzero when a byte of `w` is `c`; its lowest set bit is in the first such byte.
+    fn has_byte(w: u64, c: u8) -> u64 {
+        has_below(w ^ ONES.wrapping_mul(u64::from(c)), 1)
     }
 
     fn scalar(text: &str, i: usize) -> Option<(Raw<'_>, usize)> {
@@ -1183,6 +1207,51 @@ record row "行" {
                 Ok(_) => panic!("{text}: the tree reader read it"),
             }
         }
+    }
+
+    #[test]
+    fn strings_are_scanned_as_byte_by_byte() {
+        // The scanner before it read eight bytes at a time.
+        fn bytewise(text: &str, i: usize) -> Option<(&str, usize)> {
+            let b = text.as_bytes();
+            if *b.get(i)? != b'"' {
+                return None;
+            }
+            let mut j = i + 1;
+            loop {
+                let c = *b.get(j)?;
+                if c == b'"' {
+                    break;
+                }
+                if c == b'\\' || c < 0x20 {
+                    return None;
+                }
+                j += 1;
+            }
+            Some((text.get(i + 1..j)?, j + 1))
+        }
+        let fill = ["a", "甲", "\u{7f}", "~", " ", "é"];
+        let stops = ["\"", "\\", "\n", "\u{1}", "\u{1f}", "\u{0}"];
+        let mut n = 0;
+        for len in 0..40 {
+            for f in fill {
+                let body: String = (0..len).map(|k| if k % 3 == 2 { "x" } else { f }).collect();
+                for tail in ["\"", "\"rest", "", "x"] {
+                    let text = format!("\"{body}{tail}");
+                    assert_eq!(flat::string(&text, 0), bytewise(&text, 0), "{text:?}");
+                    n += 1;
+                }
+                // A stop at every place in the string.
+                for (at, _) in body.char_indices() {
+                    for stop in stops {
+                        let text = format!("\"{}{stop}{}\"", &body[..at], &body[at..]);
+                        assert_eq!(flat::string(&text, 0), bytewise(&text, 0), "{text:?}");
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert!(n > 10_000, "{n}");
     }
 
     #[test]
