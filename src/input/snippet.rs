@@ -4,7 +4,7 @@ use super::Format;
 use crate::check::ir::RecordType;
 use crate::value::RecordLoc;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 
 /// Lines of a data file around one record, and where its fields' values are.
@@ -64,10 +64,7 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
         Format::Jsonl => {
             let mut f = File::open(path).ok()?;
             f.seek(SeekFrom::Start(loc.byte)).ok()?;
-            let mut line = String::new();
-            BufReader::new(f.take(MAX_RECORD as u64))
-                .read_line(&mut line)
-                .ok()?;
+            let line = read_line(&mut f, MAX_RECORD)?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let (fields, paths) = json_fields(&text, 0, rt);
             let record = 0..text.len();
@@ -115,10 +112,8 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             })
         }
         Format::Csv => {
-            let f = File::open(path).ok()?;
-            let mut r = BufReader::new(f);
-            let mut header = String::new();
-            r.read_line(&mut header).ok()?;
+            let mut f = File::open(path).ok()?;
+            let header = read_line(&mut f, usize::MAX)?;
             let header = header
                 .trim_start_matches('\u{FEFF}')
                 .trim_end_matches(['\n', '\r'])
@@ -137,12 +132,8 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
                         .and_then(|h| rt.slot(h))
                 })
                 .collect();
-            let mut f = r.into_inner();
             f.seek(SeekFrom::Start(loc.byte)).ok()?;
-            let mut line = String::new();
-            BufReader::new(f.take(MAX_RECORD as u64))
-                .read_line(&mut line)
-                .ok()?;
+            let line = read_line(&mut f, MAX_RECORD)?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let cells: Vec<(usize, usize, Range<usize>)> = csv_cells(&text, delim)
                 .into_iter()
@@ -164,6 +155,39 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             })
         }
     }
+}
+
+/// The line from `f`'s position on, its line break included, of at most `limit` bytes: what
+/// `BufRead::read_line` reads there (`None` where it fails). Read in small pieces, growing, as a
+/// record's line is mostly short and one is read for each finding.
+fn read_line(f: &mut impl Read, limit: usize) -> Option<String> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut piece = 512;
+    loop {
+        let start = buf.len();
+        let want = piece.min(limit - start);
+        if want == 0 {
+            break;
+        }
+        buf.resize(start + want, 0);
+        let n = loop {
+            match f.read(buf.get_mut(start..)?) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        };
+        buf.truncate(start + n);
+        if n == 0 {
+            break;
+        }
+        if let Some(p) = buf.get(start..)?.iter().position(|b| *b == b'\n') {
+            buf.truncate(start + p + 1);
+            break;
+        }
+        piece = (piece * 2).min(1 << 16);
+    }
+    String::from_utf8(buf).ok()
 }
 
 /// Byte ranges of the cells of one CSV line, quotes included.
@@ -265,5 +289,41 @@ mod tests {
         let cells = csv_cells(line, ',');
         assert_eq!(cells.len(), 3);
         assert_eq!(&line[cells[2].clone()], "100万元");
+    }
+
+    #[test]
+    fn lines_are_read_as_buf_read_reads_them() {
+        use std::io::{BufRead, BufReader, Cursor};
+        let long = "长".repeat(700);
+        let texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\n".to_vec(),
+            b"a,b,c\nd,e,f\n".to_vec(),
+            b"no line break".to_vec(),
+            b"crlf\r\nnext".to_vec(),
+            format!("{}\nrest", "x".repeat(511)).into_bytes(),
+            format!("{}\nrest", "x".repeat(512)).into_bytes(),
+            format!("{}\nrest", "x".repeat(5000)).into_bytes(),
+            format!("{long}\n{long}").into_bytes(),
+            b"bad \xd5\xc5 bytes\nok\n".to_vec(),
+            [b"x".repeat(600), b"\xff\n".to_vec()].concat(),
+        ];
+        for text in &texts {
+            for start in [0, 1, 3] {
+                for limit in [usize::MAX, 1 << 20, 600, 10, 1, 0] {
+                    let mut c = Cursor::new(text.as_slice());
+                    c.set_position(start);
+                    let ours = read_line(&mut c, limit);
+                    let mut c = Cursor::new(text.as_slice());
+                    c.set_position(start);
+                    let mut line = String::new();
+                    let theirs = BufReader::new(c.take(limit as u64))
+                        .read_line(&mut line)
+                        .ok()
+                        .map(|_| line);
+                    assert_eq!(ours, theirs, "{start} {limit} {text:?}");
+                }
+            }
+        }
     }
 }
