@@ -160,3 +160,105 @@ fn every_record_is_accounted_for_even_when_unreadable() {
         "{unknown}"
     );
 }
+
+/// Runs `check` on one data file with the funds policy; the JSON report.
+fn check_json(d: &std::path::Path, data: &std::path::Path) -> (i32, serde_json::Value) {
+    let (code, out, err) = run(&[
+        "check",
+        d.join("policy.gj").to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+        "--as-of",
+        "2026-01-01",
+    ]);
+    let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    (code, v)
+}
+
+#[test]
+fn a_field_no_rule_reads_makes_nothing_unknown_a_field_a_rule_reads_does() {
+    // Only `amount` (and the key, `id`) is read by a rule: F1's unreadable purpose and date are
+    // read by nothing; F2's unreadable amount makes `cap` unknown. The extra column or key is
+    // still reported.
+    let d = dir("unused");
+    let csv = d.join("funds.csv");
+    std::fs::write(
+        &csv,
+        "项目编号,县（市、区）,金额,用途,批复日期,备注\n\
+         F1,甲,100万元,不知道,昨天,x\n\
+         F2,乙,很多,其他,2017-05-23,y\n\
+         F3,丙,501万元,脱贫攻坚,,z\n",
+    )
+    .unwrap();
+    let jsonl = d.join("funds.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"项目编号\":\"F1\",\"县（市、区）\":\"甲\",\"金额\":100,\"用途\":\"不知道\",\"批复日期\":\"昨天\",\"备注\":\"x\"}\n\
+         {\"项目编号\":\"F2\",\"县（市、区）\":\"乙\",\"金额\":\"很多\",\"用途\":\"其他\",\"批复日期\":\"2017-05-23\"}\n\
+         {\"项目编号\":\"F3\",\"县（市、区）\":[\"丙\"],\"金额\":\"501万元\",\"用途\":\"脱贫攻坚\",\"批复日期\":null}\n",
+    )
+    .unwrap();
+    for (data, what) in [(&csv, "column"), (&jsonl, "key")] {
+        let (code, v) = check_json(&d, data);
+        assert_eq!(code, 1, "{v}");
+        let outcomes = &v["summary"]["outcomes"];
+        assert_eq!(outcomes["pass"], 1, "{v}");
+        assert_eq!(outcomes["fail"], 1, "{v}");
+        assert_eq!(outcomes["unknown"], 1, "{v}");
+        let findings = v["findings"].as_array().unwrap();
+        let unknown: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|f| f["outcome"] == "unknown")
+            .collect();
+        assert_eq!(unknown.len(), 1, "{v}");
+        assert_eq!(unknown[0]["record"]["key"], "F2", "{v}");
+        assert!(
+            unknown[0]["message"]["en"]
+                .as_str()
+                .unwrap()
+                .contains("很多"),
+            "{v}"
+        );
+        let problems = v["input_problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{v}");
+        assert_eq!(problems[0]["code"], "I0006");
+        assert_eq!(
+            problems[0]["message"]["en"],
+            format!("{what} `备注` is not a field of `fund`; ignored")
+        );
+    }
+}
+
+#[test]
+fn a_cell_that_is_not_utf8_stops_reading_even_in_a_column_no_rule_reads() {
+    let d = dir("utf8");
+    // `县（市、区）` (column 2) is read by no rule; its GBK bytes on line 3 still stop reading.
+    let path = d.join("funds.csv");
+    let mut bytes = "项目编号,县（市、区）,金额,用途\nF1,甲,100万元,其他\n"
+        .as_bytes()
+        .to_vec();
+    bytes.extend(b"F2,\xd5\xc5,100\xe4\xb8\x87\xe5\x85\x83,other\nF3,x,1,other\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let (code, v) = check_json(&d, &path);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["summary"]["records"], 1, "{v}");
+    let problems = v["input_problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{v}");
+    assert_eq!(problems[0]["code"], "I0002");
+    assert_eq!(problems[0]["line"], 3);
+    assert_eq!(problems[0]["column"], 2);
+    // A column that is not a field is not read at all, as before.
+    let path = d.join("extra.csv");
+    let mut bytes = "项目编号,县（市、区）,金额,用途,备注\n".as_bytes().to_vec();
+    bytes.extend(b"F1,x,100,other,\xd5\xc5\nF2,y,600,other,z\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let (code, v) = check_json(&d, &path);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["summary"]["records"], 2, "{v}");
+    assert_eq!(v["summary"]["outcomes"]["fail"], 1, "{v}");
+    let problems = v["input_problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{v}");
+    assert_eq!(problems[0]["code"], "I0006");
+}

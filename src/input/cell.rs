@@ -12,9 +12,32 @@ fn bad(raw: &str, zh: impl Into<String>, en: impl Into<String>) -> Value {
     Value::invalid(raw, zh, en)
 }
 
+/// `raw` without leading and trailing white space. Most cells start and end with a printable
+/// ASCII character and have nothing to trim; only the others pay for `str::trim`.
+fn trim_cell(raw: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|b| (0x21..0x7f).contains(b));
+    let b = raw.as_bytes();
+    if printable(b.first()) && printable(b.last()) {
+        raw
+    } else {
+        raw.trim()
+    }
+}
+
+/// Reads a CSV cell's bytes as a value of the field's type; `None` when the bytes are not UTF-8.
+/// A plain number is read straight from the bytes.
+pub fn parse_cell_bytes(raw: &[u8], field: &Field) -> Option<Value> {
+    if let Ty::Num(n) = &field.ty {
+        if let Some(v) = plain_number(raw, &n.unit, n.int) {
+            return Some(v);
+        }
+    }
+    std::str::from_utf8(raw).ok().map(|t| parse_cell(t, field))
+}
+
 /// Reads a text cell (CSV, Excel, a JSON string) as a value of the field's type.
 pub fn parse_cell(raw: &str, field: &Field) -> Value {
-    let t = raw.trim();
+    let t = trim_cell(raw);
     if t.is_empty() {
         return Value::Missing;
     }
@@ -77,6 +100,15 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
 
 /// Reads `100万元`, `1,234.5`, `25 平方米`, `50%` into base units of the field's dimension.
 pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
+    match plain_number(t.as_bytes(), field_unit, int) {
+        Some(v) => v,
+        None => parse_number_general(t, field_unit, int),
+    }
+}
+
+/// `parse_number` for every spelling, and every problem.
+#[inline(never)]
+fn parse_number_general(t: &str, field_unit: &units::Unit, int: bool) -> Value {
     let (num, unit) = units::split_number_unit(t);
     if num.contains(',') && !thousands_ok(num) {
         return bad(t, "千位分隔符位置不对", "misplaced thousands separator");
@@ -123,6 +155,68 @@ pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
         return bad(t, "应为整数", "expected a whole number");
     }
     Value::Num(v)
+}
+
+/// The common spelling of a number, `-?[0-9]+(\.[0-9]+)?` with at most 18 digits, read as
+/// `Decimal::from_str` reads it (the same mantissa and scale: `25.50` keeps its scale 2), without
+/// its general parser. `None` for any other spelling.
+fn plain_decimal(b: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match b.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, b),
+    };
+    // At most 18 digits and a point: the mantissa stays below 10^18, so it cannot overflow.
+    if digits.len() > 19 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut dot = None;
+    for (i, &c) in digits.iter().enumerate() {
+        let d = c.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+        } else if c == b'.' && dot.is_none() && i > 0 {
+            dot = Some(i);
+        } else {
+            return None;
+        }
+    }
+    let scale = match dot {
+        // A point needs digits after it.
+        Some(i) => u32::try_from(digits.len() - i - 1)
+            .ok()
+            .filter(|s| *s > 0)?,
+        // 19 digits without a point may not fit.
+        None if digits.len() > 18 => return None,
+        None => 0,
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    // A zero is never negative, as from `Decimal::from_str`. (`Decimal::from_parts` would build
+    // the same value with fewer instructions, but the compiler then assembles the result from
+    // four 32-bit stores read back as one 16-byte load, and the stalled store forwarding made
+    // whole runs a few percent slower.)
+    let m = i64::try_from(mantissa).ok()?;
+    Some(Decimal::new(if negative { -m } else { m }, scale))
+}
+
+/// `parse_number` for a plain number (see `plain_decimal`) in the field's unit, when it reads
+/// cleanly; `None` leaves the cell, and any problem with it, to `parse_number`'s general path.
+#[inline]
+fn plain_number(b: &[u8], field_unit: &units::Unit, int: bool) -> Option<Value> {
+    let n = plain_decimal(b)?;
+    let scale = field_unit.scale;
+    // `scale` is exactly 1 (mantissa 1, scale 0), as in `parse_number`, without building an i128.
+    let v = if scale.serialize() == Decimal::ONE.serialize() {
+        n
+    } else {
+        n.checked_mul(scale)?
+    };
+    if int && v.scale() != 0 && !v.fract().is_zero() {
+        return None;
+    }
+    Some(Value::Num(v))
 }
 
 /// `1,234,567.5` groups digits by three; `,135` or `12,34` do not.
@@ -233,7 +327,8 @@ pub fn from_json(v: &serde_json::Value, field: &Field, program: &Program) -> Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::ir::NumTy;
+    use crate::check::ir::{EnumDef, NumTy};
+    use std::sync::Arc;
 
     fn field(ty: Ty) -> Field {
         Field {
@@ -286,5 +381,292 @@ mod tests {
             assert_eq!(parse_cell(s, &f), Value::Date(d), "{s}");
         }
         assert!(matches!(parse_cell("2017-02-30", &f), Value::Invalid(_)));
+    }
+
+    /// Values the same bit for bit: numbers with the same mantissa and scale (`==` on `Decimal`
+    /// says 25.5 == 25.50).
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Num(x), Value::Num(y)) => x.serialize() == y.serialize(),
+            _ => a == b,
+        }
+    }
+
+    fn num_fields() -> Vec<(String, units::Unit, bool)> {
+        let mut out: Vec<(String, units::Unit, bool)> = ["元", "万元", "%", "‰", "m²", "亿元"]
+            .iter()
+            .map(|u| (u.to_string(), units::lookup(u).unwrap(), false))
+            .collect();
+        out.push(("人 int".into(), units::lookup("人").unwrap(), true));
+        out.push(("万元 int".into(), units::lookup("万元").unwrap(), true));
+        out.push(("% int".into(), units::lookup("%").unwrap(), true));
+        out.push(("none".into(), units::Unit::none(), false));
+        // A unit whose scale is 1 written as 1.0: not "exactly 1", so it is multiplied.
+        let mut one_point_zero = units::lookup("元").unwrap();
+        one_point_zero.scale = Decimal::new(10, 1);
+        out.push(("1.0".into(), one_point_zero, false));
+        out
+    }
+
+    const SPELLINGS: &[&str] = &[
+        "0",
+        "-0",
+        "00",
+        "007",
+        "-007.50",
+        "0.000",
+        "-0.000",
+        "0.5",
+        "-0.5",
+        "25.50",
+        "25.5",
+        "-25.50",
+        "1",
+        "10",
+        "100",
+        "21.67",
+        "52753.98",
+        "999999999999999999",
+        "-999999999999999999",
+        "123456789012345678",
+        "12345678901234567.8",
+        "0.12345678901234567",
+        "0.123456789012345678",
+        "1234567890123456789",
+        "-1234567890123456789",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551616",
+        "1234567890123456789012345678",
+        "12345678901234567890123456789",
+        "79228162514264337593543950335",
+        "79228162514264337593543950336",
+        "0.0000000000000000000000000001",
+        "0.00000000000000000000000000001",
+        "1.0000000000000000000000000000001",
+        "1e5",
+        "1E5",
+        "1.5e-3",
+        "+5",
+        "+0.5",
+        ".5",
+        "-.5",
+        "5.",
+        "-5.",
+        "-",
+        "+",
+        ".",
+        "",
+        "--1",
+        "1-",
+        "1.2.3",
+        "1..2",
+        "1,234",
+        "1,234.50",
+        "-1,234,567.5",
+        ",135",
+        "12,34",
+        "1_000",
+        "0x10",
+        "５",
+        "٣",
+        " 5",
+        "5 ",
+        "\t5",
+        "100万元",
+        "100 万元",
+        "25平方米",
+        "25 m²",
+        "50%",
+        "12.5‰",
+        "3人",
+        "2.5人",
+        "1.5",
+        "1.0",
+        "2.50",
+        "-3.00",
+        "abc",
+        "很多",
+    ];
+
+    #[test]
+    fn plain_numbers_read_as_from_str_reads_them() {
+        let mut plain = 0;
+        for s in SPELLINGS {
+            let fast = plain_decimal(s.as_bytes());
+            if let Some(d) = fast {
+                plain += 1;
+                let slow = Decimal::from_str(s).unwrap();
+                assert_eq!(d.serialize(), slow.serialize(), "{s}");
+                assert_eq!(
+                    (d.mantissa(), d.scale()),
+                    (slow.mantissa(), slow.scale()),
+                    "{s}"
+                );
+            }
+        }
+        assert!(plain >= 20, "{plain}");
+        for s in [
+            "25.50",
+            "-0",
+            "0.000",
+            "007",
+            "999999999999999999",
+            "0.12345678901234567",
+        ] {
+            assert!(plain_decimal(s.as_bytes()).is_some(), "{s}");
+        }
+        assert_eq!(plain_decimal(b"25.50").unwrap().scale(), 2);
+        assert!(!plain_decimal(b"-0").unwrap().is_sign_negative());
+        assert!(!plain_decimal(b"-0.000").unwrap().is_sign_negative());
+        // Other spellings are left to the general reader.
+        for s in [
+            "1234567890123456789",
+            "0.123456789012345678",
+            "1e5",
+            "+5",
+            ".5",
+            "5.",
+            "-",
+            "",
+            "1,234",
+            "1_000",
+            " 5",
+            "5 ",
+            "100万元",
+            "50%",
+            "５",
+        ] {
+            assert!(plain_decimal(s.as_bytes()).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_numbers_as_the_general_path_does() {
+        for (name, unit, int) in num_fields() {
+            for s in SPELLINGS {
+                let fast = parse_number(s, &unit, int);
+                let general = parse_number_general(s, &unit, int);
+                assert!(
+                    same(&fast, &general),
+                    "{s} as {name}: {fast:?} vs {general:?}"
+                );
+                let f = field(Ty::Num(NumTy {
+                    unit: unit.clone(),
+                    int,
+                }));
+                let general_cell = match s.trim() {
+                    "" => Value::Missing,
+                    t => parse_number_general(t, &unit, int),
+                };
+                let cell = parse_cell(s, &f);
+                assert!(same(&cell, &general_cell), "{s:?} as {name}: {cell:?}");
+                let bytes = parse_cell_bytes(s.as_bytes(), &f).unwrap();
+                assert!(same(&bytes, &general_cell), "{s:?} as {name}: {bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fast_path_agrees_on_generated_spellings() {
+        // A fixed-seed LCG over the characters that matter to numbers.
+        let alphabet: Vec<char> = "0123456789000.-+,e 5万元%".chars().collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let fields = num_fields();
+        for _ in 0..20_000 {
+            let len = next(24);
+            let s: String = (0..len)
+                .map(|i| {
+                    // Mostly digits, so that many spellings are plain numbers.
+                    if i > 0 && next(4) > 0 {
+                        alphabet[next(10)]
+                    } else {
+                        alphabet[next(alphabet.len())]
+                    }
+                })
+                .collect();
+            let (name, unit, int) = &fields[next(fields.len())];
+            let fast = parse_number(&s, unit, *int);
+            let general = parse_number_general(&s, unit, *int);
+            assert!(
+                same(&fast, &general),
+                "{s:?} as {name}: {fast:?} vs {general:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn cells_are_trimmed_as_str_trim_trims_them() {
+        let f = field(Ty::Text);
+        for s in [
+            "a",
+            " a",
+            "a ",
+            "\ta\n",
+            "\u{3000}甲\u{3000}",
+            "\u{a0}x",
+            "x\u{85}",
+            "\u{b}x\u{c}",
+            "\u{1f}x",
+            "甲",
+            "a b",
+            "~",
+            "!",
+        ] {
+            assert_eq!(trim_cell(s), s.trim(), "{s:?}");
+            assert_eq!(parse_cell(s, &f), Value::Text(s.trim().into()), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn cell_bytes_read_as_text_cells() {
+        let kinds = Arc::new(EnumDef {
+            variants: vec![("a".into(), Some("甲".into())), ("b".into(), None)],
+        });
+        let fields = [
+            field(Ty::Text),
+            field(Ty::Bool),
+            field(Ty::Date),
+            field(Ty::DateTime),
+            field(Ty::Enum(kinds)),
+            field(Ty::Num(NumTy {
+                unit: units::lookup("万元").unwrap(),
+                int: false,
+            })),
+        ];
+        for s in [
+            "",
+            " ",
+            "true",
+            "false",
+            "是",
+            "1",
+            "0",
+            "2017-05-23",
+            " 2017-05-23 ",
+            "2017-05-23 08:30",
+            "a",
+            "甲",
+            "b",
+            "c",
+            "12.5",
+            "12.5万元",
+            "1,000",
+        ] {
+            for f in &fields {
+                let bytes = parse_cell_bytes(s.as_bytes(), f).unwrap();
+                assert!(same(&bytes, &parse_cell(s, f)), "{s:?} as {:?}", f.ty);
+            }
+        }
+        for f in &fields {
+            assert_eq!(parse_cell_bytes(b"12\xff", f), None);
+            assert_eq!(parse_cell_bytes(b"\xd5\xc5", f), None);
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{utf8_error, DataDiag, Item, RecordSource};
 use crate::check::ir::Program;
-use crate::value::{Record, RecordLoc, Value};
+use crate::value::{Record, RecordLoc};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::io::BufRead;
@@ -18,6 +18,10 @@ struct Typing {
     warnings: Vec<DataDiag>,
     /// Per record type, field name or label → slot (`RecordType::lookup` with a cheaper hash).
     slots: Vec<HashMap<Box<str>, usize, BuildHasherDefault<Fnv>>>,
+    /// Per record type and slot, the field's name and label, each when it names that slot: keys
+    /// mostly come in the order of the fields, so the field after the last key's is compared
+    /// first.
+    names: Vec<Vec<[Option<Box<str>>; 2]>>,
 }
 
 /// FNV-1a: keys are short field names, read once per field per record.
@@ -77,6 +81,22 @@ impl Typing {
                         .collect()
                 })
                 .collect(),
+            names: program
+                .records
+                .iter()
+                .map(|rt| {
+                    rt.fields
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| {
+                            [Some(&f.name), f.label.as_ref()].map(|n| {
+                                n.filter(|n| rt.slot(n) == Some(i))
+                                    .map(|n| n.as_str().into())
+                            })
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 
@@ -132,6 +152,9 @@ impl Typing {
     fn parse(&self, text: &str, hint: Option<&str>, loc: RecordLoc) -> (Item, Vec<String>) {
         // A record cut short ends at its own line, not at the line break after it.
         let text = text.trim_end_matches(['\n', '\r']);
+        if let Some(read) = self.parse_flat(text, hint, loc) {
+            return read;
+        }
         let parsed = match flat::scan(text) {
             Some(e) => Ok(flat::Object(Some(e))),
             None => serde_json::from_str::<flat::Object>(text),
@@ -219,7 +242,7 @@ impl Typing {
                 Vec::new(),
             );
         };
-        let mut values = vec![Value::Missing; rt.fields.len()];
+        let mut values = super::missing_values(rt.fields.len());
         // Which slots are set; when several keys name one slot, the greatest key keeps it.
         let n = rt.fields.len();
         let mut set_small: u128 = 0;
@@ -234,6 +257,10 @@ impl Typing {
                 unknown.push(k.0.to_string());
                 continue;
             };
+            // A field no rule reads stays missing: it is not converted.
+            if !rt.used.get(slot).copied().unwrap_or(true) {
+                continue;
+            }
             let (Some(f), Some(dst)) = (rt.fields.get(slot), values.get_mut(slot)) else {
                 continue;
             };
@@ -264,6 +291,69 @@ impl Typing {
         unknown.sort();
         unknown.dedup();
         (Item::Record(Record { ty, values, loc }), unknown)
+    }
+}
+
+impl Typing {
+    /// `parse` for the common case, read in one pass straight into field slots: an object
+    /// `flat::scan` reads, of a record type known without `$type`, with no field named twice.
+    /// `None` leaves the record to `parse`'s general path, which then decides everything.
+    fn parse_flat(
+        &self,
+        text: &str,
+        hint: Option<&str>,
+        loc: RecordLoc,
+    ) -> Option<(Item, Vec<String>)> {
+        let ty = match hint {
+            Some(n) => self.program.shell.record_type(n)?,
+            None => self.default_type?,
+        };
+        let rt = self.program.records.get(ty)?;
+        let (slots, names) = (self.slots.get(ty)?, self.names.get(ty)?);
+        let n = rt.fields.len();
+        if n > 128 {
+            return None;
+        }
+        let mut values = super::missing_values(n);
+        let mut set: u128 = 0;
+        let mut unknown = Vec::new();
+        let mut next = 0;
+        flat::scan_with(text, |k, v| {
+            if k == "$type" {
+                // Without a hint, `$type` names the record's type: the general path reads it.
+                return hint.map(|_| ());
+            }
+            let expected = names
+                .get(next)
+                .is_some_and(|ns| ns.iter().flatten().any(|n| **n == *k));
+            let slot = if expected {
+                next
+            } else {
+                match slots.get(k) {
+                    Some(s) => *s,
+                    None => {
+                        unknown.push(k.to_string());
+                        return Some(());
+                    }
+                }
+            };
+            next = slot + 1;
+            let bit = 1u128.checked_shl(u32::try_from(slot).ok()?)?;
+            if set & bit != 0 {
+                return None;
+            }
+            set |= bit;
+            // A field no rule reads stays missing: it is not converted.
+            if rt.used.get(slot).copied().unwrap_or(true) {
+                if let (Some(f), Some(dst)) = (rt.fields.get(slot), values.get_mut(slot)) {
+                    super::put(dst, flat::value(&v, f, &self.program.shell));
+                }
+            }
+            Some(())
+        })?;
+        unknown.sort();
+        unknown.dedup();
+        Some((Item::Record(Record { ty, values, loc }), unknown))
     }
 }
 
@@ -300,28 +390,43 @@ mod flat {
     /// strings and no exponents in numbers. Anything else (or anything malformed) gives `None`,
     /// and serde_json reads the text, so what is accepted, and how, does not change.
     pub(super) fn scan(text: &str) -> Option<Vec<(Key<'_>, Raw<'_>)>> {
+        let mut entries = Vec::with_capacity(16);
+        scan_with(text, |k, v| {
+            entries.push((Key(Cow::Borrowed(k)), v));
+            Some(())
+        })?;
+        Some(entries)
+    }
+
+    /// `scan`, handing each entry to `entry` in document order instead of collecting them.
+    /// `None` when `scan` gives `None`, or as soon as `entry` does.
+    pub(super) fn scan_with<'a>(
+        text: &'a str,
+        mut entry: impl FnMut(&'a str, Raw<'a>) -> Option<()>,
+    ) -> Option<()> {
         let b = text.as_bytes();
         let mut i = skip_ws(b, 0);
         if *b.get(i)? != b'{' {
             return None;
         }
         i = skip_ws(b, i + 1);
-        let mut entries = Vec::with_capacity(16);
         if b.get(i) == Some(&b'}') {
             i += 1;
         } else {
+            let mut first = true;
             loop {
                 let (k, j) = string(text, i)?;
-                if entries.is_empty() && k == NUMBER_TOKEN {
+                if first && k == NUMBER_TOKEN {
                     return None;
                 }
+                first = false;
                 i = skip_ws(b, j);
                 if *b.get(i)? != b':' {
                     return None;
                 }
                 i = skip_ws(b, i + 1);
                 let (v, j) = scalar(text, i)?;
-                entries.push((Key(Cow::Borrowed(k)), v));
+                entry(k, v)?;
                 i = skip_ws(b, j);
                 match *b.get(i)? {
                     b',' => i = skip_ws(b, i + 1),
@@ -333,7 +438,7 @@ mod flat {
                 }
             }
         }
-        (skip_ws(b, i) == b.len()).then_some(entries)
+        (skip_ws(b, i) == b.len()).then_some(())
     }
 
     fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -344,13 +449,23 @@ mod flat {
     }
 
     /// A string at `i` with no escapes or control characters, and the index after it.
-    fn string(text: &str, i: usize) -> Option<(&str, usize)> {
+    pub(super) fn string(text: &str, i: usize) -> Option<(&str, usize)> {
         let b = text.as_bytes();
         if *b.get(i)? != b'"' {
             return None;
         }
         let start = i + 1;
         let mut j = start;
+        // Eight bytes at a time up to the first that may end the string or stop the scan.
+        while let Some(word) = b.get(j..j + 8) {
+            let w = u64::from_le_bytes(word.try_into().ok()?);
+            let stop = has_byte(w, b'"') | has_byte(w, b'\\') | has_below(w, 0x20);
+            if stop != 0 {
+                j += (stop.trailing_zeros() / 8) as usize;
+                break;
+            }
+            j += 8;
+        }
         loop {
             let c = *b.get(j)?;
             if c == b'"' {
@@ -362,6 +477,20 @@ mod flat {
             j += 1;
         }
         Some((text.get(start..j)?, j + 1))
+    }
+
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+    /// Nonzero when a byte of `w` is below `n` (`n` at most 0x80); its lowest set bit is in
+    /// the first such byte (bits above it may be set wrongly).
+    fn has_below(w: u64, n: u8) -> u64 {
+        w.wrapping_sub(ONES.wrapping_mul(u64::from(n))) & !w & HIGHS
+    }
+
+    /// Nonzero when a byte of `w` is `c`; its lowest set bit is in the first such byte.
+    fn has_byte(w: u64, c: u8) -> u64 {
+        has_below(w ^ ONES.wrapping_mul(u64::from(c)), 1)
     }
 
     fn scalar(text: &str, i: usize) -> Option<(Raw<'_>, usize)> {
@@ -666,16 +795,27 @@ impl RecordSource for Jsonl {
         use rayon::prelude::*;
         let read = self.read_lines(max);
         let (typing, text) = (&self.typing, &self.text);
-        let parsed: Vec<(Item, Vec<String>)> = self
-            .spans
-            .par_iter()
-            .with_min_len(64)
-            .map(|(range, loc)| typing.parse(text.get(range.clone()).unwrap_or(""), None, *loc))
-            .collect();
-        out.reserve(parsed.len());
-        for ((item, unknown), (_, loc)) in parsed.into_iter().zip(&self.spans) {
-            self.typing.note_unknown(&item, unknown, *loc);
-            out.push(item);
+        // Parsed straight into `out`; the few records with keys that are not fields set their
+        // keys aside, to be reported in input order below.
+        let unknown = std::sync::Mutex::new(Vec::new());
+        let from = out.len();
+        out.par_extend(self.spans.par_iter().enumerate().with_min_len(64).map(
+            |(i, (range, loc))| {
+                let (item, keys) = typing.parse(text.get(range.clone()).unwrap_or(""), None, *loc);
+                if !keys.is_empty() {
+                    if let Ok(mut u) = unknown.lock() {
+                        u.push((i, keys));
+                    }
+                }
+                item
+            },
+        ));
+        let mut unknown = unknown.into_inner().unwrap_or_default();
+        unknown.sort_by_key(|(i, _)| *i);
+        for (i, keys) in unknown {
+            if let (Some(item), Some((_, loc))) = (out.get(from + i), self.spans.get(i)) {
+                self.typing.note_unknown(item, keys, *loc);
+            }
         }
         read
     }
@@ -918,6 +1058,7 @@ impl RecordSource for JsonDoc {
 mod tests {
     use super::*;
     use crate::input::cell;
+    use crate::value::Value;
 
     const POLICY: &str = r#"policy t "t"
 record row "行" {
@@ -957,7 +1098,11 @@ record row "行" {
     #[test]
     fn flat_reading_means_what_reading_a_value_tree_meant() {
         let compiled = crate::check::compile_str("t.gj", POLICY);
-        let program = compiled.program.expect("policy compiles");
+        let mut program = compiled.program.expect("policy compiles");
+        // The policy has no rules: read every field, as if rules read them all.
+        for rt in &mut program.records {
+            rt.used = vec![true; rt.fields.len()];
+        }
         let rt = &program.records[0];
         let typing = Typing::new("t.jsonl", &program, Some(0), 0);
         let cases = [
@@ -975,6 +1120,14 @@ record row "行" {
             r#"{"n":18446744073709551616,"amount":-9223372036854775809,"id":100000000000000000000000000000000}"#,
             r#"{"n":1e2,"amount":1.5E-3,"id":2e400}"#,
             r#"{}"#,
+            r#"{"kind":"b","d":"2017-05-23","ok":false,"amount":"3万元","n":2,"id":"R3"}"#,
+            r#"{"编号":"R4","人数":3,"金额":1.25,"是否":true,"日期":null,"类别":"甲"}"#,
+            r#"{"id":"R5","人数":3,"n":4,"金额":5,"amount":6}"#,
+            r#"{"id":"R6","$type":"row","n":1}"#,
+            r#"{"$type":"row","id":"R7","n":1,"$type":"row"}"#,
+            r#"{"id":"R8","n":1,"id":"R9","zz":1,"aa":2,"zz":3}"#,
+            r#"{"id":"   R10  ","n":" 7 ","amount":"  1,234.50 ","kind":" a "}"#,
+            r#"{"id":"長い名前の記録、十文字以上","n":12345678901234567890,"amount":0.1234567890123456789}"#,
         ];
         for text in cases {
             let (item, unknown) = typing.parse(text, None, RecordLoc::default());
@@ -1054,5 +1207,97 @@ record row "行" {
                 Ok(_) => panic!("{text}: the tree reader read it"),
             }
         }
+    }
+
+    #[test]
+    fn strings_are_scanned_as_byte_by_byte() {
+        // The scanner before it read eight bytes at a time.
+        fn bytewise(text: &str, i: usize) -> Option<(&str, usize)> {
+            let b = text.as_bytes();
+            if *b.get(i)? != b'"' {
+                return None;
+            }
+            let mut j = i + 1;
+            loop {
+                let c = *b.get(j)?;
+                if c == b'"' {
+                    break;
+                }
+                if c == b'\\' || c < 0x20 {
+                    return None;
+                }
+                j += 1;
+            }
+            Some((text.get(i + 1..j)?, j + 1))
+        }
+        let fill = ["a", "甲", "\u{7f}", "~", " ", "é"];
+        let stops = ["\"", "\\", "\n", "\u{1}", "\u{1f}", "\u{0}"];
+        let mut n = 0;
+        for len in 0..40 {
+            for f in fill {
+                let body: String = (0..len).map(|k| if k % 3 == 2 { "x" } else { f }).collect();
+                for tail in ["\"", "\"rest", "", "x"] {
+                    let text = format!("\"{body}{tail}");
+                    assert_eq!(flat::string(&text, 0), bytewise(&text, 0), "{text:?}");
+                    n += 1;
+                }
+                // A stop at every place in the string.
+                for (at, _) in body.char_indices() {
+                    for stop in stops {
+                        let text = format!("\"{}{stop}{}\"", &body[..at], &body[at..]);
+                        assert_eq!(flat::string(&text, 0), bytewise(&text, 0), "{text:?}");
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert!(n > 10_000, "{n}");
+    }
+
+    #[test]
+    fn fields_no_rule_reads_are_not_converted() {
+        // One rule reads `n`; `id` is the key. The other fields are read by nothing.
+        let policy = format!(
+            "{POLICY}rule r \"r\" {{\n cite line 1 \"t\"\n applies to row\n require n >= 1\n}}\n"
+        );
+        let compiled = crate::check::compile_str("t.gj", &policy);
+        let program = compiled.program.expect("policy compiles");
+        let rt = &program.records[0];
+        let used: Vec<&str> = rt
+            .fields
+            .iter()
+            .zip(&rt.used)
+            .filter(|(_, u)| **u)
+            .map(|(f, _)| f.name.as_str())
+            .collect();
+        assert_eq!(used, ["id", "n"]);
+        let typing = Typing::new("t.jsonl", &program, Some(0), 0);
+        for text in [
+            r#"{"id":"R1","n":4,"amount":"很多","ok":"也许","d":"昨天","kind":"丙"}"#,
+            r#"{"id":"R1","n":4,"amount":[1],"ok":{"a":1},"d":"x\u0041","kind":"丙"}"#,
+            r#"{"id":"R1","人数":"4","金额":"很多","zzz":1,"是否":3}"#,
+        ] {
+            let (item, unknown) = typing.parse(text, None, RecordLoc::default());
+            let Item::Record(rec) = item else {
+                panic!("{text}: not read")
+            };
+            assert_eq!(rec.values[0], Value::Text("R1".into()), "{text}");
+            assert_eq!(rec.values[1], Value::Num(4.into()), "{text}");
+            assert!(
+                rec.values[2..].iter().all(Value::is_missing),
+                "{text}: {rec:?}"
+            );
+            // Keys that are not fields are still reported.
+            let zzz = text.contains("zzz");
+            assert_eq!(unknown, if zzz { vec!["zzz".to_string()] } else { vec![] });
+        }
+        // A read field that cannot be read is still invalid, and malformed JSON still an error.
+        let (item, _) = typing.parse(r#"{"id":"R1","n":"四"}"#, None, RecordLoc::default());
+        let Item::Record(rec) = item else {
+            panic!("not read")
+        };
+        assert!(matches!(rec.values[1], Value::Invalid(_)), "{rec:?}");
+        let (item, _) = typing.parse(r#"{"id":"R1","amount":}"#, None, RecordLoc::default());
+        assert!(matches!(item, Item::Bad(_)));
     }
 }

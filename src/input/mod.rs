@@ -356,7 +356,7 @@ struct CsvSource {
     path: String,
     reader: csv::Reader<Box<dyn BufRead + Send>>,
     ty: usize,
-    columns: Vec<Option<usize>>,
+    columns: Vec<CsvCol>,
     nfields: usize,
     program_fields: Vec<crate::check::ir::Field>,
     input: u32,
@@ -429,7 +429,7 @@ fn csv_source(
             }
             warnings.push(d);
         }
-        columns.push(slot);
+        columns.push(CsvCol::of(slot, rt));
     }
     for (f, s) in rt.fields.iter().zip(&seen) {
         if !s && !f.optional {
@@ -507,11 +507,52 @@ fn csv_err(path: &str, e: &csv::Error) -> DataDiag {
     d
 }
 
+/// What to do with a CSV column's cells, decided once per file.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CsvCol {
+    /// Not a field: not read at all.
+    Ignored,
+    /// A field no rule reads: its value stays missing, but a cell that is not UTF-8 is still
+    /// reported.
+    Unused,
+    /// A field that is read, into this slot.
+    Read(usize),
+}
+
+impl CsvCol {
+    fn of(slot: Option<usize>, rt: &crate::check::ir::RecordType) -> CsvCol {
+        match slot {
+            None => CsvCol::Ignored,
+            // Without a `used` entry (a program not from `check::compile`) every field is read.
+            Some(s) if !rt.used.get(s).copied().unwrap_or(true) => CsvCol::Unused,
+            Some(s) => CsvCol::Read(s),
+        }
+    }
+}
+
+/// A record's values, all missing to start with.
+pub(crate) fn missing_values(n: usize) -> Vec<Value> {
+    let mut values = Vec::with_capacity(n);
+    values.resize_with(n, || Value::Missing);
+    values
+}
+
+/// Stores `v` in a record's slot. A slot still missing holds nothing to drop: it is overwritten
+/// without a call to drop it (most slots are set once).
+#[inline]
+pub(crate) fn put(dst: &mut Value, v: Value) {
+    if dst.is_missing() {
+        std::mem::forget(std::mem::replace(dst, v));
+    } else {
+        *dst = v;
+    }
+}
+
 /// What converting a CSV row needs, shared by the threads that convert a batch.
 struct CsvConv<'a> {
     path: &'a str,
     ty: usize,
-    columns: &'a [Option<usize>],
+    columns: &'a [CsvCol],
     nfields: usize,
     fields: &'a [crate::check::ir::Field],
 }
@@ -519,16 +560,27 @@ struct CsvConv<'a> {
 impl CsvConv<'_> {
     /// A row's values; a cell that is not UTF-8 stops reading the file.
     fn convert(&self, row: &csv::ByteRecord, loc: RecordLoc) -> Result<Item, DataDiag> {
-        let mut values = vec![Value::Missing; self.nfields];
-        for (i, raw) in row.iter().enumerate() {
-            let Some(Some(slot)) = self.columns.get(i) else {
-                continue;
-            };
-            let Ok(text) = std::str::from_utf8(raw) else {
-                return Err(utf8_error(self.path, loc.line, raw).with_col_offset(i));
-            };
-            if let (Some(f), Some(dst)) = (self.fields.get(*slot), values.get_mut(*slot)) {
-                *dst = cell::parse_cell(text, f);
+        let mut values = missing_values(self.nfields);
+        // One check for the whole row spares the cells of unused columns theirs.
+        let ascii = row.as_slice().is_ascii();
+        for (i, (raw, col)) in row.iter().zip(self.columns).enumerate() {
+            match *col {
+                CsvCol::Ignored => {}
+                CsvCol::Unused => {
+                    if !ascii && std::str::from_utf8(raw).is_err() {
+                        return Err(utf8_error(self.path, loc.line, raw).with_col_offset(i));
+                    }
+                }
+                CsvCol::Read(slot) => {
+                    if let (Some(f), Some(dst)) = (self.fields.get(slot), values.get_mut(slot)) {
+                        match cell::parse_cell_bytes(raw, f) {
+                            Some(v) => put(dst, v),
+                            None => {
+                                return Err(utf8_error(self.path, loc.line, raw).with_col_offset(i))
+                            }
+                        }
+                    }
+                }
             }
         }
         Ok(Item::Record(Record {
@@ -591,27 +643,32 @@ impl RecordSource for CsvSource {
             fields: &self.program_fields,
         };
         let rows = &self.rows;
-        let converted: Vec<Result<Item, DataDiag>> = read
-            .into_par_iter()
-            .with_min_len(64)
-            .map(|r| match r {
-                CsvRow::Bad(d) => Ok(Item::Bad(d)),
-                CsvRow::Row(i, loc) => match rows.get(i) {
-                    Some(row) => conv.convert(row, loc),
-                    None => Ok(Item::Bad(DataDiag::new(
-                        "I0003",
-                        conv.path,
-                        loc.line,
-                        1,
-                        "内部错误",
-                        "internal error",
-                    ))),
-                },
-            })
-            .collect();
-        out.reserve(converted.len());
-        for c in converted {
-            out.push(c?);
+        // Converted straight into `out`. A cell that is not UTF-8 comes back as a fatal
+        // `Item::Bad` (no other item here is fatal): the records before it are kept, and
+        // reading stops with its error.
+        let from = out.len();
+        out.par_extend(read.into_par_iter().with_min_len(64).map(|r| match r {
+            CsvRow::Bad(d) => Item::Bad(d),
+            CsvRow::Row(i, loc) => match rows.get(i) {
+                Some(row) => conv.convert(row, loc).unwrap_or_else(Item::Bad),
+                None => Item::Bad(DataDiag::new(
+                    "I0003",
+                    conv.path,
+                    loc.line,
+                    1,
+                    "内部错误",
+                    "internal error",
+                )),
+            },
+        }));
+        let fatal = out
+            .iter()
+            .skip(from)
+            .position(|it| matches!(it, Item::Bad(d) if d.fatal));
+        if let Some(at) = fatal {
+            if let Some(Item::Bad(d)) = out.drain(from + at..).next() {
+                return Err(d);
+            }
         }
         Ok(more)
     }
@@ -723,13 +780,14 @@ fn excel(
     let Some(rt) = program.records.get(ty) else {
         return Err(need_type(path, program));
     };
-    let columns: Vec<Option<usize>> = header.iter().map(|h| rt.slot(h)).collect();
+    let columns: Vec<CsvCol> = header.iter().map(|h| CsvCol::of(rt.slot(h), rt)).collect();
     let (first_row, _) = range.start().unwrap_or((0, 0));
     let mut items = Vec::new();
     for (i, r) in rows.enumerate() {
-        let mut values = vec![Value::Missing; rt.fields.len()];
+        let mut values = missing_values(rt.fields.len());
         for (c, cellv) in r.iter().enumerate() {
-            let Some(Some(slot)) = columns.get(c) else {
+            // Only the fields some rule reads are converted.
+            let Some(CsvCol::Read(slot)) = columns.get(c) else {
                 continue;
             };
             if let (Some(f), Some(dst)) = (rt.fields.get(*slot), values.get_mut(*slot)) {
@@ -752,4 +810,102 @@ fn excel(
         items: items.into_iter(),
         warnings: Vec::new(),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const POLICY: &str = r#"policy t "t"
+record row "行" {
+  id      text key           "编号"
+  n       int                "人数"
+  amount  decimal unit 万元  "金额"
+  note    text optional      "备注"
+  d       date optional      "日期"
+}
+rule r "r" {
+  cite line 1 "t"
+  applies to row
+  require amount >= 1万元
+}
+"#;
+
+    fn read_all(path: &std::path::Path) -> Vec<Record> {
+        let program = crate::check::compile_str("t.gj", POLICY)
+            .program
+            .expect("policy compiles");
+        let spec = InputSpec::parse(path.to_str().expect("a UTF-8 path"));
+        let mut src = open(&spec, &program, 0).unwrap_or_else(|d| panic!("{d:?}"));
+        let mut items = Vec::new();
+        while src
+            .next_batch(2, &mut items)
+            .unwrap_or_else(|d| panic!("{d:?}"))
+        {}
+        items
+            .into_iter()
+            .map(|it| match it {
+                Item::Record(r) => r,
+                Item::Bad(d) => panic!("{d:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_reader_leaves_the_fields_no_rule_reads_unconverted() {
+        let dir = std::env::temp_dir().join(format!("guiju-input-unused-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let csv = dir.join("rows.csv");
+        std::fs::write(
+            &csv,
+            "编号,人数,金额,备注,日期\nR1,3,2.50,一条备注,2017-05-23\nR2,四,很多,,昨天\nR3,1,1万元,x,2017/5/23\n",
+        )
+        .expect("written");
+        let jsonl = dir.join("rows.jsonl");
+        std::fs::write(
+            &jsonl,
+            "{\"编号\":\"R1\",\"人数\":3,\"金额\":2.50,\"备注\":\"一条备注\",\"日期\":\"2017-05-23\"}\n\
+             {\"编号\":\"R2\",\"人数\":\"四\",\"金额\":\"很多\",\"日期\":\"昨天\"}\n\
+             {\"id\":\"R3\",\"n\":1,\"amount\":\"1万元\",\"note\":[\"x\"],\"d\":20170523}\n",
+        )
+        .expect("written");
+        let json = dir.join("rows.json");
+        std::fs::write(
+            &json,
+            "[{\"编号\":\"R1\",\"人数\":3,\"金额\":2.50,\"备注\":\"一条备注\",\"日期\":\"2017-05-23\"},\n\
+             {\"编号\":\"R2\",\"人数\":\"四\",\"金额\":\"很多\",\"日期\":\"昨天\"},\n\
+             {\"id\":\"R3\",\"n\":1,\"amount\":\"1万元\",\"note\":{\"x\":1},\"d\":20170523}]\n",
+        )
+        .expect("written");
+        let xlsx = dir.join("rows.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        let rows = [
+            ["编号", "人数", "金额", "备注", "日期"],
+            ["R1", "3", "2.50", "一条备注", "2017-05-23"],
+            ["R2", "四", "很多", "", "昨天"],
+            ["R3", "1", "1万元", "x", "2017/5/23"],
+        ];
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, *cell).expect("written");
+            }
+        }
+        wb.save(&xlsx).expect("saved");
+        let wan = |s: &str| Value::Num(s.parse::<rust_decimal::Decimal>().expect("a number"));
+        for path in [&csv, &jsonl, &json, &xlsx] {
+            let recs = read_all(path);
+            assert_eq!(recs.len(), 3, "{path:?}");
+            for (rec, id) in recs.iter().zip(["R1", "R2", "R3"]) {
+                // The key and `amount` are read; `n`, `note` and `d` by no rule.
+                assert_eq!(rec.values[0], Value::Text(id.into()), "{path:?}");
+                assert!(rec.values[1].is_missing(), "{path:?}");
+                assert!(rec.values[3..].iter().all(Value::is_missing), "{path:?}");
+            }
+            assert_eq!(recs[0].values[2], wan("25000.0"), "{path:?}");
+            assert!(matches!(recs[1].values[2], Value::Invalid(_)), "{path:?}");
+            assert_eq!(recs[2].values[2], wan("10000"), "{path:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

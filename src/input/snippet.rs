@@ -4,7 +4,7 @@ use super::Format;
 use crate::check::ir::RecordType;
 use crate::value::RecordLoc;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 
 /// Lines of a data file around one record, and where its fields' values are.
@@ -58,36 +58,20 @@ impl Snippet {
 const MAX_RECORD: usize = 1 << 20;
 
 thread_local! {
-    /// The data file this thread last read a record from, kept open: files with many findings
-    /// are not opened once per finding.
+    /// The data file this thread last read a record from, kept open: a file with many findings
+    /// is not opened once per finding.
     static OPEN: std::cell::RefCell<Option<(String, File)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The line (at most `MAX_RECORD` bytes) that starts at byte `at` of the file, read again.
-fn line_at(path: &str, at: u64) -> Option<String> {
+/// Runs `read` on the data file at `path`, opened once per thread.
+fn with_file<T>(path: &str, read: impl FnOnce(&mut File) -> Option<T>) -> Option<T> {
     OPEN.with(|open| {
         let mut open = open.borrow_mut();
         if open.as_ref().is_none_or(|(p, _)| p != path) {
             *open = Some((path.to_string(), File::open(path).ok()?));
         }
         let (_, f) = open.as_mut()?;
-        f.seek(SeekFrom::Start(at)).ok()?;
-        let mut line = Vec::new();
-        let mut buf = [0u8; 512];
-        loop {
-            let n = f.read(&mut buf).ok()?;
-            let got = buf.get(..n)?;
-            if let Some(i) = got.iter().position(|b| *b == b'\n') {
-                line.extend_from_slice(got.get(..=i)?);
-                break;
-            }
-            line.extend_from_slice(got);
-            if n == 0 || line.len() >= MAX_RECORD {
-                line.truncate(MAX_RECORD);
-                break;
-            }
-        }
-        String::from_utf8(line).ok()
+        read(f)
     })
 }
 
@@ -96,7 +80,10 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
     match format {
         Format::Excel => None,
         Format::Jsonl => {
-            let line = line_at(path, loc.byte)?;
+            let line = with_file(path, |f| {
+                f.seek(SeekFrom::Start(loc.byte)).ok()?;
+                read_line(f, MAX_RECORD)
+            })?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let (fields, paths) = json_fields(&text, 0, rt);
             let record = 0..text.len();
@@ -144,10 +131,12 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             })
         }
         Format::Csv => {
-            let f = File::open(path).ok()?;
-            let mut r = BufReader::new(f);
-            let mut header = String::new();
-            r.read_line(&mut header).ok()?;
+            let (header, line) = with_file(path, |f| {
+                f.seek(SeekFrom::Start(0)).ok()?;
+                let header = read_line(f, usize::MAX)?;
+                f.seek(SeekFrom::Start(loc.byte)).ok()?;
+                Some((header, read_line(f, MAX_RECORD)?))
+            })?;
             let header = header
                 .trim_start_matches('\u{FEFF}')
                 .trim_end_matches(['\n', '\r'])
@@ -166,8 +155,6 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
                         .and_then(|h| rt.slot(h))
                 })
                 .collect();
-            drop(r);
-            let line = line_at(path, loc.byte)?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let cells: Vec<(usize, usize, Range<usize>)> = csv_cells(&text, delim)
                 .into_iter()
@@ -189,6 +176,39 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             })
         }
     }
+}
+
+/// The line from `f`'s position on, its line break included, of at most `limit` bytes: what
+/// `BufRead::read_line` reads there (`None` where it fails). Read in small pieces, growing, as a
+/// record's line is mostly short and one is read for each finding.
+fn read_line(f: &mut impl Read, limit: usize) -> Option<String> {
+    let mut buf: Vec<u8> = Vec::new();
+    let mut piece = 512;
+    loop {
+        let start = buf.len();
+        let want = piece.min(limit - start);
+        if want == 0 {
+            break;
+        }
+        buf.resize(start + want, 0);
+        let n = loop {
+            match f.read(buf.get_mut(start..)?) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        };
+        buf.truncate(start + n);
+        if n == 0 {
+            break;
+        }
+        if let Some(p) = buf.get(start..)?.iter().position(|b| *b == b'\n') {
+            buf.truncate(start + p + 1);
+            break;
+        }
+        piece = (piece * 2).min(1 << 16);
+    }
+    String::from_utf8(buf).ok()
 }
 
 /// Byte ranges of the cells of one CSV line, quotes included.
@@ -290,5 +310,41 @@ mod tests {
         let cells = csv_cells(line, ',');
         assert_eq!(cells.len(), 3);
         assert_eq!(&line[cells[2].clone()], "100万元");
+    }
+
+    #[test]
+    fn lines_are_read_as_buf_read_reads_them() {
+        use std::io::{BufRead, BufReader, Cursor};
+        let long = "长".repeat(700);
+        let texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\n".to_vec(),
+            b"a,b,c\nd,e,f\n".to_vec(),
+            b"no line break".to_vec(),
+            b"crlf\r\nnext".to_vec(),
+            format!("{}\nrest", "x".repeat(511)).into_bytes(),
+            format!("{}\nrest", "x".repeat(512)).into_bytes(),
+            format!("{}\nrest", "x".repeat(5000)).into_bytes(),
+            format!("{long}\n{long}").into_bytes(),
+            b"bad \xd5\xc5 bytes\nok\n".to_vec(),
+            [b"x".repeat(600), b"\xff\n".to_vec()].concat(),
+        ];
+        for text in &texts {
+            for start in [0, 1, 3] {
+                for limit in [usize::MAX, 1 << 20, 600, 10, 1, 0] {
+                    let mut c = Cursor::new(text.as_slice());
+                    c.set_position(start);
+                    let ours = read_line(&mut c, limit);
+                    let mut c = Cursor::new(text.as_slice());
+                    c.set_position(start);
+                    let mut line = String::new();
+                    let theirs = BufReader::new(c.take(limit as u64))
+                        .read_line(&mut line)
+                        .ok()
+                        .map(|_| line);
+                    assert_eq!(ours, theirs, "{start} {limit} {text:?}");
+                }
+            }
+        }
     }
 }
