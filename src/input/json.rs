@@ -171,7 +171,7 @@ impl Typing {
                     "a record must be a JSON object",
                 );
                 d.byte = Some(loc.byte);
-                return (Item::Bad(d), Vec::new());
+                return (Item::Bad(Box::new(d)), Vec::new());
             }
             Err(e) => {
                 let line = loc.line + e.line().saturating_sub(1) as u32;
@@ -189,7 +189,7 @@ impl Typing {
                     format!("malformed JSON: {e}"),
                 );
                 d.byte = Some(loc.byte);
-                return (Item::Bad(d), Vec::new());
+                return (Item::Bad(Box::new(d)), Vec::new());
             }
         };
         let named = hint.map(str::to_string).or_else(|| {
@@ -215,7 +215,7 @@ impl Typing {
                         format!("the policy has no record type `{n}`"),
                     );
                     d.byte = Some(loc.byte);
-                    return (Item::Bad(d), Vec::new());
+                    return (Item::Bad(Box::new(d)), Vec::new());
                 }
             },
             None => match self.default_type {
@@ -225,20 +225,20 @@ impl Typing {
                     d.fatal = false;
                     d.line = loc.line;
                     d.col = loc.col;
-                    return (Item::Bad(d), Vec::new());
+                    return (Item::Bad(Box::new(d)), Vec::new());
                 }
             },
         };
         let Some(rt) = self.program.records.get(ty) else {
             return (
-                Item::Bad(DataDiag::new(
+                Item::Bad(Box::new(DataDiag::new(
                     "I0004",
                     &self.path,
                     loc.line,
                     loc.col,
                     "未知记录类型",
                     "unknown record type",
-                )),
+                ))),
                 Vec::new(),
             );
         };

@@ -151,10 +151,11 @@ impl DataDiag {
     }
 }
 
-/// What a source yields: a record, or a record that could not be read at all.
+/// What a source yields: a record, or a record that could not be read at all (boxed: rare, and
+/// large next to a record).
 pub enum Item {
     Record(Record),
-    Bad(DataDiag),
+    Bad(Box<DataDiag>),
 }
 
 /// A stream of records from one input.
@@ -647,19 +648,23 @@ impl RecordSource for CsvSource {
         // `Item::Bad` (no other item here is fatal): the records before it are kept, and
         // reading stops with its error.
         let from = out.len();
-        out.par_extend(read.into_par_iter().with_min_len(64).map(|r| match r {
-            CsvRow::Bad(d) => Item::Bad(d),
-            CsvRow::Row(i, loc) => match rows.get(i) {
-                Some(row) => conv.convert(row, loc).unwrap_or_else(Item::Bad),
-                None => Item::Bad(DataDiag::new(
-                    "I0003",
-                    conv.path,
-                    loc.line,
-                    1,
-                    "内部错误",
-                    "internal error",
-                )),
-            },
+        out.par_extend(read.into_par_iter().with_min_len(64).map(|r| {
+            match r {
+                CsvRow::Bad(d) => Item::Bad(Box::new(d)),
+                CsvRow::Row(i, loc) => match rows.get(i) {
+                    Some(row) => conv
+                        .convert(row, loc)
+                        .unwrap_or_else(|d| Item::Bad(Box::new(d))),
+                    None => Item::Bad(Box::new(DataDiag::new(
+                        "I0003",
+                        conv.path,
+                        loc.line,
+                        1,
+                        "内部错误",
+                        "internal error",
+                    ))),
+                },
+            }
         }));
         let fatal = out
             .iter()
@@ -667,7 +672,7 @@ impl RecordSource for CsvSource {
             .position(|it| matches!(it, Item::Bad(d) if d.fatal));
         if let Some(at) = fatal {
             if let Some(Item::Bad(d)) = out.drain(from + at..).next() {
-                return Err(d);
+                return Err(*d);
             }
         }
         Ok(more)
