@@ -724,7 +724,11 @@ fn read_batch(
     batch: usize,
     items: &mut Vec<Item>,
 ) -> (Result<bool, input::DataDiag>, Vec<input::DataDiag>) {
-    items.par_drain(..).for_each(drop);
+    items.par_drain(..).for_each(|it| {
+        if let Item::Record(r) = it {
+            input::recycle(r.values);
+        }
+    });
     let read = src.next_batch(batch, items);
     (read, src.warnings())
 }

@@ -531,11 +531,40 @@ impl CsvCol {
     }
 }
 
+thread_local! {
+    /// Value vectors of records already reported, emptied, to hold the next records' values:
+    /// most records then cost no allocation for their values.
+    static SPARE: std::cell::RefCell<Vec<Vec<Value>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// At most this many spare value vectors are kept per thread (two batches' worth).
+const MAX_SPARE: usize = 1 << 14;
+
 /// A record's values, all missing to start with.
 pub(crate) fn missing_values(n: usize) -> Vec<Value> {
-    let mut values = Vec::with_capacity(n);
+    let mut values = SPARE
+        .try_with(|s| s.borrow_mut().pop())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    values.reserve_exact(n);
     values.resize_with(n, || Value::Missing);
     values
+}
+
+/// Gives back a record's values once it has been judged and reported; the readers on this thread
+/// reuse the vector.
+pub fn recycle(mut values: Vec<Value>) {
+    values.clear();
+    if values.capacity() == 0 {
+        return;
+    }
+    let _ = SPARE.try_with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() < MAX_SPARE {
+            s.push(values);
+        }
+    });
 }
 
 /// Stores `v` in a record's slot. A slot still missing holds nothing to drop: it is overwritten
