@@ -421,7 +421,10 @@ impl<'p> GroupRun<'p> {
             }
             for g in groups {
                 let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
-                let judge_at = |explain: bool| {
+                let verdict = if keyed && g.key.is_missing() {
+                    missing_key(self.program, ri, rule)
+                } else {
+                    // `judge` builds an explanation only for a finding.
                     judge(
                         self.program,
                         ri,
@@ -430,19 +433,7 @@ impl<'p> GroupRun<'p> {
                         &aggs,
                         Some(&g.key),
                         self.as_of,
-                        explain,
                     )
-                };
-                let verdict = if keyed && g.key.is_missing() {
-                    missing_key(self.program, ri, rule)
-                } else {
-                    let v = judge_at(false);
-                    if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
-                        v
-                    } else {
-                        // Only findings pay for an explanation.
-                        judge_at(true)
-                    }
                 };
                 out.push(GroupVerdict {
                     key: g.key,

@@ -819,8 +819,8 @@ pub struct Verdict {
     pub explanation: Option<Box<Explanation>>,
 }
 
-/// Evaluates the lets, requirements and exceptions of a rule against one environment.
-/// `record`-level filtering has already happened.
+/// Evaluates the lets, requirements and exceptions of a rule against one environment, and
+/// explains the verdict when it is a finding. `record`-level filtering has already happened.
 pub(crate) fn judge(
     program: &Program,
     rule_idx: usize,
@@ -829,7 +829,6 @@ pub(crate) fn judge(
     aggs: &[R],
     key: Option<&Value>,
     as_of: NaiveDate,
-    explain: bool,
 ) -> Verdict {
     let mut locals: Vec<R> = Vec::with_capacity(rule.lets.len());
     for l in &rule.lets {
@@ -902,7 +901,7 @@ pub(crate) fn judge(
         }
     }
     let explanation =
-        if explain && matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
+        if matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
             Some(Box::new(explain::explain(
                 &env,
                 outcome,
@@ -1033,12 +1032,8 @@ impl<'p> Engine<'p> {
                 }
             }
         }
-        let v = judge(self.program, ri, rule, values, &[], None, self.as_of, false);
-        if v.outcome == Outcome::Pass || v.outcome == Outcome::NotApplicable {
-            return v;
-        }
-        // Only findings pay for an explanation.
-        judge(self.program, ri, rule, values, &[], None, self.as_of, true)
+        // `judge` builds an explanation only for a finding: one call decides and explains.
+        judge(self.program, ri, rule, values, &[], None, self.as_of)
     }
 }
 

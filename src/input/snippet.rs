@@ -57,21 +57,31 @@ impl Snippet {
 
 const MAX_RECORD: usize = 1 << 20;
 
+/// A data file kept open by a thread, and its first line once read.
+struct OpenFile {
+    path: String,
+    file: File,
+    first_line: Option<String>,
+}
+
 thread_local! {
     /// The data file this thread last read a record from, kept open: a file with many findings
-    /// is not opened once per finding.
-    static OPEN: std::cell::RefCell<Option<(String, File)>> = const { std::cell::RefCell::new(None) };
+    /// is not opened (nor its CSV header read) once per finding.
+    static OPEN: std::cell::RefCell<Option<OpenFile>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Runs `read` on the data file at `path`, opened once per thread.
-fn with_file<T>(path: &str, read: impl FnOnce(&mut File) -> Option<T>) -> Option<T> {
+fn with_file<T>(path: &str, read: impl FnOnce(&mut OpenFile) -> Option<T>) -> Option<T> {
     OPEN.with(|open| {
         let mut open = open.borrow_mut();
-        if open.as_ref().is_none_or(|(p, _)| p != path) {
-            *open = Some((path.to_string(), File::open(path).ok()?));
+        if open.as_ref().is_none_or(|o| o.path != path) {
+            *open = Some(OpenFile {
+                path: path.to_string(),
+                file: File::open(path).ok()?,
+                first_line: None,
+            });
         }
-        let (_, f) = open.as_mut()?;
-        read(f)
+        read(open.as_mut()?)
     })
 }
 
@@ -80,9 +90,9 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
     match format {
         Format::Excel => None,
         Format::Jsonl => {
-            let line = with_file(path, |f| {
-                f.seek(SeekFrom::Start(loc.byte)).ok()?;
-                read_line(f, MAX_RECORD)
+            let line = with_file(path, |o| {
+                o.file.seek(SeekFrom::Start(loc.byte)).ok()?;
+                read_line(&mut o.file, MAX_RECORD)
             })?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let (fields, paths) = json_fields(&text, 0, rt);
@@ -131,11 +141,18 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             })
         }
         Format::Csv => {
-            let (header, line) = with_file(path, |f| {
-                f.seek(SeekFrom::Start(0)).ok()?;
-                let header = read_line(f, usize::MAX)?;
-                f.seek(SeekFrom::Start(loc.byte)).ok()?;
-                Some((header, read_line(f, MAX_RECORD)?))
+            let (header, line) = with_file(path, |o| {
+                let header = match &o.first_line {
+                    Some(h) => h.clone(),
+                    None => {
+                        o.file.seek(SeekFrom::Start(0)).ok()?;
+                        let h = read_line(&mut o.file, usize::MAX)?;
+                        o.first_line = Some(h.clone());
+                        h
+                    }
+                };
+                o.file.seek(SeekFrom::Start(loc.byte)).ok()?;
+                Some((header, read_line(&mut o.file, MAX_RECORD)?))
             })?;
             let header = header
                 .trim_start_matches('\u{FEFF}')
