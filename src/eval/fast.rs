@@ -152,6 +152,13 @@ enum FBool {
     Const(bool),
     Field(usize),
     Num(CmpOp, FNum, FNum),
+    /// `num / den <= bound` (or `>=` when `ge`): decided without dividing when it holds exactly.
+    Quotient {
+        ge: bool,
+        num: FNum,
+        den: FNum,
+        bound: FNum,
+    },
     Date(CmpOp, FDate, FDate),
     Enum(bool, FEnum, FEnum),
     /// `present(field)`.
@@ -237,7 +244,17 @@ impl Compiler<'_> {
             ExprKind::Field(s) if matches!(x.ty, Ty::Bool) => FBool::Field(*s),
             ExprKind::Cmp { op, lhs, rhs, .. } if *op != CmpOp::Approx => {
                 if let (Some(a), Some(b)) = (self.num(lhs), self.num(rhs)) {
-                    FBool::Num(*op, a, b)
+                    match (op, a) {
+                        (CmpOp::Le | CmpOp::Ge, FNum::Arith(ArithOp::Div, num, den)) => {
+                            FBool::Quotient {
+                                ge: *op == CmpOp::Ge,
+                                num: *num,
+                                den: *den,
+                                bound: b,
+                            }
+                        }
+                        (_, a) => FBool::Num(*op, a, b),
+                    }
                 } else if let (Some(a), Some(b)) = (self.date(lhs), self.date(rhs)) {
                     FBool::Date(*op, a, b)
                 } else if matches!(op, CmpOp::Eq | CmpOp::Ne) {
@@ -262,6 +279,12 @@ impl Compiler<'_> {
             _ => return None,
         })
     }
+}
+
+/// `a * b` when the product is exact (no digit rounded away), else `None`.
+fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let p = a.checked_mul(b)?;
+    (p.scale() == a.scale() + b.scale()).then_some(p)
 }
 
 fn cmp(op: CmpOp, o: Ordering) -> bool {
@@ -345,6 +368,30 @@ impl FBool {
                 _ => None,
             },
             FBool::Num(op, a, b) => Some(cmp(*op, a.eval(rec)?.cmp(&b.eval(rec)?))),
+            FBool::Quotient {
+                ge,
+                num,
+                den,
+                bound,
+            } => {
+                let (x, y, c) = (num.eval(rec)?, den.eval(rec)?, bound.eval(rec)?);
+                // With y >= 1 the quotient is no larger than x: dividing cannot overflow.
+                if y >= Decimal::ONE {
+                    if let Some(p) = exact_mul(c, y) {
+                        // Exactly x/y <= c. The interpreter's quotient, x/y rounded to 28 digits,
+                        // then cannot exceed c either (c is a decimal, and rounding keeps order),
+                        // so it says the same. The other way round it may round onto c: divide.
+                        if (*ge && x >= p) || (!*ge && x <= p) {
+                            return Some(true);
+                        }
+                    }
+                }
+                if y.is_zero() {
+                    return None;
+                }
+                let q = x.checked_div(y)?;
+                Some(if *ge { q >= c } else { q <= c })
+            }
             FBool::Date(op, a, b) => {
                 Some(cmp(*op, a.eval(rec, period)?.cmp(&b.eval(rec, period)?)))
             }
@@ -376,6 +423,79 @@ impl FBool {
                 all.then_some(false)
             }
             FBool::Not(x) => x.eval(rec, period).map(|b| !b),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn quotient(ge: bool, x: &str, y: &str, c: &str) -> Option<bool> {
+        let rec = vec![Value::Num(d(x)), Value::Num(d(y))];
+        let q = FBool::Quotient {
+            ge,
+            num: FNum::Field(0),
+            den: FNum::Field(1),
+            bound: FNum::Const(d(c)),
+        };
+        let period = PeriodRules {
+            calendar: std::sync::Arc::new(crate::calendar::Calendar::national().clone()),
+            calendar_name: String::new(),
+            extend_on_day_off: false,
+            month_rule: crate::check::ir::MonthRule::LastDay,
+        };
+        q.eval(&rec, &period)
+    }
+
+    /// What the interpreter computes: the quotient rounded to 28 digits, then compared.
+    fn divided(ge: bool, x: &str, y: &str, c: &str) -> Option<bool> {
+        let q = d(x).checked_div(d(y))?;
+        Some(if ge { q >= d(c) } else { q <= d(c) })
+    }
+
+    #[test]
+    fn quotient_bounds_agree_with_dividing() {
+        let cases = [
+            ("100", "4", "25"),
+            ("101", "4", "25"),
+            ("99.99", "4", "25"),
+            // 1/3 rounds onto the bound: dividing says it holds, the exact product does not.
+            ("1", "3", "0.3333333333333333333333333333"),
+            ("2", "3", "0.6666666666666666666666666667"),
+            ("2", "3", "0.6666666666666666666666666666"),
+            ("5", "-2", "-3"),
+            ("-5", "2", "-2.5"),
+            ("0", "7", "0"),
+            ("1", "0", "5"),
+            ("79228162514264337593543950335", "0.5", "1"),
+            ("-79228162514264337593543950335", "0.5", "1"),
+            (
+                "79228162514264337593543950335",
+                "1",
+                "79228162514264337593543950335",
+            ),
+            ("7922816251426433759354395033.5", "1.5", "1"),
+            (
+                "0.0000000000000000000000000001",
+                "3",
+                "0.0000000000000000000000000001",
+            ),
+        ];
+        for (x, y, c) in cases {
+            for ge in [false, true] {
+                assert_eq!(
+                    quotient(ge, x, y, c),
+                    divided(ge, x, y, c),
+                    "{x}/{y} vs {c}, ge {ge}"
+                );
+            }
         }
     }
 }

@@ -425,15 +425,7 @@ impl<'p> GroupRun<'p> {
                     missing_key(self.program, ri, rule)
                 } else {
                     // `judge` builds an explanation only for a finding.
-                    judge(
-                        self.program,
-                        ri,
-                        rule,
-                        &[],
-                        &aggs,
-                        Some(&g.key),
-                        self.as_of,
-                    )
+                    judge(self.program, ri, rule, &[], &aggs, Some(&g.key), self.as_of)
                 };
                 out.push(GroupVerdict {
                     key: g.key,

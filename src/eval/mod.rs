@@ -900,17 +900,16 @@ pub(crate) fn judge(
             }
         }
     }
-    let explanation =
-        if matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
-            Some(Box::new(explain::explain(
-                &env,
-                outcome,
-                halt.as_ref(),
-                exempt,
-            )))
-        } else {
-            None
-        };
+    let explanation = if matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
+        Some(Box::new(explain::explain(
+            &env,
+            outcome,
+            halt.as_ref(),
+            exempt,
+        )))
+    } else {
+        None
+    };
     Verdict {
         rule: rule_idx,
         outcome,
