@@ -11,7 +11,7 @@ pub enum Value {
     Missing,
     /// Present but unreadable; the raw text and why.
     Invalid(Box<InvalidValue>),
-    Text(Box<str>),
+    Text(compact_str::CompactString),
     Num(Decimal),
     Bool(bool),
     Date(NaiveDate),
@@ -71,7 +71,8 @@ pub struct Record {
 
 #[cfg(test)]
 mod tests {
-    /// Records hold one value per field; keep a value at three words.
+    /// Records hold one value per field; keep a value at three words (text up to 24 bytes is
+    /// held inline).
     #[test]
     fn a_value_is_24_bytes() {
         assert_eq!(std::mem::size_of::<super::Value>(), 24);
