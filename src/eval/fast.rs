@@ -8,7 +8,7 @@
 //! does not cover a date, a shape it does not compile. `None` sends the record to the
 //! interpreter, which decides and explains. Findings therefore always come from the interpreter.
 
-use super::date_add;
+use super::{checked_arith, date_add};
 use crate::check::ir::{Expr, ExprKind, GroupAgg, PeriodRules, Rule, Scope, Ty};
 use crate::syntax::ast::{ArithOp, CmpOp, Outcome};
 use crate::value::Value;
@@ -281,6 +281,20 @@ impl Compiler<'_> {
     }
 }
 
+/// Three-valued `and` (`is_or` false) and `or`, as the interpreter's `logic`: a definite false
+/// (true) decides even when another operand is undecided here.
+fn logic(xs: &[FBool], is_or: bool, rec: &[Value], period: &PeriodRules) -> Option<bool> {
+    let mut all = true;
+    for x in xs {
+        match x.eval(rec, period) {
+            Some(b) if b == is_or => return Some(is_or),
+            Some(_) => {}
+            None => all = false,
+        }
+    }
+    all.then_some(!is_or)
+}
+
 /// `a * b` when the product is exact (no digit rounded away), else `None`.
 fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
     let p = a.checked_mul(b)?;
@@ -308,16 +322,7 @@ impl FNum {
                 Some(Value::Num(n)) => Some(*n),
                 _ => None,
             },
-            FNum::Arith(op, a, b) => {
-                let (a, b) = (a.eval(rec)?, b.eval(rec)?);
-                match op {
-                    ArithOp::Add => a.checked_add(b),
-                    ArithOp::Sub => a.checked_sub(b),
-                    ArithOp::Mul => a.checked_mul(b),
-                    ArithOp::Div if b.is_zero() => None,
-                    ArithOp::Div => a.checked_div(b),
-                }
-            }
+            FNum::Arith(op, a, b) => checked_arith(*op, a.eval(rec)?, b.eval(rec)?),
         }
     }
 }
@@ -398,30 +403,8 @@ impl FBool {
             FBool::Enum(eq, a, b) => Some((a.eval(rec)? == b.eval(rec)?) == *eq),
             // `present` is false only for a missing value (an unreadable one is present).
             FBool::Present(s) => Some(!matches!(rec.get(*s), None | Some(Value::Missing))),
-            // Three-valued, as the interpreter's `logic`: a definite false (true) decides even
-            // when another operand is undecided here.
-            FBool::And(xs) => {
-                let mut all = true;
-                for x in xs {
-                    match x.eval(rec, period) {
-                        Some(false) => return Some(false),
-                        Some(true) => {}
-                        None => all = false,
-                    }
-                }
-                all.then_some(true)
-            }
-            FBool::Or(xs) => {
-                let mut all = true;
-                for x in xs {
-                    match x.eval(rec, period) {
-                        Some(true) => return Some(true),
-                        Some(false) => {}
-                        None => all = false,
-                    }
-                }
-                all.then_some(false)
-            }
+            FBool::And(xs) => logic(xs, false, rec, period),
+            FBool::Or(xs) => logic(xs, true, rec, period),
             FBool::Not(x) => x.eval(rec, period).map(|b| !b),
         }
     }

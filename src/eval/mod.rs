@@ -290,17 +290,19 @@ fn num_of(x: &Expr, env: &Env) -> Option<Decimal> {
             Some(Value::Num(n)) => Some(*n),
             _ => None,
         },
-        ExprKind::Arith(op, l, r) => {
-            let (a, b) = (num_of(l, env)?, num_of(r, env)?);
-            match op {
-                ArithOp::Add => a.checked_add(b),
-                ArithOp::Sub => a.checked_sub(b),
-                ArithOp::Mul => a.checked_mul(b),
-                ArithOp::Div if b.is_zero() => None,
-                ArithOp::Div => a.checked_div(b),
-            }
-        }
+        ExprKind::Arith(op, l, r) => checked_arith(*op, num_of(l, env)?, num_of(r, env)?),
         _ => None,
+    }
+}
+
+/// `a op b`, or `None` on overflow or division by zero (where `eval` halts).
+pub(crate) fn checked_arith(op: ArithOp, a: Decimal, b: Decimal) -> Option<Decimal> {
+    match op {
+        ArithOp::Add => a.checked_add(b),
+        ArithOp::Sub => a.checked_sub(b),
+        ArithOp::Mul => a.checked_mul(b),
+        ArithOp::Div if b.is_zero() => None,
+        ArithOp::Div => a.checked_div(b),
     }
 }
 
