@@ -537,13 +537,27 @@ thread_local! {
     static SPARE: std::cell::RefCell<Vec<Vec<Value>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// At most this many spare value vectors are kept per thread (two batches' worth).
-const MAX_SPARE: usize = 1 << 14;
+/// Spare value vectors moved between threads in bundles of `BUNDLE`: records are given back on
+/// one thread and read on another.
+static DEPOT: std::sync::Mutex<Vec<Vec<Vec<Value>>>> = std::sync::Mutex::new(Vec::new());
+
+const BUNDLE: usize = 256;
+
+/// At most this many bundles wait in the depot (two batches' worth of records).
+const MAX_BUNDLES: usize = 64;
 
 /// A record's values, all missing to start with.
 pub(crate) fn missing_values(n: usize) -> Vec<Value> {
     let mut values = SPARE
-        .try_with(|s| s.borrow_mut().pop())
+        .try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.is_empty() {
+                if let Some(bundle) = DEPOT.lock().ok().and_then(|mut d| d.pop()) {
+                    *s = bundle;
+                }
+            }
+            s.pop()
+        })
         .ok()
         .flatten()
         .unwrap_or_default();
@@ -552,8 +566,7 @@ pub(crate) fn missing_values(n: usize) -> Vec<Value> {
     values
 }
 
-/// Gives back a record's values once it has been judged and reported; the readers on this thread
-/// reuse the vector.
+/// Gives back a record's values once it has been judged and reported; a reader reuses the vector.
 pub fn recycle(mut values: Vec<Value>) {
     values.clear();
     if values.capacity() == 0 {
@@ -561,8 +574,15 @@ pub fn recycle(mut values: Vec<Value>) {
     }
     let _ = SPARE.try_with(|s| {
         let mut s = s.borrow_mut();
-        if s.len() < MAX_SPARE {
-            s.push(values);
+        s.push(values);
+        if s.len() >= 2 * BUNDLE {
+            let keep = s.len() - BUNDLE;
+            let bundle = s.split_off(keep);
+            if let Ok(mut d) = DEPOT.lock() {
+                if d.len() < MAX_BUNDLES {
+                    d.push(bundle);
+                }
+            }
         }
     });
 }

@@ -1,0 +1,92 @@
+//! Passing records cost no allocation: reading, judging and counting a record that passes every
+//! rule reuses buffers, so the allocations of a run grow with the number of batches, not of
+//! records. (The global allocator here counts every allocation of this test binary.)
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use std::alloc::System;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+#[global_allocator]
+static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// `n` households that pass every rule of `benches/policies/thresholds.gj`.
+fn data(dir: &Path, n: usize, csv: bool) -> PathBuf {
+    let mut s = String::new();
+    if csv {
+        s.push_str("id,county,members,floor_area,subsidy,self_pay,debt,income,source,registered\n");
+    }
+    for i in 0..n {
+        let area = 60 + i % 40;
+        if csv {
+            let _ = writeln!(
+                s,
+                "H{i:07},县{},4,{area}.50,50000,1000.25,5000,20000,rental,true",
+                i % 30
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "{{\"id\":\"H{i:07}\",\"county\":\"县{}\",\"members\":4,\"floor_area\":{area}.50,\"subsidy\":50000,\"self_pay\":1000.25,\"debt\":5000,\"income\":20000,\"source\":\"rental\",\"registered\":true}}",
+                i % 30
+            );
+        }
+    }
+    let path = dir.join(format!("h{n}.{}", if csv { "csv" } else { "jsonl" }));
+    std::fs::write(&path, s).unwrap();
+    path
+}
+
+/// Allocations of one `guiju check` of the file, with batches of 1,024 records.
+fn allocations(data: &Path, jobs: usize) -> usize {
+    let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/policies/thresholds.gj");
+    let args: Vec<String> = [
+        "guiju",
+        "check",
+        policy.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+        "--jobs",
+        &jobs.to_string(),
+        "--batch",
+        "1024",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let region = Region::new(GLOBAL);
+    let code = guiju::cli::run(args, &mut out, &mut err);
+    let n = region.change().allocations;
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out));
+    n
+}
+
+#[test]
+fn passing_records_cost_no_allocation() {
+    let dir = std::env::temp_dir().join(format!("guiju-alloc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for csv in [false, true] {
+        for jobs in [1, 2] {
+            let small = allocations(&data(&dir, 8_192, csv), jobs);
+            let large = allocations(&data(&dir, 65_536, csv), jobs);
+            let per_record = (large.saturating_sub(small)) as f64 / (65_536 - 8_192) as f64;
+            eprintln!("csv {csv}, --jobs {jobs}: {small} and {large} allocations, {per_record:.4} per added record");
+            // A few allocations per batch of 1,024 records are fine; one per record is not.
+            assert!(
+                per_record < 0.05,
+                "csv {csv}, --jobs {jobs}: {per_record:.3} allocations per record ({small} for 8,192 records, {large} for 65,536)"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
