@@ -365,6 +365,8 @@ struct CsvSource {
     warnings: Vec<DataDiag>,
     /// The batch's rows, kept to reuse their buffers.
     rows: Vec<csv::ByteRecord>,
+    /// The batch's rows in order, kept to reuse the vector.
+    read: Vec<CsvRow>,
 }
 
 fn csv_source(
@@ -461,6 +463,7 @@ fn csv_source(
         index: 0,
         warnings,
         rows: Vec::new(),
+        read: Vec::new(),
     }))
 }
 
@@ -644,14 +647,15 @@ impl CsvConv<'_> {
 /// A row read but not yet converted: its place in `CsvSource::rows`, or why it could not be read.
 enum CsvRow {
     Row(usize, RecordLoc),
-    Bad(DataDiag),
+    Bad(Box<DataDiag>),
 }
 
 impl RecordSource for CsvSource {
     /// Rows are split in order, then converted on all threads of the current rayon pool.
     fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag> {
         use rayon::prelude::*;
-        let mut read = Vec::with_capacity(max.min(1 << 16));
+        let mut read = std::mem::take(&mut self.read);
+        read.clear();
         let mut used = 0;
         let mut more = true;
         for _ in 0..max {
@@ -668,7 +672,7 @@ impl RecordSource for CsvSource {
                 }
                 Ok(true) => {}
                 Err(e) => {
-                    read.push(CsvRow::Bad(csv_err(&self.path, &e)));
+                    read.push(CsvRow::Bad(Box::new(csv_err(&self.path, &e))));
                     self.index += 1;
                     continue;
                 }
@@ -697,9 +701,9 @@ impl RecordSource for CsvSource {
         // `Item::Bad` (no other item here is fatal): the records before it are kept, and
         // reading stops with its error.
         let from = out.len();
-        out.par_extend(read.into_par_iter().with_min_len(64).map(|r| {
+        out.par_extend(read.par_drain(..).with_min_len(64).map(|r| {
             match r {
-                CsvRow::Bad(d) => Item::Bad(Box::new(d)),
+                CsvRow::Bad(d) => Item::Bad(d),
                 CsvRow::Row(i, loc) => match rows.get(i) {
                     Some(row) => conv
                         .convert(row, loc)
@@ -715,6 +719,7 @@ impl RecordSource for CsvSource {
                 },
             }
         }));
+        self.read = read;
         let fatal = out
             .iter()
             .skip(from)
