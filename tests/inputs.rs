@@ -262,3 +262,47 @@ fn a_cell_that_is_not_utf8_stops_reading_even_in_a_column_no_rule_reads() {
     assert_eq!(problems.len(), 1, "{v}");
     assert_eq!(problems[0]["code"], "I0006");
 }
+
+#[test]
+fn a_jsonl_line_that_is_not_utf8_stops_reading_there_in_any_batch() {
+    let d = dir("jsonl-utf8");
+    let path = d.join("funds.jsonl");
+    // A byte-order mark, a blank line of ideographic spaces, three records, a GBK line (line 6),
+    // then records that are never read.
+    let mut bytes =
+        "\u{FEFF}{\"id\":\"F1\",\"county\":\"甲\",\"amount\":100,\"purpose\":\"other\"}\n\
+                     \u{3000}\u{3000}\n\
+                     {\"id\":\"F2\",\"county\":\"乙\",\"amount\":600,\"purpose\":\"other\"}\n\
+                     \n\
+                     {\"id\":\"F3\",\"county\":\"丙\",\"amount\":1,\"purpose\":\"other\"}\n"
+            .as_bytes()
+            .to_vec();
+    bytes.extend(b"{\"id\":\"F4\",\"county\":\"\xd5\xc5\",\"amount\":1,\"purpose\":\"other\"}\n");
+    bytes.extend(
+        "{\"id\":\"F5\",\"county\":\"x\",\"amount\":900,\"purpose\":\"other\"}\n".as_bytes(),
+    );
+    std::fs::write(&path, &bytes).unwrap();
+    for batch in ["8192", "2", "1"] {
+        let (code, out, err) = run(&[
+            "check",
+            d.join("policy.gj").to_str().unwrap(),
+            "--data",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--batch",
+            batch,
+        ]);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+        assert_eq!(code, 2, "--batch {batch}: {v}");
+        assert_eq!(v["summary"]["records"], 3, "--batch {batch}: {v}");
+        assert_eq!(v["summary"]["outcomes"]["fail"], 1, "--batch {batch}: {v}");
+        let problems = v["input_problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "--batch {batch}: {v}");
+        assert_eq!(problems[0]["code"], "I0002");
+        assert_eq!(problems[0]["line"], 6);
+        // `{"id":"F4","county":"` is 21 characters: the first byte that is not UTF-8 is the 22nd.
+        assert_eq!(problems[0]["column"], 22, "--batch {batch}: {v}");
+    }
+}
