@@ -450,15 +450,15 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 had_input_error = true;
             }
             let nrules = program.rules.len();
-            let mut counts = vec![0u64; Outcome::ALL.len() * nrules];
+            let mut counts = vec![0u64; OUTCOMES * nrules];
             for p in &parts {
                 for (a, b) in counts.iter_mut().zip(&p.counts) {
                     *a += b;
                 }
             }
             for (k, n) in counts.into_iter().enumerate() {
-                if let (true, Some(o)) = (n > 0, Outcome::ALL.get(k % 5)) {
-                    summary.count_many(&program, k / 5, *o, n);
+                if let (true, Some(o)) = (n > 0, Outcome::ALL.get(k % OUTCOMES)) {
+                    summary.count_many(&program, k / OUTCOMES, *o, n);
                 }
             }
             // Clear the progress line before this batch prints anything.
@@ -733,8 +733,12 @@ fn read_batch(
     (read, src.warnings())
 }
 
-/// One batch chunk's results: per rule and outcome, how many verdicts (`counts[5 * rule + k]`,
-/// `k` the outcome's place in `Outcome::ALL`), and per record its findings, in order.
+/// The number of outcomes: verdicts are counted in `OUTCOMES` slots per rule.
+const OUTCOMES: usize = Outcome::ALL.len();
+
+/// One batch chunk's results: per rule and outcome, how many verdicts
+/// (`counts[OUTCOMES * rule + k]`, `k` the outcome's place in `Outcome::ALL`), and per record its
+/// findings, in order.
 struct Evaluated {
     counts: Vec<u64>,
     found: Vec<Vec<Found>>,
@@ -767,7 +771,7 @@ fn evaluate(
     items
         .par_chunks(chunk)
         .map(|ch| {
-            let mut counts = vec![0u64; Outcome::ALL.len() * nrules];
+            let mut counts = vec![0u64; OUTCOMES * nrules];
             let found = ch
                 .iter()
                 .map(|it| {
@@ -776,7 +780,9 @@ fn evaluate(
                         return vs;
                     };
                     let mut take = |v: Verdict| {
-                        if let Some(n) = counts.get_mut(5 * v.rule + outcome_index(v.outcome)) {
+                        if let Some(n) =
+                            counts.get_mut(OUTCOMES * v.rule + outcome_index(v.outcome))
+                        {
                             *n += 1;
                         }
                         if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {

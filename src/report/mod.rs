@@ -164,21 +164,6 @@ impl Summary {
         }
     }
 
-    /// Counts `n` passing or not-applicable verdicts of one rule at once (the hot path counts
-    /// them per batch instead of one by one). Such verdicts are never findings.
-    pub fn count_quiet(&mut self, program: &Program, rule: usize, outcome: Outcome, n: u64) {
-        debug_assert!(matches!(outcome, Outcome::Pass | Outcome::NotApplicable));
-        let key = outcome.as_str();
-        if let Some(c) = self.outcomes.get_mut(key) {
-            *c += n;
-        }
-        if let Some(rule) = program.rules.get(rule) {
-            if let Some(c) = self.by_rule.get_mut(&rule.id).and_then(|m| m.get_mut(key)) {
-                *c += n;
-            }
-        }
-    }
-
     pub fn line(&self, lang: Lang) -> String {
         let o = |k: &str| self.outcomes.get(k).copied().unwrap_or(0);
         let types: Vec<String> = self
