@@ -101,14 +101,8 @@ pub struct Env<'a> {
 impl<'a> Env<'a> {
     fn with_elem(&self, elem: &'a [Value], ty: usize) -> Env<'a> {
         Env {
-            program: self.program,
-            rule: self.rule,
-            record: self.record,
             elem: Some((elem, ty)),
-            locals: self.locals,
-            aggs: self.aggs,
-            key: self.key,
-            as_of: self.as_of,
+            ..*self
         }
     }
 
@@ -832,32 +826,31 @@ pub(crate) fn judge(
     key: Option<&Value>,
     as_of: NaiveDate,
 ) -> Verdict {
-    let mut locals: Vec<R> = Vec::with_capacity(rule.lets.len());
-    for l in &rule.lets {
-        let v = {
-            let env = Env {
-                program,
-                rule,
-                record,
-                elem: None,
-                locals: &locals,
-                aggs,
-                key,
-                as_of,
-            };
-            eval(&l.expr, &env)
-        };
-        locals.push(v);
-    }
-    let env = Env {
+    let base = Env {
         program,
         rule,
         record,
         elem: None,
-        locals: &locals,
+        locals: &[],
         aggs,
         key,
         as_of,
+    };
+    // Each let sees the lets before it.
+    let mut locals: Vec<R> = Vec::with_capacity(rule.lets.len());
+    for l in &rule.lets {
+        let v = eval(
+            &l.expr,
+            &Env {
+                locals: &locals,
+                ..base
+            },
+        );
+        locals.push(v);
+    }
+    let env = Env {
+        locals: &locals,
+        ..base
     };
     let mut failed = false;
     let mut halt: Option<Halt> = None;
