@@ -332,7 +332,7 @@ impl<'p> GroupRun<'p> {
             {
                 continue;
             }
-            let env = record_env(self.program, rule, rec, self.as_of);
+            let env = Env::record(self.program, rule, &rec.values, self.as_of);
             if let Err(h) = eval(f, &env).map_err(not_yet_unknown) {
                 out(Verdict {
                     rule: ri,
@@ -439,24 +439,6 @@ impl<'p> GroupRun<'p> {
     }
 }
 
-fn record_env<'a>(
-    program: &'a Program,
-    rule: &'a Rule,
-    rec: &'a Record,
-    as_of: NaiveDate,
-) -> Env<'a> {
-    Env {
-        program,
-        rule,
-        record: &rec.values,
-        elem: None,
-        locals: &[],
-        aggs: &[],
-        key: None,
-        as_of,
-    }
-}
-
 impl Shard {
     /// Adds a record to this shard's groups of every grouped rule of its type: those whose key
     /// falls to shard `me` of `n`. A record its rule's `where` leaves out (or cannot decide) is
@@ -495,7 +477,7 @@ impl Shard {
             if n > 1 && shard_of(text, n) != me {
                 continue;
             }
-            let env = record_env(program, rule, rec, as_of);
+            let env = Env::record(program, rule, &rec.values, as_of);
             if let Some(f) = &rule.filter {
                 let fast = gr
                     .filter

@@ -99,6 +99,25 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
+    /// The environment of a rule judging one record's values: no list element, lets, aggregates or group key yet.
+    pub(crate) fn record(
+        program: &'a Program,
+        rule: &'a Rule,
+        record: &'a [Value],
+        as_of: NaiveDate,
+    ) -> Env<'a> {
+        Env {
+            program,
+            rule,
+            record,
+            elem: None,
+            locals: &[],
+            aggs: &[],
+            key: None,
+            as_of,
+        }
+    }
+
     fn with_elem(&self, elem: &'a [Value], ty: usize) -> Env<'a> {
         Env {
             elem: Some((elem, ty)),
@@ -794,16 +813,7 @@ pub fn eval_const(x: &Expr, period: &PeriodRules) -> Option<Value> {
         span: Default::default(),
         name_span: Default::default(),
     };
-    let env = Env {
-        program: &program,
-        rule: &rule,
-        record: &[],
-        elem: None,
-        locals: &[],
-        aggs: &[],
-        key: None,
-        as_of: NaiveDate::MIN,
-    };
+    let env = Env::record(&program, &rule, &[], NaiveDate::MIN);
     eval(x, &env).ok()
 }
 
@@ -827,14 +837,9 @@ pub(crate) fn judge(
     as_of: NaiveDate,
 ) -> Verdict {
     let base = Env {
-        program,
-        rule,
-        record,
-        elem: None,
-        locals: &[],
         aggs,
         key,
-        as_of,
+        ..Env::record(program, rule, record, as_of)
     };
     // Each let sees the lets before it.
     let mut locals: Vec<R> = Vec::with_capacity(rule.lets.len());
@@ -998,16 +1003,7 @@ impl<'p> Engine<'p> {
     /// The interpreter's verdict, with an explanation for a finding.
     fn interpret_record(&self, ri: usize, rule: &Rule, values: &[Value]) -> Verdict {
         if let Some(f) = &rule.filter {
-            let env = Env {
-                program: self.program,
-                rule,
-                record: values,
-                elem: None,
-                locals: &[],
-                aggs: &[],
-                key: None,
-                as_of: self.as_of,
-            };
+            let env = Env::record(self.program, rule, values, self.as_of);
             match eval(f, &env).map_err(not_yet_unknown) {
                 Ok(Value::Bool(true)) => {}
                 Ok(_) => {
