@@ -50,6 +50,32 @@ pub struct SourceFile {
     pub text: String,
     /// The 1-based line number of the text's first line in the file it was cut from.
     pub first_line: usize,
+    /// Byte offset of the start of each line: a position is located by a binary search, not by
+    /// reading the text up to it (a finding locates its rule in a policy of any size).
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// 1-based line and column (in characters) of a byte offset; what [`line_col`] says.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|s| *s <= offset);
+        let start = line
+            .checked_sub(1)
+            .and_then(|i| self.line_starts.get(i))
+            .copied()
+            .unwrap_or(0);
+        let col = self
+            .text
+            .get(start..)
+            .map(|rest| {
+                rest.char_indices()
+                    .take_while(|(i, _)| start + i < offset)
+                    .count()
+            })
+            .unwrap_or(0);
+        (line.max(1), col + 1)
+    }
 }
 
 /// All policy sources of one run, addressed by [`SourceId`].
@@ -65,10 +91,15 @@ impl SourceMap {
 
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<String>) -> SourceId {
         let id = SourceId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         self.files.push(SourceFile {
             name: name.into(),
-            text: text.into(),
+            text,
             first_line: 1,
+            line_starts,
         });
         id
     }
@@ -94,7 +125,7 @@ impl SourceMap {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, id: SourceId, offset: usize) -> (usize, usize) {
-        line_col(self.text(id), offset)
+        self.get(id).map(|f| f.line_col(offset)).unwrap_or((1, 1))
     }
 }
 
@@ -110,4 +141,28 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .unwrap_or(0)
         + 1;
     (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_index_locates_as_reading_the_text_does() {
+        let text = "policy 甲 \"规矩\"\n\nrule r {\r\n  require 面积 <= 25 m²\n}\n尾";
+        let mut map = SourceMap::new();
+        let id = map.add("p.gj", text);
+        for (offset, _) in text
+            .char_indices()
+            .chain([(text.len(), ' '), (text.len() + 9, ' ')])
+        {
+            assert_eq!(
+                map.line_col(id, offset),
+                line_col(text, offset),
+                "offset {offset}"
+            );
+        }
+        assert_eq!(map.line_col(id, text.len()), (6, 2));
+        assert_eq!(map.line_col(SourceId(7), 3), (1, 1));
+    }
 }
