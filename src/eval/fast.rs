@@ -295,10 +295,52 @@ fn logic(xs: &[FBool], is_or: bool, rec: &[Value], period: &PeriodRules) -> Opti
     all.then_some(!is_or)
 }
 
-/// `a * b` when the product is exact (no digit rounded away), else `None`.
-fn exact_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let p = a.checked_mul(b)?;
-    (p.scale() == a.scale() + b.scale()).then_some(p)
+/// `10^k` for `k` up to 28, the largest scale of a `Decimal`.
+const POW10: [i128; 29] = {
+    let mut t = [1i128; 29];
+    let mut k = 1;
+    while k < 29 {
+        // A constant: evaluated, and checked, when compiling.
+        #[allow(clippy::indexing_slicing)]
+        {
+            t[k] = t[k - 1] * 10;
+        }
+        k += 1;
+    }
+    t
+};
+
+/// Compares `ma × 10^-sa` with `mb × 10^-sb` exactly, by scaling the one with fewer decimals up
+/// to the other's; `None` when that does not fit in an `i128`.
+#[inline]
+fn parts_cmp(ma: i128, sa: u32, mb: i128, sb: u32) -> Option<Ordering> {
+    if sa == sb {
+        return Some(ma.cmp(&mb));
+    }
+    let up = |m: i128, by: u32| m.checked_mul(*POW10.get(by as usize)?);
+    if sa < sb {
+        Some(up(ma, sb - sa)?.cmp(&mb))
+    } else {
+        Some(ma.cmp(&up(mb, sa - sb)?))
+    }
+}
+
+/// `a.cmp(b)`, as `Decimal`'s `Ord` says, decided on the mantissas when the scales are equal or
+/// one scales up to the other within an `i128` (every pair of decimals the benchmarks and the
+/// policies compare); `Decimal`'s general comparison otherwise.
+#[inline]
+pub(crate) fn dec_cmp(a: &Decimal, b: &Decimal) -> Ordering {
+    parts_cmp(a.mantissa(), a.scale(), b.mantissa(), b.scale()).unwrap_or_else(|| a.cmp(b))
+}
+
+/// `a * b` as a mantissa and scale when the product is exact and a `Decimal` holds it (at most 96
+/// bits, scale at most 28): what `checked_mul` returns then, whose scale is the sum of the
+/// scales. `None` where `checked_mul` would fail or round.
+#[inline]
+fn exact_mul(a: Decimal, b: Decimal) -> Option<(i128, u32)> {
+    let p = a.mantissa().checked_mul(b.mantissa())?;
+    let s = a.scale() + b.scale();
+    (s <= 28 && p.unsigned_abs() < 1u128 << 96).then_some((p, s))
 }
 
 fn cmp(op: CmpOp, o: Ordering) -> bool {
@@ -372,7 +414,7 @@ impl FBool {
                 Some(Value::Bool(b)) => Some(*b),
                 _ => None,
             },
-            FBool::Num(op, a, b) => Some(cmp(*op, a.eval(rec)?.cmp(&b.eval(rec)?))),
+            FBool::Num(op, a, b) => Some(cmp(*op, dec_cmp(&a.eval(rec)?, &b.eval(rec)?))),
             FBool::Quotient {
                 ge,
                 num,
@@ -381,12 +423,15 @@ impl FBool {
             } => {
                 let (x, y, c) = (num.eval(rec)?, den.eval(rec)?, bound.eval(rec)?);
                 // With y >= 1 the quotient is no larger than x: dividing cannot overflow.
-                if y >= Decimal::ONE {
-                    if let Some(p) = exact_mul(c, y) {
+                if dec_cmp(&y, &Decimal::ONE) != Ordering::Less {
+                    if let Some((p, sp)) = exact_mul(c, y) {
                         // Exactly x/y <= c. The interpreter's quotient, x/y rounded to 28 digits,
                         // then cannot exceed c either (c is a decimal, and rounding keeps order),
                         // so it says the same. The other way round it may round onto c: divide.
-                        if (*ge && x >= p) || (!*ge && x <= p) {
+                        let o = parts_cmp(x.mantissa(), x.scale(), p, sp);
+                        if (*ge && o.is_some_and(|o| o != Ordering::Less))
+                            || (!*ge && o.is_some_and(|o| o != Ordering::Greater))
+                        {
                             return Some(true);
                         }
                     }
@@ -394,8 +439,12 @@ impl FBool {
                 if y.is_zero() {
                     return None;
                 }
-                let q = x.checked_div(y)?;
-                Some(if *ge { q >= c } else { q <= c })
+                let q = dec_cmp(&x.checked_div(y)?, &c);
+                Some(if *ge {
+                    q != Ordering::Less
+                } else {
+                    q != Ordering::Greater
+                })
             }
             FBool::Date(op, a, b) => {
                 Some(cmp(*op, a.eval(rec, period)?.cmp(&b.eval(rec, period)?)))
@@ -441,6 +490,81 @@ mod tests {
     fn divided(ge: bool, x: &str, y: &str, c: &str) -> Option<bool> {
         let q = d(x).checked_div(d(y))?;
         Some(if ge { q >= d(c) } else { q <= d(c) })
+    }
+
+    #[test]
+    fn comparing_mantissas_agrees_with_decimal_ord() {
+        let mut xs: Vec<Decimal> = [
+            "0",
+            "-0",
+            "0.000",
+            "1",
+            "-1",
+            "1.0",
+            "0.9999999999999999999999999999",
+            "25",
+            "25.00",
+            "24.999",
+            "25.001",
+            "-25.5",
+            "60000",
+            "6万",
+            "0.5",
+            "0.50",
+            "12",
+            "100000000000000000000",
+            "79228162514264337593543950335",
+            "-79228162514264337593543950335",
+            "7.9228162514264337593543950335",
+            "0.0000000000000000000000000001",
+            "-0.0000000000000000000000000001",
+            "3.1415926535897932384626433832",
+        ]
+        .iter()
+        .filter_map(|t| Decimal::from_str(t).ok())
+        .collect();
+        // Every scale, both signs, small and large mantissas.
+        for scale in 0..=28 {
+            for m in [1i64, 7, 123_456_789, 999_999_999_999_999_999] {
+                xs.push(Decimal::new(m, scale));
+                xs.push(Decimal::new(-m, scale));
+            }
+            xs.push(Decimal::from_i128_with_scale((1i128 << 96) - 1, scale));
+        }
+        for a in &xs {
+            for b in &xs {
+                assert_eq!(dec_cmp(a, b), a.cmp(b), "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn exact_products_are_what_checked_mul_returns() {
+        let xs = [
+            "0.1",
+            "0.10",
+            "0.50",
+            "3",
+            "20000",
+            "1.5",
+            "79228162514264337593543950335",
+        ];
+        let xs: Vec<Decimal> = xs
+            .iter()
+            .filter_map(|t| Decimal::from_str(t).ok())
+            .collect();
+        let mut exact = 0;
+        for a in &xs {
+            for b in &xs {
+                let by_decimal = a
+                    .checked_mul(*b)
+                    .filter(|p| p.scale() == a.scale() + b.scale())
+                    .map(|p| (p.mantissa(), p.scale()));
+                assert_eq!(exact_mul(*a, *b), by_decimal, "{a} × {b}");
+                exact += usize::from(by_decimal.is_some());
+            }
+        }
+        assert!(exact > 30 && exact < xs.len() * xs.len(), "{exact}");
     }
 
     #[test]
