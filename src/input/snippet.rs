@@ -57,11 +57,15 @@ impl Snippet {
 
 const MAX_RECORD: usize = 1 << 20;
 
-/// A data file kept open by a thread, and its first line once read.
+/// A data file kept open by a thread, with what findings in it keep needing.
 struct OpenFile {
     path: String,
     file: File,
-    first_line: Option<String>,
+    /// The bytes around the last record read: a thread's findings are mostly near one another
+    /// and in file order, so most records are cut from memory.
+    window: Window,
+    /// A CSV file's header: for the record type named, the field slot of each column.
+    csv_slots: Option<(String, Vec<Option<usize>>)>,
 }
 
 thread_local! {
@@ -78,24 +82,96 @@ fn with_file<T>(path: &str, read: impl FnOnce(&mut OpenFile) -> Option<T>) -> Op
             *open = Some(OpenFile {
                 path: path.to_string(),
                 file: File::open(path).ok()?,
-                first_line: None,
+                window: Window::new(WINDOW),
+                csv_slots: None,
             });
         }
         read(open.as_mut()?)
     })
 }
 
-/// Reads the record at `loc` again. Returns `None` where the format has no text to show (Excel) or the file changed.
-pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> Option<Snippet> {
+/// Bytes read from a file per window.
+const WINDOW: usize = 1 << 16;
+
+/// A stretch of a file's bytes, read in one go and kept for the lines that follow.
+struct Window {
+    /// Where in the file `bytes` starts.
+    start: u64,
+    bytes: Vec<u8>,
+    /// How many bytes one read asks for; fewer came back when the file ended.
+    cap: usize,
+    /// Whether `bytes` was read (a new window holds nothing yet).
+    read: bool,
+}
+
+impl Window {
+    fn new(cap: usize) -> Window {
+        Window {
+            start: 0,
+            bytes: Vec::new(),
+            cap,
+            read: false,
+        }
+    }
+
+    /// The line at byte `at` of `f`, as `read_line` reads it there with `limit`: from the window
+    /// when it holds the line, else from the window read anew at `at`, else (a line longer than
+    /// a window) from the file.
+    fn line(&mut self, f: &mut (impl Read + Seek), at: u64, limit: usize) -> Option<String> {
+        if let Some(line) = self.cut(at, limit) {
+            return line;
+        }
+        self.bytes.clear();
+        self.start = at;
+        self.read = f.seek(SeekFrom::Start(at)).is_ok()
+            && (&mut *f)
+                .take(self.cap as u64)
+                .read_to_end(&mut self.bytes)
+                .is_ok();
+        if !self.read {
+            self.bytes.clear();
+            return None;
+        }
+        if let Some(line) = self.cut(at, limit) {
+            return line;
+        }
+        f.seek(SeekFrom::Start(at)).ok()?;
+        read_line(f, limit)
+    }
+
+    /// `Some(line)` when the window settles the line at `at` (`Some(None)`: it is not UTF-8).
+    fn cut(&self, at: u64, limit: usize) -> Option<Option<String>> {
+        if !self.read {
+            return None;
+        }
+        let offset = usize::try_from(at.checked_sub(self.start)?).ok()?;
+        let rest = self.bytes.get(offset..)?;
+        // A window shorter than asked for reaches the end of the file.
+        let to_end = self.bytes.len() < self.cap;
+        let end = match rest.iter().position(|b| *b == b'\n') {
+            Some(p) => (p + 1).min(limit),
+            None if to_end || rest.len() >= limit => rest.len().min(limit),
+            None => return None,
+        };
+        Some(String::from_utf8(rest.get(..end)?.to_vec()).ok())
+    }
+}
+
+/// Reads the record at `loc` again, locating the fields of slots `want`. Returns `None` where the
+/// format has no text to show (Excel) or the file changed.
+pub fn snippet(
+    path: &str,
+    format: Format,
+    loc: &RecordLoc,
+    rt: &RecordType,
+    want: &[usize],
+) -> Option<Snippet> {
     match format {
         Format::Excel => None,
         Format::Jsonl => {
-            let line = with_file(path, |o| {
-                o.file.seek(SeekFrom::Start(loc.byte)).ok()?;
-                read_line(&mut o.file, MAX_RECORD)
-            })?;
+            let line = with_file(path, |o| o.window.line(&mut o.file, loc.byte, MAX_RECORD))?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
-            let (fields, paths) = json_fields(&text, 0, rt);
+            let (fields, paths) = json_fields(&text, 0, rt, want);
             let record = 0..text.len();
             Some(Snippet {
                 text,
@@ -131,7 +207,8 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             let body = String::from_utf8_lossy(rest.get(..line_end)?).into_owned();
             let text = format!("{prefix}{body}");
             let rec_start = prefix.len();
-            let (fields, paths) = json_fields(text.get(rec_start..rec_start + end)?, rec_start, rt);
+            let (fields, paths) =
+                json_fields(text.get(rec_start..rec_start + end)?, rec_start, rt, want);
             Some(Snippet {
                 text: text.trim_end_matches('\r').to_string(),
                 first_line: loc.line as usize,
@@ -141,48 +218,46 @@ pub fn snippet(path: &str, format: Format, loc: &RecordLoc, rt: &RecordType) -> 
             })
         }
         Format::Csv => {
-            let (header, line) = with_file(path, |o| {
-                let header = match &o.first_line {
-                    Some(h) => h.clone(),
-                    None => {
-                        o.file.seek(SeekFrom::Start(0)).ok()?;
-                        let h = read_line(&mut o.file, usize::MAX)?;
-                        o.first_line = Some(h.clone());
-                        h
-                    }
-                };
-                o.file.seek(SeekFrom::Start(loc.byte)).ok()?;
-                Some((header, read_line(&mut o.file, MAX_RECORD)?))
-            })?;
-            let header = header
-                .trim_start_matches('\u{FEFF}')
-                .trim_end_matches(['\n', '\r'])
-                .to_string();
             let delim = if path.to_lowercase().ends_with(".tsv") {
                 '\t'
             } else {
                 ','
             };
-            let slots: Vec<Option<usize>> = csv_cells(&header, delim)
-                .into_iter()
-                .map(|rg| {
-                    header
-                        .get(rg)
-                        .map(|h| h.trim().trim_matches('"').trim())
-                        .and_then(|h| rt.slot(h))
-                })
-                .collect();
-            let text = line.trim_end_matches(['\n', '\r']).to_string();
-            let cells: Vec<(usize, usize, Range<usize>)> = csv_cells(&text, delim)
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, rg)| slots.get(i).copied().flatten().map(|s| (s, i, rg)))
-                .collect();
-            let paths = cells
-                .iter()
-                .map(|(s, i, _)| (*s, format!("R{}C{}", loc.line, i + 1)))
-                .collect();
-            let fields = cells.into_iter().map(|(s, _, rg)| (s, rg)).collect();
+            let (text, fields, paths) = with_file(path, |o| {
+                // The header's columns, read once per file and record type.
+                if o.csv_slots
+                    .as_ref()
+                    .is_none_or(|(name, _)| *name != rt.name)
+                {
+                    o.file.seek(SeekFrom::Start(0)).ok()?;
+                    let header = read_line(&mut o.file, usize::MAX)?;
+                    let header = header
+                        .trim_start_matches('\u{FEFF}')
+                        .trim_end_matches(['\n', '\r']);
+                    let slots = csv_cells(header, delim)
+                        .into_iter()
+                        .map(|rg| {
+                            header
+                                .get(rg)
+                                .map(|h| h.trim().trim_matches('"').trim())
+                                .and_then(|h| rt.slot(h))
+                        })
+                        .collect();
+                    o.csv_slots = Some((rt.name.clone(), slots));
+                }
+                let line = o.window.line(&mut o.file, loc.byte, MAX_RECORD)?;
+                let slots = &o.csv_slots.as_ref()?.1;
+                let text = line.trim_end_matches(['\n', '\r']).to_string();
+                let mut fields = Vec::new();
+                let mut paths = Vec::new();
+                for (i, rg) in csv_cells(&text, delim).into_iter().enumerate() {
+                    if let Some(s) = slots.get(i).copied().flatten().filter(|s| want.contains(s)) {
+                        paths.push((s, format!("R{}C{}", loc.line, i + 1)));
+                        fields.push((s, rg));
+                    }
+                }
+                Some((text, fields, paths))
+            })?;
             let record = 0..text.len();
             Some(Snippet {
                 text,
@@ -255,7 +330,7 @@ fn json_value_end(b: &[u8]) -> Option<usize> {
 /// The value ranges and JSON paths of the fields found in an object.
 type FieldSpans = (Vec<(usize, Range<usize>)>, Vec<(usize, String)>);
 
-fn json_fields(obj: &str, base: usize, rt: &RecordType) -> FieldSpans {
+fn json_fields(obj: &str, base: usize, rt: &RecordType, want: &[usize]) -> FieldSpans {
     let b = obj.as_bytes();
     let mut out = Vec::new();
     let mut paths = Vec::new();
@@ -297,7 +372,7 @@ fn json_fields(obj: &str, base: usize, rt: &RecordType) -> FieldSpans {
                 if (c == b',' && depth == 1) || (c != b',' && depth == 0) {
                     if let (Some(k), Some(vs)) = (key.take(), value_start.take()) {
                         let end = obj.get(..i).map(|s| s.trim_end().len()).unwrap_or(i);
-                        if let Some(slot) = rt.slot(&k) {
+                        if let Some(slot) = rt.slot(&k).filter(|s| want.contains(s)) {
                             out.push((slot, base + vs..base + end.max(vs)));
                             paths.push((slot, json_path(&k)));
                         }
@@ -327,6 +402,43 @@ mod tests {
         let cells = csv_cells(line, ',');
         assert_eq!(cells.len(), 3);
         assert_eq!(&line[cells[2].clone()], "100万元");
+    }
+
+    #[test]
+    fn windows_cut_the_lines_that_read_line_reads() {
+        use std::io::Cursor;
+        let long = "长".repeat(700);
+        let texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"a,b,c\nd,e,f\n\ng,h\n".to_vec(),
+            b"no line break".to_vec(),
+            b"crlf\r\nnext".to_vec(),
+            format!("{}\nrest\n{}", "x".repeat(600), "y".repeat(70)).into_bytes(),
+            format!("{long}\n{long}").into_bytes(),
+            b"bad \xd5\xc5 bytes\nok\n".to_vec(),
+        ];
+        for text in &texts {
+            // Every offset, forwards then backwards, through one window that is kept.
+            let len = text.len() as u64;
+            let forwards: Vec<u64> = (0..=len + 1).collect();
+            let order: Vec<u64> = forwards.iter().copied().chain((0..=len).rev()).collect();
+            for cap in [1, 4, 16, 600, WINDOW] {
+                for limit in [usize::MAX, 600, 3] {
+                    let mut w = Window::new(cap);
+                    let mut f = Cursor::new(text.as_slice());
+                    for &at in &order {
+                        let mut c = Cursor::new(text.as_slice());
+                        c.set_position(at);
+                        let expected = read_line(&mut c, limit);
+                        assert_eq!(
+                            w.line(&mut f, at, limit),
+                            expected,
+                            "cap {cap}, limit {limit}, at {at}, {text:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

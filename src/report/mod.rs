@@ -311,7 +311,7 @@ fn make(
     let rt = program.records.get(rec_ty)?;
     let input = inputs.get(loc.input as usize);
     let snippet = match (input, group.is_none()) {
-        (Some(i), true) => crate::input::snippet(&i.path, i.format, loc, rt),
+        (Some(i), true) => crate::input::snippet(&i.path, i.format, loc, rt, &ex.fields),
         _ => None,
     };
     let mut fields = Vec::new();
