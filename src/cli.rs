@@ -750,10 +750,6 @@ enum Found {
     Finding(Box<Finding>),
 }
 
-fn outcome_index(o: Outcome) -> usize {
-    Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0)
-}
-
 /// Evaluates a batch on the current pool, in chunks. A chunk counts its verdicts and builds (and,
 /// where the view allows, renders) its findings; chunks come back in input order.
 #[allow(clippy::too_many_arguments)]
@@ -772,6 +768,13 @@ fn evaluate(
         .par_chunks(chunk)
         .map(|ch| {
             let mut counts = vec![0u64; OUTCOMES * nrules];
+            // Counted both from the fast path and from the interpreter's verdicts.
+            let cells = std::cell::Cell::from_mut(counts.as_mut_slice()).as_slice_of_cells();
+            let count = |rule: usize, o: Outcome| {
+                if let Some(n) = cells.get(OUTCOMES * rule + o.index()) {
+                    n.set(n.get() + 1);
+                }
+            };
             let found = ch
                 .iter()
                 .map(|it| {
@@ -780,11 +783,7 @@ fn evaluate(
                         return vs;
                     };
                     let mut take = |v: Verdict| {
-                        if let Some(n) =
-                            counts.get_mut(OUTCOMES * v.rule + outcome_index(v.outcome))
-                        {
-                            *n += 1;
-                        }
+                        count(v.rule, v.outcome);
                         if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
                             return;
                         }
@@ -795,7 +794,7 @@ fn evaluate(
                             });
                         }
                     };
-                    engine.check_record(r, &mut take);
+                    engine.check_record_split(r, &count, &mut take);
                     // Grouped rules whose `where` cannot be decided for this record.
                     groups.early(r, &mut take);
                     vs

@@ -971,6 +971,30 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// As `check_record`, but a verdict the fast path settles (pass or not applicable: nothing to
+    /// explain) goes to `settled` as its rule and outcome, without a `Verdict` built and dropped;
+    /// the interpreter's verdicts go to `judged`.
+    #[inline]
+    pub fn check_record_split(
+        &self,
+        rec: &Record,
+        mut settled: impl FnMut(usize, Outcome),
+        mut judged: impl FnMut(Verdict),
+    ) {
+        for &ri in self.each_rules(rec.ty) {
+            let Some(rule) = self.program.rules.get(ri) else {
+                continue;
+            };
+            if let Some(Some(fr)) = self.fast.get(ri) {
+                if let Some(outcome) = fr.decide(&rec.values, &rule.period) {
+                    settled(ri, outcome);
+                    continue;
+                }
+            }
+            judged(self.interpret_record(ri, rule, &rec.values));
+        }
+    }
+
     /// As `check_record`, but every rule through the interpreter: the reference the fast path is
     /// tested against.
     #[doc(hidden)]

@@ -186,6 +186,18 @@ impl Outcome {
         Outcome::Unknown,
     ];
 
+    /// The outcome's place in `ALL`.
+    #[inline]
+    pub fn index(self) -> usize {
+        match self {
+            Outcome::Pass => 0,
+            Outcome::Fail => 1,
+            Outcome::NotApplicable => 2,
+            Outcome::Pending => 3,
+            Outcome::Unknown => 4,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
@@ -328,4 +340,16 @@ pub enum ExprKind {
         filter: Option<Box<Expr>>,
         has_parens: bool,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Outcome;
+
+    #[test]
+    fn an_outcome_indexes_its_place_in_all() {
+        for (i, o) in Outcome::ALL.iter().enumerate() {
+            assert_eq!(o.index(), i, "{o:?}");
+        }
+    }
 }
