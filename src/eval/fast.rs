@@ -355,8 +355,9 @@ fn cmp(op: CmpOp, o: Ordering) -> bool {
 }
 
 impl FNum {
-    /// As the interpreter's `num_of`: `None` where it would halt.
-    #[inline]
+    /// As the interpreter's `num_of`: `None` where it would halt. Constants and fields are read
+    /// in place; only arithmetic calls out.
+    #[inline(always)]
     fn eval(&self, rec: &[Value]) -> Option<Decimal> {
         match self {
             FNum::Const(n) => Some(*n),
@@ -364,8 +365,31 @@ impl FNum {
                 Some(Value::Num(n)) => Some(*n),
                 _ => None,
             },
-            FNum::Arith(op, a, b) => checked_arith(*op, a.eval(rec)?, b.eval(rec)?),
+            FNum::Arith(..) => self.arith(rec),
         }
+    }
+
+    #[inline(never)]
+    fn arith(&self, rec: &[Value]) -> Option<Decimal> {
+        match self {
+            FNum::Arith(op, a, b) => checked_arith(*op, a.eval(rec)?, b.eval(rec)?),
+            _ => self.eval(rec),
+        }
+    }
+
+    /// The value as a mantissa and scale. A product comes exact, as `checked_mul` computes it
+    /// when it is exact, without `Decimal`'s general multiplication.
+    #[inline(always)]
+    fn parts(&self, rec: &[Value]) -> Option<(i128, u32)> {
+        if let FNum::Arith(ArithOp::Mul, a, b) = self {
+            let (a, b) = (a.eval(rec)?, b.eval(rec)?);
+            if let Some(p) = exact_mul(a, b) {
+                return Some(p);
+            }
+            let p = a.checked_mul(b)?;
+            return Some((p.mantissa(), p.scale()));
+        }
+        self.eval(rec).map(|n| (n.mantissa(), n.scale()))
     }
 }
 
@@ -414,7 +438,16 @@ impl FBool {
                 Some(Value::Bool(b)) => Some(*b),
                 _ => None,
             },
-            FBool::Num(op, a, b) => Some(cmp(*op, dec_cmp(&a.eval(rec)?, &b.eval(rec)?))),
+            FBool::Num(op, a, b) => {
+                let ((ma, sa), (mb, sb)) = (a.parts(rec)?, b.parts(rec)?);
+                let o = match parts_cmp(ma, sa, mb, sb) {
+                    Some(o) => o,
+                    None => Decimal::try_from_i128_with_scale(ma, sa)
+                        .ok()?
+                        .cmp(&Decimal::try_from_i128_with_scale(mb, sb).ok()?),
+                };
+                Some(cmp(*op, o))
+            }
             FBool::Quotient {
                 ge,
                 num,
