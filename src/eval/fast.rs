@@ -310,6 +310,16 @@ const POW10: [i128; 29] = {
     t
 };
 
+/// `a * b`, `None` on overflow. Factors that fit in 64 bits (the mantissas of numbers as
+/// submissions print them) multiply in one widening step, without `i128`'s overflow checks.
+#[inline(always)]
+fn mul_i128(a: i128, b: i128) -> Option<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a), Ok(b)) => Some(i128::from(a) * i128::from(b)),
+        _ => a.checked_mul(b),
+    }
+}
+
 /// Compares `ma × 10^-sa` with `mb × 10^-sb` exactly, by scaling the one with fewer decimals up
 /// to the other's; `None` when that does not fit in an `i128`.
 #[inline]
@@ -317,7 +327,7 @@ fn parts_cmp(ma: i128, sa: u32, mb: i128, sb: u32) -> Option<Ordering> {
     if sa == sb {
         return Some(ma.cmp(&mb));
     }
-    let up = |m: i128, by: u32| m.checked_mul(*POW10.get(by as usize)?);
+    let up = |m: i128, by: u32| mul_i128(m, *POW10.get(by as usize)?);
     if sa < sb {
         Some(up(ma, sb - sa)?.cmp(&mb))
     } else {
@@ -338,7 +348,7 @@ pub(crate) fn dec_cmp(a: &Decimal, b: &Decimal) -> Ordering {
 /// scales. `None` where `checked_mul` would fail or round.
 #[inline]
 fn exact_mul(a: Decimal, b: Decimal) -> Option<(i128, u32)> {
-    let p = a.mantissa().checked_mul(b.mantissa())?;
+    let p = mul_i128(a.mantissa(), b.mantissa())?;
     let s = a.scale() + b.scale();
     (s <= 28 && p.unsigned_abs() < 1u128 << 96).then_some((p, s))
 }
