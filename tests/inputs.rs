@@ -249,6 +249,22 @@ fn a_cell_that_is_not_utf8_stops_reading_even_in_a_column_no_rule_reads() {
     assert_eq!(problems[0]["code"], "I0002");
     assert_eq!(problems[0]["line"], 3);
     assert_eq!(problems[0]["column"], 2);
+    // A character split between two cells: the row's bytes are UTF-8 when put together, but
+    // neither cell is.
+    let path = d.join("split.csv");
+    let mut bytes = "项目编号,县（市、区）,金额,用途\nF1,甲,100万元,其他\n"
+        .as_bytes()
+        .to_vec();
+    bytes.extend(b"F2,\xe4\xb8,\x80100,other\nF3,x,1,other\n");
+    std::fs::write(&path, &bytes).unwrap();
+    let (code, v) = check_json(&d, &path);
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["summary"]["records"], 1, "{v}");
+    let problems = v["input_problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{v}");
+    assert_eq!(problems[0]["code"], "I0002");
+    assert_eq!(problems[0]["line"], 3);
+    assert_eq!(problems[0]["column"], 2);
     // A column that is not a field is not read at all, as before.
     let path = d.join("extra.csv");
     let mut bytes = "项目编号,县（市、区）,金额,用途,备注\n".as_bytes().to_vec();

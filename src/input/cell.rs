@@ -24,17 +24,6 @@ fn trim_cell(raw: &str) -> &str {
     }
 }
 
-/// Reads a CSV cell's bytes as a value of the field's type; `None` when the bytes are not UTF-8.
-/// A plain number is read straight from the bytes.
-pub fn parse_cell_bytes(raw: &[u8], field: &Field) -> Option<Value> {
-    if let Ty::Num(n) = &field.ty {
-        if let Some(v) = plain_number(raw, &n.unit, n.int) {
-            return Some(v);
-        }
-    }
-    std::str::from_utf8(raw).ok().map(|t| parse_cell(t, field))
-}
-
 /// Reads a text cell (CSV, Excel, a JSON string) as a value of the field's type.
 pub fn parse_cell(raw: &str, field: &Field) -> Value {
     let t = trim_cell(raw);
@@ -561,8 +550,6 @@ mod tests {
                 };
                 let cell = parse_cell(s, &f);
                 assert!(same(&cell, &general_cell), "{s:?} as {name}: {cell:?}");
-                let bytes = parse_cell_bytes(s.as_bytes(), &f).unwrap();
-                assert!(same(&bytes, &general_cell), "{s:?} as {name}: {bytes:?}");
             }
         }
     }
@@ -621,52 +608,6 @@ mod tests {
         ] {
             assert_eq!(trim_cell(s), s.trim(), "{s:?}");
             assert_eq!(parse_cell(s, &f), Value::Text(s.trim().into()), "{s:?}");
-        }
-    }
-
-    #[test]
-    fn cell_bytes_read_as_text_cells() {
-        let kinds = Arc::new(EnumDef {
-            variants: vec![("a".into(), Some("甲".into())), ("b".into(), None)],
-        });
-        let fields = [
-            field(Ty::Text),
-            field(Ty::Bool),
-            field(Ty::Date),
-            field(Ty::DateTime),
-            field(Ty::Enum(kinds)),
-            field(Ty::Num(NumTy {
-                unit: units::lookup("万元").unwrap(),
-                int: false,
-            })),
-        ];
-        for s in [
-            "",
-            " ",
-            "true",
-            "false",
-            "是",
-            "1",
-            "0",
-            "2017-05-23",
-            " 2017-05-23 ",
-            "2017-05-23 08:30",
-            "a",
-            "甲",
-            "b",
-            "c",
-            "12.5",
-            "12.5万元",
-            "1,000",
-        ] {
-            for f in &fields {
-                let bytes = parse_cell_bytes(s.as_bytes(), f).unwrap();
-                assert!(same(&bytes, &parse_cell(s, f)), "{s:?} as {:?}", f.ty);
-            }
-        }
-        for f in &fields {
-            assert_eq!(parse_cell_bytes(b"12\xff", f), None);
-            assert_eq!(parse_cell_bytes(b"\xd5\xc5", f), None);
         }
     }
 }

@@ -628,23 +628,32 @@ impl CsvConv<'_> {
     /// A row's values; a cell that is not UTF-8 stops reading the file.
     fn convert(&self, row: &csv::ByteRecord, loc: RecordLoc) -> Result<Item, DataDiag> {
         let mut values = missing_values(self.nfields);
-        // One check for the whole row spares the cells of unused columns theirs.
-        let ascii = row.as_slice().is_ascii();
-        for (i, (raw, col)) in row.iter().zip(self.columns).enumerate() {
+        // One check of the whole row spares its cells theirs. (A row can be UTF-8 as a whole
+        // while a cell is not, when a character is split between cells: such a cell is not a
+        // `str` of the row, and is checked, and reported, on its own.)
+        let whole = std::str::from_utf8(row.as_slice()).ok();
+        let not_utf8 = |i: usize| -> DataDiag {
+            utf8_error(self.path, loc.line, row.get(i).unwrap_or_default()).with_col_offset(i)
+        };
+        let cell = |i: usize| -> Option<&str> {
+            match whole {
+                Some(t) => row.range(i).and_then(|r| t.get(r)),
+                None => std::str::from_utf8(row.get(i)?).ok(),
+            }
+        };
+        for (i, col) in self.columns.iter().enumerate().take(row.len()) {
             match *col {
                 CsvCol::Ignored => {}
                 CsvCol::Unused => {
-                    if !ascii && std::str::from_utf8(raw).is_err() {
-                        return Err(utf8_error(self.path, loc.line, raw).with_col_offset(i));
+                    if cell(i).is_none() {
+                        return Err(not_utf8(i));
                     }
                 }
                 CsvCol::Read(slot) => {
                     if let (Some(f), Some(dst)) = (self.fields.get(slot), values.get_mut(slot)) {
-                        match cell::parse_cell_bytes(raw, f) {
-                            Some(v) => put(dst, v),
-                            None => {
-                                return Err(utf8_error(self.path, loc.line, raw).with_col_offset(i))
-                            }
+                        match cell(i) {
+                            Some(t) => put(dst, cell::parse_cell(t, f)),
+                            None => return Err(not_utf8(i)),
                         }
                     }
                 }
