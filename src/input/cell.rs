@@ -316,8 +316,7 @@ pub fn from_json(v: &serde_json::Value, field: &Field, program: &Program) -> Val
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::ir::{EnumDef, NumTy};
-    use std::sync::Arc;
+    use crate::check::ir::NumTy;
 
     fn field(ty: Ty) -> Field {
         Field {
