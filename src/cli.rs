@@ -462,39 +462,42 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 }
             }
             // Clear the progress line before this batch prints anything.
-            if items.iter().any(|i| matches!(i, Item::Bad(_)))
-                || parts
-                    .iter()
-                    .any(|p| p.found.iter().any(|vs| !vs.is_empty()))
-            {
+            if parts.iter().any(|p| !p.notes.is_empty()) {
                 progress.clear();
             }
-            // Records per type, added to the summary in the order types first appear.
+            // Records per type, added to the summary in the order types first appear. Only the
+            // items with something to report are looked at here: the pool counted the rest.
             let mut by_type = vec![0u64; program.records.len()];
             let mut type_order = Vec::new();
-            for (it, vs) in items.iter().zip(parts.into_iter().flat_map(|p| p.found)) {
-                match it {
-                    Item::Bad(d) => {
-                        summary.records += 1;
-                        summary.unreadable += 1;
-                        reporter.data_diag(d);
-                    }
-                    Item::Record(r) => {
-                        summary.records += 1;
-                        if let Some(n) = by_type.get_mut(r.ty) {
-                            if *n == 0 {
-                                type_order.push(r.ty);
-                            }
-                            *n += 1;
+            let mut first = 0;
+            for p in parts {
+                summary.records += p.items as u64;
+                for (t, n) in p.by_type {
+                    if let Some(total) = by_type.get_mut(t) {
+                        if *total == 0 {
+                            type_order.push(t);
                         }
-                        for f in vs {
-                            match f {
-                                Found::Rendered(b) => reporter.rendered(&b),
-                                Found::Finding(f) => reporter.finding(&f),
-                            }
-                        }
+                        *total += n;
                     }
                 }
+                for (i, vs) in p.notes {
+                    match items.get(first + i) {
+                        Some(Item::Bad(d)) => {
+                            summary.unreadable += 1;
+                            reporter.data_diag(d);
+                        }
+                        Some(Item::Record(_)) => {
+                            for f in vs {
+                                match f {
+                                    Found::Rendered(b) => reporter.rendered(&b),
+                                    Found::Finding(f) => reporter.finding(&f),
+                                }
+                            }
+                        }
+                        None => {}
+                    }
+                }
+                first += p.items;
             }
             for t in type_order {
                 if let (Some(rt), Some(n)) = (program.records.get(t), by_type.get(t)) {
@@ -737,11 +740,14 @@ fn read_batch(
 const OUTCOMES: usize = Outcome::ALL.len();
 
 /// One batch chunk's results: per rule and outcome, how many verdicts
-/// (`counts[OUTCOMES * rule + k]`, `k` the outcome's place in `Outcome::ALL`), and per record its
-/// findings, in order.
+/// (`counts[OUTCOMES * rule + k]`, `k` the outcome's place in `Outcome::ALL`); how many items,
+/// and records of each type (in the order types first appear); and, in order, the items with
+/// something to report: a record's findings, or an unreadable item.
 struct Evaluated {
     counts: Vec<u64>,
-    found: Vec<Vec<Found>>,
+    items: usize,
+    by_type: Vec<(usize, u64)>,
+    notes: Vec<(usize, Vec<Found>)>,
 }
 
 /// A finding, rendered on the pool when the report's view allows it.
@@ -775,32 +781,43 @@ fn evaluate(
                     n.set(n.get() + 1);
                 }
             };
-            let found = ch
-                .iter()
-                .map(|it| {
-                    let mut vs = Vec::new();
-                    let Item::Record(r) = it else {
-                        return vs;
-                    };
-                    let mut take = |v: Verdict| {
-                        count(v.rule, v.outcome);
-                        if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
-                            return;
-                        }
-                        if let Some(f) = finding_for_record(program, inputs, r, &v) {
-                            vs.push(match prerender {
-                                Some(p) => Found::Rendered(p.render(&f)),
-                                None => Found::Finding(Box::new(f)),
-                            });
-                        }
-                    };
-                    engine.check_record_split(r, &count, &mut take);
-                    // Grouped rules whose `where` cannot be decided for this record.
-                    groups.early(r, &mut take);
-                    vs
-                })
-                .collect();
-            Evaluated { counts, found }
+            let mut by_type: Vec<(usize, u64)> = Vec::new();
+            let mut notes = Vec::new();
+            for (i, it) in ch.iter().enumerate() {
+                let Item::Record(r) = it else {
+                    notes.push((i, Vec::new()));
+                    continue;
+                };
+                match by_type.iter_mut().find(|(t, _)| *t == r.ty) {
+                    Some((_, n)) => *n += 1,
+                    None => by_type.push((r.ty, 1)),
+                }
+                let mut vs = Vec::new();
+                let mut take = |v: Verdict| {
+                    count(v.rule, v.outcome);
+                    if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
+                        return;
+                    }
+                    if let Some(f) = finding_for_record(program, inputs, r, &v) {
+                        vs.push(match prerender {
+                            Some(p) => Found::Rendered(p.render(&f)),
+                            None => Found::Finding(Box::new(f)),
+                        });
+                    }
+                };
+                engine.check_record_split(r, &count, &mut take);
+                // Grouped rules whose `where` cannot be decided for this record.
+                groups.early(r, &mut take);
+                if !vs.is_empty() {
+                    notes.push((i, vs));
+                }
+            }
+            Evaluated {
+                counts,
+                items: ch.len(),
+                by_type,
+                notes,
+            }
         })
         .collect()
 }

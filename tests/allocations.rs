@@ -70,7 +70,13 @@ fn allocations(data: &Path, jobs: usize) -> usize {
     let region = Region::new(GLOBAL);
     let code = guiju::cli::run(args, &mut out, &mut err);
     let n = region.change().allocations;
-    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&out));
+    assert_eq!(
+        code,
+        0,
+        "{}{}",
+        String::from_utf8_lossy(&out),
+        String::from_utf8_lossy(&err)
+    );
     n
 }
 
