@@ -549,7 +549,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     for g in groups.finish() {
         summary.count(&program, &g.verdict);
         if g.verdict.outcome != Outcome::Pass && g.verdict.outcome != Outcome::NotApplicable {
-            if let Some(f) = finding_for_group(&program, &inputs, &g) {
+            if let Some(f) = finding_for_group(&program, &inputs, g) {
                 reporter.finding(&f);
             }
         }
@@ -798,7 +798,7 @@ fn evaluate(
                     if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
                         return;
                     }
-                    if let Some(f) = finding_for_record(program, inputs, r, &v) {
+                    if let Some(f) = finding_for_record(program, inputs, r, v) {
                         vs.push(match prerender {
                             Some(p) => Found::Rendered(p.render(&f)),
                             None => Found::Finding(Box::new(f)),

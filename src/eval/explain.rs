@@ -32,6 +32,21 @@ fn both(f: impl Fn(Lang) -> String) -> Msg {
     Msg::new(f(Lang::Zh), f(Lang::En))
 }
 
+/// A value in both languages; formatted once where both read the same (numbers, text, dates).
+fn value_both(v: &Value, ty: &Ty) -> Msg {
+    match v {
+        Value::Num(_)
+        | Value::Text(_)
+        | Value::Invalid(_)
+        | Value::Date(_)
+        | Value::DateTime(_) => {
+            let s = format_value(v, ty, Lang::Zh);
+            Msg::new(s.clone(), s)
+        }
+        _ => both(|l| format_value(v, ty, l)),
+    }
+}
+
 /// Shows a value in the unit of its type.
 pub fn format_value(v: &Value, ty: &Ty, lang: Lang) -> String {
     match v {
@@ -187,7 +202,7 @@ impl Render<'_, '_> {
 
     fn value_msg(&self, r: &R, ty: &Ty) -> Msg {
         match r {
-            Ok(v) => both(|l| format_value(v, ty, l)),
+            Ok(v) => value_both(v, ty),
             Err(Halt::NotYet { .. }) => Msg::new("（尚未发生）", "(not yet)"),
             Err(Halt::Pending(_)) => Msg::new("（待定）", "(pending)"),
             Err(Halt::Unknown(u)) => match &u.reason {
@@ -204,7 +219,7 @@ impl Render<'_, '_> {
     fn render(&mut self, x: &Expr) -> Msg {
         let env = self.env;
         match &x.kind {
-            ExprKind::Const(v) => both(|l| format_value(v, &x.ty, l)),
+            ExprKind::Const(v) => value_both(v, &x.ty),
             ExprKind::Field(slot) => {
                 let (zh, en) = self.field_name(env.rule.record, *slot);
                 self.fields.push(*slot);
@@ -737,5 +752,39 @@ pub(super) fn explain_filter(env: &Env, h: &Halt) -> Explanation {
         unknown: Some(u),
         pending: None,
         spans: env.rule.filter.iter().map(|f| f.span).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_formatted_once_read_as_formatted_per_language() {
+        let num = |u: &str| {
+            Ty::Num(NumTy {
+                unit: crate::check::units::lookup(u)
+                    .unwrap_or_else(crate::check::units::Unit::none),
+                int: false,
+            })
+        };
+        let date = chrono::NaiveDate::from_ymd_opt(2017, 5, 23).unwrap_or_default();
+        let cases = [
+            (Value::Num(Decimal::new(58848, 0)), num("元")),
+            (Value::Num(Decimal::new(6923, 4)), num("%")),
+            (Value::Num(Decimal::new(1, 3)), Ty::Text),
+            (Value::Text("三门峡".into()), Ty::Text),
+            (Value::invalid("12x", "坏", "bad"), num("m²")),
+            (Value::Date(date), Ty::Date),
+            (
+                Value::DateTime(date.and_hms_opt(8, 30, 0).unwrap_or_default()),
+                Ty::DateTime,
+            ),
+            (Value::Bool(true), Ty::Bool),
+            (Value::Missing, num("元")),
+        ];
+        for (v, ty) in &cases {
+            assert_eq!(value_both(v, ty), both(|l| format_value(v, ty, l)), "{v:?}");
+        }
     }
 }

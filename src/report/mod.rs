@@ -244,7 +244,7 @@ pub fn finding_for_record(
     program: &Program,
     inputs: &[InputInfo],
     rec: &Record,
-    v: &Verdict,
+    v: Verdict,
 ) -> Option<Finding> {
     let key = record_key(program, rec.ty, &rec.values);
     make(
@@ -263,7 +263,7 @@ pub fn finding_for_record(
 pub fn finding_for_group(
     program: &Program,
     inputs: &[InputInfo],
-    g: &GroupVerdict,
+    g: GroupVerdict,
 ) -> Option<Finding> {
     let rule = program.rules.get(g.verdict.rule)?;
     let key_ty = match rule.scope {
@@ -292,7 +292,7 @@ pub fn finding_for_group(
         key,
         group,
         None,
-        &g.verdict,
+        g.verdict,
     )
 }
 
@@ -304,10 +304,10 @@ fn make(
     key: Option<String>,
     group: Option<GroupRef>,
     values: Option<&[Value]>,
-    v: &Verdict,
+    v: Verdict,
 ) -> Option<Finding> {
     let rule = program.rules.get(v.rule)?;
-    let ex = v.explanation.as_deref()?;
+    let ex = *v.explanation?;
     let rt = program.records.get(rec_ty)?;
     let input = inputs.get(loc.input as usize);
     let snippet = match (input, group.is_none()) {
@@ -353,12 +353,12 @@ fn make(
             group,
         },
         fields,
-        message: ex.message.clone(),
-        reasons: ex.reasons.clone(),
-        values: ex.values.iter().cloned().collect(),
+        message: ex.message,
+        reasons: ex.reasons,
+        values: ex.values.into_iter().collect(),
         citations: rule.citations.clone(),
-        trace: ex.trace.clone(),
-        spans: ex.spans.clone(),
+        trace: ex.trace,
+        spans: ex.spans,
         rule_span: rule.name_span,
         snippet,
     })
