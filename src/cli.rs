@@ -12,7 +12,7 @@ use crate::report::junit::JUnit;
 use crate::report::sarif::Sarif;
 use crate::report::{
     finding_for_group, finding_for_record, policy_notes, rules_of, Finding, InputInfo, PolicyNote,
-    Prerender, Reporter, Summary, Tee,
+    Prerendered, Reporter, Summary, Tee,
 };
 use crate::syntax::ast::Outcome;
 use chrono::NaiveDate;
@@ -412,7 +412,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         reporter = Box::new(Tee(reporter, Box::new(human)));
     }
     let engine = Engine::new(&program, as_of);
-    let prerender = reporter.prerender();
+    let prerender = reporter.prerender().map(|p| p.for_program(&program));
     let mut groups = GroupRun::with_shards(&program, as_of, pool.current_num_threads());
     // The position of the next batch's first item among all items read, for the order of groups.
     let mut seq = 0u64;
@@ -523,7 +523,13 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 rayon::join(
                     || {
                         let parts = evaluate(
-                            &engine, &groups, &program, &inputs, &items, threads, prerender,
+                            &engine,
+                            &groups,
+                            &program,
+                            &inputs,
+                            &items,
+                            threads,
+                            prerender.as_ref(),
                         );
                         groups.feed_batch(&items, first, |it| match it {
                             Item::Record(r) => Some(r),
@@ -766,7 +772,7 @@ fn evaluate(
     inputs: &[InputInfo],
     items: &[Item],
     threads: usize,
-    prerender: Option<Prerender>,
+    prerender: Option<&Prerendered>,
 ) -> Vec<Evaluated> {
     let nrules = program.rules.len();
     let chunk = (items.len() / (4 * threads.max(1))).max(64);

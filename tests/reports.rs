@@ -969,3 +969,52 @@ fn output_file_gets_the_report_and_the_terminal_the_human_one() {
         .expect("written")
         .contains("[V0001]"));
 }
+
+/// The JSON view renders findings with each rule's part written once per run: byte for byte
+/// what serialising the whole finding writes, with or without a trace.
+#[test]
+fn prerendered_json_findings_are_what_serde_writes() {
+    use guiju::input::{InputSpec, Item};
+    use guiju::report::{finding_for_record, InputInfo, Prerender};
+    let mut compared = 0;
+    for (policy, data, as_of) in [RELOCATION, FUNDS] {
+        let policy = root().join(policy);
+        let text = std::fs::read_to_string(&policy).unwrap();
+        let compiled = guiju::check::compile(
+            vec![(policy.to_string_lossy().into_owned(), text)],
+            &guiju::cli::FsResolver,
+        );
+        let program = compiled.program.expect("policy compiles");
+        let as_of = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap();
+        let engine = guiju::eval::Engine::new(&program, as_of);
+        let spec = InputSpec::parse(&root().join(data).to_string_lossy());
+        let inputs = [InputInfo {
+            path: spec.path.clone(),
+            format: guiju::input::Format::of(&spec.path).unwrap(),
+        }];
+        let mut src = guiju::input::open(&spec, &program, 0).unwrap();
+        let mut items = Vec::new();
+        while src.next_batch(1000, &mut items).unwrap() {}
+        let prerendered = Prerender::Json.for_program(&program);
+        for it in &items {
+            let Item::Record(r) = it else { continue };
+            let mut findings = Vec::new();
+            engine.check_record(r, &mut |v| {
+                if v.explanation.is_some() {
+                    findings.extend(finding_for_record(&program, &inputs, r, v));
+                }
+            });
+            for mut f in findings {
+                for _ in 0..2 {
+                    assert_eq!(
+                        String::from_utf8(prerendered.render(&f)).unwrap(),
+                        String::from_utf8(Prerender::Json.render(&f)).unwrap()
+                    );
+                    compared += 1;
+                    f.trace.clear();
+                }
+            }
+        }
+    }
+    assert!(compared >= 10, "{compared}");
+}

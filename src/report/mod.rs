@@ -103,6 +103,9 @@ pub struct Finding {
     pub rule_span: Span,
     #[serde(skip)]
     pub snippet: Option<Snippet>,
+    /// The rule's index in the program.
+    #[serde(skip)]
+    pub rule_index: usize,
 }
 
 /// Counts for the summary line. Every input record is counted once, read or unreadable.
@@ -227,6 +230,83 @@ impl Prerender {
             Prerender::Json => serde_json::to_vec(f).unwrap_or_default(),
         }
     }
+
+    /// This rendering for the findings of `program`, with what all findings of a rule share (the
+    /// rule and its citations) rendered once.
+    pub fn for_program(self, program: &Program) -> Prerendered {
+        let rules = program
+            .rules
+            .iter()
+            .map(|rule| {
+                let json = rule_ref(program, rule).and_then(|r| serde_json::to_vec(&r).ok());
+                Some(RulePieces {
+                    rule: json?,
+                    citations: serde_json::to_vec(&rule.citations).ok()?,
+                })
+            })
+            .collect();
+        Prerendered { kind: self, rules }
+    }
+}
+
+/// A rule's parts of its findings, rendered.
+#[derive(Debug)]
+struct RulePieces {
+    rule: Vec<u8>,
+    citations: Vec<u8>,
+}
+
+/// Renders the findings of one program (see [`Prerender::for_program`]).
+#[derive(Debug)]
+pub struct Prerendered {
+    kind: Prerender,
+    rules: Vec<Option<RulePieces>>,
+}
+
+impl Prerendered {
+    /// What `Prerender::render` renders, byte for byte.
+    pub fn render(&self, f: &Finding) -> Vec<u8> {
+        match (self.kind, self.rules.get(f.rule_index)) {
+            (Prerender::Json, Some(Some(p))) => json_with(f, p).unwrap_or_default(),
+            _ => self.kind.render(f),
+        }
+    }
+}
+
+/// A finding as `#[derive(Serialize)]` writes it, its rule and citations spliced in.
+fn json_with(f: &Finding, p: &RulePieces) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(256 + p.rule.len() + p.citations.len());
+    let field = |out: &mut Vec<u8>, name: &str| {
+        out.extend_from_slice(if out.is_empty() { b"{\"" } else { b",\"" });
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+    };
+    field(&mut out, "code");
+    serde_json::to_writer(&mut out, f.code)?;
+    field(&mut out, "outcome");
+    serde_json::to_writer(&mut out, &f.outcome)?;
+    field(&mut out, "severity");
+    serde_json::to_writer(&mut out, &f.severity)?;
+    field(&mut out, "rule");
+    out.extend_from_slice(&p.rule);
+    field(&mut out, "record");
+    serde_json::to_writer(&mut out, &f.record)?;
+    field(&mut out, "fields");
+    serde_json::to_writer(&mut out, &f.fields)?;
+    field(&mut out, "message");
+    serde_json::to_writer(&mut out, &f.message)?;
+    field(&mut out, "reasons");
+    serde_json::to_writer(&mut out, &f.reasons)?;
+    field(&mut out, "values");
+    serde_json::to_writer(&mut out, &f.values)?;
+    field(&mut out, "citations");
+    out.extend_from_slice(&p.citations);
+    if !f.trace.is_empty() {
+        field(&mut out, "trace");
+        serde_json::to_writer(&mut out, &f.trace)?;
+    }
+    out.push(b'}');
+    Ok(out)
 }
 
 fn record_key(program: &Program, rec_ty: usize, values: &[Value]) -> Option<String> {
@@ -361,6 +441,7 @@ fn make(
         spans: ex.spans,
         rule_span: rule.name_span,
         snippet,
+        rule_index: v.rule,
     })
 }
 
