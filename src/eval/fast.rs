@@ -152,6 +152,8 @@ enum FBool {
     Const(bool),
     Field(usize),
     Num(CmpOp, FNum, FNum),
+    /// `field op constant`, the commonest comparison, decided without evaluating two operands.
+    FieldConst(CmpOp, usize, Decimal),
     /// `num / den <= bound` (or `>=` when `ge`): decided without dividing when it holds exactly.
     Quotient {
         ge: bool,
@@ -253,6 +255,14 @@ impl Compiler<'_> {
                                 bound: b,
                             }
                         }
+                        (_, FNum::Field(s)) if matches!(b, FNum::Const(_)) => match b {
+                            FNum::Const(c) => FBool::FieldConst(*op, s, c),
+                            b => FBool::Num(*op, FNum::Field(s), b),
+                        },
+                        (_, FNum::Const(c)) if matches!(b, FNum::Field(_)) => match b {
+                            FNum::Field(s) => FBool::FieldConst(flip(*op), s, c),
+                            b => FBool::Num(*op, FNum::Const(c), b),
+                        },
                         (_, a) => FBool::Num(*op, a, b),
                     }
                 } else if let (Some(a), Some(b)) = (self.date(lhs), self.date(rhs)) {
@@ -351,6 +361,17 @@ fn exact_mul(a: Decimal, b: Decimal) -> Option<(i128, u32)> {
     let p = mul_i128(a.mantissa(), b.mantissa())?;
     let s = a.scale() + b.scale();
     (s <= 28 && p.unsigned_abs() < 1u128 << 96).then_some((p, s))
+}
+
+/// The operator that compares the other way round: `a op b` is `b flip(op) a`.
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
 }
 
 fn cmp(op: CmpOp, o: Ordering) -> bool {
@@ -458,6 +479,10 @@ impl FBool {
                 };
                 Some(cmp(*op, o))
             }
+            FBool::FieldConst(op, s, c) => match rec.get(*s) {
+                Some(Value::Num(n)) => Some(cmp(*op, dec_cmp(n, c))),
+                _ => None,
+            },
             FBool::Quotient {
                 ge,
                 num,
@@ -608,6 +633,27 @@ mod tests {
             }
         }
         assert!(exact > 30 && exact < xs.len() * xs.len(), "{exact}");
+    }
+
+    #[test]
+    fn flipped_operators_compare_the_other_way_round() {
+        let ops = [
+            CmpOp::Eq,
+            CmpOp::Ne,
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Gt,
+            CmpOp::Ge,
+        ];
+        for op in ops {
+            for (a, b) in [(1, 2), (2, 2), (3, 2)] {
+                assert_eq!(
+                    cmp(op, a.cmp(&b)),
+                    cmp(flip(op), b.cmp(&a)),
+                    "{a} {op:?} {b}"
+                );
+            }
+        }
     }
 
     #[test]
