@@ -129,3 +129,28 @@ impl SourceMapExt for crate::source::SourceMap {
         }
     }
 }
+
+/// The strings one after another: what `format!("{a}{b}…")` makes, sized once. (`format!` that
+/// starts with an argument reserves nothing and grows the string piece by piece; explanations
+/// are built from many such pieces, once per finding.)
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+#[cfg(test)]
+mod cat_tests {
+    #[test]
+    fn cat_is_format_of_its_parts() {
+        let (a, n) = ("住房建筑面积 208 m²", 25);
+        let n = n.to_string();
+        assert_eq!(
+            super::cat(&[a, " / ", "家庭人口 8人", " = ", &n, "（不成立）"]),
+            format!("{a} / 家庭人口 8人 = {n}（不成立）")
+        );
+        assert_eq!(super::cat(&[]), "");
+    }
+}

@@ -502,8 +502,11 @@ pub fn field_names(rt: &RecordType) -> IndexMap<String, usize> {
 
 /// A message template shown when there is no custom message.
 pub fn default_message(rule: &Rule) -> Msg {
-    let t = rule.title.clone().unwrap_or_else(|| rule.id.clone());
-    Msg::new(format!("未满足：{t}"), format!("requirement not met: {t}"))
+    let t = rule.title.as_deref().unwrap_or(&rule.id);
+    Msg::new(
+        crate::diag::cat(&["未满足：", t]),
+        crate::diag::cat(&["requirement not met: ", t]),
+    )
 }
 
 impl Expr {

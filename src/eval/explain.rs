@@ -2,7 +2,7 @@
 
 use super::{date_add, eval, Env, Halt, UnknownReason, R};
 use crate::check::ir::*;
-use crate::diag::{Lang, Msg};
+use crate::diag::{cat, Lang, Msg};
 use crate::syntax::ast::{CmpOp, Outcome};
 use crate::value::Value;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -140,9 +140,9 @@ pub fn format_num(n: Decimal, unit: &crate::check::units::Unit) -> String {
         .map(|c| c.is_ascii_alphabetic())
         .unwrap_or(false);
     if spaced {
-        format!("{num} {}", unit.name)
+        cat(&[&num, " ", &unit.name])
     } else {
-        format!("{num}{}", unit.name)
+        cat(&[&num, &unit.name])
     }
 }
 
@@ -225,7 +225,7 @@ impl Render<'_, '_> {
                 self.fields.push(*slot);
                 let v = self.value_msg_at(&eval(x, env), x);
                 self.note_value(en.clone(), v.clone());
-                Msg::new(format!("{zh} {}", v.zh), format!("{en} {}", v.en))
+                Msg::new(cat(&[&zh, " ", &v.zh]), cat(&[&en, " ", &v.en]))
             }
             ExprKind::Elem(slot) => {
                 let ty = env.elem.map(|e| e.1).unwrap_or(usize::MAX);
@@ -270,8 +270,8 @@ impl Render<'_, '_> {
                 let v = self.value_msg_at(&eval(x, env), x);
                 let s = op.symbol();
                 Msg::new(
-                    format!("{} {s} {} = {}", a.zh, b.zh, v.zh),
-                    format!("{} {s} {} = {}", a.en, b.en, v.en),
+                    cat(&[&a.zh, " ", s, " ", &b.zh, " = ", &v.zh]),
+                    cat(&[&a.en, " ", s, " ", &b.en, " = ", &v.en]),
                 )
             }
             ExprKind::DateAdd {
@@ -350,8 +350,8 @@ impl Render<'_, '_> {
                     Err(_) => format!("{}?", op.symbol()),
                 };
                 let mut m = Msg::new(
-                    format!("{} {sym} {}", a.zh, b.zh),
-                    format!("{} {sym} {}", a.en, b.en),
+                    cat(&[&a.zh, " ", &sym, " ", &b.zh]),
+                    cat(&[&a.en, " ", &sym, " ", &b.en]),
                 );
                 if let Some(extra) = self.lateness(*op, lhs, rhs) {
                     m.zh.push_str(&format!("（{}）", extra.zh));
@@ -647,9 +647,10 @@ pub(super) fn explain(
             Err(Halt::Pending(_)) => ("待定", "pending"),
             Err(_) => ("未知", "unknown"),
         };
+        let n = (i + 1).to_string();
         trace.push(Msg::new(
-            format!("要求 {}：{}（{szh}）", i + 1, m.zh),
-            format!("requirement {}: {} ({sen})", i + 1, m.en),
+            cat(&["要求 ", &n, "：", &m.zh, "（", szh, "）"]),
+            cat(&["requirement ", &n, ": ", &m.en, " (", sen, ")"]),
         ));
         let decisive = match outcome {
             Outcome::Fail => matches!(v, Ok(Value::Bool(false))),
