@@ -24,6 +24,27 @@ fn trim_cell(raw: &str) -> &str {
     }
 }
 
+/// Whether a number field's unit is its base unit exactly (scale `1`, not `1.0`): its plain
+/// numbers are read as written.
+pub(crate) fn base_unit(field: &Field) -> Option<bool> {
+    match &field.ty {
+        Ty::Num(n) if n.unit.scale.serialize() == Decimal::ONE.serialize() => Some(n.int),
+        _ => None,
+    }
+}
+
+/// `parse_cell` for a field that `base_unit` says is in its base unit (`int` from it): a plain
+/// number is read in place, anything else by `parse_cell`.
+#[inline(always)]
+pub(crate) fn parse_base_number_cell(raw: &str, int: bool, field: &Field) -> Value {
+    if let Some(n) = plain_decimal(raw.as_bytes()) {
+        if !int || n.scale() == 0 || n.fract().is_zero() {
+            return Value::Num(n);
+        }
+    }
+    parse_cell(raw, field)
+}
+
 /// Reads a text cell (CSV, Excel, a JSON string) as a value of the field's type.
 pub fn parse_cell(raw: &str, field: &Field) -> Value {
     let t = trim_cell(raw);
@@ -584,7 +605,39 @@ mod tests {
                 same(&fast, &general),
                 "{s:?} as {name}: {fast:?} vs {general:?}"
             );
+            let f = field(Ty::Num(NumTy {
+                unit: unit.clone(),
+                int: *int,
+            }));
+            if let Some(int) = base_unit(&f) {
+                let base = parse_base_number_cell(&s, int, &f);
+                assert!(
+                    same(&base, &parse_cell(&s, &f)),
+                    "{s:?} as {name}: {base:?}"
+                );
+            }
         }
+    }
+
+    #[test]
+    fn base_unit_cells_read_as_any_cell_reads() {
+        let mut base_fields = 0;
+        for (name, unit, int) in num_fields() {
+            let f = field(Ty::Num(NumTy { unit, int }));
+            let Some(int) = base_unit(&f) else { continue };
+            base_fields += 1;
+            for s in SPELLINGS
+                .iter()
+                .chain(&["", " ", " 12", "12 ", "1.50", "7.0", "-0"])
+            {
+                let base = parse_base_number_cell(s, int, &f);
+                let cell = parse_cell(s, &f);
+                assert!(same(&base, &cell), "{s:?} as {name}: {base:?} vs {cell:?}");
+            }
+        }
+        // 元, m², 人 (an integer field) and a unit-less number; not 万元, %, nor a scale of 1.0.
+        assert_eq!(base_fields, 4);
+        assert_eq!(base_unit(&field(Ty::Text)), None);
     }
 
     #[test]

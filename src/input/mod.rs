@@ -521,6 +521,9 @@ enum CsvCol {
     Unused,
     /// A field that is read, into this slot.
     Read(usize),
+    /// A number field in its base unit, read into this slot (`int`: an integer field): plain
+    /// numbers are read in place.
+    BaseNum(usize, bool),
 }
 
 impl CsvCol {
@@ -529,7 +532,10 @@ impl CsvCol {
             None => CsvCol::Ignored,
             // Without a `used` entry (a program not from `check::compile`) every field is read.
             Some(s) if !rt.used.get(s).copied().unwrap_or(true) => CsvCol::Unused,
-            Some(s) => CsvCol::Read(s),
+            Some(s) => match rt.field(s).and_then(cell::base_unit) {
+                Some(int) => CsvCol::BaseNum(s, int),
+                None => CsvCol::Read(s),
+            },
         }
     }
 }
@@ -653,6 +659,14 @@ impl CsvConv<'_> {
                     if let (Some(f), Some(dst)) = (self.fields.get(slot), values.get_mut(slot)) {
                         match cell(i) {
                             Some(t) => put(dst, cell::parse_cell(t, f)),
+                            None => return Err(not_utf8(i)),
+                        }
+                    }
+                }
+                CsvCol::BaseNum(slot, int) => {
+                    if let (Some(f), Some(dst)) = (self.fields.get(slot), values.get_mut(slot)) {
+                        match cell(i) {
+                            Some(t) => put(dst, cell::parse_base_number_cell(t, int, f)),
                             None => return Err(not_utf8(i)),
                         }
                     }
