@@ -739,54 +739,131 @@ impl Jsonl {
     }
 
     /// Reads up to `max` non-blank lines into `self.text`. Returns whether the input goes on, or the
-    /// error that stops it (after the lines read before it).
+    /// error that stops it (after the lines read before it). Lines are cut from the reader's
+    /// buffer in place (only a line that runs past the buffer's end is gathered in `buf`), and
+    /// the buffer's complete lines are checked as UTF-8 in one go: this runs on one thread
+    /// while the others parse, so it bounds how far `--jobs` scales.
     fn read_lines(&mut self, max: usize) -> Result<bool, DataDiag> {
         self.text.clear();
         self.spans.clear();
-        while self.spans.len() < max {
-            self.buf.clear();
-            let n = self.reader.read_until(b'\n', &mut self.buf).map_err(|e| {
+        let Jsonl {
+            typing,
+            reader,
+            line,
+            byte,
+            index,
+            buf,
+            text,
+            spans,
+        } = self;
+        let mut lines = Lines {
+            path: typing.path.as_str(),
+            input: typing.input,
+            line,
+            byte,
+            index,
+            text,
+            spans,
+        };
+        while lines.spans.len() < max {
+            let chunk = reader.fill_buf().map_err(|e| {
                 DataDiag::new(
                     "I0001",
-                    &self.typing.path,
-                    self.line + 1,
+                    lines.path,
+                    *lines.line + 1,
                     1,
                     format!("读取失败：{e}"),
                     format!("read failed: {e}"),
                 )
                 .fatal()
             })?;
-            if n == 0 {
+            if chunk.is_empty() {
+                // The end: a last line without a line break.
+                if !buf.is_empty() {
+                    let last = std::mem::take(buf);
+                    lines.add(&last, None)?;
+                }
                 return Ok(false);
             }
-            self.line += 1;
-            let start = self.byte;
-            self.byte += n as u64;
-            let text = match std::str::from_utf8(&self.buf) {
-                Ok(t) => t,
-                Err(_) => return Err(utf8_error(&self.typing.path, self.line, &self.buf)),
-            };
-            let text = if self.line == 1 {
-                text.trim_start_matches('\u{FEFF}')
-            } else {
-                text
-            };
-            if text.trim().is_empty() {
-                continue;
+            // The buffer's complete lines, checked at once (a line break never falls inside a
+            // character, so each of them is then UTF-8 too).
+            let whole = memchr::memrchr(b'\n', chunk)
+                .and_then(|end| chunk.get(..=end))
+                .and_then(|lines| std::str::from_utf8(lines).ok());
+            let mut used = 0;
+            for nl in memchr::memchr_iter(b'\n', chunk) {
+                let Some(part) = chunk.get(used..=nl) else {
+                    break;
+                };
+                if buf.is_empty() {
+                    lines.add(part, whole.and_then(|w| w.get(used..=nl)))?;
+                } else {
+                    // The end of a line begun in the previous buffer.
+                    buf.extend_from_slice(part);
+                    lines.add(buf, None)?;
+                    buf.clear();
+                }
+                used = nl + 1;
+                if lines.spans.len() >= max {
+                    break;
+                }
             }
-            let loc = RecordLoc {
-                input: self.typing.input,
-                index: self.index,
-                line: self.line,
-                col: 1,
-                byte: start,
-            };
-            self.index += 1;
-            let from = self.text.len();
-            self.text.push_str(text);
-            self.spans.push((from..self.text.len(), loc));
+            if lines.spans.len() < max {
+                // The start of a line that goes on in the next buffer.
+                buf.extend_from_slice(chunk.get(used..).unwrap_or_default());
+                used = chunk.len();
+            }
+            reader.consume(used);
         }
         Ok(true)
+    }
+}
+
+/// Where the lines of a JSONL batch go, and the counts that locate them.
+struct Lines<'a> {
+    path: &'a str,
+    input: u32,
+    line: &'a mut u32,
+    byte: &'a mut u64,
+    index: &'a mut u64,
+    text: &'a mut String,
+    spans: &'a mut Vec<(std::ops::Range<usize>, RecordLoc)>,
+}
+
+impl Lines<'_> {
+    /// One line, line break included, as `BufRead::read_until` returns it; `checked` when it is
+    /// already known to be UTF-8. A blank line is counted and skipped.
+    fn add(&mut self, bytes: &[u8], checked: Option<&str>) -> Result<(), DataDiag> {
+        *self.line += 1;
+        let start = *self.byte;
+        *self.byte += bytes.len() as u64;
+        let t = match checked {
+            Some(t) => t,
+            None => {
+                std::str::from_utf8(bytes).map_err(|_| utf8_error(self.path, *self.line, bytes))?
+            }
+        };
+        let t = if *self.line == 1 {
+            t.trim_start_matches('\u{FEFF}')
+        } else {
+            t
+        };
+        // Blank: white space only (a line starting with a printable character is not).
+        if !t.as_bytes().first().is_some_and(u8::is_ascii_graphic) && t.trim().is_empty() {
+            return Ok(());
+        }
+        let loc = RecordLoc {
+            input: self.input,
+            index: *self.index,
+            line: *self.line,
+            col: 1,
+            byte: start,
+        };
+        *self.index += 1;
+        let from = self.text.len();
+        self.text.push_str(t);
+        self.spans.push((from..self.text.len(), loc));
+        Ok(())
     }
 }
 
@@ -1299,5 +1376,78 @@ record row "行" {
         assert!(matches!(rec.values[1], Value::Invalid(_)), "{rec:?}");
         let (item, _) = typing.parse(r#"{"id":"R1","amount":}"#, None, RecordLoc::default());
         assert!(matches!(item, Item::Bad(_)));
+    }
+
+    /// Lines are cut from the reader's buffer as `read_until` would read them, whatever the
+    /// buffer's size and the batch size: lines that cross buffers, blank lines, a byte-order
+    /// mark, CRLF, a last line without a break, and a line that is not UTF-8 (which stops
+    /// reading after the lines before it).
+    #[test]
+    fn lines_are_cut_as_read_until_reads_them() {
+        let program = crate::check::compile_str("t.gj", POLICY)
+            .program
+            .expect("policy compiles");
+        let long = format!("{{\"id\":\"{}\"}}", "长".repeat(300));
+        let texts: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\n\n".to_vec(),
+            "\u{FEFF}{\"id\":\"a\"}\n\n  \n{\"id\":\"b\"}\r\n{\"id\":\"c\"}".into(),
+            format!("{long}\n{{\"id\":\"甲\"}}\n{long}\n").into_bytes(),
+            [
+                b"{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"\xd5\xc5\"}\n".to_vec(),
+                b"{\"id\":\"d\"}\n".to_vec(),
+            ]
+            .concat(),
+        ];
+        for bytes in &texts {
+            // What reading line by line gives: (text, line, byte, index), and the bad line.
+            let mut expected = Vec::new();
+            let mut bad = None;
+            let (mut line, mut byte, mut index) = (0u32, 0u64, 0u64);
+            for part in bytes.split_inclusive(|b| *b == b'\n') {
+                line += 1;
+                let start = byte;
+                byte += part.len() as u64;
+                let Ok(t) = std::str::from_utf8(part) else {
+                    bad = Some(line);
+                    break;
+                };
+                let t = if line == 1 {
+                    t.trim_start_matches('\u{FEFF}')
+                } else {
+                    t
+                };
+                if !t.trim().is_empty() {
+                    expected.push((t.to_string(), line, start, index));
+                    index += 1;
+                }
+            }
+            for cap in [1, 2, 5, 64, 1 << 16] {
+                for batch in [1, 2, 1000] {
+                    let reader =
+                        std::io::BufReader::with_capacity(cap, std::io::Cursor::new(bytes.clone()));
+                    let mut j = Jsonl::new("t.jsonl", Box::new(reader), &program, Some(0), 0);
+                    let mut got = Vec::new();
+                    let end = loop {
+                        let r = j.read_lines(batch);
+                        for (range, loc) in &j.spans {
+                            got.push((
+                                j.text[range.clone()].to_string(),
+                                loc.line,
+                                loc.byte,
+                                loc.index,
+                            ));
+                        }
+                        match r {
+                            Ok(true) => {}
+                            Ok(false) => break None,
+                            Err(d) => break Some(d.line),
+                        }
+                    };
+                    assert_eq!(got, expected, "cap {cap}, batch {batch}, {bytes:?}");
+                    assert_eq!(end, bad, "cap {cap}, batch {batch}, {bytes:?}");
+                }
+            }
+        }
     }
 }
