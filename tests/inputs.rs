@@ -322,3 +322,48 @@ fn a_jsonl_line_that_is_not_utf8_stops_reading_there_in_any_batch() {
         assert_eq!(problems[0]["column"], 22, "--batch {batch}: {v}");
     }
 }
+
+/// A finding points at its record's own line and cell whatever the file's line ends: `\n`,
+/// `\r\n` (as Excel writes CSV on Windows), blank lines between records, or a quoted cell that
+/// spans lines.
+#[test]
+fn csv_findings_point_at_their_line_with_any_line_ends() {
+    let d = dir("line-ends");
+    let rows = [
+        "项目编号,县（市、区）,金额,用途",
+        "F1,甲,100万元,其他",
+        "F2,乙,900万元,其他",
+        "",
+        "F3,\"丙,\"\"丁\"\"\",800万元,其他",
+        "F4,\"戊\n己\",700万元,其他",
+        "F5,庚,600万元,其他",
+    ];
+    for (name, end) in [("lf.csv", "\n"), ("crlf.csv", "\r\n")] {
+        let path = d.join(name);
+        std::fs::write(&path, rows.join(end) + end).unwrap();
+        let (code, v) = check_json(&d, &path);
+        assert_eq!(code, 1, "{v}");
+        assert_eq!(v["summary"]["records"], 5, "{v}");
+        let found: Vec<(u64, u64, String, String)> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let field = &f["fields"][0];
+                (
+                    f["record"]["line"].as_u64().unwrap(),
+                    field["line"].as_u64().unwrap(),
+                    field["path"].as_str().unwrap_or("-").to_string(),
+                    f["record"]["key"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        // F4's quoted cell spans two lines: its amount is on line 7, and F5 starts on line 8.
+        let expected: Vec<(u64, u64, String, String)> =
+            [(3, 3, "F2"), (5, 5, "F3"), (6, 7, "F4"), (8, 8, "F5")]
+                .iter()
+                .map(|(l, cell, k)| (*l, *cell, format!("R{l}C3"), k.to_string()))
+                .collect();
+        assert_eq!(found, expected, "{name}: {v}");
+    }
+}

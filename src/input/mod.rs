@@ -2,6 +2,7 @@
 //! With `cli`, the only module that touches the file system.
 
 pub mod cell;
+mod csv_split;
 mod json;
 mod snippet;
 
@@ -355,7 +356,7 @@ pub(crate) fn utf8_error(path: &str, line: u32, bytes: &[u8]) -> DataDiag {
 
 struct CsvSource {
     path: String,
-    reader: csv::Reader<Box<dyn BufRead + Send>>,
+    split: csv_split::Splitter,
     ty: usize,
     columns: Vec<CsvCol>,
     nfields: usize,
@@ -364,7 +365,7 @@ struct CsvSource {
     index: u64,
     warnings: Vec<DataDiag>,
     /// The batch's rows, kept to reuse their buffers.
-    rows: Vec<csv::ByteRecord>,
+    rows: Vec<csv_split::Row>,
     /// The batch's rows in order, kept to reuse the vector.
     read: Vec<CsvRow>,
 }
@@ -382,12 +383,11 @@ fn csv_source(
     } else {
         b','
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delim)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(reader);
-    let headers = rdr.byte_headers().map_err(|e| csv_err(path, &e))?.clone();
+    let mut split = csv_split::Splitter::new(reader, delim);
+    let mut headers = csv_split::Row::default();
+    split
+        .read(&mut headers)
+        .map_err(|e| csv_err(path, 1, &e).fatal())?;
     let mut names = Vec::new();
     for (i, h) in headers.iter().enumerate() {
         match std::str::from_utf8(h) {
@@ -454,7 +454,7 @@ fn csv_source(
     }
     Ok(Box::new(CsvSource {
         path: path.to_string(),
-        reader: rdr,
+        split,
         ty,
         columns,
         nfields: rt.fields.len(),
@@ -494,21 +494,16 @@ fn best_type(program: &Program, names: &[String]) -> Option<usize> {
     }
 }
 
-fn csv_err(path: &str, e: &csv::Error) -> DataDiag {
-    let (line, byte) = e
-        .position()
-        .map(|p| (p.line() as u32, Some(p.byte())))
-        .unwrap_or((0, None));
-    let mut d = DataDiag::new(
+/// Reading a CSV file failed at `line`.
+fn csv_err(path: &str, line: u64, e: &std::io::Error) -> DataDiag {
+    DataDiag::new(
         "I0003",
         path,
-        line,
+        u32::try_from(line).unwrap_or(u32::MAX),
         1,
-        format!("CSV 格式错误：{e}"),
-        format!("malformed CSV: {e}"),
-    );
-    d.byte = byte;
-    d
+        format!("读取失败：{e}"),
+        format!("read failed: {e}"),
+    )
 }
 
 /// What to do with a CSV column's cells, decided once per file.
@@ -632,7 +627,7 @@ struct CsvConv<'a> {
 
 impl CsvConv<'_> {
     /// A row's values; a cell that is not UTF-8 stops reading the file.
-    fn convert(&self, row: &csv::ByteRecord, loc: RecordLoc) -> Result<Item, DataDiag> {
+    fn convert(&self, row: &csv_split::Row, loc: RecordLoc) -> Result<Item, DataDiag> {
         let mut values = missing_values(self.nfields);
         // One check of the whole row spares its cells theirs. (A row can be UTF-8 as a whole
         // while a cell is not, when a character is split between cells: such a cell is not a
@@ -693,38 +688,37 @@ impl RecordSource for CsvSource {
         use rayon::prelude::*;
         let mut read = std::mem::take(&mut self.read);
         read.clear();
-        let mut used = 0;
         let mut more = true;
-        for _ in 0..max {
+        for used in 0..max {
             if used == self.rows.len() {
-                self.rows.push(csv::ByteRecord::new());
+                self.rows.push(csv_split::Row::default());
             }
             let Some(row) = self.rows.get_mut(used) else {
                 break;
             };
-            match self.reader.read_byte_record(row) {
-                Ok(false) => {
+            let start = match self.split.read(row) {
+                Ok(Some(start)) => start,
+                Ok(None) => {
                     more = false;
                     break;
                 }
-                Ok(true) => {}
                 Err(e) => {
-                    read.push(CsvRow::Bad(Box::new(csv_err(&self.path, &e))));
-                    self.index += 1;
-                    continue;
+                    // Reading stops here, after the rows before.
+                    let d = csv_err(&self.path, self.split.line(), &e).fatal();
+                    read.push(CsvRow::Bad(Box::new(d)));
+                    more = false;
+                    break;
                 }
-            }
-            let pos = row.position().cloned().unwrap_or_else(csv::Position::new);
+            };
             let loc = RecordLoc {
                 input: self.input,
                 index: self.index,
-                line: pos.line() as u32,
+                line: u32::try_from(start.line).unwrap_or(u32::MAX),
                 col: 1,
-                byte: pos.byte(),
+                byte: start.byte,
             };
             self.index += 1;
             read.push(CsvRow::Row(used, loc));
-            used += 1;
         }
         let conv = CsvConv {
             path: &self.path,

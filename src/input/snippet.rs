@@ -245,7 +245,19 @@ pub fn snippet(
                         .collect();
                     o.csv_slots = Some((rt.name.clone(), slots));
                 }
-                let line = o.window.line(&mut o.file, loc.byte, MAX_RECORD)?;
+                let mut line = o.window.line(&mut o.file, loc.byte, MAX_RECORD)?;
+                // A quoted cell may hold line breaks: the record goes on until its quotes close.
+                while line.matches('"').count() % 2 == 1
+                    && line.ends_with('\n')
+                    && line.len() < MAX_RECORD
+                {
+                    let next = loc.byte + line.len() as u64;
+                    let more = o.window.line(&mut o.file, next, MAX_RECORD)?;
+                    if more.is_empty() {
+                        break;
+                    }
+                    line.push_str(&more);
+                }
                 let slots = &o.csv_slots.as_ref()?.1;
                 let text = line.trim_end_matches(['\n', '\r']).to_string();
                 let mut fields = Vec::new();
