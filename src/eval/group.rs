@@ -486,7 +486,8 @@ impl Shard {
             if n > 1 && shard_of(text, n) != me {
                 continue;
             }
-            let env = Env::record(program, rule, &rec.values, as_of);
+            // Built only when the fast path leaves a record to the interpreter.
+            let env = || Env::record(program, rule, &rec.values, as_of);
             if let Some(f) = &rule.filter {
                 let fast = gr
                     .filter
@@ -494,7 +495,7 @@ impl Shard {
                     .and_then(|ff| ff.eval(&rec.values, &rule.period));
                 let pass = match fast {
                     Some(b) => b,
-                    None => matches!(eval(f, &env), Ok(Value::Bool(true))),
+                    None => matches!(eval(f, &env()), Ok(Value::Bool(true))),
                 };
                 if !pass {
                     continue;
@@ -522,7 +523,7 @@ impl Shard {
                     Some(Fed::Skip) => {}
                     Some(Fed::One) => acc.feed_value(None),
                     Some(Fed::Num(n)) => acc.feed_value(Some(Value::Num(n))),
-                    None => acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env),
+                    None => acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env()),
                 }
             }
         }
