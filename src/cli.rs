@@ -413,7 +413,12 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     }
     let engine = Engine::new(&program, as_of);
     let prerender = reporter.prerender().map(|p| p.for_program(&program));
-    let mut groups = GroupRun::with_shards(&program, as_of, pool.current_num_threads());
+    // Groups are aggregated while the next batch is read and converted, so the threads that
+    // aggregate are free to read. Spread over half of the threads: on two cores one thread
+    // aggregating (while the other reads, then both convert) measured faster than two shards,
+    // each of which looks at every record for its keys.
+    let mut groups =
+        GroupRun::with_shards(&program, as_of, (pool.current_num_threads() / 2).max(1));
     // The position of the next batch's first item among all items read, for the order of groups.
     let mut seq = 0u64;
     let mut summary = Summary::new(&program, as_of.to_string());
@@ -421,6 +426,8 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let batch = o.batch.max(1);
     let mut items = Vec::with_capacity(batch);
     let mut spare = Vec::with_capacity(batch);
+    // The batch reported last, given back while the next batch is read.
+    let mut done = Vec::with_capacity(batch);
     let mut progress = Progress::new(std::io::stderr().is_terminal(), est.lang);
     for (ii, spec) in specs.iter().enumerate() {
         progress.clear();
@@ -511,11 +518,18 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
             progress.tick(&spec.path, summary.records);
         };
-        let (mut read, mut warnings) = pool.install(|| read_batch(&mut *src, batch, &mut items));
+        let (mut read, mut warnings) = pool.install(|| {
+            // The last batches of the previous file.
+            recycle_batch(&mut done);
+            recycle_batch(&mut items);
+            read_batch(&mut *src, batch, &mut items)
+        });
         loop {
-            // Evaluate this batch on the pool while one of its threads reads the next (into
-            // `spare`); then report this batch here. (Reporting at the same time as the pool works
-            // measured slower on two cores: three busy threads.)
+            // Evaluate this batch on the pool (and give back the one reported before) while one
+            // of its threads reads the next (into `spare`); then report this batch here.
+            // (Reporting at the same time as the pool works measured slower on two cores: three
+            // busy threads.) The thread that reads splits records on its own before all convert
+            // them, so the other thread takes the rest of the work.
             let more = matches!(read, Ok(true));
             let first = seq;
             seq += items.len() as u64;
@@ -535,6 +549,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             Item::Record(r) => Some(r),
                             Item::Bad(_) => None,
                         });
+                        recycle_batch(&mut done);
                         parts
                     },
                     || more.then(|| read_batch(&mut *src, batch, &mut spare)),
@@ -545,6 +560,9 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 Some((r, w)) => {
                     read = r;
                     warnings = w;
+                    // `done` (empty) takes this batch; `items` the next; `spare`, empty, the one
+                    // after.
+                    std::mem::swap(&mut done, &mut items);
                     std::mem::swap(&mut items, &mut spare);
                 }
                 None => break,
@@ -726,20 +744,24 @@ fn fmt(
     }
 }
 
-/// Frees the previous batch's records (on the pool's threads), then reads the next batch and
-/// takes the warnings reading it raised. Runs inside the pool: sources parse on its threads.
+/// Reads the next batch into `items` (empty) and takes the warnings reading it raised. Runs
+/// inside the pool: sources parse on its threads.
 fn read_batch(
     src: &mut dyn input::RecordSource,
     batch: usize,
     items: &mut Vec<Item>,
 ) -> (Result<bool, input::DataDiag>, Vec<input::DataDiag>) {
+    let read = src.next_batch(batch, items);
+    (read, src.warnings())
+}
+
+/// Gives a reported batch's value vectors back for reuse, on the pool's threads.
+fn recycle_batch(items: &mut Vec<Item>) {
     items.par_drain(..).for_each(|it| {
         if let Item::Record(r) = it {
             input::recycle(r.values);
         }
     });
-    let read = src.next_batch(batch, items);
-    (read, src.warnings())
 }
 
 /// The number of outcomes: verdicts are counted in `OUTCOMES` slots per rule.
