@@ -732,29 +732,37 @@ impl RecordSource for CsvSource {
         // `Item::Bad` (no other item here is fatal): the records before it are kept, and
         // reading stops with its error.
         let from = out.len();
-        out.par_extend(read.par_drain(..).with_min_len(64).map(|r| {
-            match r {
-                CsvRow::Bad(d) => Item::Bad(d),
-                CsvRow::Row(i, loc) => match rows.get(i) {
-                    Some(row) => conv
-                        .convert(row, loc)
-                        .unwrap_or_else(|d| Item::Bad(Box::new(d))),
-                    None => Item::Bad(Box::new(DataDiag::new(
-                        "I0003",
-                        conv.path,
-                        loc.line,
-                        1,
-                        "内部错误",
-                        "internal error",
-                    ))),
-                },
-            }
-        }));
+        // The first fatal item, if any (not found by looking at every item again).
+        let first_bad = std::sync::atomic::AtomicUsize::new(usize::MAX);
+        out.par_extend(
+            read.par_drain(..)
+                .enumerate()
+                .with_min_len(64)
+                .map(|(k, r)| {
+                    let item = match r {
+                        CsvRow::Bad(d) => Item::Bad(d),
+                        CsvRow::Row(i, loc) => match rows.get(i) {
+                            Some(row) => conv
+                                .convert(row, loc)
+                                .unwrap_or_else(|d| Item::Bad(Box::new(d))),
+                            None => Item::Bad(Box::new(DataDiag::new(
+                                "I0003",
+                                conv.path,
+                                loc.line,
+                                1,
+                                "内部错误",
+                                "internal error",
+                            ))),
+                        },
+                    };
+                    if matches!(&item, Item::Bad(d) if d.fatal) {
+                        first_bad.fetch_min(k, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    item
+                }),
+        );
         self.read = read;
-        let fatal = out
-            .iter()
-            .skip(from)
-            .position(|it| matches!(it, Item::Bad(d) if d.fatal));
+        let fatal = Some(first_bad.into_inner()).filter(|k| *k != usize::MAX);
         if let Some(at) = fatal {
             if let Some(Item::Bad(d)) = out.drain(from + at..).next() {
                 return Err(*d);
