@@ -525,8 +525,8 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             read_batch(&mut *src, batch, &mut items)
         });
         loop {
-            // Evaluate this batch on the pool (and give back the one reported before) while one
-            // of its threads reads the next (into `spare`); then report this batch here.
+            // Evaluate this batch on the pool while one of its threads reads the next (into
+            // `spare`) and the one reported before is given back; then report this batch here.
             // (Reporting at the same time as the pool works measured slower on two cores: three
             // busy threads.) The thread that reads splits records on its own before all convert
             // them, so the other thread takes the rest of the work.
@@ -549,10 +549,16 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             Item::Record(r) => Some(r),
                             Item::Bad(_) => None,
                         });
-                        recycle_batch(&mut done);
                         parts
                     },
-                    || more.then(|| read_batch(&mut *src, batch, &mut spare)),
+                    // Giving back the last batch goes to whichever thread is free first.
+                    || {
+                        rayon::join(
+                            || more.then(|| read_batch(&mut *src, batch, &mut spare)),
+                            || recycle_batch(&mut done),
+                        )
+                        .0
+                    },
                 )
             });
             report(&items, parts, &read, warnings);
@@ -797,7 +803,8 @@ fn evaluate(
     prerender: Option<&Prerendered>,
 ) -> Vec<Evaluated> {
     let nrules = program.rules.len();
-    let chunk = (items.len() / (4 * threads.max(1))).max(64);
+    // Small enough that a thread done reading can take over part of the evaluation.
+    let chunk = (items.len() / (16 * threads.max(1))).max(64);
     items
         .par_chunks(chunk)
         .map(|ch| {
