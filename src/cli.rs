@@ -576,12 +576,31 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
     }
     progress.clear();
-    for g in groups.finish() {
-        summary.count(&program, &g.verdict);
-        if g.verdict.outcome != Outcome::Pass && g.verdict.outcome != Outcome::NotApplicable {
-            if let Some(f) = finding_for_group(&program, &inputs, g) {
-                reporter.finding(&f);
-            }
+    // Groups are judged, and their findings built (and, where the view allows, rendered), on
+    // the pool; they are counted and written here, in order.
+    let judged: Vec<(crate::syntax::ast::Outcome, usize, Option<Found>)> = pool.install(|| {
+        groups
+            .finish()
+            .into_par_iter()
+            .map(|g| {
+                let (outcome, rule) = (g.verdict.outcome, g.verdict.rule);
+                let found = (outcome != Outcome::Pass && outcome != Outcome::NotApplicable)
+                    .then(|| finding_for_group(&program, &inputs, g))
+                    .flatten()
+                    .map(|f| match &prerender {
+                        Some(p) => Found::Rendered(p.render(&f)),
+                        None => Found::Finding(Box::new(f)),
+                    });
+                (outcome, rule, found)
+            })
+            .collect()
+    });
+    for (outcome, rule, found) in judged {
+        summary.count_many(&program, rule, outcome, 1);
+        match found {
+            Some(Found::Rendered(b)) => reporter.rendered(&b),
+            Some(Found::Finding(f)) => reporter.finding(&f),
+            None => {}
         }
     }
     reporter.end(&summary);

@@ -403,6 +403,7 @@ impl<'p> GroupRun<'p> {
 
     /// Judges every group, in the order groups were first seen.
     pub fn finish(self) -> Vec<GroupVerdict> {
+        use rayon::prelude::*;
         let mut out = Vec::new();
         let mut per_rule: Vec<Vec<Group>> = self.rules.iter().map(|_| Vec::new()).collect();
         for shard in self.shards {
@@ -428,21 +429,23 @@ impl<'p> GroupRun<'p> {
                     seq: 0,
                 });
             }
-            for g in groups {
+            // Groups are judged on the threads of the current rayon pool, and kept in order.
+            let (program, as_of) = (self.program, self.as_of);
+            out.par_extend(groups.into_par_iter().map(|g| {
                 let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
                 let verdict = if keyed && g.key.is_missing() {
-                    missing_key(self.program, ri, rule)
+                    missing_key(program, ri, rule)
                 } else {
                     // `judge` builds an explanation only for a finding.
-                    judge(self.program, ri, rule, &[], &aggs, Some(&g.key), self.as_of)
+                    judge(program, ri, rule, &[], &aggs, Some(&g.key), as_of)
                 };
-                out.push(GroupVerdict {
+                GroupVerdict {
                     key: g.key,
                     records: g.records,
                     first: g.first,
                     verdict,
-                });
-            }
+                }
+            }));
         }
         out
     }
