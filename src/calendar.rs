@@ -1010,13 +1010,8 @@ mod tests {
     fn add_working_days_counts_as_walking_does() {
         let cal = Calendar::national();
         let local = Calendar::parse("calendar t\nyear 2024 \"d\" \"t\"\nholiday 2024-10-01..2024-10-03 \"国庆\"\nworkday 2024-09-29 \"调休\"\nholiday 2025-01-02 \"x\"\n").unwrap();
-        let mut seed = 11u64;
-        let mut next = |n: i64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as i64) % n
-        };
+        let mut lcg = crate::testkit::lcg(11);
+        let mut next = |n: i64| lcg(n as usize) as i64;
         for _ in 0..5000 {
             let a = ymd(2014, 6, 1) + chrono::Duration::days(next(365 * 14));
             let n = next(40) as u32;
@@ -1038,13 +1033,8 @@ mod tests {
     fn working_days_between_counts_as_walking_does() {
         let cal = Calendar::national();
         let local = Calendar::parse("calendar t\nyear 2024 \"d\" \"t\"\nholiday 2024-10-01..2024-10-03 \"国庆\"\nworkday 2024-09-29 \"调休\"\nholiday 2025-01-02 \"x\"\n").unwrap();
-        let mut seed = 7u64;
-        let mut next = |n: i64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as i64) % n
-        };
+        let mut lcg = crate::testkit::lcg(7);
+        let mut next = |n: i64| lcg(n as usize) as i64;
         let base = ymd(2014, 6, 1);
         for _ in 0..3000 {
             let a = base + chrono::Duration::days(next(365 * 14));

@@ -60,3 +60,18 @@ pub mod report;
 pub mod source;
 pub mod syntax;
 pub mod value;
+
+/// Helpers for unit tests.
+#[cfg(test)]
+pub(crate) mod testkit {
+    /// A fixed-seed linear congruential generator (tests need no `rand`): each call gives a
+    /// number in `0..n`.
+    pub(crate) fn lcg(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        }
+    }
+}

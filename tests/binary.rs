@@ -36,29 +36,17 @@ fn in_process(args: &[String]) -> (i32, Vec<u8>) {
 #[test]
 fn a_report_written_to_a_pipe_arrives_whole_with_the_exit_code() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/relocation-basic");
-    for args in [
-        &[
-            "check",
-            "policy.gj",
-            "--data",
-            "households.csv",
-            "--as-of",
-            "2017-06-30",
-            "--format",
-            "json",
-        ][..],
-        &[
-            "check",
-            "policy.gj",
-            "--data",
-            "households.csv",
-            "--as-of",
-            "2017-06-30",
-            "--color",
-            "never",
-        ][..],
-    ] {
-        let args = full(args, &dir);
+    let check = [
+        "check",
+        "policy.gj",
+        "--data",
+        "households.csv",
+        "--as-of",
+        "2017-06-30",
+    ];
+    for view in [&["--format", "json"][..], &["--color", "never"][..]] {
+        let args: Vec<&str> = check.iter().chain(view).copied().collect();
+        let args = full(&args, &dir);
         let (code, expected) = in_process(&args);
         let run = Command::new(env!("CARGO_BIN_EXE_guiju"))
             .args(&args)

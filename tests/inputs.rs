@@ -234,37 +234,32 @@ fn a_field_no_rule_reads_makes_nothing_unknown_a_field_a_rule_reads_does() {
 #[test]
 fn a_cell_that_is_not_utf8_stops_reading_even_in_a_column_no_rule_reads() {
     let d = dir("utf8");
-    // `县（市、区）` (column 2) is read by no rule; its GBK bytes on line 3 still stop reading.
-    let path = d.join("funds.csv");
-    let mut bytes = "项目编号,县（市、区）,金额,用途\nF1,甲,100万元,其他\n"
-        .as_bytes()
-        .to_vec();
-    bytes.extend(b"F2,\xd5\xc5,100\xe4\xb8\x87\xe5\x85\x83,other\nF3,x,1,other\n");
-    std::fs::write(&path, &bytes).unwrap();
-    let (code, v) = check_json(&d, &path);
-    assert_eq!(code, 2, "{v}");
-    assert_eq!(v["summary"]["records"], 1, "{v}");
-    let problems = v["input_problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 1, "{v}");
-    assert_eq!(problems[0]["code"], "I0002");
-    assert_eq!(problems[0]["line"], 3);
-    assert_eq!(problems[0]["column"], 2);
+    // Line 3 of a file whose first two lines are fine stops reading, at column 2.
+    let stops_at_line_3_column_2 = |name: &str, line_3: &[u8]| {
+        let path = d.join(name);
+        let mut bytes = "项目编号,县（市、区）,金额,用途\nF1,甲,100万元,其他\n"
+            .as_bytes()
+            .to_vec();
+        bytes.extend(line_3);
+        bytes.extend(b"F3,x,1,other\n");
+        std::fs::write(&path, &bytes).unwrap();
+        let (code, v) = check_json(&d, &path);
+        assert_eq!(code, 2, "{name}: {v}");
+        assert_eq!(v["summary"]["records"], 1, "{name}: {v}");
+        let problems = v["input_problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{name}: {v}");
+        assert_eq!(problems[0]["code"], "I0002");
+        assert_eq!(problems[0]["line"], 3);
+        assert_eq!(problems[0]["column"], 2);
+    };
+    // `县（市、区）` (column 2) is read by no rule; its GBK bytes still stop reading.
+    stops_at_line_3_column_2(
+        "funds.csv",
+        b"F2,\xd5\xc5,100\xe4\xb8\x87\xe5\x85\x83,other\n",
+    );
     // A character split between two cells: the row's bytes are UTF-8 when put together, but
     // neither cell is.
-    let path = d.join("split.csv");
-    let mut bytes = "项目编号,县（市、区）,金额,用途\nF1,甲,100万元,其他\n"
-        .as_bytes()
-        .to_vec();
-    bytes.extend(b"F2,\xe4\xb8,\x80100,other\nF3,x,1,other\n");
-    std::fs::write(&path, &bytes).unwrap();
-    let (code, v) = check_json(&d, &path);
-    assert_eq!(code, 2, "{v}");
-    assert_eq!(v["summary"]["records"], 1, "{v}");
-    let problems = v["input_problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 1, "{v}");
-    assert_eq!(problems[0]["code"], "I0002");
-    assert_eq!(problems[0]["line"], 3);
-    assert_eq!(problems[0]["column"], 2);
+    stops_at_line_3_column_2("split.csv", b"F2,\xe4\xb8,\x80100,other\n");
     // A column that is not a field is not read at all, as before.
     let path = d.join("extra.csv");
     let mut bytes = "项目编号,县（市、区）,金额,用途,备注\n".as_bytes().to_vec();

@@ -578,13 +578,7 @@ mod tests {
     fn the_fast_path_agrees_on_generated_spellings() {
         // A fixed-seed LCG over the characters that matter to numbers.
         let alphabet: Vec<char> = "0123456789000.-+,e 5万元%".chars().collect();
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) as usize % n
-        };
+        let mut next = crate::testkit::lcg(0x2545_F491_4F6C_DD1D);
         let fields = num_fields();
         for _ in 0..20_000 {
             let len = next(24);

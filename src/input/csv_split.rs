@@ -297,13 +297,7 @@ mod tests {
         ];
         // A fixed-seed LCG over the bytes that matter to splitting.
         let alphabet: &[u8] = b"ab,,\n\r\" \t";
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (seed >> 33) as usize % n
-        };
+        let mut next = crate::testkit::lcg(0x9E37_79B9_7F4A_7C15);
         let mut texts: Vec<Vec<u8>> = fixed.iter().map(|t| t.to_vec()).collect();
         for _ in 0..2_000 {
             let len = next(40);
