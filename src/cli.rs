@@ -578,7 +578,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     progress.clear();
     // Groups are judged, and their findings built (and, where the view allows, rendered), on
     // the pool; they are counted and written here, in order.
-    let judged: Vec<(crate::syntax::ast::Outcome, usize, Option<Found>)> = pool.install(|| {
+    let judged: Vec<(Outcome, usize, Option<Found>)> = pool.install(|| {
         groups
             .finish()
             .into_par_iter()

@@ -461,16 +461,22 @@ impl FEnum {
     }
 }
 
+/// `field op c`, where the interpreter would decide it: a number in the slot.
+#[inline(always)]
+fn field_const(op: CmpOp, slot: usize, c: &Decimal, rec: &[Value]) -> Option<bool> {
+    match rec.get(slot) {
+        Some(Value::Num(n)) => Some(cmp(op, dec_cmp(n, c))),
+        _ => None,
+    }
+}
+
 impl FBool {
     /// As `eval`, with a comparison of a field and a constant (most requirements) decided in
     /// place instead of through a call.
     #[inline(always)]
     fn test(&self, rec: &[Value], period: &PeriodRules) -> Option<bool> {
         match self {
-            FBool::FieldConst(op, s, c) => match rec.get(*s) {
-                Some(Value::Num(n)) => Some(cmp(*op, dec_cmp(n, c))),
-                _ => None,
-            },
+            FBool::FieldConst(op, s, c) => field_const(*op, *s, c, rec),
             _ => self.eval(rec, period),
         }
     }
@@ -492,10 +498,7 @@ impl FBool {
                 };
                 Some(cmp(*op, o))
             }
-            FBool::FieldConst(op, s, c) => match rec.get(*s) {
-                Some(Value::Num(n)) => Some(cmp(*op, dec_cmp(n, c))),
-                _ => None,
-            },
+            FBool::FieldConst(op, s, c) => field_const(*op, *s, c, rec),
             FBool::Quotient {
                 ge,
                 num,

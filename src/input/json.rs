@@ -832,13 +832,13 @@ impl RecordSource for Jsonl {
         // as a fatal `Item::Bad`: the records before it are kept, and reading stops there.
         let unknown = std::sync::Mutex::new(Vec::new());
         // The first line that is not UTF-8, if any (not found by looking at every item again).
-        let first_bad = std::sync::atomic::AtomicUsize::new(usize::MAX);
+        let first_bad = super::FirstFatal::new();
         let from = out.len();
         out.par_extend(self.spans.par_iter().enumerate().with_min_len(64).map(
             |(i, (range, loc))| {
                 let bytes = text.get(range.clone()).unwrap_or_default();
                 let Ok(line) = std::str::from_utf8(bytes) else {
-                    first_bad.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
+                    first_bad.note(i);
                     return Item::Bad(Box::new(utf8_error(&typing.path, loc.line, bytes)));
                 };
                 let (item, keys) = typing.parse(line, None, *loc);
@@ -850,7 +850,7 @@ impl RecordSource for Jsonl {
                 item
             },
         ));
-        let fatal = Some(first_bad.into_inner()).filter(|i| *i != usize::MAX);
+        let fatal = first_bad.get();
         let mut unknown = unknown.into_inner().unwrap_or_default();
         unknown.sort_by_key(|(i, _)| *i);
         for (i, keys) in unknown {
@@ -861,12 +861,10 @@ impl RecordSource for Jsonl {
                 self.typing.note_unknown(item, keys, *loc);
             }
         }
-        if let Some(at) = fatal {
-            if let Some(Item::Bad(d)) = out.drain(from + at..).next() {
-                return Err(*d);
-            }
+        match first_bad.cut(out, from) {
+            Some(d) => Err(d),
+            None => read,
         }
-        read
     }
 
     fn warnings(&mut self) -> Vec<DataDiag> {

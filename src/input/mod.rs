@@ -616,6 +616,37 @@ pub(crate) fn put(dst: &mut Value, v: Value) {
     }
 }
 
+/// The first item of a batch that stops reading (a line or cell that is not UTF-8), noted by
+/// the threads that convert the batch as they make it.
+#[derive(Debug)]
+pub(crate) struct FirstFatal(std::sync::atomic::AtomicUsize);
+
+impl FirstFatal {
+    pub(crate) fn new() -> FirstFatal {
+        FirstFatal(std::sync::atomic::AtomicUsize::new(usize::MAX))
+    }
+
+    /// Notes that item `i` of the batch is fatal.
+    pub(crate) fn note(&self, i: usize) {
+        self.0.fetch_min(i, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The first fatal item, if any.
+    pub(crate) fn get(&self) -> Option<usize> {
+        Some(self.0.load(std::sync::atomic::Ordering::Relaxed)).filter(|i| *i != usize::MAX)
+    }
+
+    /// Drops the batch's items from the fatal one on (the batch starts at `out[from]`) and
+    /// returns its error; the items before it are kept.
+    pub(crate) fn cut(&self, out: &mut Vec<Item>, from: usize) -> Option<DataDiag> {
+        let at = self.get()?;
+        match out.drain(from + at..).next() {
+            Some(Item::Bad(d)) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
 /// What converting a CSV row needs, shared by the threads that convert a batch.
 struct CsvConv<'a> {
     path: &'a str,
@@ -733,7 +764,7 @@ impl RecordSource for CsvSource {
         // reading stops with its error.
         let from = out.len();
         // The first fatal item, if any (not found by looking at every item again).
-        let first_bad = std::sync::atomic::AtomicUsize::new(usize::MAX);
+        let first_bad = FirstFatal::new();
         out.par_extend(
             read.par_drain(..)
                 .enumerate()
@@ -756,19 +787,16 @@ impl RecordSource for CsvSource {
                         },
                     };
                     if matches!(&item, Item::Bad(d) if d.fatal) {
-                        first_bad.fetch_min(k, std::sync::atomic::Ordering::Relaxed);
+                        first_bad.note(k);
                     }
                     item
                 }),
         );
         self.read = read;
-        let fatal = Some(first_bad.into_inner()).filter(|k| *k != usize::MAX);
-        if let Some(at) = fatal {
-            if let Some(Item::Bad(d)) = out.drain(from + at..).next() {
-                return Err(*d);
-            }
+        match first_bad.cut(out, from) {
+            Some(d) => Err(d),
+            None => Ok(more),
         }
-        Ok(more)
     }
 
     fn warnings(&mut self) -> Vec<DataDiag> {

@@ -144,10 +144,6 @@ impl Summary {
         s
     }
 
-    pub fn count(&mut self, program: &Program, v: &Verdict) {
-        self.count_many(program, v.rule, v.outcome, 1);
-    }
-
     /// Counts `n` verdicts of one rule with one outcome (the hot path counts per chunk of records).
     pub fn count_many(&mut self, program: &Program, rule: usize, outcome: Outcome, n: u64) {
         let key = outcome.as_str();
