@@ -834,22 +834,27 @@ impl RecordSource for Jsonl {
         // The first line that is not UTF-8, if any (not found by looking at every item again).
         let first_bad = super::FirstFatal::new();
         let from = out.len();
-        out.par_extend(self.spans.par_iter().enumerate().with_min_len(64).map(
-            |(i, (range, loc))| {
-                let bytes = text.get(range.clone()).unwrap_or_default();
-                let Ok(line) = std::str::from_utf8(bytes) else {
-                    first_bad.note(i);
-                    return Item::Bad(Box::new(utf8_error(&typing.path, loc.line, bytes)));
-                };
-                let (item, keys) = typing.parse(line, None, *loc);
-                if !keys.is_empty() {
-                    if let Ok(mut u) = unknown.lock() {
-                        u.push((i, keys));
+        out.par_extend(
+            self.spans
+                .par_iter()
+                .enumerate()
+                .with_min_len(64)
+                .with_max_len(512)
+                .map(|(i, (range, loc))| {
+                    let bytes = text.get(range.clone()).unwrap_or_default();
+                    let Ok(line) = std::str::from_utf8(bytes) else {
+                        first_bad.note(i);
+                        return Item::Bad(Box::new(utf8_error(&typing.path, loc.line, bytes)));
+                    };
+                    let (item, keys) = typing.parse(line, None, *loc);
+                    if !keys.is_empty() {
+                        if let Ok(mut u) = unknown.lock() {
+                            u.push((i, keys));
+                        }
                     }
-                }
-                item
-            },
-        ));
+                    item
+                }),
+        );
         let fatal = first_bad.get();
         let mut unknown = unknown.into_inner().unwrap_or_default();
         unknown.sort_by_key(|(i, _)| *i);

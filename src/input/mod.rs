@@ -769,6 +769,7 @@ impl RecordSource for CsvSource {
             read.par_drain(..)
                 .enumerate()
                 .with_min_len(64)
+                .with_max_len(512)
                 .map(|(k, r)| {
                     let item = match r {
                         CsvRow::Bad(d) => Item::Bad(d),
