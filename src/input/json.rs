@@ -122,24 +122,14 @@ impl Typing {
             if seen.insert(k.clone(), ()).is_some() {
                 continue;
             }
-            let mut d = DataDiag::new(
-                "I0006",
+            self.warnings.push(super::not_a_field(
                 &self.path,
                 loc.line,
                 loc.col,
-                format!("键 `{k}` 不是记录 `{}` 的字段，已忽略", rt.name),
-                format!("key `{k}` is not a field of `{}`; ignored", rt.name),
-            );
-            let known: Vec<&str> = rt
-                .fields
-                .iter()
-                .flat_map(|f| [Some(f.name.as_str()), f.label.as_deref()])
-                .flatten()
-                .collect();
-            if let Some(s) = crate::diag::did_you_mean(&k, known) {
-                d = d.help(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?"));
-            }
-            self.warnings.push(d);
+                ("键", "key"),
+                &k,
+                rt,
+            ));
         }
     }
 

@@ -413,24 +413,7 @@ fn csv_source(
                 *x = true;
             }
         } else if !n.is_empty() {
-            let mut d = DataDiag::new(
-                "I0006",
-                path,
-                1,
-                i as u32 + 1,
-                format!("列 `{n}` 不是记录 `{}` 的字段，已忽略", rt.name),
-                format!("column `{n}` is not a field of `{}`; ignored", rt.name),
-            );
-            let known: Vec<&str> = rt
-                .fields
-                .iter()
-                .flat_map(|f| [Some(f.name.as_str()), f.label.as_deref()])
-                .flatten()
-                .collect();
-            if let Some(s) = crate::diag::did_you_mean(n, known) {
-                d = d.help(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?"));
-            }
-            warnings.push(d);
+            warnings.push(not_a_field(path, 1, i as u32 + 1, ("列", "column"), n, rt));
         }
         columns.push(CsvCol::of(slot, rt));
     }
@@ -465,6 +448,38 @@ fn csv_source(
         rows: Vec::new(),
         read: Vec::new(),
     }))
+}
+
+/// `I0006`: a column or key (`what`, in both languages) that names no field of `rt`, ignored;
+/// with the field it may have meant.
+pub(crate) fn not_a_field(
+    path: &str,
+    line: u32,
+    col: u32,
+    what: (&str, &str),
+    name: &str,
+    rt: &crate::check::ir::RecordType,
+) -> DataDiag {
+    let d = DataDiag::new(
+        "I0006",
+        path,
+        line,
+        col,
+        format!("{} `{name}` 不是记录 `{}` 的字段，已忽略", what.0, rt.name),
+        format!(
+            "{} `{name}` is not a field of `{}`; ignored",
+            what.1, rt.name
+        ),
+    );
+    let known = rt
+        .fields
+        .iter()
+        .flat_map(|f| [Some(f.name.as_str()), f.label.as_deref()])
+        .flatten();
+    match crate::diag::did_you_mean(name, known) {
+        Some(s) => d.help(format!("是否应为 `{s}`？"), format!("did you mean `{s}`?")),
+        None => d,
+    }
 }
 
 impl DataDiag {
