@@ -447,6 +447,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         // the next. Each batch keeps its read error and warnings, reported where reading one
         // batch at a time reports them, and batches are reported in input order.
         let threads = pool.current_num_threads();
+        let tallies = Tallies::default();
         let mut report = |items: &[Item],
                           parts: Vec<Evaluated>,
                           read: &Result<bool, input::DataDiag>,
@@ -477,9 +478,9 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let mut by_type = vec![0u64; program.records.len()];
             let mut type_order = Vec::new();
             let mut first = 0;
-            for p in parts {
+            for mut p in parts {
                 summary.records += p.items as u64;
-                for (t, n) in p.by_type {
+                for (t, n) in p.by_type.drain(..) {
                     if let Some(total) = by_type.get_mut(t) {
                         if *total == 0 {
                             type_order.push(t);
@@ -487,7 +488,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                         *total += n;
                     }
                 }
-                for (i, vs) in p.notes {
+                for (i, vs) in p.notes.drain(..) {
                     match items.get(first + i) {
                         Some(Item::Bad(d)) => {
                             summary.unreadable += 1;
@@ -505,6 +506,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                     }
                 }
                 first += p.items;
+                tallies.give_back(p);
             }
             for t in type_order {
                 if let (Some(rt), Some(n)) = (program.records.get(t), by_type.get(t)) {
@@ -544,6 +546,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             &items,
                             threads,
                             prerender.as_ref(),
+                            &tallies,
                         );
                         groups.feed_batch(&items, first, |it| match it {
                             Item::Record(r) => Some(r),
@@ -796,11 +799,42 @@ const OUTCOMES: usize = Outcome::ALL.len();
 /// (`counts[OUTCOMES * rule + k]`, `k` the outcome's place in `Outcome::ALL`); how many items,
 /// and records of each type (in the order types first appear); and, in order, the items with
 /// something to report: a record's findings, or an unreadable item.
+#[derive(Default)]
 struct Evaluated {
     counts: Vec<u64>,
     items: usize,
     by_type: Vec<(usize, u64)>,
     notes: Vec<(usize, Vec<Found>)>,
+}
+
+/// Chunk tallies already reported, kept to be filled again: a batch then allocates nothing
+/// per chunk for its counts.
+#[derive(Default)]
+struct Tallies(std::sync::Mutex<Vec<Evaluated>>);
+
+impl Tallies {
+    /// Empty tallies with `n` counts, all zero.
+    fn take(&self, n: usize) -> Evaluated {
+        let mut e = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default();
+        e.counts.clear();
+        e.counts.resize(n, 0);
+        e.items = 0;
+        e
+    }
+
+    /// Keeps a reported chunk's buffers for a later chunk (its notes already taken).
+    fn give_back(&self, mut e: Evaluated) {
+        e.by_type.clear();
+        e.notes.clear();
+        if let Ok(mut v) = self.0.lock() {
+            v.push(e);
+        }
+    }
 }
 
 /// A finding, rendered on the pool when the report's view allows it.
@@ -820,6 +854,7 @@ fn evaluate(
     items: &[Item],
     threads: usize,
     prerender: Option<&Prerendered>,
+    tallies: &Tallies,
 ) -> Vec<Evaluated> {
     let nrules = program.rules.len();
     // Small enough that a thread done reading can take over part of the evaluation.
@@ -827,7 +862,12 @@ fn evaluate(
     items
         .par_chunks(chunk)
         .map(|ch| {
-            let mut counts = vec![0u64; OUTCOMES * nrules];
+            let Evaluated {
+                mut counts,
+                mut by_type,
+                mut notes,
+                ..
+            } = tallies.take(OUTCOMES * nrules);
             // Counted both from the fast path and from the interpreter's verdicts.
             let cells = std::cell::Cell::from_mut(counts.as_mut_slice()).as_slice_of_cells();
             let count = |rule: usize, o: Outcome| {
@@ -835,8 +875,6 @@ fn evaluate(
                     n.set(n.get() + 1);
                 }
             };
-            let mut by_type: Vec<(usize, u64)> = Vec::new();
-            let mut notes = Vec::new();
             for (i, it) in ch.iter().enumerate() {
                 let Item::Record(r) = it else {
                     notes.push((i, Vec::new()));

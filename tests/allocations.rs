@@ -87,11 +87,16 @@ fn passing_records_cost_no_allocation() {
     std::fs::create_dir_all(&dir).unwrap();
     for csv in [false, true] {
         for jobs in [1, 2] {
+            // A first run pays for what is set up once per process (and fills the spare value
+            // vectors kept between runs); it is not counted.
+            let _ = allocations(&data(&dir, 8_192, csv), jobs);
             let small = allocations(&data(&dir, 8_192, csv), jobs);
             let large = allocations(&data(&dir, 65_536, csv), jobs);
             let per_record = (large.saturating_sub(small)) as f64 / (65_536 - 8_192) as f64;
             eprintln!("csv {csv}, --jobs {jobs}: {small} and {large} allocations, {per_record:.4} per added record");
-            // A few allocations per batch of 1,024 records are fine; one per record is not.
+            // About ten allocations per batch of 1,024 records are expected (the batch's own
+            // vectors, bundles of spare value vectors moved between threads): 0.01 a record.
+            // One per record is not.
             assert!(
                 per_record < 0.05,
                 "csv {csv}, --jobs {jobs}: {per_record:.3} allocations per record ({small} for 8,192 records, {large} for 65,536)"
