@@ -548,10 +548,23 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             prerender.as_ref(),
                             &tallies,
                         );
-                        groups.feed_batch(&items, first, |it| match it {
-                            Item::Record(r) => Some(r),
-                            Item::Bad(_) => None,
-                        });
+                        // With grouped rules, values are given back as soon as they are
+                        // aggregated: the records are in this thread's cache then, and this side
+                        // (aggregating on one thread) has less to do than reading. Otherwise they
+                        // are given back beside reading, below.
+                        groups.feed_batch(
+                            &mut items,
+                            first,
+                            |it| match it {
+                                Item::Record(r) => Some(r),
+                                Item::Bad(_) => None,
+                            },
+                            |it| {
+                                if let Item::Record(r) = it {
+                                    input::recycle(std::mem::take(&mut r.values));
+                                }
+                            },
+                        );
                         parts
                     },
                     // Giving back the last batch goes to whichever thread is free first.
