@@ -2,10 +2,10 @@
 //!
 //! Splitting is the part of reading CSV that runs on one thread while the others convert rows,
 //! so it bounds how far `--jobs` scales. Most records have no quotes: they are cut at the next
-//! line break and split at the delimiters directly (a few instructions a byte, where `csv_core`'s
-//! state machine takes about seventeen). A record with a quote anywhere in it is read by
-//! `csv_core` itself, so quoting, doubled quotes and line breaks inside quotes mean what they
-//! mean there.
+//! line break, and split at the delimiters only when their fields are walked (by the threads
+//! that convert them), where `csv_core`'s state machine takes about seventeen instructions a
+//! byte. A record with a quote anywhere in it is read by `csv_core` itself, so quoting, doubled
+//! quotes and line breaks inside quotes mean what they mean there.
 //!
 //! The rules, as `csv_core` has them: `\r`, `\n` and `\r\n` each end a record; line breaks
 //! where a record would start are skipped (blank lines hold no record); a quote only quotes at
@@ -20,12 +20,17 @@ use std::ops::Range;
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Row {
     bytes: Vec<u8>,
+    /// A record without quotes: its fields are its bytes split at this delimiter (`fields` is
+    /// empty).
+    plain: Option<u8>,
+    /// A record read by `csv_core`: where each field is in `bytes`.
     fields: Vec<(usize, usize)>,
 }
 
 impl Row {
     fn clear(&mut self) {
         self.bytes.clear();
+        self.plain = None;
         self.fields.clear();
     }
 
@@ -34,13 +39,21 @@ impl Row {
         &self.bytes
     }
 
-    pub(crate) fn len(&self) -> usize {
-        self.fields.len()
+    /// Where each field is in `as_slice()`, in order.
+    pub(crate) fn ranges(&self) -> Ranges<'_> {
+        match self.plain {
+            Some(delim) => Ranges::Plain {
+                bytes: &self.bytes,
+                delim,
+                at: Some(0),
+            },
+            None => Ranges::Listed(self.fields.iter()),
+        }
     }
 
     /// Where field `i` is in `as_slice()`.
     pub(crate) fn range(&self, i: usize) -> Option<Range<usize>> {
-        self.fields.get(i).map(|&(a, b)| a..b)
+        self.ranges().nth(i)
     }
 
     pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
@@ -48,7 +61,42 @@ impl Row {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..self.len()).filter_map(|i| self.get(i))
+        self.ranges().filter_map(|r| self.bytes.get(r))
+    }
+}
+
+/// The fields of a `Row`, as ranges of its bytes.
+pub(crate) enum Ranges<'a> {
+    /// Split at `delim` from `at` on (`None`: every field given).
+    Plain {
+        bytes: &'a [u8],
+        delim: u8,
+        at: Option<usize>,
+    },
+    Listed(std::slice::Iter<'a, (usize, usize)>),
+}
+
+impl Iterator for Ranges<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        match self {
+            Ranges::Plain { bytes, delim, at } => {
+                let start = (*at)?;
+                let rest = bytes.get(start..).unwrap_or_default();
+                match rest.iter().position(|c| c == delim) {
+                    Some(k) => {
+                        *at = Some(start + k + 1);
+                        Some(start..start + k)
+                    }
+                    None => {
+                        *at = None;
+                        Some(start..bytes.len())
+                    }
+                }
+            }
+            Ranges::Listed(it) => it.next().map(|&(a, b)| a..b),
+        }
     }
 }
 
@@ -222,17 +270,10 @@ fn count_newlines(b: &[u8]) -> u64 {
     memchr::memchr_iter(b'\n', b).count() as u64
 }
 
-/// A record without quotes or line breaks, split at the delimiter.
+/// A record without quotes or line breaks: its fields are found when they are walked.
 fn split_fields(b: &[u8], delim: u8, rec: &mut Row) {
     rec.bytes.extend_from_slice(b);
-    let mut last = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if c == delim {
-            rec.fields.push((last, i));
-            last = i + 1;
-        }
-    }
-    rec.fields.push((last, b.len()));
+    rec.plain = Some(delim);
 }
 
 #[cfg(test)]

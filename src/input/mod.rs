@@ -682,23 +682,23 @@ impl CsvConv<'_> {
         let not_utf8 = |i: usize| -> DataDiag {
             utf8_error(self.path, loc.line, row.get(i).unwrap_or_default()).with_col_offset(i)
         };
-        let cell = |i: usize| -> Option<&str> {
+        let cell = |r: std::ops::Range<usize>| -> Option<&str> {
             match whole {
-                Some(t) => row.range(i).and_then(|r| t.get(r)),
-                None => std::str::from_utf8(row.get(i)?).ok(),
+                Some(t) => t.get(r),
+                None => std::str::from_utf8(row.as_slice().get(r)?).ok(),
             }
         };
-        for (i, col) in self.columns.iter().enumerate().take(row.len()) {
+        for ((i, col), r) in self.columns.iter().enumerate().zip(row.ranges()) {
             match *col {
                 CsvCol::Ignored => {}
                 CsvCol::Unused => {
-                    if cell(i).is_none() {
+                    if cell(r).is_none() {
                         return Err(not_utf8(i));
                     }
                 }
                 CsvCol::Read(slot) => {
                     if let (Some(f), Some(dst)) = (self.fields.get(slot), values.get_mut(slot)) {
-                        match cell(i) {
+                        match cell(r) {
                             Some(t) => put(dst, cell::parse_cell(t, f)),
                             None => return Err(not_utf8(i)),
                         }
@@ -706,7 +706,7 @@ impl CsvConv<'_> {
                 }
                 CsvCol::BaseNum(slot, int) => {
                     if let (Some(f), Some(dst)) = (self.fields.get(slot), values.get_mut(slot)) {
-                        match cell(i) {
+                        match cell(r) {
                             Some(t) => put(dst, cell::parse_base_number_cell(t, int, f)),
                             None => return Err(not_utf8(i)),
                         }
