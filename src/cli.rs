@@ -488,7 +488,10 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                         *total += n;
                     }
                 }
-                for (i, vs) in p.notes.drain(..) {
+                let Evaluated {
+                    notes, rendered, ..
+                } = &mut p;
+                for (i, vs) in notes.drain(..) {
                     match items.get(first + i) {
                         Some(Item::Bad(d)) => {
                             summary.unreadable += 1;
@@ -498,6 +501,9 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                             for f in vs {
                                 match f {
                                     Found::Rendered(b) => reporter.rendered(&b),
+                                    Found::InChunk(a, b) => {
+                                        reporter.rendered(rendered.get(a..b).unwrap_or_default())
+                                    }
                                     Found::Finding(f) => reporter.finding(&f),
                                 }
                             }
@@ -616,7 +622,7 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         match found {
             Some(Found::Rendered(b)) => reporter.rendered(&b),
             Some(Found::Finding(f)) => reporter.finding(&f),
-            None => {}
+            Some(Found::InChunk(..)) | None => {}
         }
     }
     reporter.end(&summary);
@@ -818,6 +824,8 @@ struct Evaluated {
     items: usize,
     by_type: Vec<(usize, u64)>,
     notes: Vec<(usize, Vec<Found>)>,
+    /// The chunk's findings rendered (where the report's view allows), one after another.
+    rendered: Vec<u8>,
 }
 
 /// Chunk tallies already reported, kept to be filled again: a batch then allocates nothing
@@ -844,6 +852,7 @@ impl Tallies {
     fn give_back(&self, mut e: Evaluated) {
         e.by_type.clear();
         e.notes.clear();
+        e.rendered.clear();
         if let Ok(mut v) = self.0.lock() {
             v.push(e);
         }
@@ -853,6 +862,8 @@ impl Tallies {
 /// A finding, rendered on the pool when the report's view allows it.
 enum Found {
     Rendered(Vec<u8>),
+    /// Rendered into its chunk's `Evaluated::rendered`, at this range.
+    InChunk(usize, usize),
     Finding(Box<Finding>),
 }
 
@@ -879,6 +890,7 @@ fn evaluate(
                 mut counts,
                 mut by_type,
                 mut notes,
+                mut rendered,
                 ..
             } = tallies.take(OUTCOMES * nrules);
             // Counted both from the fast path and from the interpreter's verdicts.
@@ -905,7 +917,11 @@ fn evaluate(
                     }
                     if let Some(f) = finding_for_record(program, inputs, r, v) {
                         vs.push(match prerender {
-                            Some(p) => Found::Rendered(p.render(&f)),
+                            Some(p) => {
+                                let start = rendered.len();
+                                p.render_into(&f, &mut rendered);
+                                Found::InChunk(start, rendered.len())
+                            }
                             None => Found::Finding(Box::new(f)),
                         });
                     }
@@ -922,6 +938,7 @@ fn evaluate(
                 items: ch.len(),
                 by_type,
                 notes,
+                rendered,
             }
         })
         .collect()

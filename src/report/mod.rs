@@ -262,47 +262,60 @@ pub struct Prerendered {
 impl Prerendered {
     /// What `Prerender::render` renders, byte for byte.
     pub fn render(&self, f: &Finding) -> Vec<u8> {
-        match (self.kind, self.rules.get(f.rule_index)) {
-            (Prerender::Json, Some(Some(p))) => json_with(f, p).unwrap_or_default(),
-            _ => self.kind.render(f),
+        let mut out = Vec::new();
+        self.render_into(f, &mut out);
+        out
+    }
+
+    /// Renders `f` at the end of `out` (nothing, should it fail).
+    pub fn render_into(&self, f: &Finding, out: &mut Vec<u8>) {
+        let start = out.len();
+        let done = match (self.kind, self.rules.get(f.rule_index)) {
+            (Prerender::Json, Some(Some(p))) => json_with(f, p, out),
+            (Prerender::Json, _) => serde_json::to_writer(&mut *out, f),
+        };
+        if done.is_err() {
+            out.truncate(start);
         }
     }
 }
 
-/// A finding as `#[derive(Serialize)]` writes it, its rule and citations spliced in.
-fn json_with(f: &Finding, p: &RulePieces) -> serde_json::Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(256 + p.rule.len() + p.citations.len());
+/// A finding as `#[derive(Serialize)]` writes it, its rule and citations spliced in, at the end
+/// of `out`.
+fn json_with(f: &Finding, p: &RulePieces, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    let start = out.len();
+    out.reserve(256 + p.rule.len() + p.citations.len());
     let field = |out: &mut Vec<u8>, name: &str| {
-        out.extend_from_slice(if out.is_empty() { b"{\"" } else { b",\"" });
+        out.extend_from_slice(if out.len() == start { b"{\"" } else { b",\"" });
         out.extend_from_slice(name.as_bytes());
         out.extend_from_slice(b"\":");
     };
-    field(&mut out, "code");
-    serde_json::to_writer(&mut out, f.code)?;
-    field(&mut out, "outcome");
-    serde_json::to_writer(&mut out, &f.outcome)?;
-    field(&mut out, "severity");
-    serde_json::to_writer(&mut out, &f.severity)?;
-    field(&mut out, "rule");
+    field(out, "code");
+    serde_json::to_writer(&mut *out, f.code)?;
+    field(out, "outcome");
+    serde_json::to_writer(&mut *out, &f.outcome)?;
+    field(out, "severity");
+    serde_json::to_writer(&mut *out, &f.severity)?;
+    field(out, "rule");
     out.extend_from_slice(&p.rule);
-    field(&mut out, "record");
-    serde_json::to_writer(&mut out, &f.record)?;
-    field(&mut out, "fields");
-    serde_json::to_writer(&mut out, &f.fields)?;
-    field(&mut out, "message");
-    serde_json::to_writer(&mut out, &f.message)?;
-    field(&mut out, "reasons");
-    serde_json::to_writer(&mut out, &f.reasons)?;
-    field(&mut out, "values");
-    serde_json::to_writer(&mut out, &f.values)?;
-    field(&mut out, "citations");
+    field(out, "record");
+    serde_json::to_writer(&mut *out, &f.record)?;
+    field(out, "fields");
+    serde_json::to_writer(&mut *out, &f.fields)?;
+    field(out, "message");
+    serde_json::to_writer(&mut *out, &f.message)?;
+    field(out, "reasons");
+    serde_json::to_writer(&mut *out, &f.reasons)?;
+    field(out, "values");
+    serde_json::to_writer(&mut *out, &f.values)?;
+    field(out, "citations");
     out.extend_from_slice(&p.citations);
     if !f.trace.is_empty() {
-        field(&mut out, "trace");
-        serde_json::to_writer(&mut out, &f.trace)?;
+        field(out, "trace");
+        serde_json::to_writer(&mut *out, &f.trace)?;
     }
     out.push(b'}');
-    Ok(out)
+    Ok(())
 }
 
 fn record_key(program: &Program, rec_ty: usize, values: &[Value]) -> Option<String> {
