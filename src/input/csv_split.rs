@@ -2,10 +2,10 @@
 //!
 //! Splitting is the part of reading CSV that runs on one thread while the others convert rows,
 //! so it bounds how far `--jobs` scales. Most records have no quotes: they are cut at the next
-//! line break, and split at the delimiters only when their fields are walked (by the threads
-//! that convert them), where `csv_core`'s state machine takes about seventeen instructions a
-//! byte. A record with a quote anywhere in it is read by `csv_core` itself, so quoting, doubled
-//! quotes and line breaks inside quotes mean what they mean there.
+//! line break here, and split at the delimiters only when the threads that convert them walk
+//! their fields (`csv_core`'s state machine would take about seventeen instructions a byte). A
+//! record with a quote anywhere in it is read by `csv_core` itself, so quoting, doubled quotes
+//! and line breaks inside quotes mean what they mean there.
 //!
 //! The rules, as `csv_core` has them: `\r`, `\n` and `\r\n` each end a record; line breaks
 //! where a record would start are skipped (blank lines hold no record); a quote only quotes at
