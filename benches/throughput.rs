@@ -17,8 +17,9 @@
 //! `GUIJU_BENCH_CHILD` set), so that its peak memory is its own.
 //!
 //! Optional: `GUIJU_BENCH_BIG_RECORDS=5400000` also generates a ~1 GB JSONL file and reports
-//! guiju's peak memory on it; `GUIJU_BENCH_REPEAT=N` keeps the fastest of N runs;
-//! `GUIJU_BENCH_ONLY=thresholds,grouped` runs only those policies.
+//! guiju's peak memory on it; `GUIJU_BENCH_REPEAT=N` keeps the fastest of N runs, run in
+//! rounds (baseline, `--jobs 1`, `--jobs 2`, then again); `GUIJU_BENCH_ONLY=thresholds,grouped`
+//! runs only those policies.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -497,28 +498,38 @@ fn spawn(mode: &str, args: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn run_child(mode: &str, args: &[String], repeat: usize) -> Run {
-    let mut best: Option<Run> = None;
-    for _ in 0..repeat.max(1) {
-        let f = spawn(mode, args);
-        let r = Run {
-            secs: f[0].parse().unwrap(),
-            hwm_kb: f[1].parse().unwrap(),
-            counts: Counts::decode(&f[2..].join(" ")),
-        };
-        best = Some(match best {
-            Some(b) if b.secs <= r.secs => Run {
-                hwm_kb: b.hwm_kb.max(r.hwm_kb),
-                ..b
-            },
-            Some(b) => Run {
-                hwm_kb: b.hwm_kb.max(r.hwm_kb),
-                ..r
-            },
-            None => r,
-        });
+/// One run of a child: its time, peak memory and outcome counts.
+fn run_once(mode: &str, args: &[String]) -> Run {
+    let f = spawn(mode, args);
+    Run {
+        secs: f[0].parse().unwrap(),
+        hwm_kb: f[1].parse().unwrap(),
+        counts: Counts::decode(&f[2..].join(" ")),
     }
-    best.unwrap()
+}
+
+/// Runs each child `repeat` times, in rounds (each child once a round, so that a slow spell of
+/// the machine falls on all of them alike rather than on the repeats of one), and keeps each
+/// child's fastest run, with the highest peak memory of its runs.
+fn run_rounds(children: &[(&str, Vec<String>)], repeat: usize) -> Vec<Run> {
+    let mut best: Vec<Option<Run>> = children.iter().map(|_| None).collect();
+    for _ in 0..repeat.max(1) {
+        for ((mode, args), b) in children.iter().zip(best.iter_mut()) {
+            let r = run_once(mode, args);
+            *b = Some(match b.take() {
+                Some(b) if b.secs <= r.secs => Run {
+                    hwm_kb: b.hwm_kb.max(r.hwm_kb),
+                    ..b
+                },
+                Some(b) => Run {
+                    hwm_kb: b.hwm_kb.max(r.hwm_kb),
+                    ..r
+                },
+                None => r,
+            });
+        }
+    }
+    best.into_iter().map(Option::unwrap).collect()
 }
 
 fn guiju_args(policy: &Path, data: &Path, jobs: usize) -> Vec<String> {
@@ -919,15 +930,20 @@ fn main() {
         let policy = policy_path(name);
         for (fmt, file) in [("jsonl", &jsonl), ("csv", &csv)] {
             let mb = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
-            let base = run_child(
-                "baseline",
-                &[
-                    name.to_string(),
-                    file.to_string_lossy().into_owned(),
-                    fmt.to_string(),
-                ],
-                repeat,
-            );
+            let children = [
+                (
+                    "baseline",
+                    vec![
+                        name.to_string(),
+                        file.to_string_lossy().into_owned(),
+                        fmt.to_string(),
+                    ],
+                ),
+                ("guiju", guiju_args(&policy, file, 1)),
+                ("guiju", guiju_args(&policy, file, 2)),
+            ];
+            let mut runs = run_rounds(&children, repeat).into_iter();
+            let base = runs.next().unwrap();
             let row =
                 |who: &str, r: &Run, ratio: Option<f64>, agree: &str| {
                     println!(
@@ -940,8 +956,7 @@ fn main() {
                 };
             row("baseline", &base, None, "");
             let mut j1_secs = 0.0;
-            for jobs in [1, 2] {
-                let r = run_child("guiju", &guiju_args(&policy, file, jobs), repeat);
+            for (jobs, r) in [1, 2].into_iter().zip(runs) {
                 let agree = if r.counts == base.counts {
                     "yes".to_string()
                 } else {
@@ -985,10 +1000,9 @@ fn main() {
         let (jsonl, _) = generate("thresholds", big, false);
         let mb = std::fs::metadata(&jsonl).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
         for jobs in [1, 2] {
-            let r = run_child(
+            let r = run_once(
                 "guiju",
                 &guiju_args(&policy_path("thresholds"), &jsonl, jobs),
-                1,
             );
             println!(
                 "large file: thresholds {big} records, {mb:.0} MB JSONL, --jobs {jobs}: {:.0} records/s, {:.1} MB/s, peak RSS {:.1} MB",
