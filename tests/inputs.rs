@@ -7,7 +7,7 @@
     clippy::panic
 )]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const POLICY: &str = r#"policy funds "统筹整合资金（节选）"
   document "三政办〔2017〕29号"
@@ -47,6 +47,20 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `guiju check <policy> --data <data> --format json`, then `extra`.
+fn run_json(policy: &Path, data: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "check",
+        policy.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 #[test]
 fn excel_with_chinese_headers_is_checked() {
     let d = dir("xlsx");
@@ -72,16 +86,7 @@ fn excel_with_chinese_headers_is_checked() {
     let date = rust_xlsxwriter::ExcelDateTime::from_ymd(2017, 5, 22).unwrap();
     ws.write_datetime_with_format(2, 4, &date, &fmt).unwrap();
     wb.save(&path).unwrap();
-    let (code, out, err) = run(&[
-        "check",
-        d.join("policy.gj").to_str().unwrap(),
-        "--data",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-        "--as-of",
-        "2017-12-31",
-    ]);
+    let (code, out, err) = run_json(&d.join("policy.gj"), &path, &["--as-of", "2017-12-31"]);
     assert_eq!(code, 1, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let findings = v["findings"].as_array().unwrap();
@@ -136,14 +141,7 @@ fn every_record_is_accounted_for_even_when_unreadable() {
         "{\"项目编号\":\"F1\",\"县（市、区）\":\"甲\",\"金额\":100,\"用途\":\"其他\"}\n{\"项目编号\":\"F2\",\n{\"项目编号\":\"F3\",\"县（市、区）\":\"乙\",\"金额\":\"很多\",\"用途\":\"其他\"}\n",
     )
     .unwrap();
-    let (code, out, _) = run(&[
-        "check",
-        d.join("policy.gj").to_str().unwrap(),
-        "--data",
-        path.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let (code, out, _) = run_json(&d.join("policy.gj"), &path, &[]);
     assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["summary"]["records"], 3);
@@ -162,17 +160,8 @@ fn every_record_is_accounted_for_even_when_unreadable() {
 }
 
 /// Runs `check` on one data file with the funds policy; the JSON report.
-fn check_json(d: &std::path::Path, data: &std::path::Path) -> (i32, serde_json::Value) {
-    let (code, out, err) = run(&[
-        "check",
-        d.join("policy.gj").to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--format",
-        "json",
-        "--as-of",
-        "2026-01-01",
-    ]);
+fn check_json(d: &Path, data: &Path) -> (i32, serde_json::Value) {
+    let (code, out, err) = run_json(&d.join("policy.gj"), data, &["--as-of", "2026-01-01"]);
     let v = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
     (code, v)
 }
@@ -294,16 +283,7 @@ fn a_jsonl_line_that_is_not_utf8_stops_reading_there_in_any_batch() {
     );
     std::fs::write(&path, &bytes).unwrap();
     for batch in ["8192", "2", "1"] {
-        let (code, out, err) = run(&[
-            "check",
-            d.join("policy.gj").to_str().unwrap(),
-            "--data",
-            path.to_str().unwrap(),
-            "--format",
-            "json",
-            "--batch",
-            batch,
-        ]);
+        let (code, out, err) = run_json(&d.join("policy.gj"), &path, &["--batch", batch]);
         let v: serde_json::Value =
             serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
         assert_eq!(code, 2, "--batch {batch}: {v}");
