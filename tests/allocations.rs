@@ -9,6 +9,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
 use std::alloc::System;
 use std::fmt::Write as _;
@@ -50,22 +52,8 @@ fn data(dir: &Path, n: usize, csv: bool) -> PathBuf {
 /// Allocations of one `guiju check` of the file, with batches of 1,024 records.
 fn allocations(data: &Path, jobs: usize) -> usize {
     let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/policies/thresholds.gj");
-    let args: Vec<String> = [
-        "guiju",
-        "check",
-        policy.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--format",
-        "json",
-        "--jobs",
-        &jobs.to_string(),
-        "--batch",
-        "1024",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let jobs = jobs.to_string();
+    let args = common::check_json_args(&policy, data, &["--jobs", &jobs, "--batch", "1024"]);
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let region = Region::new(GLOBAL);
     let code = guiju::cli::run(args, &mut out, &mut err);

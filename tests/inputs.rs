@@ -7,6 +7,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 const POLICY: &str = r#"policy funds "统筹整合资金（节选）"
@@ -35,10 +37,14 @@ fn dir(name: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let mut out = Vec::new();
-    let mut err = Vec::new();
     let mut argv = vec!["guiju".to_string()];
     argv.extend(args.iter().map(|s| s.to_string()));
+    run_argv(argv)
+}
+
+/// Runs a whole command line (`guiju` first): exit code, stdout, stderr.
+fn run_argv(argv: Vec<String>) -> (i32, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = guiju::cli::run(argv, &mut out, &mut err);
     (
         code,
@@ -49,16 +55,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
 
 /// `guiju check <policy> --data <data> --format json`, then `extra`.
 fn run_json(policy: &Path, data: &Path, extra: &[&str]) -> (i32, String, String) {
-    let mut args = vec![
-        "check",
-        policy.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--format",
-        "json",
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
+    run_argv(common::check_json_args(policy, data, extra))
 }
 
 #[test]

@@ -9,6 +9,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -48,24 +50,12 @@ fn data() -> PathBuf {
 
 fn check(data: &std::path::Path, jobs: usize, batch: usize) -> (i32, String) {
     let policy = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/parallel/policy.gj");
-    let args: Vec<String> = [
-        "guiju",
-        "check",
-        policy.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--format",
-        "json",
-        "--as-of",
-        "2021-06-30",
-        "--jobs",
-        &jobs.to_string(),
-        "--batch",
-        &batch.to_string(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let (jobs, batch) = (jobs.to_string(), batch.to_string());
+    let args = common::check_json_args(
+        &policy,
+        data,
+        &["--as-of", "2021-06-30", "--jobs", &jobs, "--batch", &batch],
+    );
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = guiju::cli::run(args, &mut out, &mut err);
     if code == 2 {
