@@ -204,7 +204,7 @@ fn read_policies(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<(String, 
 }
 
 /// Runs the CLI with the given arguments, writing to `out` and `err`. Returns the exit code.
-pub fn run(args: Vec<String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub fn run(args: Vec<String>, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
@@ -294,7 +294,7 @@ fn ci_policy_report(
     }
 }
 
-fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32 {
     let st = style(&o.common, std::io::stdout().is_terminal());
     let est = style(&o.common, std::io::stderr().is_terminal());
     let as_of = match as_of_date(&o.as_of, err) {
@@ -367,11 +367,12 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let file_style = Style { color: false, ..st };
     // With --output, a report other than the human one goes to the file and the human report to the terminal.
     let terminal_human = o.output.is_some() && o.format != FormatArg::Human;
-    let (report_out, term_out): (&mut dyn Write, Option<&mut dyn Write>) = match file_out.as_mut() {
-        Some(f) => (f, Some(&mut *out)),
-        None => (&mut *out, None),
-    };
-    let mut reporter: Box<dyn Reporter + '_> = match o.format {
+    let (report_out, term_out): (&mut (dyn Write + Send), Option<&mut (dyn Write + Send)>) =
+        match file_out.as_mut() {
+            Some(f) => (f, Some(&mut *out)),
+            None => (&mut *out, None),
+        };
+    let mut reporter: Box<dyn Reporter + Send + '_> = match o.format {
         FormatArg::Human => Box::new(Human {
             out: report_out,
             style: if o.output.is_some() { file_style } else { st },
@@ -429,120 +430,120 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     // The batch reported last, given back while the next batch is read.
     let mut done = Vec::with_capacity(batch);
     let mut progress = Progress::new(std::io::stderr().is_terminal(), est.lang);
-    for (ii, spec) in specs.iter().enumerate() {
-        progress.clear();
-        let mut src = match input::open(spec, &program, ii as u32) {
-            Ok(s) => s,
-            Err(d) => {
-                reporter.data_diag(&d);
-                had_input_error = true;
-                continue;
-            }
-        };
-        for w in src.warnings() {
-            reporter.data_diag(&w);
-            summary.input_warnings += 1;
-        }
-        // Batches are read one ahead: the pool evaluates one batch while it reads and parses
-        // the next. Each batch keeps its read error and warnings, reported where reading one
-        // batch at a time reports them, and batches are reported in input order.
-        let threads = pool.current_num_threads();
-        let tallies = Tallies::default();
-        let mut report = |items: &[Item],
-                          parts: Vec<Evaluated>,
-                          read: &Result<bool, input::DataDiag>,
-                          warnings: Vec<input::DataDiag>| {
-            if let Err(d) = read {
-                progress.clear();
-                reporter.data_diag(d);
-                had_input_error = true;
-            }
-            let nrules = program.rules.len();
-            let mut counts = vec![0u64; OUTCOMES * nrules];
-            for p in &parts {
-                for (a, b) in counts.iter_mut().zip(&p.counts) {
-                    *a += b;
+    // The whole run, reporting too, is on one of the pool's threads: the calling thread would
+    // otherwise hand each batch to the pool and sleep until it came back, and on a virtual
+    // machine each of those wake-ups cost more than the report (`--jobs 1` was 5 % slower).
+    pool.install(|| {
+        for (ii, spec) in specs.iter().enumerate() {
+            progress.clear();
+            let mut src = match input::open(spec, &program, ii as u32) {
+                Ok(s) => s,
+                Err(d) => {
+                    reporter.data_diag(&d);
+                    had_input_error = true;
+                    continue;
                 }
-            }
-            for (k, n) in counts.into_iter().enumerate() {
-                if let (true, Some(o)) = (n > 0, Outcome::ALL.get(k % OUTCOMES)) {
-                    summary.count_many(&program, k / OUTCOMES, *o, n);
-                }
-            }
-            // Clear the progress line before this batch prints anything.
-            if parts.iter().any(|p| !p.notes.is_empty()) {
-                progress.clear();
-            }
-            // Records per type, added to the summary in the order types first appear. Only the
-            // items with something to report are looked at here: the pool counted the rest.
-            let mut by_type = vec![0u64; program.records.len()];
-            let mut type_order = Vec::new();
-            let mut first = 0;
-            for mut p in parts {
-                summary.records += p.items as u64;
-                for (t, n) in p.by_type.drain(..) {
-                    if let Some(total) = by_type.get_mut(t) {
-                        if *total == 0 {
-                            type_order.push(t);
-                        }
-                        *total += n;
-                    }
-                }
-                let Evaluated {
-                    notes, rendered, ..
-                } = &mut p;
-                for (i, vs) in notes.drain(..) {
-                    match items.get(first + i) {
-                        Some(Item::Bad(d)) => {
-                            summary.unreadable += 1;
-                            reporter.data_diag(d);
-                        }
-                        Some(Item::Record(_)) => {
-                            for f in vs {
-                                match f {
-                                    Found::Rendered(b) => reporter.rendered(&b),
-                                    Found::InChunk(a, b) => {
-                                        reporter.rendered(rendered.get(a..b).unwrap_or_default())
-                                    }
-                                    Found::Finding(f) => reporter.finding(&f),
-                                }
-                            }
-                        }
-                        None => {}
-                    }
-                }
-                first += p.items;
-                tallies.give_back(p);
-            }
-            for t in type_order {
-                if let (Some(rt), Some(n)) = (program.records.get(t), by_type.get(t)) {
-                    *summary.by_type.entry(rt.name.clone()).or_insert(0) += n;
-                }
-            }
-            for w in warnings {
-                progress.clear();
+            };
+            for w in src.warnings() {
                 reporter.data_diag(&w);
                 summary.input_warnings += 1;
             }
-            progress.tick(&spec.path, summary.records);
-        };
-        let (mut read, mut warnings) = pool.install(|| {
+            // Batches are read one ahead: the pool evaluates one batch while it reads and parses
+            // the next. Each batch keeps its read error and warnings, reported where reading one
+            // batch at a time reports them, and batches are reported in input order.
+            let threads = pool.current_num_threads();
+            let tallies = Tallies::default();
+            let mut report = |items: &[Item],
+                              parts: Vec<Evaluated>,
+                              read: &Result<bool, input::DataDiag>,
+                              warnings: Vec<input::DataDiag>| {
+                if let Err(d) = read {
+                    progress.clear();
+                    reporter.data_diag(d);
+                    had_input_error = true;
+                }
+                let nrules = program.rules.len();
+                let mut counts = vec![0u64; OUTCOMES * nrules];
+                for p in &parts {
+                    for (a, b) in counts.iter_mut().zip(&p.counts) {
+                        *a += b;
+                    }
+                }
+                for (k, n) in counts.into_iter().enumerate() {
+                    if let (true, Some(o)) = (n > 0, Outcome::ALL.get(k % OUTCOMES)) {
+                        summary.count_many(&program, k / OUTCOMES, *o, n);
+                    }
+                }
+                // Clear the progress line before this batch prints anything.
+                if parts.iter().any(|p| !p.notes.is_empty()) {
+                    progress.clear();
+                }
+                // Records per type, added to the summary in the order types first appear. Only the
+                // items with something to report are looked at here: the pool counted the rest.
+                let mut by_type = vec![0u64; program.records.len()];
+                let mut type_order = Vec::new();
+                let mut first = 0;
+                for mut p in parts {
+                    summary.records += p.items as u64;
+                    for (t, n) in p.by_type.drain(..) {
+                        if let Some(total) = by_type.get_mut(t) {
+                            if *total == 0 {
+                                type_order.push(t);
+                            }
+                            *total += n;
+                        }
+                    }
+                    let Evaluated {
+                        notes, rendered, ..
+                    } = &mut p;
+                    for (i, vs) in notes.drain(..) {
+                        match items.get(first + i) {
+                            Some(Item::Bad(d)) => {
+                                summary.unreadable += 1;
+                                reporter.data_diag(d);
+                            }
+                            Some(Item::Record(_)) => {
+                                for f in vs {
+                                    match f {
+                                        Found::Rendered(b) => reporter.rendered(&b),
+                                        Found::InChunk(a, b) => reporter
+                                            .rendered(rendered.get(a..b).unwrap_or_default()),
+                                        Found::Finding(f) => reporter.finding(&f),
+                                    }
+                                }
+                            }
+                            None => {}
+                        }
+                    }
+                    first += p.items;
+                    tallies.give_back(p);
+                }
+                for t in type_order {
+                    if let (Some(rt), Some(n)) = (program.records.get(t), by_type.get(t)) {
+                        *summary.by_type.entry(rt.name.clone()).or_insert(0) += n;
+                    }
+                }
+                for w in warnings {
+                    progress.clear();
+                    reporter.data_diag(&w);
+                    summary.input_warnings += 1;
+                }
+                progress.tick(&spec.path, summary.records);
+            };
             // The last batches of the previous file.
             recycle_batch(&mut done);
             recycle_batch(&mut items);
-            read_batch(&mut *src, batch, &mut items)
-        });
-        loop {
-            // Evaluate this batch on the pool while one of its threads reads the next (into
-            // `spare`) and the one reported before is given back; then report this batch here.
-            // (Reporting at the same time as the pool works measured slower on two cores: three
-            // busy threads.) The thread that reads splits records on its own before all convert
-            // them, so the other thread takes the rest of the work.
-            let more = matches!(read, Ok(true));
-            let first = seq;
-            seq += items.len() as u64;
-            let (parts, next) = pool.install(|| {
-                rayon::join(
+            let (mut read, mut warnings) = read_batch(&mut *src, batch, &mut items);
+            loop {
+                // Evaluate this batch on the pool while one of its threads reads the next (into
+                // `spare`) and the one reported before is given back; then report this batch here.
+                // (Reporting at the same time as the pool works measured slower on two cores: three
+                // busy threads.) The thread that reads splits records on its own before all convert
+                // them, so the other thread takes the rest of the work.
+                let more = matches!(read, Ok(true));
+                let first = seq;
+                seq += items.len() as u64;
+                let (parts, next) = rayon::join(
                     || {
                         let parts = evaluate(
                             &engine,
@@ -581,22 +582,22 @@ fn check(o: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                         )
                         .0
                     },
-                )
-            });
-            report(&items, parts, &read, warnings);
-            match next {
-                Some((r, w)) => {
-                    read = r;
-                    warnings = w;
-                    // `done` (empty) takes this batch; `items` the next; `spare`, empty, the one
-                    // after.
-                    std::mem::swap(&mut done, &mut items);
-                    std::mem::swap(&mut items, &mut spare);
+                );
+                report(&items, parts, &read, warnings);
+                match next {
+                    Some((r, w)) => {
+                        read = r;
+                        warnings = w;
+                        // `done` (empty) takes this batch; `items` the next; `spare`, empty, the one
+                        // after.
+                        std::mem::swap(&mut done, &mut items);
+                        std::mem::swap(&mut items, &mut spare);
+                    }
+                    None => break,
                 }
-                None => break,
             }
         }
-    }
+    });
     progress.clear();
     // Groups are judged, and their findings built (and, where the view allows, rendered), on
     // the pool; they are counted and written here, in order.

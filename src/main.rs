@@ -4,15 +4,17 @@ use std::io::{IsTerminal, Write};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
+    // Neither stream is locked for the whole run: the report is written from one of the worker
+    // threads, and the progress line goes to stderr from there too.
+    let mut stdout = std::io::stdout();
+    let mut stderr = std::io::stderr();
     // A terminal sees each line as it is written; a file or a pipe gets the report in large
     // writes instead of one system call per line (per finding).
     let code = if stdout.is_terminal() {
-        guiju::cli::run(args, &mut stdout.lock(), &mut stderr.lock())
+        guiju::cli::run(args, &mut stdout, &mut stderr)
     } else {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-        let code = guiju::cli::run(args, &mut out, &mut stderr.lock());
+        let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+        let code = guiju::cli::run(args, &mut out, &mut stderr);
         if out.flush().is_err() && code == 0 {
             // The report could not be written whole.
             std::process::exit(guiju::cli::EXIT_ERROR);

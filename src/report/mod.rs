@@ -578,7 +578,10 @@ pub fn policy_notes(
 }
 
 /// Two views of one run, fed the same data: a report to a file, and the human report to the terminal.
-pub struct Tee<'a>(pub Box<dyn Reporter + 'a>, pub Box<dyn Reporter + 'a>);
+pub struct Tee<'a>(
+    pub Box<dyn Reporter + Send + 'a>,
+    pub Box<dyn Reporter + Send + 'a>,
+);
 
 impl Reporter for Tee<'_> {
     fn data_diag(&mut self, d: &DataDiag) {
