@@ -494,9 +494,14 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                         }
                     }
                     let Evaluated {
-                        notes, rendered, ..
+                        notes,
+                        found,
+                        rendered,
+                        ..
                     } = &mut p;
-                    for (i, vs) in notes.drain(..) {
+                    let mut found = found.drain(..);
+                    for (i, n) in notes.drain(..) {
+                        let vs = found.by_ref().take(n);
                         match items.get(first + i) {
                             Some(Item::Bad(d)) => {
                                 summary.unreadable += 1;
@@ -515,6 +520,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                             None => {}
                         }
                     }
+                    drop(found);
                     first += p.items;
                     tallies.give_back(p);
                 }
@@ -824,7 +830,12 @@ struct Evaluated {
     counts: Vec<u64>,
     items: usize,
     by_type: Vec<(usize, u64)>,
-    notes: Vec<(usize, Vec<Found>)>,
+    /// Per item with something to report: its place in the chunk, and how many of `found` are
+    /// its findings (in order; none for an unreadable item).
+    notes: Vec<(usize, usize)>,
+    /// The findings of the chunk's records, one after another: one vector a chunk rather than
+    /// one a failing record, allocated on one thread and freed on another.
+    found: Vec<Found>,
     /// The chunk's findings rendered (where the report's view allows), one after another.
     rendered: Vec<u8>,
 }
@@ -853,6 +864,7 @@ impl Tallies {
     fn give_back(&self, mut e: Evaluated) {
         e.by_type.clear();
         e.notes.clear();
+        e.found.clear();
         e.rendered.clear();
         if let Ok(mut v) = self.0.lock() {
             v.push(e);
@@ -891,6 +903,7 @@ fn evaluate(
                 mut counts,
                 mut by_type,
                 mut notes,
+                mut found,
                 mut rendered,
                 ..
             } = tallies.take(OUTCOMES * nrules);
@@ -903,21 +916,21 @@ fn evaluate(
             };
             for (i, it) in ch.iter().enumerate() {
                 let Item::Record(r) = it else {
-                    notes.push((i, Vec::new()));
+                    notes.push((i, 0));
                     continue;
                 };
                 match by_type.iter_mut().find(|(t, _)| *t == r.ty) {
                     Some((_, n)) => *n += 1,
                     None => by_type.push((r.ty, 1)),
                 }
-                let mut vs = Vec::new();
+                let before = found.len();
                 let mut take = |v: Verdict| {
                     count(v.rule, v.outcome);
                     if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
                         return;
                     }
                     if let Some(f) = finding_for_record(program, inputs, r, v) {
-                        vs.push(match prerender {
+                        found.push(match prerender {
                             Some(p) => {
                                 let start = rendered.len();
                                 p.render_into(&f, &mut rendered);
@@ -930,8 +943,8 @@ fn evaluate(
                 engine.check_record_split(r, &count, &mut take);
                 // Grouped rules whose `where` cannot be decided for this record.
                 groups.early(r, &mut take);
-                if !vs.is_empty() {
-                    notes.push((i, vs));
+                if found.len() > before {
+                    notes.push((i, found.len() - before));
                 }
             }
             Evaluated {
@@ -939,6 +952,7 @@ fn evaluate(
                 items: ch.len(),
                 by_type,
                 notes,
+                found,
                 rendered,
             }
         })
