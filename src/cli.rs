@@ -517,7 +517,9 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                                     }
                                 }
                             }
-                            None => {}
+                            // Not reached; the item's findings are still taken, so the next
+                            // item's are its own.
+                            None => vs.for_each(drop),
                         }
                     }
                     drop(found);
