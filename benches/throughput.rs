@@ -13,6 +13,9 @@
 //! - prints records/s, MB/s, peak memory (VmHWM) and guiju ÷ baseline;
 //! - times loading a generated 1,000-rule policy and checking 1,000 records with it.
 //!
+//! This binary uses the allocator the `guiju` binary uses (mimalloc, see `src/main.rs`), so that
+//! guiju and the baseline are timed with the same one.
+//!
 //! Every measurement runs in a fresh child process (this binary, re-invoked with
 //! `GUIJU_BENCH_CHILD` set), so that its peak memory is its own.
 //!
@@ -35,6 +38,9 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const AS_OF: &str = "2026-01-01";
 const SEP: char = '\u{1f}';

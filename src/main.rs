@@ -23,3 +23,13 @@ fn main() {
     };
     std::process::exit(code);
 }
+
+/// mimalloc, not the system's `malloc`: a record that fails builds its explanation from many
+/// small strings, and with glibc's allocator the same work cost `--jobs 2` more time in
+/// `malloc` and `free` than `--jobs 1` (29 ms more on the benchmark's `deadlines` CSV: arena
+/// locks, frees across threads); mimalloc keeps a heap per thread. Its
+/// `v2` line and `no_thp` (no transparent huge pages): with huge pages, short runs were now and
+/// then twice as slow (a storm of page faults when a huge page could not be had) and peak memory
+/// doubled. Measured in `docs/performance.md`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
