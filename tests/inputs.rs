@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const POLICY: &str = r#"policy funds "统筹整合资金（节选）"
   document "三政办〔2017〕29号"
@@ -29,10 +29,13 @@ rule cap "单个项目不超过500万元" {
 }
 "#;
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("guiju-inputs-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    std::fs::write(d.join("policy.gj"), POLICY).unwrap();
+/// A directory of the test's own holding the policy, removed when the test ends.
+fn dir(name: &str) -> tempfile::TempDir {
+    let d = tempfile::Builder::new()
+        .prefix(&format!("guiju-inputs-{name}-"))
+        .tempdir()
+        .unwrap();
+    std::fs::write(d.path().join("policy.gj"), POLICY).unwrap();
     d
 }
 
@@ -60,7 +63,8 @@ fn run_json(policy: &Path, data: &Path, extra: &[&str]) -> (i32, String, String)
 
 #[test]
 fn excel_with_chinese_headers_is_checked() {
-    let d = dir("xlsx");
+    let tmp = dir("xlsx");
+    let d = tmp.path();
     let path = d.join("funds.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
@@ -98,7 +102,8 @@ fn excel_with_chinese_headers_is_checked() {
 
 #[test]
 fn gbk_csv_is_refused_with_a_hint_and_read_with_encoding_gbk() {
-    let d = dir("gbk");
+    let tmp = dir("gbk");
+    let d = tmp.path();
     let text =
         "项目编号,县（市、区）,金额,用途\nF1,渑池县,100万元,脱贫攻坚\nF2,卢氏县,501万元,其他\n";
     let (bytes, _, _) = encoding_rs::GBK.encode(text);
@@ -131,7 +136,8 @@ fn gbk_csv_is_refused_with_a_hint_and_read_with_encoding_gbk() {
 
 #[test]
 fn every_record_is_accounted_for_even_when_unreadable() {
-    let d = dir("jsonl");
+    let tmp = dir("jsonl");
+    let d = tmp.path();
     let path = d.join("funds.jsonl");
     std::fs::write(
         &path,
@@ -168,7 +174,8 @@ fn a_field_no_rule_reads_makes_nothing_unknown_a_field_a_rule_reads_does() {
     // Only `amount` (and the key, `id`) is read by a rule: F1's unreadable purpose and date are
     // read by nothing; F2's unreadable amount makes `cap` unknown. The extra column or key is
     // still reported.
-    let d = dir("unused");
+    let tmp = dir("unused");
+    let d = tmp.path();
     let csv = d.join("funds.csv");
     std::fs::write(
         &csv,
@@ -187,7 +194,7 @@ fn a_field_no_rule_reads_makes_nothing_unknown_a_field_a_rule_reads_does() {
     )
     .unwrap();
     for (data, what) in [(&csv, "column"), (&jsonl, "key")] {
-        let (code, v) = check_json(&d, data);
+        let (code, v) = check_json(d, data);
         assert_eq!(code, 1, "{v}");
         let outcomes = &v["summary"]["outcomes"];
         assert_eq!(outcomes["pass"], 1, "{v}");
@@ -219,7 +226,8 @@ fn a_field_no_rule_reads_makes_nothing_unknown_a_field_a_rule_reads_does() {
 
 #[test]
 fn a_cell_that_is_not_utf8_stops_reading_even_in_a_column_no_rule_reads() {
-    let d = dir("utf8");
+    let tmp = dir("utf8");
+    let d = tmp.path();
     // Line 3 of a file whose first two lines are fine stops reading, at column 2.
     let stops_at_line_3_column_2 = |name: &str, line_3: &[u8]| {
         let path = d.join(name);
@@ -229,7 +237,7 @@ fn a_cell_that_is_not_utf8_stops_reading_even_in_a_column_no_rule_reads() {
         bytes.extend(line_3);
         bytes.extend(b"F3,x,1,other\n");
         std::fs::write(&path, &bytes).unwrap();
-        let (code, v) = check_json(&d, &path);
+        let (code, v) = check_json(d, &path);
         assert_eq!(code, 2, "{name}: {v}");
         assert_eq!(v["summary"]["records"], 1, "{name}: {v}");
         let problems = v["input_problems"].as_array().unwrap();
@@ -251,7 +259,7 @@ fn a_cell_that_is_not_utf8_stops_reading_even_in_a_column_no_rule_reads() {
     let mut bytes = "项目编号,县（市、区）,金额,用途,备注\n".as_bytes().to_vec();
     bytes.extend(b"F1,x,100,other,\xd5\xc5\nF2,y,600,other,z\n");
     std::fs::write(&path, &bytes).unwrap();
-    let (code, v) = check_json(&d, &path);
+    let (code, v) = check_json(d, &path);
     assert_eq!(code, 1, "{v}");
     assert_eq!(v["summary"]["records"], 2, "{v}");
     assert_eq!(v["summary"]["outcomes"]["fail"], 1, "{v}");
@@ -262,7 +270,8 @@ fn a_cell_that_is_not_utf8_stops_reading_even_in_a_column_no_rule_reads() {
 
 #[test]
 fn a_jsonl_line_that_is_not_utf8_stops_reading_there_in_any_batch() {
-    let d = dir("jsonl-utf8");
+    let tmp = dir("jsonl-utf8");
+    let d = tmp.path();
     let path = d.join("funds.jsonl");
     // A byte-order mark, a blank line of ideographic spaces, three records, a GBK line (line 6),
     // then records that are never read.
@@ -300,7 +309,8 @@ fn a_jsonl_line_that_is_not_utf8_stops_reading_there_in_any_batch() {
 /// spans lines.
 #[test]
 fn csv_findings_point_at_their_line_with_any_line_ends() {
-    let d = dir("line-ends");
+    let tmp = dir("line-ends");
+    let d = tmp.path();
     let rows = [
         "项目编号,县（市、区）,金额,用途",
         "F1,甲,100万元,其他",
@@ -313,7 +323,7 @@ fn csv_findings_point_at_their_line_with_any_line_ends() {
     for (name, end) in [("lf.csv", "\n"), ("crlf.csv", "\r\n")] {
         let path = d.join(name);
         std::fs::write(&path, rows.join(end) + end).unwrap();
-        let (code, v) = check_json(&d, &path);
+        let (code, v) = check_json(d, &path);
         assert_eq!(code, 1, "{v}");
         assert_eq!(v["summary"]["records"], 5, "{v}");
         let found: Vec<(u64, u64, String, String)> = v["findings"]

@@ -344,8 +344,9 @@ fn junit_parses_with_one_case_per_finding() {
 
 #[test]
 fn junit_escapes_markup() {
-    let dir = tempdir("junit-escape");
-    let (policy, data) = escape_fixture(&dir);
+    let tmp = tempdir("junit-escape");
+    let dir = tmp.path();
+    let (policy, data) = escape_fixture(dir);
     let (code, out, err) = guiju(&[
         "check", &policy, "--data", &data, "--format", "junit", "--lang", "en",
     ]);
@@ -450,8 +451,9 @@ fn github_prints_one_annotation_per_finding() {
 
 #[test]
 fn github_escapes_workflow_command_syntax() {
-    let dir = tempdir("gh-escape");
-    let (policy, data) = escape_fixture(&dir);
+    let tmp = tempdir("gh-escape");
+    let dir = tmp.path();
+    let (policy, data) = escape_fixture(dir);
     let (code, out, err) = guiju(&[
         "check",
         &policy,
@@ -480,11 +482,12 @@ fn github_escapes_workflow_command_syntax() {
 
 // ---------------------------------------------------------------- shared
 
-fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("guiju-reports-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+/// A directory of the test's own, removed when the test ends.
+fn tempdir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("guiju-reports-{name}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// A policy and data whose text needs escaping in every format: markup, quotes, `%`, `,`, `:`.
@@ -683,7 +686,8 @@ fn a_policy_that_does_not_compile_still_gets_a_ci_report() {
     let validator = sarif_validator();
     let policy = root().join(THREE_ERRORS.0).to_string_lossy().into_owned();
     // SARIF, to --output as a CI step would upload it.
-    let dir = tempdir("policy-errors");
+    let tmp = tempdir("policy-errors");
+    let dir = tmp.path();
     let file = dir.join("guiju.sarif");
     let (code, out, err) = check(
         THREE_ERRORS,
@@ -733,8 +737,9 @@ fn a_policy_that_does_not_compile_still_gets_a_ci_report() {
 #[test]
 fn policy_warnings_join_the_findings() {
     let validator = sarif_validator();
-    let dir = tempdir("policy-warnings");
-    let (policy, data) = escape_fixture(&dir);
+    let tmp = tempdir("policy-warnings");
+    let dir = tmp.path();
+    let (policy, data) = escape_fixture(dir);
     let text = std::fs::read_to_string(&policy)
         .expect("policy")
         .replace("  cite line 1 \"数量不超过10\"\n", "");
@@ -927,7 +932,8 @@ fn every_shipped_example_in_every_ci_format() {
 #[test]
 fn output_file_gets_the_report_and_the_terminal_the_human_one() {
     let validator = sarif_validator();
-    let dir = tempdir("output");
+    let tmp = tempdir("output");
+    let dir = tmp.path();
     for format in ["sarif", "junit", "github", "json"] {
         let file = dir.join(format!("report.{format}"));
         let (code, out, _) = check(

@@ -313,8 +313,11 @@ fn the_engine_explains_a_failure_with_its_numbers() {
 fn a_group_whose_key_is_missing_is_unknown_and_reported() {
     let policy = "policy t \"t\"\n  document \"x\"\nrecord fund \"资金\" {\n  id text key \"编号\"\n  county text \"县\"\n  amount decimal unit 万元 \"金额\"\n}\n\
                   rule cap \"每县合计不超过100万元\" {\n cite line 1 \"q\"\n applies to fund grouped by county\n require sum(amount) <= 100万元\n}\n";
-    let dir = std::env::temp_dir().join(format!("guiju-missing-key-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::Builder::new()
+        .prefix("guiju-missing-key-")
+        .tempdir()
+        .unwrap();
+    let dir = tmp.path();
     std::fs::write(dir.join("p.gj"), policy).unwrap();
     std::fs::write(dir.join("f.csv"), "编号,县,金额\nF1,甲,10\nF2,,10\n").unwrap();
     let mut out = Vec::new();

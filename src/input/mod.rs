@@ -995,8 +995,11 @@ rule r "r" {
 
     #[test]
     fn every_reader_leaves_the_fields_no_rule_reads_unconverted() {
-        let dir = std::env::temp_dir().join(format!("guiju-input-unused-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let tmp = tempfile::Builder::new()
+            .prefix("guiju-input-unused-")
+            .tempdir()
+            .expect("a temporary directory");
+        let dir = tmp.path();
         let csv = dir.join("rows.csv");
         std::fs::write(
             &csv,
@@ -1048,6 +1051,5 @@ rule r "r" {
             assert!(matches!(recs[1].values[2], Value::Invalid(_)), "{path:?}");
             assert_eq!(recs[2].values[2], wan("10000"), "{path:?}");
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
