@@ -3,7 +3,7 @@
 use crate::check::{compile, Compiled, Resolver};
 use crate::diag::{Lang, Level};
 use crate::eval::examples::run_examples;
-use crate::eval::{Engine, GroupRun, Verdict};
+use crate::eval::{Engine, GroupEarly, GroupRun, Verdict};
 use crate::input::{self, InputSpec, Item};
 use crate::report::github::{self, GitHub};
 use crate::report::human::{self, Human, Style};
@@ -414,10 +414,10 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     }
     let engine = Engine::new(&program, as_of);
     let prerender = reporter.prerender().map(|p| p.for_program(&program));
-    // Groups are aggregated while the next batch is read and converted, so the threads that
-    // aggregate are free to read. Spread over half of the threads: on two cores one thread
-    // aggregating (while the other reads, then both convert) measured faster than two shards,
-    // each of which looks at every record for its keys.
+    // Groups are aggregated, batch by batch in input order, while later batches are read and
+    // evaluated. Spread over half of the threads: on two cores one thread aggregating (while the
+    // other reads, then both convert) measured faster than two shards, each of which looks at
+    // every record for its keys.
     let mut groups =
         GroupRun::with_shards(&program, as_of, (pool.current_num_threads() / 2).max(1));
     // The position of the next batch's first item among all items read, for the order of groups.
@@ -425,14 +425,10 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     let mut summary = Summary::new(&program, as_of.to_string());
     let mut had_input_error = false;
     let batch = o.batch.max(1);
-    let mut items = Vec::with_capacity(batch);
-    let mut spare = Vec::with_capacity(batch);
-    // The batch reported last, given back while the next batch is read.
-    let mut done = Vec::with_capacity(batch);
     let mut progress = Progress::new(std::io::stderr().is_terminal(), est.lang);
-    // The whole run, reporting too, is on one of the pool's threads: the calling thread would
-    // otherwise hand each batch to the pool and sleep until it came back, and on a virtual
-    // machine each of those wake-ups cost more than the report (`--jobs 1` was 5 % slower).
+    // The whole run, reading and reporting too, is on the pool's threads: a calling thread outside
+    // it would hand work to the pool and sleep until it came back, and on a virtual machine each
+    // of those wake-ups cost more than the report (`--jobs 1` was 5 % slower).
     pool.install(|| {
         for (ii, spec) in specs.iter().enumerate() {
             progress.clear();
@@ -448,9 +444,9 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                 reporter.data_diag(&w);
                 summary.input_warnings += 1;
             }
-            // Batches are read one ahead: the pool evaluates one batch while it reads and parses
-            // the next. Each batch keeps its read error and warnings, reported where reading one
-            // batch at a time reports them, and batches are reported in input order.
+            // Batches are read ahead of their evaluation (at most `MAX_IN_FLIGHT` not yet
+            // reported). Each batch keeps its read error and warnings, reported where reading
+            // one batch at a time reports them, and batches are reported in input order.
             let threads = pool.current_num_threads();
             let tallies = Tallies::default();
             let mut report = |items: &[Item],
@@ -538,73 +534,74 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                 }
                 progress.tick(&spec.path, summary.records);
             };
-            // The last batches of the previous file.
-            recycle_batch(&mut done);
-            recycle_batch(&mut items);
-            let (mut read, mut warnings) = read_batch(&mut *src, batch, &mut items);
-            loop {
-                // Evaluate this batch on the pool while one of its threads reads the next (into
-                // `spare`) and the one reported before is given back; then report this batch on
-                // this thread. (Reporting it beside the next batch's work, on a third thread or as
-                // a third branch of the `join`, measured no faster on two cores.) The thread that
-                // reads splits records on its own before all convert them, so the other thread
-                // takes the rest of the work.
-                let more = matches!(read, Ok(true));
-                let first = seq;
-                seq += items.len() as u64;
-                let (parts, next) = rayon::join(
-                    || {
-                        let parts = evaluate(
-                            &engine,
-                            &groups,
-                            &program,
-                            &inputs,
-                            &items,
-                            threads,
-                            prerender.as_ref(),
-                            &tallies,
-                        );
-                        // With grouped rules, values are given back as soon as they are
-                        // aggregated: the records are in this thread's cache then, and this side
-                        // (aggregating on one thread) has less to do than reading. Otherwise they
-                        // are given back beside reading, below.
-                        groups.feed_batch(
-                            &mut items,
-                            first,
-                            |it| match it {
-                                Item::Record(r) => Some(r),
-                                Item::Bad(_) => None,
-                            },
-                            |it| {
-                                if let Item::Record(r) = it {
-                                    input::recycle(std::mem::take(&mut r.values));
-                                }
-                            },
-                        );
-                        parts
-                    },
-                    // Giving back the last batch goes to whichever thread is free first.
-                    || {
-                        rayon::join(
-                            || more.then(|| read_batch(&mut *src, batch, &mut spare)),
-                            || recycle_batch(&mut done),
-                        )
-                        .0
-                    },
-                );
-                report(&items, parts, &read, warnings);
-                match next {
-                    Some((r, w)) => {
-                        read = r;
-                        warnings = w;
-                        // `done` (empty) takes this batch; `items` the next; `spare`, empty, the one
-                        // after.
-                        std::mem::swap(&mut done, &mut items);
-                        std::mem::swap(&mut items, &mut spare);
+            // This thread reads batches in order; the pool evaluates them; each is aggregated,
+            // reported and given back in input order by whichever thread is free
+            // (`pipeline`). Items' buffers are reused, so a run allocates a few batches' worth.
+            let (early, mut feed) = groups.split();
+            let free = std::sync::Mutex::new(Vec::<Vec<Item>>::new());
+            let mut more = true;
+            crate::pipeline::run(
+                MAX_IN_FLIGHT,
+                || {
+                    if !more {
+                        return None;
                     }
-                    None => break,
-                }
-            }
+                    let mut items = free
+                        .lock()
+                        .ok()
+                        .and_then(|mut f| f.pop())
+                        .unwrap_or_else(|| Vec::with_capacity(batch));
+                    let (read, warnings) = read_batch(&mut *src, batch, &mut items);
+                    more = matches!(read, Ok(true));
+                    let first = seq;
+                    seq += items.len() as u64;
+                    Some(Batch {
+                        items,
+                        first,
+                        read,
+                        warnings,
+                    })
+                },
+                |b: &Batch| {
+                    evaluate(
+                        &engine,
+                        &early,
+                        &program,
+                        &inputs,
+                        &b.items,
+                        threads,
+                        prerender.as_ref(),
+                        &tallies,
+                    )
+                },
+                |mut b: Batch, parts: Vec<Evaluated>| {
+                    // With grouped rules, values are given back as soon as they are aggregated,
+                    // while the record is in this thread's cache.
+                    feed.feed_batch(
+                        &mut b.items,
+                        b.first,
+                        |it| match it {
+                            Item::Record(r) => Some(r),
+                            Item::Bad(_) => None,
+                        },
+                        |it| {
+                            if let Item::Record(r) = it {
+                                input::recycle(std::mem::take(&mut r.values));
+                            }
+                        },
+                    );
+                    report(&b.items, parts, &b.read, b.warnings);
+                    // Here, not on the pool: a parallel loop here measured slower (`grouped`).
+                    for it in b.items.drain(..) {
+                        if let Item::Record(r) = it {
+                            input::recycle(r.values);
+                        }
+                    }
+                    if let Ok(mut f) = free.lock() {
+                        f.push(b.items);
+                    }
+                },
+            );
         }
     });
     progress.clear();
@@ -812,15 +809,6 @@ fn read_batch(
     (read, src.warnings())
 }
 
-/// Gives a reported batch's value vectors back for reuse, on the pool's threads.
-fn recycle_batch(items: &mut Vec<Item>) {
-    items.par_drain(..).for_each(|it| {
-        if let Item::Record(r) = it {
-            input::recycle(r.values);
-        }
-    });
-}
-
 /// The number of outcomes: verdicts are counted in `OUTCOMES` slots per rule.
 const OUTCOMES: usize = Outcome::ALL.len();
 
@@ -883,12 +871,24 @@ enum Found {
     Finding(Box<Finding>),
 }
 
-/// Evaluates a batch on the current pool, in chunks. A chunk counts its verdicts and builds (and,
-/// where the view allows, renders) its findings; chunks come back in input order.
+/// At most this many batches are read and not yet reported (and given back) at once. Two made
+/// `deadlines` CSV `--jobs 2` 11 % slower than three (the reader waited); four was no faster.
+const MAX_IN_FLIGHT: usize = 3;
+
+/// A batch as read: its items, where it starts, and what reading it said.
+struct Batch {
+    items: Vec<Item>,
+    /// The position of its first item among all items read (for the order of groups).
+    first: u64,
+    read: Result<bool, input::DataDiag>,
+    warnings: Vec<input::DataDiag>,
+}
+
+/// Evaluates a batch on the current pool, in chunks; chunks come back in input order.
 #[allow(clippy::too_many_arguments)]
 fn evaluate(
     engine: &Engine,
-    groups: &GroupRun,
+    groups: &GroupEarly,
     program: &crate::check::ir::Program,
     inputs: &[InputInfo],
     items: &[Item],
@@ -896,70 +896,82 @@ fn evaluate(
     prerender: Option<&Prerendered>,
     tallies: &Tallies,
 ) -> Vec<Evaluated> {
-    let nrules = program.rules.len();
     // Small enough that a thread done reading can take over part of the evaluation.
     let chunk = (items.len() / (16 * threads.max(1))).max(64);
     items
         .par_chunks(chunk)
-        .map(|ch| {
-            let Evaluated {
-                mut counts,
-                mut by_type,
-                mut notes,
-                mut found,
-                mut rendered,
-                ..
-            } = tallies.take(OUTCOMES * nrules);
-            // Counted both from the fast path and from the interpreter's verdicts.
-            let cells = std::cell::Cell::from_mut(counts.as_mut_slice()).as_slice_of_cells();
-            let count = |rule: usize, o: Outcome| {
-                if let Some(n) = cells.get(OUTCOMES * rule + o.index()) {
-                    n.set(n.get() + 1);
-                }
-            };
-            for (i, it) in ch.iter().enumerate() {
-                let Item::Record(r) = it else {
-                    notes.push((i, 0));
-                    continue;
-                };
-                match by_type.iter_mut().find(|(t, _)| *t == r.ty) {
-                    Some((_, n)) => *n += 1,
-                    None => by_type.push((r.ty, 1)),
-                }
-                let before = found.len();
-                let mut take = |v: Verdict| {
-                    count(v.rule, v.outcome);
-                    if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
-                        return;
-                    }
-                    if let Some(f) = finding_for_record(program, inputs, r, v) {
-                        found.push(match prerender {
-                            Some(p) => {
-                                let start = rendered.len();
-                                p.render_into(&f, &mut rendered);
-                                Found::InChunk(start, rendered.len())
-                            }
-                            None => Found::Finding(Box::new(f)),
-                        });
-                    }
-                };
-                engine.check_record_split(r, &count, &mut take);
-                // Grouped rules whose `where` cannot be decided for this record.
-                groups.early(r, &mut take);
-                if found.len() > before {
-                    notes.push((i, found.len() - before));
-                }
-            }
-            Evaluated {
-                counts,
-                items: ch.len(),
-                by_type,
-                notes,
-                found,
-                rendered,
-            }
-        })
+        .map(|ch| evaluate_chunk(engine, groups, program, inputs, ch, prerender, tallies))
         .collect()
+}
+
+/// Evaluates one chunk of a batch: counts its verdicts and builds (and, where the view allows,
+/// renders) its findings.
+fn evaluate_chunk(
+    engine: &Engine,
+    groups: &GroupEarly,
+    program: &crate::check::ir::Program,
+    inputs: &[InputInfo],
+    ch: &[Item],
+    prerender: Option<&Prerendered>,
+    tallies: &Tallies,
+) -> Evaluated {
+    let nrules = program.rules.len();
+    let Evaluated {
+        mut counts,
+        mut by_type,
+        mut notes,
+        mut found,
+        mut rendered,
+        ..
+    } = tallies.take(OUTCOMES * nrules);
+    // Counted both from the fast path and from the interpreter's verdicts.
+    let cells = std::cell::Cell::from_mut(counts.as_mut_slice()).as_slice_of_cells();
+    let count = |rule: usize, o: Outcome| {
+        if let Some(n) = cells.get(OUTCOMES * rule + o.index()) {
+            n.set(n.get() + 1);
+        }
+    };
+    for (i, it) in ch.iter().enumerate() {
+        let Item::Record(r) = it else {
+            notes.push((i, 0));
+            continue;
+        };
+        match by_type.iter_mut().find(|(t, _)| *t == r.ty) {
+            Some((_, n)) => *n += 1,
+            None => by_type.push((r.ty, 1)),
+        }
+        let before = found.len();
+        let mut take = |v: Verdict| {
+            count(v.rule, v.outcome);
+            if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
+                return;
+            }
+            if let Some(f) = finding_for_record(program, inputs, r, v) {
+                found.push(match prerender {
+                    Some(p) => {
+                        let start = rendered.len();
+                        p.render_into(&f, &mut rendered);
+                        Found::InChunk(start, rendered.len())
+                    }
+                    None => Found::Finding(Box::new(f)),
+                });
+            }
+        };
+        engine.check_record_split(r, &count, &mut take);
+        // Grouped rules whose `where` cannot be decided for this record.
+        groups.early(r, &mut take);
+        if found.len() > before {
+            notes.push((i, found.len() - before));
+        }
+    }
+    Evaluated {
+        counts,
+        items: ch.len(),
+        by_type,
+        notes,
+        found,
+        rendered,
+    }
 }
 
 fn collect_policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {

@@ -56,6 +56,7 @@ pub mod diag;
 pub mod eval;
 pub mod fmt;
 pub mod input;
+pub(crate) mod pipeline;
 pub mod report;
 pub mod source;
 pub mod syntax;

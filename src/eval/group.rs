@@ -325,95 +325,39 @@ impl<'p> GroupRun<'p> {
     /// The unknown verdicts of grouped rules whose `where` cannot be decided for this record.
     /// They are reported with the record, before the groups are judged.
     pub fn early(&self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
-        for gr in &self.rules {
-            let ri = gr.index;
-            let Some(rule) = self.program.rules.get(ri) else {
-                continue;
-            };
-            let Some(f) = rule.filter.as_ref().filter(|_| rule.record == rec.ty) else {
-                continue;
-            };
-            // A `where` the fast path decides is decided: no unknown verdict.
-            if gr
-                .filter
-                .as_ref()
-                .is_some_and(|ff| ff.eval(&rec.values, &rule.period).is_some())
-            {
-                continue;
-            }
-            let env = Env::record(self.program, rule, &rec.values, self.as_of);
-            if let Err(h) = eval(f, &env).map_err(not_yet_unknown) {
-                out(Verdict {
-                    rule: ri,
-                    outcome: Outcome::Unknown,
-                    explanation: Some(Box::new(super::explain::explain_filter(&env, &h))),
-                });
-            }
+        self.split_ref().early(rec, out);
+    }
+
+    fn split_ref(&self) -> GroupEarly<'_, 'p> {
+        GroupEarly {
+            program: self.program,
+            as_of: self.as_of,
+            rules: &self.rules,
         }
+    }
+
+    /// The run as two parts that can be used at once: judging records' grouped rules early
+    /// (shared by the threads that evaluate) and aggregating batches (by one thread at a time).
+    pub fn split(&mut self) -> (GroupEarly<'_, 'p>, GroupFeed<'_, 'p>) {
+        (
+            GroupEarly {
+                program: self.program,
+                as_of: self.as_of,
+                rules: &self.rules,
+            },
+            GroupFeed {
+                program: self.program,
+                as_of: self.as_of,
+                rules: &self.rules,
+                shards: &mut self.shards,
+                seen: &mut self.seen,
+            },
+        )
     }
 
     /// Notes that a record of this type was read.
     pub fn saw(&mut self, ty: usize) {
-        for (gr, seen) in self.rules.iter().zip(self.seen.iter_mut()) {
-            if self
-                .program
-                .rules
-                .get(gr.index)
-                .is_some_and(|r| r.record == ty)
-            {
-                *seen = true;
-            }
-        }
-    }
-
-    /// Aggregates a batch on the current rayon pool, one shard per task. `first_seq` is the
-    /// position of the batch's first item among all items fed; `record` gives an item's record.
-    /// Call `early` for the records as well.
-    ///
-    /// Once an item is aggregated, `then` is called on it: with one shard, at once, while the
-    /// item is in this thread's cache. (Without grouped rules, nothing is done.)
-    pub fn feed_batch<T: Send + Sync>(
-        &mut self,
-        items: &mut [T],
-        first_seq: u64,
-        record: impl Fn(&T) -> Option<&Record> + Sync,
-        then: impl Fn(&mut T) + Sync,
-    ) {
-        use rayon::prelude::*;
-        if self.rules.is_empty() {
-            return;
-        }
-        let mut types = vec![false; self.program.records.len()];
-        for rec in items.iter().filter_map(&record) {
-            if let Some(t) = types.get_mut(rec.ty) {
-                *t = true;
-            }
-        }
-        for (ty, _) in types.iter().enumerate().filter(|(_, s)| **s) {
-            self.saw(ty);
-        }
-        let (program, as_of, rules, n) = (self.program, self.as_of, &self.rules, self.shards.len());
-        if let [shard] = self.shards.as_mut_slice() {
-            for (k, it) in items.iter_mut().enumerate() {
-                if let Some(rec) = record(it) {
-                    shard.feed(program, as_of, rules, rec, first_seq + k as u64, 0, 1);
-                }
-                then(it);
-            }
-            return;
-        }
-        let shared: &[T] = items;
-        self.shards
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(i, shard)| {
-                for (k, it) in shared.iter().enumerate() {
-                    if let Some(rec) = record(it) {
-                        shard.feed(program, as_of, rules, rec, first_seq + k as u64, i, n);
-                    }
-                }
-            });
-        items.par_iter_mut().for_each(&then);
+        mark_seen(self.program, &self.rules, &mut self.seen, ty);
     }
 
     /// Judges every group, in the order groups were first seen.
@@ -463,6 +407,115 @@ impl<'p> GroupRun<'p> {
             }));
         }
         out
+    }
+}
+
+/// Judging records' grouped rules early, while the groups are fed (see [`GroupRun::split`]).
+pub struct GroupEarly<'a, 'p> {
+    program: &'p Program,
+    as_of: NaiveDate,
+    rules: &'a [GroupRule],
+}
+
+impl GroupEarly<'_, '_> {
+    /// The unknown verdicts of grouped rules whose `where` cannot be decided for this record.
+    /// They are reported with the record, before the groups are judged.
+    pub fn early(&self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
+        for gr in self.rules {
+            let ri = gr.index;
+            let Some(rule) = self.program.rules.get(ri) else {
+                continue;
+            };
+            let Some(f) = rule.filter.as_ref().filter(|_| rule.record == rec.ty) else {
+                continue;
+            };
+            // A `where` the fast path decides is decided: no unknown verdict.
+            if gr
+                .filter
+                .as_ref()
+                .is_some_and(|ff| ff.eval(&rec.values, &rule.period).is_some())
+            {
+                continue;
+            }
+            let env = Env::record(self.program, rule, &rec.values, self.as_of);
+            if let Err(h) = eval(f, &env).map_err(not_yet_unknown) {
+                out(Verdict {
+                    rule: ri,
+                    outcome: Outcome::Unknown,
+                    explanation: Some(Box::new(super::explain::explain_filter(&env, &h))),
+                });
+            }
+        }
+    }
+}
+
+/// Aggregating batches into the groups (see [`GroupRun::split`]).
+pub struct GroupFeed<'a, 'p> {
+    program: &'p Program,
+    as_of: NaiveDate,
+    rules: &'a [GroupRule],
+    shards: &'a mut [Shard],
+    seen: &'a mut [bool],
+}
+
+impl GroupFeed<'_, '_> {
+    /// Aggregates a batch on the current rayon pool, one shard per task. `first_seq` is the
+    /// position of the batch's first item among all items fed; `record` gives an item's record.
+    /// Call `early` for the records as well.
+    ///
+    /// Once an item is aggregated, `then` is called on it: with one shard, at once, while the
+    /// item is in this thread's cache. (Without grouped rules, nothing is done.)
+    pub fn feed_batch<T: Send + Sync>(
+        &mut self,
+        items: &mut [T],
+        first_seq: u64,
+        record: impl Fn(&T) -> Option<&Record> + Sync,
+        then: impl Fn(&mut T) + Sync,
+    ) {
+        use rayon::prelude::*;
+        if self.rules.is_empty() {
+            return;
+        }
+        let mut types = vec![false; self.program.records.len()];
+        for rec in items.iter().filter_map(&record) {
+            if let Some(t) = types.get_mut(rec.ty) {
+                *t = true;
+            }
+        }
+        for (ty, _) in types.iter().enumerate().filter(|(_, s)| **s) {
+            mark_seen(self.program, self.rules, self.seen, ty);
+        }
+        let (program, as_of, rules, n) = (self.program, self.as_of, self.rules, self.shards.len());
+        if let [shard] = &mut *self.shards {
+            for (k, it) in items.iter_mut().enumerate() {
+                if let Some(rec) = record(it) {
+                    shard.feed(program, as_of, rules, rec, first_seq + k as u64, 0, 1);
+                }
+                then(it);
+            }
+            return;
+        }
+        let shared: &[T] = items;
+        self.shards
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, shard)| {
+                for (k, it) in shared.iter().enumerate() {
+                    if let Some(rec) = record(it) {
+                        shard.feed(program, as_of, rules, rec, first_seq + k as u64, i, n);
+                    }
+                }
+            });
+        items.par_iter_mut().for_each(&then);
+    }
+}
+
+/// Notes, for every grouped rule over records of type `ty`, that one was read.
+fn mark_seen(program: &Program, rules: &[GroupRule], seen: &mut [bool], ty: usize) {
+    for (gr, seen) in rules.iter().zip(seen.iter_mut()) {
+        if program.rules.get(gr.index).is_some_and(|r| r.record == ty) {
+            *seen = true;
+        }
     }
 }
 

@@ -6,7 +6,7 @@ mod fast;
 mod group;
 
 pub use explain::{format_value, Explanation};
-pub use group::{GroupRun, GroupVerdict};
+pub use group::{GroupEarly, GroupFeed, GroupRun, GroupVerdict};
 
 use crate::calendar::{add_months, add_years, month_end, year_end, CalendarError};
 use crate::check::ir::*;
