@@ -591,7 +591,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                         },
                     );
                     report(&b.items, parts, &b.read, b.warnings);
-                    // Here, not on the pool: a parallel loop here measured slower (`grouped`).
+                    // Here, not on the pool: a parallel loop here measured slower (`deadlines`, `grouped`).
                     for it in b.items.drain(..) {
                         if let Item::Record(r) = it {
                             input::recycle(r.values);

@@ -13,8 +13,20 @@
 //! (`docs/performance.md`).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
+
+/// Notes, when dropped while its thread panics, that the pipeline cannot go on: a batch that
+/// will never be finished would otherwise keep the reader waiting for room forever.
+struct Broken<'a>(&'a AtomicBool);
+
+impl Drop for Broken<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+}
 
 /// Runs the pipeline on the current rayon pool (call it inside `ThreadPool::install`) and
 /// returns once every batch is finished.
@@ -25,6 +37,9 @@ use std::sync::Mutex;
 ///   itself (`par_iter`).
 /// - `finish` gets each batch with its evaluation, one at a time, in the order `read` gave
 ///   them, on whichever thread completed it (or the reading thread while it waits).
+///
+/// Should `evaluate` or `finish` panic (a bug), reading stops and the panic is raised here once
+/// the tasks under way are done, as `rayon::scope` does.
 pub fn run<T, R>(
     max_in_flight: usize,
     mut read: impl FnMut() -> Option<T> + Send,
@@ -41,6 +56,7 @@ pub fn run<T, R>(
     let pending: Mutex<BTreeMap<u64, (T, R)>> = Mutex::new(BTreeMap::new());
     // Batches read and not yet finished.
     let in_flight = AtomicUsize::new(0);
+    let broken = AtomicBool::new(false);
     // Finishes the batches that are next in order, if no other thread is finishing.
     let drain = || loop {
         let Ok(mut st) = stage.try_lock() else { return };
@@ -50,6 +66,7 @@ pub fn run<T, R>(
                 break;
             };
             st.1 += 1;
+            let _broken = Broken(&broken);
             (st.0)(t, r);
             in_flight.fetch_sub(1, Ordering::AcqRel);
         }
@@ -73,6 +90,9 @@ pub fn run<T, R>(
             // Wait for room, taking part in the work meanwhile.
             let mut idle = 0u32;
             while in_flight.load(Ordering::Acquire) >= max_in_flight {
+                if broken.load(Ordering::Acquire) {
+                    return;
+                }
                 drain();
                 if matches!(rayon::yield_now(), Some(rayon::Yield::Executed)) {
                     idle = 0;
@@ -87,12 +107,16 @@ pub fn run<T, R>(
                     std::thread::sleep(std::time::Duration::from_micros(50));
                 }
             }
+            if broken.load(Ordering::Acquire) {
+                return;
+            }
             let Some(t) = read() else { break };
             in_flight.fetch_add(1, Ordering::AcqRel);
             let i = index;
             index += 1;
-            let (evaluate, complete) = (&evaluate, &complete);
+            let (evaluate, complete, broken) = (&evaluate, &complete, &broken);
             s.spawn_fifo(move |_| {
+                let _broken = Broken(broken);
                 let r = evaluate(&t);
                 complete(i, t, r);
             });
@@ -100,7 +124,9 @@ pub fn run<T, R>(
     });
     // Every batch completed before the scope ended, and none is left behind (see `drain`); this
     // only makes sure.
-    drain();
+    if !broken.load(Ordering::Acquire) {
+        drain();
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +193,49 @@ mod tests {
     fn no_batch_is_a_run_with_nothing_to_finish() {
         let (finished, _) = run_on(2, 0, 3);
         assert!(finished.is_empty());
+    }
+
+    #[test]
+    fn a_panic_in_evaluating_or_finishing_is_raised_not_waited_on() {
+        for in_finish in [false, true] {
+            // On a thread of its own, so that a pipeline waiting forever fails the test.
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(2)
+                    .build()
+                    .expect("a pool");
+                let mut next = 0u64;
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    pool.install(|| {
+                        run(
+                            2,
+                            || (next < 1_000).then(|| (next, next += 1).0),
+                            |&b| {
+                                if b == 7 && !in_finish {
+                                    panic!("evaluating batch 7");
+                                }
+                                b
+                            },
+                            |b, _| {
+                                if b == 7 && in_finish {
+                                    panic!("finishing batch 7");
+                                }
+                            },
+                        )
+                    })
+                }));
+                let _ = tx.send((outcome.is_err(), next));
+            });
+            let (raised, read) = rx
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .expect("the pipeline ended");
+            assert!(raised, "in_finish {in_finish}: the panic was lost");
+            assert!(
+                read < 1_000,
+                "in_finish {in_finish}: reading went on to the end"
+            );
+        }
     }
 
     #[test]
