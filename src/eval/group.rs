@@ -461,16 +461,12 @@ pub struct GroupFeed<'a, 'p> {
 impl GroupFeed<'_, '_> {
     /// Aggregates a batch on the current rayon pool, one shard per task. `first_seq` is the
     /// position of the batch's first item among all items fed; `record` gives an item's record.
-    /// Call `early` for the records as well.
-    ///
-    /// Once an item is aggregated, `then` is called on it: with one shard, at once, while the
-    /// item is in this thread's cache. (Without grouped rules, nothing is done.)
-    pub fn feed_batch<T: Send + Sync>(
+    /// Call `early` for the records as well. (Without grouped rules, nothing is done.)
+    pub fn feed_batch<T: Sync>(
         &mut self,
-        items: &mut [T],
+        items: &[T],
         first_seq: u64,
         record: impl Fn(&T) -> Option<&Record> + Sync,
-        then: impl Fn(&mut T) + Sync,
     ) {
         use rayon::prelude::*;
         if self.rules.is_empty() {
@@ -487,26 +483,23 @@ impl GroupFeed<'_, '_> {
         }
         let (program, as_of, rules, n) = (self.program, self.as_of, self.rules, self.shards.len());
         if let [shard] = &mut *self.shards {
-            for (k, it) in items.iter_mut().enumerate() {
-                if let Some(rec) = record(it) {
+            for (k, rec) in items.iter().enumerate() {
+                if let Some(rec) = record(rec) {
                     shard.feed(program, as_of, rules, rec, first_seq + k as u64, 0, 1);
                 }
-                then(it);
             }
             return;
         }
-        let shared: &[T] = items;
         self.shards
             .par_iter_mut()
             .enumerate()
             .for_each(|(i, shard)| {
-                for (k, it) in shared.iter().enumerate() {
+                for (k, it) in items.iter().enumerate() {
                     if let Some(rec) = record(it) {
                         shard.feed(program, as_of, rules, rec, first_seq + k as u64, i, n);
                     }
                 }
             });
-        items.par_iter_mut().for_each(&then);
     }
 }
 
