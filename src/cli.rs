@@ -534,9 +534,10 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                 }
                 progress.tick(&spec.path, summary.records);
             };
-            // This thread reads batches in order; the pool evaluates them; each is aggregated,
-            // reported and given back in input order by whichever thread is free
-            // (`pipeline`). Items' buffers are reused, so a run allocates a few batches' worth.
+            // This thread reads batches in order; the pool evaluates them; each is aggregated and
+            // reported in input order by whichever thread is free (`pipeline`), and its buffer,
+            // values and all, comes back here to be read into again: a run allocates a few
+            // batches' worth.
             let (early, mut feed) = groups.split();
             let free = std::sync::Mutex::new(Vec::<Vec<Item>>::new());
             let mut more = true;

@@ -1,6 +1,6 @@
 //! The batch pipeline `guiju check` runs on: one thread reads batches in input order, the pool
-//! evaluates them, and each batch is finished (aggregated, reported, given back) in input order
-//! by whichever thread is free.
+//! evaluates them, and each batch is finished (for `check`: its groups aggregated, its findings
+//! reported) in input order by whichever thread is free.
 //!
 //! There is no barrier between batches. A thread done with its part of one batch takes the next
 //! batch's work; the batch that completes first waits in `pending` until those before it are
