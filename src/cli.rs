@@ -378,6 +378,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
             style: if o.output.is_some() { file_style } else { st },
             sources: &program.sources,
             explain: o.explain,
+            lines: Default::default(),
         }),
         FormatArg::Json => Box::new(Json::new(report_out, st.lang)),
         FormatArg::Sarif => Box::new(Sarif::new(
@@ -409,6 +410,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
             style: st,
             sources: &program.sources,
             explain: o.explain,
+            lines: Default::default(),
         };
         reporter = Box::new(Tee(reporter, Box::new(human)));
     }

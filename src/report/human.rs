@@ -99,8 +99,10 @@ fn strip_ansi(b: &[u8]) -> Vec<u8> {
 /// A data snippet as an ariadne source whose line numbers are those of the file.
 /// ariadne (0.6) applies `with_display_line_offset` to the header but not to the gutter, so the
 /// text is preceded by empty lines instead, up to a bound that keeps a finding cheap.
+/// At most this many empty lines are put before a data line so that ariadne numbers it right.
+const PAD_LIMIT: usize = 200_000;
+
 fn data_source(s: &crate::input::Snippet) -> (Source<String>, usize) {
-    const PAD_LIMIT: usize = 200_000;
     let before = s.first_line.saturating_sub(1);
     let pad = before.min(PAD_LIMIT);
     let mut text = "\n".repeat(pad);
@@ -162,21 +164,71 @@ pub fn render_diagnostics(
     }
 }
 
+/// Reads lines of data files for their problems: one file open at a time, read forward only,
+/// since problems come in input order. A problem late in a large file costs reading up to it
+/// once, and memory for one line, not the file.
+#[derive(Default)]
+pub struct DataLines {
+    path: String,
+    reader: Option<std::io::BufReader<std::fs::File>>,
+    /// The line `reader` reads next (1-based).
+    next: u64,
+}
+
+/// At most this much of a line is shown.
+const LINE_LIMIT: usize = 4096;
+
+impl DataLines {
+    /// Line `line` (1-based) of the file at `path`, without its line break; `None` when the
+    /// file cannot be read or is shorter.
+    pub fn get(&mut self, path: &str, line: u64) -> Option<String> {
+        use std::io::BufRead;
+        if line == 0 {
+            return None;
+        }
+        if self.reader.is_none() || self.path != path || line < self.next {
+            self.path = path.to_string();
+            self.reader = Some(std::io::BufReader::new(std::fs::File::open(path).ok()?));
+            self.next = 1;
+        }
+        let reader = self.reader.as_mut()?;
+        let mut buf = Vec::new();
+        while self.next < line {
+            // Skipped lines are read through the buffer a piece at a time.
+            let n = reader.skip_until(b'\n').ok()?;
+            if n == 0 {
+                return None;
+            }
+            self.next += 1;
+        }
+        let n = std::io::Read::take(&mut *reader, LINE_LIMIT as u64)
+            .read_until(b'\n', &mut buf)
+            .ok()?;
+        if n == 0 {
+            return None;
+        }
+        if buf.last() == Some(&b'\n') {
+            self.next += 1;
+        } else if buf.len() == LINE_LIMIT {
+            // The rest of a long line.
+            reader.skip_until(b'\n').ok()?;
+            self.next += 1;
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        Some(String::from_utf8_lossy(&buf).into_owned())
+    }
+}
+
 /// Renders a problem in a data file, showing its line when the file can be read.
-pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
+pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style, lines: &mut DataLines) {
     let kind = if d.fatal {
         ReportKind::Error
     } else {
         ReportKind::Warning
     };
-    let line_text = if d.line > 0 {
-        std::fs::read(&d.path).ok().and_then(|b| {
-            let text = String::from_utf8_lossy(&b).into_owned();
-            text.lines().nth(d.line as usize - 1).map(str::to_string)
-        })
-    } else {
-        None
-    };
+    let line_text = lines.get(&d.path, u64::from(d.line));
     match line_text {
         Some(text) => {
             let start: usize = text
@@ -189,11 +241,16 @@ pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style) {
                 .and_then(|r| r.chars().next())
                 .map(|c| start + c.len_utf8())
                 .unwrap_or(start);
-            let src = Source::from(text.clone()).with_display_line_offset(d.line as usize - 1);
+            // ariadne numbers lines from the source's start, whatever its display offset says: the
+            // line is preceded by empty ones (as many as `data_source` allows), so that it shows
+            // under its own number.
+            let before = (d.line as usize).saturating_sub(1);
+            let pad = before.min(PAD_LIMIT);
             let (start, end) = {
                 let r = chars(&text, start..end);
-                (r.start, r.end)
+                (r.start + pad, r.end + pad)
             };
+            let src = Source::from("\n".repeat(pad) + &text).with_display_line_offset(before - pad);
             let mut rb = Report::build(kind, (d.path.clone(), start..end))
                 .with_config(config(style))
                 .with_code(d.code)
@@ -236,6 +293,8 @@ pub struct Human<'a, W: Write> {
     pub style: Style,
     pub sources: &'a SourceMap,
     pub explain: bool,
+    /// Where data problems' lines are read from.
+    pub lines: DataLines,
 }
 
 impl<W: Write> Human<'_, W> {
@@ -252,7 +311,7 @@ impl<W: Write> Human<'_, W> {
 
 impl<W: Write> Reporter for Human<'_, W> {
     fn data_diag(&mut self, d: &DataDiag) {
-        render_data_diag(&mut self.out, d, self.style);
+        render_data_diag(&mut self.out, d, self.style, &mut self.lines);
     }
 
     fn finding(&mut self, f: &Finding) {
@@ -395,5 +454,55 @@ impl<W: Write> Reporter for Human<'_, W> {
 
     fn end(&mut self, summary: &Summary) {
         let _ = writeln!(self.out, "{}", summary.line(self.style.lang));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_lines_are_read_forward_and_again_from_the_start_when_asked_for_an_earlier_one() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("data.csv");
+        let long = "x".repeat(LINE_LIMIT + 100);
+        std::fs::write(&path, format!("a\r\nb\n{long}\nc\n\nd")).expect("written");
+        let path = path.to_string_lossy().into_owned();
+        let mut lines = DataLines::default();
+        assert_eq!(lines.get(&path, 2).as_deref(), Some("b"));
+        // A long line is cut, and the line after it is still found.
+        assert_eq!(lines.get(&path, 3).map(|l| l.len()), Some(LINE_LIMIT));
+        assert_eq!(lines.get(&path, 4).as_deref(), Some("c"));
+        assert_eq!(lines.get(&path, 1).as_deref(), Some("a"));
+        assert_eq!(lines.get(&path, 5).as_deref(), Some(""));
+        assert_eq!(lines.get(&path, 6).as_deref(), Some("d"));
+        assert_eq!(lines.get(&path, 7), None);
+        assert_eq!(lines.get(&path, 0), None);
+        assert_eq!(lines.get("/nonexistent/guiju", 1), None);
+    }
+
+    #[test]
+    fn a_data_problem_shows_its_line_under_its_own_number() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("data.jsonl");
+        std::fs::write(&path, "{}\n{}\n{\"x\": \n").expect("written");
+        let d = DataDiag {
+            code: "I0003",
+            path: path.to_string_lossy().into_owned(),
+            line: 3,
+            col: 6,
+            byte: None,
+            message: crate::diag::Msg::new("坏", "bad"),
+            help: None,
+            fatal: false,
+        };
+        let mut out = Vec::new();
+        let style = Style {
+            color: false,
+            lang: Lang::En,
+        };
+        render_data_diag(&mut out, &d, style, &mut DataLines::default());
+        let text = String::from_utf8_lossy(&out);
+        assert!(text.contains(" 3 │ {\"x\":"), "{text}");
     }
 }
