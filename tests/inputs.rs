@@ -349,3 +349,57 @@ fn csv_findings_point_at_their_line_with_any_line_ends() {
         assert_eq!(found, expected, "{name}: {v}");
     }
 }
+
+#[test]
+fn a_quote_left_open_stops_the_file_where_it_opens_and_loses_no_record_silently() {
+    // `csv_core` would end the record at the end of the file and read the 2,000 lines after the
+    // stray quote as one field. The file is read up to the record that opens it, and the error
+    // says where the quote is and how far the file goes.
+    let tmp = dir("unclosed");
+    let d = tmp.path();
+    let mut text = String::from(
+        "项目编号,县（市、区）,金额,用途\nF1,甲,100万元,脱贫攻坚\nF2,乙,\"501万元,其他\n",
+    );
+    for i in 0..2_000 {
+        text.push_str(&format!("G{i},丙,1万元,其他\n"));
+    }
+    let csv = d.join("funds.csv");
+    std::fs::write(&csv, &text).unwrap();
+    for jobs in ["1", "2"] {
+        let (code, out, err) = run_json(
+            &d.join("policy.gj"),
+            &csv,
+            &["--as-of", "2026-01-01", "--jobs", jobs],
+        );
+        assert_eq!(code, 2, "an unreadable file is exit code 2: {out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // F1 is checked; reading stops at F2, as at any error that stops a file (exit code 2).
+        assert_eq!(v["summary"]["records"], 1, "{v}");
+        assert_eq!(v["summary"]["outcomes"]["pass"], 1, "{v}");
+        let problems = v["input_problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1, "{v}");
+        assert_eq!(problems[0]["code"], "I0003");
+        assert_eq!(problems[0]["level"], "error");
+        assert_eq!(problems[0]["line"], 3);
+        let en = problems[0]["message"]["en"].as_str().unwrap();
+        assert!(
+            en.contains("unclosed quote") && en.contains("line 3") && en.contains("(line 2003)"),
+            "{en}"
+        );
+    }
+    let (code, out, err) = run(&[
+        "check",
+        d.join("policy.gj").to_str().unwrap(),
+        "--data",
+        csv.to_str().unwrap(),
+        "--lang",
+        "zh",
+        "--as-of",
+        "2026-01-01",
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        out.contains("I0003") && out.contains("引号未闭合") && out.contains("第 2003 行"),
+        "{out}"
+    );
+}

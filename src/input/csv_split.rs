@@ -12,6 +12,10 @@
 //! the start of a field. Unlike the `csv` crate's `Position`, a record's position here is that
 //! of its first byte — after any blank lines before it, and after the `\n` of a `\r\n` — so
 //! that files with Windows line ends are located on the right line.
+//!
+//! One thing `csv_core` lets pass is an error here: a quoted field still open at the end of the
+//! file. `csv_core` ends the record there, so one stray quote would turn every line after it
+//! into a single field, and those records would be lost without a word.
 
 use std::io::BufRead;
 use std::ops::Range;
@@ -100,6 +104,49 @@ impl Iterator for Ranges<'_> {
     }
 }
 
+/// Why the next record could not be split.
+#[derive(Debug)]
+pub(crate) enum SplitError {
+    Io(std::io::Error),
+    /// The record starting on line `from` opens a quoted field that is still open at the end of
+    /// the file, on line `to`.
+    Unclosed {
+        from: u64,
+        to: u64,
+    },
+}
+
+impl From<std::io::Error> for SplitError {
+    fn from(e: std::io::Error) -> SplitError {
+        SplitError::Io(e)
+    }
+}
+
+/// Where `csv_core` is within a record, as far as quoting goes (its default dialect: `"`
+/// quotes at the start of a field, `""` is a quote inside one, and a quote anywhere else is a
+/// plain byte).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    FieldStart,
+    Plain,
+    Quoted,
+    /// A quote inside a quoted field: it closes the field unless another follows.
+    QuoteInQuoted,
+}
+
+impl Quoting {
+    fn step(self, b: u8, delim: u8) -> Quoting {
+        match (self, b) {
+            (Quoting::FieldStart, b'"') => Quoting::Quoted,
+            (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
+            (Quoting::Quoted, _) => Quoting::Quoted,
+            (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
+            (_, b) if b == delim => Quoting::FieldStart,
+            _ => Quoting::Plain,
+        }
+    }
+}
+
 /// Where a record starts: 1-based line, and byte offset in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct Start {
@@ -148,7 +195,7 @@ impl Splitter {
     }
 
     /// Reads the next record into `rec`; `Ok(None)` at the end of the input.
-    pub(crate) fn read(&mut self, rec: &mut Row) -> std::io::Result<Option<Start>> {
+    pub(crate) fn read(&mut self, rec: &mut Row) -> Result<Option<Start>, SplitError> {
         rec.clear();
         // Line breaks where a record would start.
         loop {
@@ -192,7 +239,14 @@ impl Splitter {
                     return Ok(Some(start));
                 }
                 Some(_) => {
-                    self.quoted(rec)?;
+                    if let Some(ends_in_newline) = self.quoted(rec)? {
+                        // The line of the file's last byte (not the empty one after a final `\n`).
+                        let to = self.at.line - u64::from(ends_in_newline);
+                        return Err(SplitError::Unclosed {
+                            from: start.line,
+                            to: to.max(start.line),
+                        });
+                    }
                     return Ok(Some(start));
                 }
                 None => {
@@ -206,13 +260,17 @@ impl Splitter {
     }
 
     /// Reads a record with a quote through `csv_core`, from its start (the bytes gathered in
-    /// `partial`, then the input).
-    fn quoted(&mut self, rec: &mut Row) -> std::io::Result<()> {
+    /// `partial`, then the input). When the record ends at the end of the file inside a quoted
+    /// field: `Some`, with whether the file's last byte is a `\n`.
+    fn quoted(&mut self, rec: &mut Row) -> std::io::Result<Option<bool>> {
         use csv_core::ReadRecordResult as R;
         self.core.reset();
         let (mut outlen, mut endlen) = (0, 0);
         let mut pending = std::mem::take(&mut self.partial);
         let mut from_partial = 0;
+        let mut quoting = Quoting::FieldStart;
+        let mut last_byte = 0u8;
+        let mut at_end;
         loop {
             let use_partial = from_partial < pending.len();
             let (res, nin, nout, nend) = {
@@ -221,11 +279,18 @@ impl Splitter {
                 } else {
                     self.r.fill_buf()?
                 };
+                at_end = input.is_empty();
                 let (out, ends) = (
                     self.out.get_mut(outlen..).unwrap_or_default(),
                     self.ends.get_mut(endlen..).unwrap_or_default(),
                 );
-                self.core.read_record(input, out, ends)
+                let done = self.core.read_record(input, out, ends);
+                // Follow the quoting over the bytes `csv_core` took.
+                for &b in input.get(..done.1).unwrap_or_default() {
+                    quoting = quoting.step(b, self.delim);
+                    last_byte = b;
+                }
+                done
             };
             if use_partial {
                 // Bytes already consumed (and counted) when they were gathered.
@@ -262,7 +327,7 @@ impl Splitter {
             rec.fields.push((last, end));
             last = end;
         }
-        Ok(())
+        Ok((at_end && quoting == Quoting::Quoted).then_some(last_byte == b'\n'))
     }
 }
 
@@ -282,9 +347,21 @@ mod tests {
 
     type Fields = Vec<Vec<u8>>;
 
+    /// How many records the `csv` crate reads in `text`.
+    fn count(text: &[u8], delim: u8) -> usize {
+        csv::ReaderBuilder::new()
+            .delimiter(delim)
+            .flexible(true)
+            .has_headers(false)
+            .from_reader(text)
+            .byte_records()
+            .count()
+    }
+
     /// Every record as the `csv` crate reads it (fields only), and as the splitter reads it (with
-    /// positions), through a buffer of `cap` bytes.
-    fn both(text: &[u8], delim: u8, cap: usize) -> (Vec<Fields>, Vec<(Fields, Start)>) {
+    /// positions), through a buffer of `cap` bytes; and whether the splitter stopped at a quote
+    /// left open at the end.
+    fn both(text: &[u8], delim: u8, cap: usize) -> (Vec<Fields>, Vec<(Fields, Start)>, bool) {
         let mut theirs = Vec::new();
         let mut r = csv::ReaderBuilder::new()
             .delimiter(delim)
@@ -299,10 +376,15 @@ mod tests {
         let reader = std::io::BufReader::with_capacity(cap, std::io::Cursor::new(text.to_vec()));
         let mut s = Splitter::new(Box::new(reader), delim);
         let mut ours = Vec::new();
-        while let Ok(Some(start)) = s.read(&mut rec) {
-            ours.push((rec.iter().map(<[u8]>::to_vec).collect(), start));
-        }
-        (theirs, ours)
+        let unclosed = loop {
+            match s.read(&mut rec) {
+                Ok(Some(start)) => ours.push((rec.iter().map(<[u8]>::to_vec).collect(), start)),
+                Ok(None) => break false,
+                Err(SplitError::Unclosed { .. }) => break true,
+                Err(SplitError::Io(e)) => panic!("{e}"),
+            }
+        };
+        (theirs, ours, unclosed)
     }
 
     /// A record starts at a byte that is not a line break, right after one (or at 0), on the
@@ -348,11 +430,23 @@ mod tests {
         for text in &texts {
             for delim in [b',', b'\t'] {
                 for cap in [1, 2, 3, 7, 64, 1 << 16] {
-                    let (theirs, ours) = both(text, delim, cap);
+                    let (theirs, ours, unclosed) = both(text, delim, cap);
                     let fields: Vec<_> = ours.iter().map(|(f, _)| f.clone()).collect();
+                    // Where the splitter stops at a quote left open, the `csv` crate reads one
+                    // more record: the rest of the text as its last field.
+                    let agreed = theirs.len() - usize::from(unclosed);
                     assert_eq!(
                         fields,
-                        theirs,
+                        theirs[..agreed],
+                        "cap {cap}, {:?}",
+                        String::from_utf8_lossy(text)
+                    );
+                    // A quote is open at the end exactly when what follows would go into the
+                    // last record's field instead of starting a record of its own.
+                    let longer = [text.as_slice(), b"\nz"].concat();
+                    assert_eq!(
+                        count(&longer, delim),
+                        theirs.len() + usize::from(!unclosed),
                         "cap {cap}, {:?}",
                         String::from_utf8_lossy(text)
                     );
@@ -364,5 +458,37 @@ mod tests {
             }
         }
         assert!(records > 30_000, "{records}");
+    }
+
+    #[test]
+    fn a_quote_left_open_at_the_end_is_an_error_with_its_lines() {
+        for (text, from, to) in [
+            (&b"a,b\n1,\"open\n2,3\n4,5\n"[..], 2, 4),
+            (b"a,b\n1,\"open\n2,3\n4,5", 2, 4),
+            (b"\"x", 1, 1),
+            (b"a,b\r\n\r\nc,\"d\"\"e\r\n", 3, 3),
+        ] {
+            let reader = std::io::BufReader::with_capacity(3, std::io::Cursor::new(text.to_vec()));
+            let mut s = Splitter::new(Box::new(reader), b',');
+            let mut rec = Row::default();
+            let err = loop {
+                match s.read(&mut rec) {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("no error in {:?}", String::from_utf8_lossy(text)),
+                    Err(e) => break e,
+                }
+            };
+            assert!(
+                matches!(err, SplitError::Unclosed { from: f, to: t } if f == from && t == to),
+                "{err:?} in {:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        // Closed at the very end, or a quote inside a field: no error.
+        for text in [&b"a,\"b\nc\""[..], b"a,b\"c", b"\"\"", b"x,\"y\"\"\""] {
+            let (theirs, ours, unclosed) = both(text, b',', 2);
+            assert!(!unclosed, "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(theirs.len(), ours.len());
+        }
     }
 }

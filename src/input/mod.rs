@@ -510,15 +510,44 @@ fn best_type(program: &Program, names: &[String]) -> Option<usize> {
 }
 
 /// Reading a CSV file failed at `line`.
-fn csv_err(path: &str, line: u64, e: &std::io::Error) -> DataDiag {
-    DataDiag::new(
-        "I0003",
-        path,
-        u32::try_from(line).unwrap_or(u32::MAX),
-        1,
-        format!("读取失败：{e}"),
-        format!("read failed: {e}"),
-    )
+fn csv_err(path: &str, line: u64, e: &csv_split::SplitError) -> DataDiag {
+    let at = |line: u64| u32::try_from(line).unwrap_or(u32::MAX);
+    match e {
+        csv_split::SplitError::Io(e) => DataDiag::new(
+            "I0003",
+            path,
+            at(line),
+            1,
+            format!("读取失败：{e}"),
+            format!("read failed: {e}"),
+        ),
+        csv_split::SplitError::Unclosed { from, to } if from == to => DataDiag::new(
+            "I0003",
+            path,
+            at(*from),
+            1,
+            format!("引号未闭合：第 {from} 行的记录中，一个以引号开头的字段直到文件末尾都没有闭合"),
+            format!(
+                "unclosed quote: a field of the record on line {from} opens a quote that is never \
+                 closed"
+            ),
+        ),
+        csv_split::SplitError::Unclosed { from, to } => DataDiag::new(
+            "I0003",
+            path,
+            at(*from),
+            1,
+            format!(
+                "引号未闭合：第 {from} 行开始的记录中，一个以引号开头的字段直到文件末尾（第 {to} 行）\
+                 都没有闭合，其后各行无法分成记录"
+            ),
+            format!(
+                "unclosed quote: a field of the record starting on line {from} opens a quote that \
+                 is still open at the end of the file (line {to}); the lines after it cannot be \
+                 split into records"
+            ),
+        ),
+    }
 }
 
 /// What to do with a CSV column's cells, decided once per file.
