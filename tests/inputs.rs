@@ -135,6 +135,41 @@ fn gbk_csv_is_refused_with_a_hint_and_read_with_encoding_gbk() {
 }
 
 #[test]
+fn a_gbk_file_is_read_as_a_stream_and_stops_where_its_bytes_stop_being_gbk() {
+    // 30,000 rows (several read buffers), then a byte that is no GB18030, then more rows: the
+    // rows before it are checked, and the error names its line and byte.
+    let tmp = dir("gbk-stream");
+    let d = tmp.path();
+    let mut text = String::from("项目编号,县（市、区）,金额,用途\n");
+    for i in 0..30_000 {
+        text.push_str(&format!("F{i},渑池县,{}万元,脱贫攻坚\n", 100 + i % 400));
+    }
+    let (good, _, _) = encoding_rs::GBK.encode(&text);
+    let mut bytes = good.to_vec();
+    let at = bytes.len();
+    bytes.extend_from_slice(b"G1,\x81\x20,1,x\nG2,a,1,x\n");
+    let path = d.join("funds.csv");
+    std::fs::write(&path, &bytes).unwrap();
+    let (code, out, err) = run_json(
+        &d.join("policy.gj"),
+        &path,
+        &["--encoding", "gbk", "--as-of", "2026-01-01"],
+    );
+    assert_eq!(code, 2, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["records"], 30_000, "{}", v["summary"]);
+    assert_eq!(v["summary"]["outcomes"]["fail"], 0);
+    let problems = v["input_problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["code"], "I0002");
+    assert_eq!(problems[0]["line"], 30_002);
+    assert_eq!(
+        problems[0]["message"]["en"],
+        format!("the file is not valid GB18030/GBK (byte {})", at + 3)
+    );
+}
+
+#[test]
 fn every_record_is_accounted_for_even_when_unreadable() {
     let tmp = dir("jsonl");
     let d = tmp.path();

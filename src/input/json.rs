@@ -755,15 +755,7 @@ impl Jsonl {
                 return Ok(true);
             }
             let chunk = self.reader.fill_buf().map_err(|e| {
-                DataDiag::new(
-                    "I0001",
-                    &self.typing.path,
-                    self.line + 1,
-                    1,
-                    format!("读取失败：{e}"),
-                    format!("read failed: {e}"),
-                )
-                .fatal()
+                super::read_failed("I0001", &self.typing.path, self.line + 1, 1, &e).fatal()
             })?;
             if chunk.is_empty() {
                 // The end: a last line without a line break.
@@ -967,15 +959,7 @@ impl JsonDoc {
     }
 
     fn io(&self, e: std::io::Error) -> DataDiag {
-        DataDiag::new(
-            "I0001",
-            &self.typing.path,
-            self.cur.line,
-            self.cur.col,
-            format!("读取失败：{e}"),
-            format!("read failed: {e}"),
-        )
-        .fatal()
+        super::read_failed("I0001", &self.typing.path, self.cur.line, self.cur.col, &e).fatal()
     }
 
     /// Reads one JSON value's bytes (an object, normally) into `self.text`.

@@ -3,6 +3,7 @@
 
 pub mod cell;
 mod csv_split;
+mod decode;
 mod json;
 mod snippet;
 
@@ -12,7 +13,7 @@ use crate::check::ir::Program;
 use crate::diag::Msg;
 use crate::value::{Record, RecordLoc, Value};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 
 /// Where a JSON value ends, fed byte by byte: it follows nesting and strings. The streaming
 /// reader and the snippet reader both use it, so they agree on where a record stops.
@@ -237,35 +238,11 @@ pub fn open(
             None | Some("utf-8") | Some("utf8") => {
                 Box::new(BufReader::with_capacity(1 << 16, file))
             }
-            Some(enc @ ("gbk" | "gb18030" | "gb2312")) => {
-                let mut bytes = Vec::new();
-                let mut f = file;
-                f.read_to_end(&mut bytes).map_err(|e| {
-                    DataDiag::new(
-                        "I0001",
-                        path,
-                        0,
-                        0,
-                        format!("读取失败：{e}"),
-                        format!("read failed: {e}"),
-                    )
-                    .fatal()
-                })?;
-                let _ = enc;
-                let (text, _, had_errors) = encoding_rs::GB18030.decode(&bytes);
-                if had_errors {
-                    return Err(DataDiag::new(
-                        "I0002",
-                        path,
-                        0,
-                        0,
-                        "文件不是有效的 GB18030/GBK 编码",
-                        "the file is not valid GB18030/GBK",
-                    )
-                    .fatal());
-                }
-                Box::new(std::io::Cursor::new(text.into_owned().into_bytes()))
-            }
+            // Decoded as it is read; GB18030 is a superset of GBK and GB2312.
+            Some("gbk" | "gb18030" | "gb2312") => Box::new(BufReader::with_capacity(
+                1 << 16,
+                decode::Gb18030Reader::new(file),
+            )),
             Some(other) => {
                 return Err(DataDiag::new(
                     "I0002",
@@ -509,18 +486,40 @@ fn best_type(program: &Program, names: &[String]) -> Option<usize> {
     }
 }
 
+/// Reading a data file failed at `line` and `col`: text that is not GB18030 (`--encoding gbk`) is
+/// I0002, anything else `code`.
+fn read_failed(
+    code: &'static str,
+    path: &str,
+    line: u32,
+    col: u32,
+    e: &std::io::Error,
+) -> DataDiag {
+    match decode::not_gb18030(e) {
+        Some(n) => DataDiag::new(
+            "I0002",
+            path,
+            line,
+            col,
+            format!("文件不是有效的 GB18030/GBK 编码（第 {} 字节）", n.byte),
+            format!("the file is not valid GB18030/GBK (byte {})", n.byte),
+        ),
+        None => DataDiag::new(
+            code,
+            path,
+            line,
+            col,
+            format!("读取失败：{e}"),
+            format!("read failed: {e}"),
+        ),
+    }
+}
+
 /// Reading a CSV file failed at `line`.
 fn csv_err(path: &str, line: u64, e: &csv_split::SplitError) -> DataDiag {
     let at = |line: u64| u32::try_from(line).unwrap_or(u32::MAX);
     match e {
-        csv_split::SplitError::Io(e) => DataDiag::new(
-            "I0003",
-            path,
-            at(line),
-            1,
-            format!("读取失败：{e}"),
-            format!("read failed: {e}"),
-        ),
+        csv_split::SplitError::Io(e) => read_failed("I0003", path, at(line), 1, e),
         csv_split::SplitError::Unclosed { from, to } if from == to => DataDiag::new(
             "I0003",
             path,
