@@ -194,9 +194,24 @@ pub fn snippet(
                 .map(|i| i + 1)
                 .unwrap_or(0);
             let prefix = String::from_utf8_lossy(before.get(line_start..)?).into_owned();
+            // Read as much as the record needs (it was 1 MiB for each finding): 4 KiB, then four
+            // times as much, up to `MAX_RECORD`, plus a little for the rest of its last line.
             let mut rest = Vec::new();
-            f.take(MAX_RECORD as u64).read_to_end(&mut rest).ok()?;
-            let end = json_value_end(&rest)?;
+            let mut limit = 4096;
+            let end = loop {
+                let more = (limit - rest.len()) as u64;
+                let got = (&mut f).take(more).read_to_end(&mut rest).ok()?;
+                if let Some(end) = json_value_end(&rest) {
+                    break end;
+                }
+                if (got as u64) < more || limit >= MAX_RECORD {
+                    return None;
+                }
+                limit = (limit * 4).min(MAX_RECORD);
+            };
+            if !rest.get(end..).unwrap_or_default().contains(&b'\n') {
+                (&mut f).take(4096).read_to_end(&mut rest).ok()?;
+            }
             // Keep the rest of the record's last line.
             let line_end = rest
                 .get(end..)?
