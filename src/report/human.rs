@@ -590,6 +590,20 @@ mod tests {
         assert_eq!(lines.get("/nonexistent/guiju", 1), None);
     }
 
+    /// A problem at column 6 of `line` of the file at `path`.
+    fn bad_at(path: &std::path::Path, line: u32) -> DataDiag {
+        DataDiag {
+            code: "I0003",
+            path: path.to_string_lossy().into_owned(),
+            line,
+            col: 6,
+            byte: None,
+            message: crate::diag::Msg::new("坏", "bad"),
+            help: None,
+            fatal: false,
+        }
+    }
+
     #[test]
     fn a_line_far_into_a_file_is_numbered_right_and_the_gutter_widens_to_fit() {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -597,16 +611,7 @@ mod tests {
         let mut text = "{}\n".repeat(249_999);
         text.push_str("{\"x\": \n");
         std::fs::write(&path, text).expect("written");
-        let d = DataDiag {
-            code: "I0003",
-            path: path.to_string_lossy().into_owned(),
-            line: 250_000,
-            col: 6,
-            byte: None,
-            message: crate::diag::Msg::new("坏", "bad"),
-            help: None,
-            fatal: false,
-        };
+        let d = bad_at(&path, 250_000);
         for color in [false, true] {
             let mut out = Vec::new();
             let style = Style {
@@ -633,16 +638,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("data.jsonl");
         std::fs::write(&path, "{}\n{}\n{\"x\": \n").expect("written");
-        let d = DataDiag {
-            code: "I0003",
-            path: path.to_string_lossy().into_owned(),
-            line: 3,
-            col: 6,
-            byte: None,
-            message: crate::diag::Msg::new("坏", "bad"),
-            help: None,
-            fatal: false,
-        };
+        let d = bad_at(&path, 3);
         let mut out = Vec::new();
         let style = Style {
             color: false,
