@@ -108,11 +108,14 @@ fn skip_escape(b: &[u8], i: usize) -> usize {
 /// gutter by as many columns as the largest number needs beyond ariadne's width.
 fn renumber(buf: &[u8], id: &str, before: usize) -> String {
     let text = String::from_utf8_lossy(buf);
-    let plain = |line: &str| String::from_utf8_lossy(&strip_ansi(line.as_bytes())).into_owned();
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    // Each line as shown, without colour.
+    let plain: Vec<String> = lines
+        .iter()
+        .map(|l| String::from_utf8_lossy(&strip_ansi(l.as_bytes())).into_owned())
+        .collect();
     // ariadne's gutter: the first section header is that many spaces and two more.
-    let Some(width) = lines.iter().find_map(|l| {
-        let p = plain(l);
+    let Some(width) = plain.iter().find_map(|p| {
         let k = p.find('╭')?;
         p.get(..k)
             .filter(|s| s.bytes().all(|b| b == b' '))
@@ -131,31 +134,35 @@ fn renumber(buf: &[u8], id: &str, before: usize) -> String {
             .next()
             .and_then(|n| n.parse().ok())
     };
+    // Per line, whether it is in the data file's section: a section starts at its header.
+    let header = format!("[ {id}:");
+    let in_data: Vec<bool> = plain
+        .iter()
+        .scan(false, |in_data, p| {
+            if p.contains("╭─[") || p.contains("├─[") {
+                *in_data = p.contains(&header);
+            }
+            Some(*in_data)
+        })
+        .collect();
     // The widest number the data section will show.
-    let (mut in_data, mut widest) = (false, 0);
-    for l in &lines {
-        let p = plain(l);
-        if p.contains("╭─[") || p.contains("├─[") {
-            in_data = p.contains(&format!("[ {id}:"));
-        } else if in_data && is_numbered(&p) {
-            widest = widest.max(number_of(&p).unwrap_or(0) + before);
-        }
-    }
+    let widest = plain
+        .iter()
+        .zip(&in_data)
+        .filter(|(p, d)| **d && is_numbered(p))
+        .map(|(p, _)| number_of(p).unwrap_or(0) + before)
+        .max()
+        .unwrap_or(0);
     let new_width = width.max(widest.to_string().len());
     let extra = new_width - width;
     let mut out = String::with_capacity(text.len() + lines.len() * extra);
-    in_data = false;
-    for (i, l) in lines.iter().enumerate() {
-        let p = plain(l);
+    for (i, ((l, p), in_data)) in lines.iter().zip(&plain).zip(&in_data).enumerate() {
         if i == 0 {
             out.push_str(l);
             continue;
         }
-        if p.contains("╭─[") || p.contains("├─[") {
-            in_data = p.contains(&format!("[ {id}:"));
-        }
         let b = l.as_bytes();
-        if is_numbered(&p) {
+        if is_numbered(p) {
             // ` {spaces}{number} │`, the spaces and number perhaps inside a colour's escapes.
             let mut j = 0;
             let mut start = None;
@@ -176,7 +183,7 @@ fn renumber(buf: &[u8], id: &str, before: usize) -> String {
             let digits_end = j + b
                 .get(j..)
                 .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
-            let n = number_of(&p).unwrap_or(0) + if in_data { before } else { 0 };
+            let n = number_of(p).unwrap_or(0) + if *in_data { before } else { 0 };
             let from = start.unwrap_or(j);
             out.push_str(l.get(..from).unwrap_or_default());
             out.push_str(&format!("{n:>new_width$}"));
@@ -200,14 +207,9 @@ fn strip_ansi(b: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while let Some(&c) = b.get(i) {
-        if c == 0x1b && b.get(i + 1) == Some(&b'[') {
-            i += 2;
-            while let Some(&d) = b.get(i) {
-                i += 1;
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
+        let next = skip_escape(b, i);
+        if next > i {
+            i = next;
             continue;
         }
         out.push(c);
@@ -216,7 +218,6 @@ fn strip_ansi(b: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A data snippet as an ariadne source whose line numbers are those of the file.
 /// A data snippet as a source: its own text, its lines numbered from the file's (the gutter's
 /// numbers are put right by [`renumber`]).
 fn data_source(s: &crate::input::Snippet) -> Source<String> {
