@@ -325,10 +325,10 @@ impl<'p> GroupRun<'p> {
     /// The unknown verdicts of grouped rules whose `where` cannot be decided for this record.
     /// They are reported with the record, before the groups are judged.
     pub fn early(&self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
-        self.split_ref().early(rec, out);
+        self.early_part().early(rec, out);
     }
 
-    fn split_ref(&self) -> GroupEarly<'_, 'p> {
+    fn early_part(&self) -> GroupEarly<'_, 'p> {
         GroupEarly {
             program: self.program,
             as_of: self.as_of,
@@ -339,20 +339,17 @@ impl<'p> GroupRun<'p> {
     /// The run as two parts that can be used at once: judging records' grouped rules early
     /// (shared by the threads that evaluate) and aggregating batches (by one thread at a time).
     pub fn split(&mut self) -> (GroupEarly<'_, 'p>, GroupFeed<'_, 'p>) {
-        (
-            GroupEarly {
-                program: self.program,
-                as_of: self.as_of,
-                rules: &self.rules,
-            },
-            GroupFeed {
-                program: self.program,
-                as_of: self.as_of,
-                rules: &self.rules,
-                shards: &mut self.shards,
-                seen: &mut self.seen,
-            },
-        )
+        let early = GroupEarly {
+            program: self.program,
+            as_of: self.as_of,
+            rules: &self.rules,
+        };
+        let feed = GroupFeed {
+            run: early,
+            shards: &mut self.shards,
+            seen: &mut self.seen,
+        };
+        (early, feed)
     }
 
     /// Notes that a record of this type was read.
@@ -411,6 +408,7 @@ impl<'p> GroupRun<'p> {
 }
 
 /// Judging records' grouped rules early, while the groups are fed (see [`GroupRun::split`]).
+#[derive(Clone, Copy)]
 pub struct GroupEarly<'a, 'p> {
     program: &'p Program,
     as_of: NaiveDate,
@@ -451,9 +449,8 @@ impl GroupEarly<'_, '_> {
 
 /// Aggregating batches into the groups (see [`GroupRun::split`]).
 pub struct GroupFeed<'a, 'p> {
-    program: &'p Program,
-    as_of: NaiveDate,
-    rules: &'a [GroupRule],
+    /// The run's program, date and grouped rules.
+    run: GroupEarly<'a, 'p>,
     shards: &'a mut [Shard],
     seen: &'a mut [bool],
 }
@@ -469,19 +466,24 @@ impl GroupFeed<'_, '_> {
         record: impl Fn(&T) -> Option<&Record> + Sync,
     ) {
         use rayon::prelude::*;
-        if self.rules.is_empty() {
+        let GroupEarly {
+            program,
+            as_of,
+            rules,
+        } = self.run;
+        if rules.is_empty() {
             return;
         }
-        let mut types = vec![false; self.program.records.len()];
+        let mut types = vec![false; program.records.len()];
         for rec in items.iter().filter_map(&record) {
             if let Some(t) = types.get_mut(rec.ty) {
                 *t = true;
             }
         }
         for (ty, _) in types.iter().enumerate().filter(|(_, s)| **s) {
-            mark_seen(self.program, self.rules, self.seen, ty);
+            mark_seen(program, rules, self.seen, ty);
         }
-        let (program, as_of, rules, n) = (self.program, self.as_of, self.rules, self.shards.len());
+        let n = self.shards.len();
         if let [shard] = &mut *self.shards {
             for (k, rec) in items.iter().enumerate() {
                 if let Some(rec) = record(rec) {
