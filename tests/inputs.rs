@@ -438,3 +438,69 @@ fn a_quote_left_open_stops_the_file_where_it_opens_and_loses_no_record_silently(
         "{out}"
     );
 }
+
+/// The relocation example saved as `.xlsx` the way a spreadsheet program saves it (every cell
+/// that looks like a number becomes a number cell) gives the CSV's verdicts: the number fields
+/// in base units (`int`, `人`, `元`, `m²`) were once read as missing from Excel, which turned
+/// eight violations into unknowns with exit code 0.
+#[test]
+fn the_relocation_example_saved_as_xlsx_gives_the_csvs_verdicts() {
+    let tmp = dir("relocation-xlsx");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let policy = root.join("policies/relocation-2016.gj");
+    let csv_path = root.join("examples/relocation-2016/households.csv");
+    let xlsx = tmp.path().join("households.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(&csv_path)
+        .unwrap();
+    let mut numbers = 0;
+    for (r, row) in reader.records().enumerate() {
+        for (c, cell) in row.unwrap().iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            let numeric =
+                !cell.is_empty() && cell.bytes().all(|b| b.is_ascii_digit() || b == b'.') && r > 0;
+            if numeric {
+                ws.write_number(r, c, cell.parse::<f64>().unwrap()).unwrap();
+                numbers += 1;
+            } else if !cell.is_empty() {
+                ws.write_string(r, c, cell).unwrap();
+            }
+        }
+    }
+    assert!(numbers > 50, "the roster has number cells: {numbers}");
+    wb.save(&xlsx).unwrap();
+    let extra = ["--as-of", "2017-12-31"];
+    let (csv_code, csv_out, csv_err) = run_json(&policy, &csv_path, &extra);
+    let (code, out, err) = run_json(&policy, &xlsx, &extra);
+    assert_eq!(code, csv_code, "{err}{csv_err}");
+    let (a, b): (serde_json::Value, serde_json::Value) = (
+        serde_json::from_str(&csv_out).unwrap(),
+        serde_json::from_str(&out).unwrap(),
+    );
+    assert_eq!(a["summary"]["outcomes"], b["summary"]["outcomes"], "{out}");
+    assert_eq!(b["summary"]["outcomes"]["unknown"], 0, "{out}");
+    let verdicts = |v: &serde_json::Value| -> Vec<(String, String, String)> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].to_string(),
+                    f["record"]["key"].to_string(),
+                    f["values"].to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(verdicts(&a), verdicts(&b));
+    assert!(
+        verdicts(&b)
+            .iter()
+            .any(|(rule, _, _)| rule.contains("per_capita_area")),
+        "{out}"
+    );
+}

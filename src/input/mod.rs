@@ -956,9 +956,11 @@ fn excel(
     for (i, r) in rows.enumerate() {
         let mut values = missing_values(rt.fields.len());
         for (c, cellv) in r.iter().enumerate() {
-            // Only the fields some rule reads are converted.
-            let Some(CsvCol::Read(slot)) = columns.get(c) else {
-                continue;
+            // Only the fields some rule reads are converted; a number field in its base unit
+            // is a field read like any other (CSV reads it in place; a cell is one value).
+            let slot = match columns.get(c) {
+                Some(CsvCol::Read(slot) | CsvCol::BaseNum(slot, _)) => slot,
+                _ => continue,
             };
             if let (Some(f), Some(dst)) = (rt.fields.get(*slot), values.get_mut(*slot)) {
                 *dst = cell::parse_cell(&excel_cell_text(cellv), f);
