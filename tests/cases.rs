@@ -1,7 +1,7 @@
 //! Data-driven cases: each folder under `tests/cases/` holds a policy, data and a `cmd` file.
 //! Each line of `cmd` is `NAME: ARGS…`; the case runs `guiju ARGS…` and snapshots exactly what a
 //! user sees (exit code, stdout, stderr) as `snapshots/NAME.snap` in the case folder.
-//! Adding a case is adding a folder.
+//! Adding a case is adding a folder; each folder is its own test (libtest-mimic, `harness = false`).
 
 #![allow(
     clippy::unwrap_used,
@@ -61,8 +61,8 @@ fn run_case(dir: &Path) {
     }
 }
 
-#[test]
-fn cases() {
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("tests/cases")
@@ -71,7 +71,21 @@ fn cases() {
         .collect();
     dirs.sort();
     assert!(dirs.len() >= 5, "expected the shipped cases");
-    for d in dirs {
-        run_case(&d);
-    }
+    // One test per folder: `cargo test --test cases` lists each, a failure names its folder, and
+    // `cargo test --test cases -- bad-input` runs one.
+    let tests = dirs
+        .into_iter()
+        .map(|d| {
+            let name = d
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // libtest-mimic turns a failed snapshot (a panic) into this test's failure.
+            libtest_mimic::Trial::test(name, move || {
+                run_case(&d);
+                Ok(())
+            })
+        })
+        .collect();
+    libtest_mimic::run(&args, tests).exit();
 }

@@ -16,22 +16,6 @@ use std::collections::HashMap;
 
 const HEADER: &str = "policy t \"测试\"\n  document \"三政办〔2017〕28号\"\n";
 
-/// The codes of a policy's diagnostics, in order.
-fn codes(body: &str) -> Vec<&'static str> {
-    let c = compile_str("t.gj", &format!("{HEADER}{body}"));
-    c.diagnostics.iter().map(|d| d.code).collect()
-}
-
-/// The help text of the first diagnostic.
-fn first_help(body: &str) -> String {
-    let c = compile_str("t.gj", &format!("{HEADER}{body}"));
-    c.diagnostics
-        .first()
-        .and_then(|d| d.help.as_ref())
-        .map(|h| h.en.clone())
-        .unwrap_or_default()
-}
-
 /// Compiles a policy with examples and asserts every expectation holds.
 fn examples_hold(body: &str) {
     let c = compile_str("t.gj", &format!("{HEADER}{body}"));
@@ -74,70 +58,7 @@ record household "搬迁户" {
 "#;
 
 // ------------------------------------------------------------------ checker
-
-#[test]
-fn comparing_area_with_money_is_a_unit_error() {
-    let body = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area <= subsidy\n}}\n");
-    assert_eq!(codes(&body), vec!["E0202"]);
-}
-
-#[test]
-fn a_bare_number_against_an_area_asks_for_a_unit() {
-    let body = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area <= 25\n}}\n");
-    assert_eq!(codes(&body), vec!["E0203"]);
-    assert_eq!(first_help(&body), "write the unit, e.g. `25 m²`");
-}
-
-#[test]
-fn wan_yuan_compares_with_yuan() {
-    let body = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require subsidy <= 5万元\n}}\n");
-    assert!(codes(&body).is_empty());
-}
-
-#[test]
-fn unknown_names_suggest_the_closest_field() {
-    let body = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require membres >= 1 人\n}}\n");
-    assert_eq!(codes(&body), vec!["E0101"]);
-    assert_eq!(first_help(&body), "did you mean `members`?");
-}
-
-#[test]
-fn every_independent_mistake_is_reported_in_one_run() {
-    let body = format!(
-        "{HOUSEHOLD}rule a \"a\" {{\n cite line 1 \"q\"\n applies to household\n require memebrs >= 1 人\n}}\n\
-         rule b \"b\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area <= subsidy\n}}\n\
-         rule c \"c\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area\n}}\n\
-         example \"e\" {{\n household {{ id: \"A\", members: 4, floor_area: 100 m² }}\n expect d pass\n}}\n"
-    );
-    assert_eq!(codes(&body), vec!["E0101", "E0202", "E0204", "E0103"]);
-}
-
-#[test]
-fn aggregates_need_a_group_and_grouped_rules_need_aggregates() {
-    let per_record = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require sum(floor_area) >= 1 m²\n}}\n");
-    assert_eq!(codes(&per_record), vec!["E0206"]);
-    let grouped = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household grouped by kind\n require floor_area >= 1 m²\n}}\n");
-    assert_eq!(codes(&grouped), vec!["E0207"]);
-}
-
-#[test]
-fn enum_variants_resolve_where_an_enum_is_expected() {
-    let ok = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household where kind == repurchase or kind == \"新建\"\n require members >= 1 人\n}}\n");
-    assert!(codes(&ok).is_empty());
-    let bad = format!("{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household where kind == repurchased\n require members >= 1 人\n}}\n");
-    assert_eq!(codes(&bad), vec!["E0105"]);
-    assert_eq!(first_help(&bad), "did you mean `repurchase`?");
-}
-
-#[test]
-fn a_rule_without_citation_is_warned_about_but_compiles() {
-    let c = compile_str("t.gj", &format!("{HEADER}{HOUSEHOLD}rule r \"r\" {{\n applies to household\n require members >= 1 人\n}}\n"));
-    assert_eq!(
-        c.diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
-        vec!["W0101"]
-    );
-    assert!(c.program.is_some());
-}
+// The checker's diagnostics are tested by the fixtures in tests/check/ (tests/check.rs).
 
 #[test]
 fn a_cycle_of_use_is_an_error() {
@@ -159,35 +80,6 @@ fn a_cycle_of_use_is_an_error() {
         vec!["E0301"]
     );
     assert!(c.diagnostics[0].message.en.contains("a.gj → b.gj → a.gj"));
-}
-
-#[test]
-fn use_shares_record_declarations() {
-    let mut files = HashMap::new();
-    files.insert(
-        "common.gj".to_string(),
-        format!("policy common \"共用\"\n{HOUSEHOLD}"),
-    );
-    let main = "policy m \"m\"\nuse \"common.gj\"\nrule r \"r\" {\n cite line 1 \"q\"\n applies to household\n require members >= 1 人\n}\n";
-    let c = compile(vec![("m.gj".into(), main.into())], &MemoryResolver(files));
-    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
-    assert_eq!(c.program.unwrap().rules.len(), 1);
-}
-
-#[test]
-fn a_syntax_error_says_what_was_expected() {
-    let c = compile_str(
-        "t.gj",
-        &format!("{HEADER}rule r \"r\" {{\n require a <=\n}}\n"),
-    );
-    assert_eq!(c.diagnostics.len(), 1);
-    assert_eq!(c.diagnostics[0].code, "E0001");
-    assert!(c.diagnostics[0]
-        .help
-        .as_ref()
-        .unwrap()
-        .en
-        .contains("an expression"));
 }
 
 // ------------------------------------------------------------------ evaluator
