@@ -140,6 +140,26 @@ fn field_parts(code: &str) -> Option<(String, String, Option<String>)> {
             .rev()
             .find(|(i, c)| *c == '"' && !body.get(..*i).map(|b| b.ends_with('\\')).unwrap_or(false))
             .map(|(i, _)| i);
+        // Alternative labels (`"户编号" | "编号"`) go with the label.
+        let start = start.map(|mut s| {
+            while let Some(before) = body.get(..s).map(str::trim_end) {
+                let Some(prev) = before.strip_suffix('|').map(str::trim_end) else {
+                    break;
+                };
+                let Some(inner) = prev.strip_suffix('"') else {
+                    break;
+                };
+                match inner
+                    .char_indices()
+                    .rev()
+                    .find(|(i, c)| *c == '"' && !inner.get(..*i).is_some_and(|b| b.ends_with('\\')))
+                {
+                    Some((i, _)) => s = i,
+                    None => break,
+                }
+            }
+            s
+        });
         match start {
             Some(s) if !body.get(..s).unwrap_or("").trim_end().is_empty() => (
                 body.get(..s)?.trim_end().to_string(),
@@ -364,6 +384,17 @@ mod tests {
         assert_eq!(once, twice);
         let expected = "# 头注释\npolicy p \"标题\"\n  document \"三政办〔2017〕28号\"\n\nrecord household \"搬迁户\" {\n  id         text key        \"户编号\"\n  members    int unit 人     \"家庭人口\" # 人数\n  floor_area decimal unit m² \"住房建筑面积\"\n}\n\nrule r \"规则\" {\n  cite line 1 \"引文 # 不是注释\"\n  applies to household\n  require floor_area / members <= 25 m²\n    and members >= 1\n}\n\nexample \"e\" {\n  household { id: \"A\", members: 4, floor_area: 100 m² }\n  expect r pass\n}\n";
         assert_eq!(once, expected);
+    }
+
+    #[test]
+    fn alternative_labels_stay_with_the_label() {
+        let src = "policy p \"t\"\nrecord r {\n  id text key \"户编号\" | \"编号\"\n  members int unit 人 \"家庭人口\"\n}\n";
+        let once = format_policy(src).unwrap();
+        assert_eq!(
+            once,
+            "policy p \"t\"\n\nrecord r {\n  id      text key    \"户编号\" | \"编号\"\n  members int unit 人 \"家庭人口\"\n}\n"
+        );
+        assert_eq!(format_policy(&once).unwrap(), once);
     }
 
     #[test]

@@ -82,6 +82,8 @@ impl RecordType {
 pub struct Field {
     pub name: String,
     pub label: Option<String>,
+    /// Other headers or keys the field is read from (`"户编号" | "编号"`).
+    pub also: Vec<String>,
     pub ty: Ty,
     pub optional: bool,
     pub span: Span,

@@ -316,7 +316,7 @@ impl Checker {
                 }
                 let slot = fields.len();
                 lookup.insert(f.name.name.clone(), slot);
-                if let Some(l) = &f.label {
+                for l in f.label.iter().chain(&f.also) {
                     if l.value != f.name.name && lookup.contains_key(&l.value) {
                         // Two fields answering to one header would read the same column twice.
                         self.diags.push(e(
@@ -338,6 +338,7 @@ impl Checker {
                 fields.push(Field {
                     name: f.name.name.clone(),
                     label: f.label.as_ref().map(|l| l.value.clone()),
+                    also: f.also.iter().map(|l| l.value.clone()).collect(),
                     ty,
                     optional: f.optional,
                     span: f.span,

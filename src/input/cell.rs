@@ -343,6 +343,7 @@ mod tests {
         Field {
             name: "x".into(),
             label: None,
+            also: Vec::new(),
             ty,
             optional: false,
             span: Default::default(),

@@ -82,6 +82,8 @@ pub struct FieldDecl {
     pub key: bool,
     pub unit: Option<Str>,
     pub label: Option<Str>,
+    /// Other headers the field answers to (`"户编号" | "编号"`), after the label.
+    pub also: Vec<Str>,
     pub span: Span,
 }
 

@@ -336,6 +336,7 @@ impl Builder {
         let mut key = false;
         let mut unit = None;
         let mut label = None;
+        let mut also = Vec::new();
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(c)),
@@ -356,7 +357,8 @@ impl Builder {
                         _ => {}
                     }
                 }
-                Rule::string => label = Some(self.string(c)?),
+                Rule::string if label.is_none() => label = Some(self.string(c)?),
+                Rule::string => also.push(self.string(c)?),
                 _ => {}
             }
         }
@@ -370,6 +372,7 @@ impl Builder {
             key,
             unit,
             label,
+            also,
             span,
         })
     }
