@@ -141,25 +141,24 @@ fn field_parts(code: &str) -> Option<(String, String, Option<String>)> {
             .find(|(i, c)| *c == '"' && !body.get(..*i).map(|b| b.ends_with('\\')).unwrap_or(false))
             .map(|(i, _)| i);
         // Alternative labels (`"户编号" | "编号"`) go with the label.
-        let start = start.map(|mut s| {
-            while let Some(before) = body.get(..s).map(str::trim_end) {
-                let Some(prev) = before.strip_suffix('|').map(str::trim_end) else {
-                    break;
-                };
-                let Some(inner) = prev.strip_suffix('"') else {
-                    break;
-                };
-                match inner
-                    .char_indices()
-                    .rev()
-                    .find(|(i, c)| *c == '"' && !inner.get(..*i).is_some_and(|b| b.ends_with('\\')))
-                {
-                    Some((i, _)) => s = i,
-                    None => break,
+        let start =
+            start.map(|mut s| {
+                while let Some(before) = body.get(..s).map(str::trim_end) {
+                    let Some(prev) = before.strip_suffix('|').map(str::trim_end) else {
+                        break;
+                    };
+                    let Some(inner) = prev.strip_suffix('"') else {
+                        break;
+                    };
+                    match inner.char_indices().rev().find(|(i, c)| {
+                        *c == '"' && !inner.get(..*i).is_some_and(|b| b.ends_with('\\'))
+                    }) {
+                        Some((i, _)) => s = i,
+                        None => break,
+                    }
                 }
-            }
-            s
-        });
+                s
+            });
         match start {
             Some(s) if !body.get(..s).unwrap_or("").trim_end().is_empty() => (
                 body.get(..s)?.trim_end().to_string(),
