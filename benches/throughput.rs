@@ -439,8 +439,7 @@ fn child(mode: &str) {
             // args: policy, data
             let t = Instant::now();
             let text = std::fs::read_to_string(&args[0]).unwrap();
-            let compiled =
-                guiju::check::compile(vec![(args[0].clone(), text)], &guiju::cli::FsResolver);
+            let compiled = guiju::check::compile(vec![(args[0].clone(), text)], &guiju::FsResolver);
             let load = t.elapsed().as_secs_f64();
             let rules = compiled
                 .program

@@ -1,25 +1,22 @@
-//! The command line: wires reading, checking, evaluating and reporting. With `input`, the only module that touches files.
+//! The command line: arguments, the file system, the progress line and exit codes. A check is a
+//! [`Session`](crate::Session) run over [`FsInputs`] into the sink of the report asked for.
 
-use crate::check::{compile, Compiled, Resolver};
+use crate::check::{compile, Compiled};
 use crate::diag::{Lang, Level};
 use crate::eval::examples::run_examples;
-use crate::eval::{Engine, GroupEarly, GroupRun, Verdict};
-use crate::input::{self, InputSpec, Item};
+use crate::fs::FsInputs;
+use crate::fs::FsResolver;
+use crate::input::{self, InputSpec};
 use crate::report::github::{self, GitHub};
 use crate::report::human::{self, Human, Style};
 use crate::report::json::{self as jsonr, Json};
 use crate::report::junit::JUnit;
 use crate::report::sarif::Sarif;
-use crate::report::{
-    finding_for_group, finding_for_record, policy_notes, rules_of, Finding, InputInfo, PolicyNote,
-    Prerendered, Reporter, Summary, Tee,
-};
-use crate::syntax::ast::Outcome;
+use crate::report::{policy_notes, rules_of, PolicyNote, Sink, Summary, Tee};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
-use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Exit codes: 0 no failing error-severity finding; 1 at least one (or a failed example); 2 a policy, usage or input error.
 pub const EXIT_OK: i32 = 0;
@@ -142,20 +139,6 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
-}
-
-/// Resolves `use` and `calendar` paths relative to the naming file.
-pub struct FsResolver;
-
-impl Resolver for FsResolver {
-    fn resolve(&self, from: &str, path: &str) -> Result<(String, String), String> {
-        let base = Path::new(from).parent().unwrap_or(Path::new("."));
-        let p = base.join(path);
-        let name = p.to_string_lossy().replace("/./", "/");
-        std::fs::read_to_string(&p)
-            .map(|t| (name, t))
-            .map_err(|e| e.to_string())
-    }
 }
 
 fn style(c: &Common, stream_is_tty: bool) -> Style {
@@ -328,31 +311,27 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     if let Err(c) = apply_calendar(&mut program, &o.common, err) {
         return c;
     }
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(o.jobs.unwrap_or(0))
-        .build()
-    {
-        Ok(p) => p,
+    let options = crate::run::RunOptions {
+        jobs: o.jobs,
+        batch: o.batch,
+        ..crate::run::RunOptions::new(as_of)
+    };
+    let session = match crate::run::Session::new(&program, options) {
+        Ok(s) => s,
         Err(e) => {
-            let _ = writeln!(err, "error[U0003]: cannot start worker threads: {e}");
+            let _ = writeln!(err, "error[U0003]: {e}");
             return EXIT_ERROR;
         }
     };
-    let specs: Vec<InputSpec> = o
-        .data
-        .iter()
-        .map(|d| InputSpec {
-            encoding: o.encoding.clone(),
-            ..InputSpec::parse(d)
-        })
-        .collect();
-    let inputs: Vec<InputInfo> = specs
-        .iter()
-        .map(|s| InputInfo {
-            path: s.path.clone(),
-            format: input::Format::of(&s.path).unwrap_or(input::Format::Json),
-        })
-        .collect();
+    let inputs = FsInputs::new(
+        o.data
+            .iter()
+            .map(|d| InputSpec {
+                encoding: o.encoding.clone(),
+                ..InputSpec::parse(d)
+            })
+            .collect(),
+    );
     // The report goes to --output when given; the summary line always reaches the terminal.
     let mut file_out: Option<std::io::BufWriter<std::fs::File>> = match &o.output {
         Some(p) => match std::fs::File::create(p) {
@@ -372,7 +351,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
             Some(f) => (f, Some(&mut *out)),
             None => (&mut *out, None),
         };
-    let mut reporter: Box<dyn Reporter + Send + '_> = match o.format {
+    let mut sink: Box<dyn Sink + Send + '_> = match o.format {
         FormatArg::Human => Box::new(Human {
             out: report_out,
             style: if o.output.is_some() { file_style } else { st },
@@ -412,230 +391,19 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
             explain: o.explain,
             lines: Default::default(),
         };
-        reporter = Box::new(Tee(reporter, Box::new(human)));
+        sink = Box::new(Tee(sink, Box::new(human)));
     }
-    let engine = Engine::new(&program, as_of);
-    let prerender = reporter.prerender().map(|p| p.for_program(&program));
-    // Groups are aggregated, batch by batch in input order, while later batches are read and
-    // evaluated. Spread over half of the threads: on two cores one thread aggregating (while the
-    // other reads, then both convert) measured faster than two shards, each of which looks at
-    // every record for its keys.
-    let mut groups =
-        GroupRun::with_shards(&program, as_of, (pool.current_num_threads() / 2).max(1));
-    // The position of the next batch's first item among all items read, for the order of groups.
-    let mut seq = 0u64;
-    let mut summary = Summary::new(&program, as_of.to_string());
-    let mut had_input_error = false;
-    let batch = o.batch.max(1);
-    let mut progress = Progress::new(std::io::stderr().is_terminal(), est.lang);
-    // The whole run, reading and reporting too, is on the pool's threads: a calling thread outside
-    // it would hand work to the pool and sleep until it came back, and on a virtual machine each
-    // of those wake-ups cost more than the report (`--jobs 1` was 5 % slower).
-    pool.install(|| {
-        for (ii, spec) in specs.iter().enumerate() {
-            progress.clear();
-            let mut src = match input::open(spec, &program, ii as u32) {
-                Ok(s) => s,
-                Err(d) => {
-                    reporter.data_diag(&d);
-                    had_input_error = true;
-                    continue;
-                }
-            };
-            for w in src.warnings() {
-                reporter.data_diag(&w);
-                summary.input_warnings += 1;
-            }
-            // Batches are read ahead of their evaluation (at most `MAX_IN_FLIGHT` not yet
-            // reported). Each batch keeps its read error and warnings, reported where reading
-            // one batch at a time reports them, and batches are reported in input order.
-            let threads = pool.current_num_threads();
-            let tallies = Tallies::default();
-            let mut report = |items: &[Item],
-                              parts: Vec<Evaluated>,
-                              read: &Result<bool, input::DataDiag>,
-                              warnings: Vec<input::DataDiag>| {
-                if let Err(d) = read {
-                    progress.clear();
-                    reporter.data_diag(d);
-                    had_input_error = true;
-                }
-                let nrules = program.rules.len();
-                let mut counts = vec![0u64; OUTCOMES * nrules];
-                for p in &parts {
-                    for (a, b) in counts.iter_mut().zip(&p.counts) {
-                        *a += b;
-                    }
-                }
-                for (k, n) in counts.into_iter().enumerate() {
-                    if let (true, Some(o)) = (n > 0, Outcome::ALL.get(k % OUTCOMES)) {
-                        summary.count_many(&program, k / OUTCOMES, *o, n);
-                    }
-                }
-                // Clear the progress line before this batch prints anything.
-                if parts.iter().any(|p| !p.notes.is_empty()) {
-                    progress.clear();
-                }
-                // Records per type, added to the summary in the order types first appear. Only the
-                // items with something to report are looked at here: the pool counted the rest.
-                let mut by_type = vec![0u64; program.records.len()];
-                let mut type_order = Vec::new();
-                let mut first = 0;
-                for mut p in parts {
-                    summary.records += p.items as u64;
-                    for (t, n) in p.by_type.drain(..) {
-                        if let Some(total) = by_type.get_mut(t) {
-                            if *total == 0 {
-                                type_order.push(t);
-                            }
-                            *total += n;
-                        }
-                    }
-                    let Evaluated {
-                        notes,
-                        found,
-                        rendered,
-                        ..
-                    } = &mut p;
-                    let mut found = found.drain(..);
-                    for (i, n) in notes.drain(..) {
-                        let vs = found.by_ref().take(n);
-                        match items.get(first + i) {
-                            Some(Item::Bad(d)) => {
-                                summary.unreadable += 1;
-                                reporter.data_diag(d);
-                            }
-                            Some(Item::Record(_)) => {
-                                for f in vs {
-                                    match f {
-                                        Found::Rendered(b) => reporter.rendered(&b),
-                                        Found::InChunk(a, b) => reporter
-                                            .rendered(rendered.get(a..b).unwrap_or_default()),
-                                        Found::Finding(f) => reporter.finding(&f),
-                                    }
-                                }
-                            }
-                            // Not reached; the item's findings are still taken, so the next
-                            // item's are its own.
-                            None => vs.for_each(drop),
-                        }
-                    }
-                    drop(found);
-                    first += p.items;
-                    tallies.give_back(p);
-                }
-                for t in type_order {
-                    if let (Some(rt), Some(n)) = (program.records.get(t), by_type.get(t)) {
-                        *summary.by_type.entry(rt.name.clone()).or_insert(0) += n;
-                    }
-                }
-                for w in warnings {
-                    progress.clear();
-                    reporter.data_diag(&w);
-                    summary.input_warnings += 1;
-                }
-                progress.tick(&spec.path, summary.records);
-            };
-            // This thread reads batches in order; the pool evaluates them; each is aggregated and
-            // reported in input order by whichever thread is free (`pipeline`), and its buffer,
-            // values and all, comes back here to be read into again: a run allocates a few
-            // batches' worth.
-            let (early, mut feed) = groups.split();
-            let free = std::sync::Mutex::new(Vec::<Vec<Item>>::new());
-            let mut more = true;
-            crate::pipeline::run(
-                MAX_IN_FLIGHT,
-                || {
-                    if !more {
-                        return None;
-                    }
-                    let mut items = free
-                        .lock()
-                        .ok()
-                        .and_then(|mut f| f.pop())
-                        .unwrap_or_else(|| Vec::with_capacity(batch));
-                    // The values of a reported batch are given back here, on the thread that reads:
-                    // the vectors it converts into next then come from its own spares, still in
-                    // its cache (on the thread that reported, `grouped` was 11-13 % slower with
-                    // `--jobs 2`).
-                    for it in items.drain(..) {
-                        if let Item::Record(r) = it {
-                            input::recycle(r.values);
-                        }
-                    }
-                    let (read, warnings) = read_batch(&mut *src, batch, &mut items);
-                    more = matches!(read, Ok(true));
-                    let first = seq;
-                    seq += items.len() as u64;
-                    Some(Batch {
-                        items,
-                        first,
-                        read,
-                        warnings,
-                    })
-                },
-                |b: &Batch| {
-                    evaluate(
-                        &engine,
-                        &early,
-                        &program,
-                        &inputs,
-                        &b.items,
-                        threads,
-                        prerender.as_ref(),
-                        &tallies,
-                    )
-                },
-                |b: Batch, parts: Vec<Evaluated>| {
-                    feed.feed_batch(&b.items, b.first, |it| match it {
-                        Item::Record(r) => Some(r),
-                        Item::Bad(_) => None,
-                    });
-                    report(&b.items, parts, &b.read, b.warnings);
-                    if let Ok(mut f) = free.lock() {
-                        f.push(b.items);
-                    }
-                },
-            );
-        }
-    });
-    progress.clear();
-    // Groups are judged, and their findings built (and, where the view allows, rendered), on
-    // the pool; they are counted and written here, in order.
-    let judged: Vec<(Outcome, usize, Option<Found>)> = pool.install(|| {
-        groups
-            .finish()
-            .into_par_iter()
-            .map(|g| {
-                let (outcome, rule) = (g.verdict.outcome, g.verdict.rule);
-                let found = (outcome != Outcome::Pass && outcome != Outcome::NotApplicable)
-                    .then(|| finding_for_group(&program, &inputs, g))
-                    .flatten()
-                    .map(|f| match &prerender {
-                        Some(p) => Found::Rendered(p.render(&f)),
-                        None => Found::Finding(Box::new(f)),
-                    });
-                (outcome, rule, found)
-            })
-            .collect()
-    });
-    for (outcome, rule, found) in judged {
-        summary.count_many(&program, rule, outcome, 1);
-        match found {
-            Some(Found::Rendered(b)) => reporter.rendered(&b),
-            Some(Found::Finding(f)) => reporter.finding(&f),
-            Some(Found::InChunk(..)) | None => {}
-        }
-    }
-    reporter.end(&summary);
-    drop(reporter);
+    let mut sink = Progress::new(std::io::stderr().is_terminal(), est.lang, sink);
+    let summary = session.run(&inputs, &mut sink);
+    sink.clear();
+    drop(sink);
     if let Some(mut f) = file_out {
         let _ = f.flush();
         if !terminal_human {
             let _ = writeln!(out, "{}", summary.line(st.lang));
         }
     }
-    if had_input_error {
+    if summary.input_errors > 0 {
         EXIT_ERROR
     } else if summary.failing_errors > 0 {
         EXIT_FINDINGS
@@ -793,182 +561,6 @@ fn fmt(
     }
 }
 
-/// Reads the next batch into `items` (empty) and takes the warnings reading it raised. Runs
-/// inside the pool: sources parse on its threads.
-fn read_batch(
-    src: &mut dyn input::RecordSource,
-    batch: usize,
-    items: &mut Vec<Item>,
-) -> (Result<bool, input::DataDiag>, Vec<input::DataDiag>) {
-    let read = src.next_batch(batch, items);
-    (read, src.warnings())
-}
-
-/// The number of outcomes: verdicts are counted in `OUTCOMES` slots per rule.
-const OUTCOMES: usize = Outcome::ALL.len();
-
-/// One batch chunk's results: per rule and outcome, how many verdicts
-/// (`counts[OUTCOMES * rule + k]`, `k` the outcome's place in `Outcome::ALL`); how many items,
-/// and records of each type (in the order types first appear); and, in order, the items with
-/// something to report: a record's findings, or an unreadable item.
-#[derive(Default)]
-struct Evaluated {
-    counts: Vec<u64>,
-    items: usize,
-    by_type: Vec<(usize, u64)>,
-    /// Per item with something to report: its place in the chunk, and how many of `found` are
-    /// its findings (in order; none for an unreadable item).
-    notes: Vec<(usize, usize)>,
-    /// The findings of the chunk's records, one after another: one vector a chunk rather than
-    /// one a failing record, allocated on one thread and freed on another.
-    found: Vec<Found>,
-    /// The chunk's findings rendered (where the report's view allows), one after another.
-    rendered: Vec<u8>,
-}
-
-/// Chunk tallies already reported, kept to be filled again: a batch then allocates nothing
-/// per chunk for its counts.
-#[derive(Default)]
-struct Tallies(std::sync::Mutex<Vec<Evaluated>>);
-
-impl Tallies {
-    /// Empty tallies with `n` counts, all zero.
-    fn take(&self, n: usize) -> Evaluated {
-        let mut e = self
-            .0
-            .lock()
-            .ok()
-            .and_then(|mut v| v.pop())
-            .unwrap_or_default();
-        e.counts.clear();
-        e.counts.resize(n, 0);
-        e.items = 0;
-        e
-    }
-
-    /// Keeps a reported chunk's buffers for a later chunk (its notes already taken).
-    fn give_back(&self, mut e: Evaluated) {
-        e.by_type.clear();
-        e.notes.clear();
-        e.found.clear();
-        e.rendered.clear();
-        if let Ok(mut v) = self.0.lock() {
-            v.push(e);
-        }
-    }
-}
-
-/// A finding, rendered on the pool when the report's view allows it.
-enum Found {
-    Rendered(Vec<u8>),
-    /// Rendered into its chunk's `Evaluated::rendered`, at this range.
-    InChunk(usize, usize),
-    Finding(Box<Finding>),
-}
-
-/// At most this many batches are read and not yet reported (and given back) at once. Two made
-/// `deadlines` CSV `--jobs 2` 11 % slower than three (the reader waited); four was no faster.
-const MAX_IN_FLIGHT: usize = 3;
-
-/// A batch as read: its items, where it starts, and what reading it said.
-struct Batch {
-    items: Vec<Item>,
-    /// The position of its first item among all items read (for the order of groups).
-    first: u64,
-    read: Result<bool, input::DataDiag>,
-    warnings: Vec<input::DataDiag>,
-}
-
-/// Evaluates a batch on the current pool, in chunks; chunks come back in input order.
-#[allow(clippy::too_many_arguments)]
-fn evaluate(
-    engine: &Engine,
-    groups: &GroupEarly,
-    program: &crate::check::ir::Program,
-    inputs: &[InputInfo],
-    items: &[Item],
-    threads: usize,
-    prerender: Option<&Prerendered>,
-    tallies: &Tallies,
-) -> Vec<Evaluated> {
-    // Small enough that a thread done reading can take over part of the evaluation.
-    let chunk = (items.len() / (16 * threads.max(1))).max(64);
-    items
-        .par_chunks(chunk)
-        .map(|ch| evaluate_chunk(engine, groups, program, inputs, ch, prerender, tallies))
-        .collect()
-}
-
-/// Evaluates one chunk of a batch: counts its verdicts and builds (and, where the view allows,
-/// renders) its findings.
-fn evaluate_chunk(
-    engine: &Engine,
-    groups: &GroupEarly,
-    program: &crate::check::ir::Program,
-    inputs: &[InputInfo],
-    ch: &[Item],
-    prerender: Option<&Prerendered>,
-    tallies: &Tallies,
-) -> Evaluated {
-    let nrules = program.rules.len();
-    let Evaluated {
-        mut counts,
-        mut by_type,
-        mut notes,
-        mut found,
-        mut rendered,
-        ..
-    } = tallies.take(OUTCOMES * nrules);
-    // Counted both from the fast path and from the interpreter's verdicts.
-    let cells = std::cell::Cell::from_mut(counts.as_mut_slice()).as_slice_of_cells();
-    let count = |rule: usize, o: Outcome| {
-        if let Some(n) = cells.get(OUTCOMES * rule + o.index()) {
-            n.set(n.get() + 1);
-        }
-    };
-    for (i, it) in ch.iter().enumerate() {
-        let Item::Record(r) = it else {
-            notes.push((i, 0));
-            continue;
-        };
-        match by_type.iter_mut().find(|(t, _)| *t == r.ty) {
-            Some((_, n)) => *n += 1,
-            None => by_type.push((r.ty, 1)),
-        }
-        let before = found.len();
-        let mut take = |v: Verdict| {
-            count(v.rule, v.outcome);
-            if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
-                return;
-            }
-            if let Some(f) = finding_for_record(program, inputs, r, v) {
-                found.push(match prerender {
-                    Some(p) => {
-                        let start = rendered.len();
-                        p.render_into(&f, &mut rendered);
-                        Found::InChunk(start, rendered.len())
-                    }
-                    None => Found::Finding(Box::new(f)),
-                });
-            }
-        };
-        engine.check_record_split(r, &count, &mut take);
-        // Grouped rules whose `where` cannot be decided for this record.
-        groups.early(r, &mut take);
-        if found.len() > before {
-            notes.push((i, found.len() - before));
-        }
-    }
-    Evaluated {
-        counts,
-        items: ch.len(),
-        by_type,
-        notes,
-        found,
-        rendered,
-    }
-}
-
 fn collect_policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for p in paths {
@@ -1121,26 +713,29 @@ fn test(
 /// A progress line on a terminal's stderr during long runs: records read and records per second.
 /// Drawn only when stderr is a terminal, first after half a second, then at most four times a
 /// second; cleared before the run prints anything and at the end. It writes to the process's
-/// stderr itself, never into the run's `err`, so that captured output never holds it.
-struct Progress {
+/// stderr itself, never into the run's `err`, so that captured output never holds it. It is the
+/// sink the run reports to, passing everything on to the report's sink.
+struct Progress<'a> {
     enabled: bool,
     lang: Lang,
     start: std::time::Instant,
     last: Option<std::time::Instant>,
     shown: bool,
+    sink: Box<dyn Sink + Send + 'a>,
 }
 
-impl Progress {
+impl<'a> Progress<'a> {
     const FIRST: std::time::Duration = std::time::Duration::from_millis(500);
     const EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
-    fn new(enabled: bool, lang: Lang) -> Progress {
+    fn new(enabled: bool, lang: Lang, sink: Box<dyn Sink + Send + 'a>) -> Progress<'a> {
         Progress {
             enabled,
             lang,
             start: std::time::Instant::now(),
             last: None,
             shown: false,
+            sink,
         }
     }
 
@@ -1180,5 +775,40 @@ impl Progress {
             let _ = e.flush();
             self.shown = false;
         }
+    }
+}
+
+impl Sink for Progress<'_> {
+    fn data_diag(&mut self, d: &input::DataDiag) {
+        self.clear();
+        self.sink.data_diag(d);
+    }
+
+    fn data_diag_in(&mut self, d: &input::DataDiag, input: input::Reread<'_>) {
+        self.clear();
+        self.sink.data_diag_in(d, input);
+    }
+
+    fn finding(&mut self, f: &crate::report::Finding) {
+        self.clear();
+        self.sink.finding(f);
+    }
+
+    fn end(&mut self, summary: &Summary) {
+        self.clear();
+        self.sink.end(summary);
+    }
+
+    fn prerender(&self) -> Option<crate::report::Prerender> {
+        self.sink.prerender()
+    }
+
+    fn rendered(&mut self, bytes: &[u8]) {
+        self.clear();
+        self.sink.rendered(bytes);
+    }
+
+    fn progress(&mut self, input: &str, records: u64) {
+        self.tick(input, records);
     }
 }

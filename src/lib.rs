@@ -55,12 +55,18 @@ pub mod codes;
 pub mod diag;
 pub mod eval;
 pub mod fmt;
+pub mod fs;
 pub mod input;
 pub(crate) mod pipeline;
 pub mod report;
+pub mod run;
 pub mod source;
 pub mod syntax;
 pub mod value;
+
+pub use fs::{FsInputs, FsResolver};
+pub use input::{Inputs, MemoryInputs};
+pub use run::{RunOptions, Session};
 
 /// Helpers for unit tests.
 #[cfg(test)]

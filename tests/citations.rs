@@ -8,7 +8,7 @@
 )]
 
 use guiju::check::compile;
-use guiju::cli::FsResolver;
+use guiju::FsResolver;
 use std::path::PathBuf;
 
 #[test]

@@ -12,9 +12,9 @@
 use chrono::{Days, NaiveDate};
 use guiju::check::compile;
 use guiju::check::ir::{ExprKind, Program, Ty};
-use guiju::cli::FsResolver;
 use guiju::eval::{Engine, GroupRun};
 use guiju::value::{Record, Value};
+use guiju::FsResolver;
 use rust_decimal::Decimal;
 use std::path::PathBuf;
 

@@ -9,8 +9,8 @@
 )]
 
 use guiju::check::compile;
-use guiju::cli::FsResolver;
 use guiju::eval::examples::run_examples;
+use guiju::FsResolver;
 use std::path::PathBuf;
 
 fn summary(name: &str, text: &str) -> Vec<String> {

@@ -9,9 +9,9 @@
 )]
 
 use guiju::check::{compile, ir::Program};
-use guiju::cli::FsResolver;
 use guiju::eval::examples::run_examples;
 use guiju::syntax::ast::Outcome;
+use guiju::FsResolver;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 

@@ -980,25 +980,24 @@ fn output_file_gets_the_report_and_the_terminal_the_human_one() {
 /// what serialising the whole finding writes, with or without a trace.
 #[test]
 fn prerendered_json_findings_are_what_serde_writes() {
+    use guiju::input::RunInputs;
     use guiju::input::{InputSpec, Item};
-    use guiju::report::{finding_for_record, InputInfo, Prerender};
+    use guiju::report::{finding_for_record, Prerender};
     let mut compared = 0;
     for (policy, data, as_of) in [RELOCATION, FUNDS] {
         let policy = root().join(policy);
         let text = std::fs::read_to_string(&policy).unwrap();
         let compiled = guiju::check::compile(
             vec![(policy.to_string_lossy().into_owned(), text)],
-            &guiju::cli::FsResolver,
+            &guiju::FsResolver,
         );
         let program = compiled.program.expect("policy compiles");
         let as_of = chrono::NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap();
         let engine = guiju::eval::Engine::new(&program, as_of);
         let spec = InputSpec::parse(&root().join(data).to_string_lossy());
-        let inputs = [InputInfo {
-            path: spec.path.clone(),
-            format: guiju::input::Format::of(&spec.path).unwrap(),
-        }];
-        let mut src = guiju::input::open(&spec, &program, 0).unwrap();
+        let files = guiju::FsInputs::new(vec![spec]);
+        let inputs = RunInputs::new(&files);
+        let mut src = guiju::input::open(&files, 0, &program).unwrap();
         let mut items = Vec::new();
         while src.next_batch(1000, &mut items).unwrap() {}
         let prerendered = Prerender::Json.for_program(&program);

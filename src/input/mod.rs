@@ -1,18 +1,19 @@
-//! Reading submissions (JSON, JSONL, CSV, Excel) as a stream of located records.
-//! With `cli`, the only module that touches the file system.
+//! Reading submissions (JSON, JSONL, CSV, Excel) as a stream of located records. Inputs are
+//! opened, and read again for findings, through [`Inputs`]: this module opens no file itself.
 
 pub mod cell;
 mod csv_split;
 mod decode;
+mod inputs;
 mod json;
 mod snippet;
 
+pub use inputs::{Inputs, MemoryInputs, ReadSeek, Reread, RunInputs};
 pub use snippet::{snippet, Snippet};
 
 use crate::check::ir::Program;
 use crate::diag::Msg;
 use crate::value::{Record, RecordLoc, Value};
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 
 /// Where a JSON value ends, fed byte by byte: it follows nesting and strings. The streaming
@@ -168,12 +169,16 @@ pub trait RecordSource: Send {
     fn warnings(&mut self) -> Vec<DataDiag>;
 }
 
-/// Opens an input as a record stream. `input` is its index in the run's input table.
+/// Opens input `index` of `inputs` as a record stream.
 pub fn open(
-    spec: &InputSpec,
+    inputs: &dyn Inputs,
+    index: usize,
     program: &Program,
-    input: u32,
 ) -> Result<Box<dyn RecordSource>, DataDiag> {
+    let input = u32::try_from(index).unwrap_or(u32::MAX);
+    let Some(spec) = inputs.specs().get(index) else {
+        return Err(DataDiag::new("I0001", "", 0, 0, "内部错误", "internal error").fatal());
+    };
     let path = spec.path.as_str();
     let Some(format) = Format::of(path) else {
         return Err(DataDiag::new(
@@ -220,9 +225,9 @@ pub fn open(
     };
     let default_type = fixed_type.or(single);
     if format == Format::Excel {
-        return excel(path, program, default_type, input);
+        return excel(inputs, index, path, program, default_type, input);
     }
-    let file = File::open(path).map_err(|e| {
+    let file = inputs.open(index).map_err(|e| {
         DataDiag::new(
             "I0001",
             path,
@@ -891,14 +896,74 @@ fn excel_cell_text(c: &calamine::Data) -> String {
     }
 }
 
+/// A workbook as `calamine::open_workbook_auto` opens a file, from an input: by the extension of
+/// its name, else by trying each format.
+fn open_workbook(
+    inputs: &dyn Inputs,
+    index: usize,
+    path: &str,
+) -> Result<calamine::Sheets<BufReader<Box<dyn ReadSeek + Send>>>, calamine::Error> {
+    use calamine::{Error, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
+    let open = || inputs.open(index).map(BufReader::new);
+    let ext = std::path::Path::new(path)
+        .extension()
+        .and_then(|e| e.to_str());
+    Ok(match ext {
+        Some("xls" | "xla") => Sheets::Xls(
+            Xls::new(open().map_err(calamine::XlsError::Io).map_err(Error::Xls)?)
+                .map_err(Error::Xls)?,
+        ),
+        Some("xlsx" | "xlsm" | "xlam") => Sheets::Xlsx(
+            Xlsx::new(
+                open()
+                    .map_err(calamine::XlsxError::Io)
+                    .map_err(Error::Xlsx)?,
+            )
+            .map_err(Error::Xlsx)?,
+        ),
+        Some("xlsb") => Sheets::Xlsb(
+            Xlsb::new(
+                open()
+                    .map_err(calamine::XlsbError::Io)
+                    .map_err(Error::Xlsb)?,
+            )
+            .map_err(Error::Xlsb)?,
+        ),
+        Some("ods") => Sheets::Ods(
+            Ods::new(open().map_err(calamine::OdsError::Io).map_err(Error::Ods)?)
+                .map_err(Error::Ods)?,
+        ),
+        _ => {
+            let detect = || -> Option<Sheets<_>> {
+                if let Ok(r) = open().ok().map(Xls::new)? {
+                    return Some(Sheets::Xls(r));
+                }
+                if let Ok(r) = open().ok().map(Xlsx::new)? {
+                    return Some(Sheets::Xlsx(r));
+                }
+                if let Ok(r) = open().ok().map(Xlsb::new)? {
+                    return Some(Sheets::Xlsb(r));
+                }
+                if let Ok(r) = open().ok().map(Ods::new)? {
+                    return Some(Sheets::Ods(r));
+                }
+                None
+            };
+            return detect().ok_or(Error::Msg("Cannot detect file format"));
+        }
+    })
+}
+
 fn excel(
+    inputs: &dyn Inputs,
+    index: usize,
     path: &str,
     program: &Program,
     ty: Option<usize>,
     input: u32,
 ) -> Result<Box<dyn RecordSource>, DataDiag> {
     use calamine::Reader;
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
+    let mut wb = open_workbook(inputs, index, path).map_err(|e| {
         DataDiag::new(
             "I0001",
             path,
@@ -1008,7 +1073,8 @@ rule r "r" {
             .program
             .expect("policy compiles");
         let spec = InputSpec::parse(path.to_str().expect("a UTF-8 path"));
-        let mut src = open(&spec, &program, 0).unwrap_or_else(|d| panic!("{d:?}"));
+        let inputs = crate::fs::FsInputs::new(vec![spec]);
+        let mut src = open(&inputs, 0, &program).unwrap_or_else(|d| panic!("{d:?}"));
         let mut items = Vec::new();
         while src
             .next_batch(2, &mut items)

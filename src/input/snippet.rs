@@ -1,9 +1,8 @@
 //! The text of one record, read again for a finding, with the byte range of each field's value.
 
-use super::Format;
+use super::{Format, ReadSeek, Reread};
 use crate::check::ir::RecordType;
 use crate::value::RecordLoc;
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 
@@ -59,8 +58,9 @@ const MAX_RECORD: usize = 1 << 20;
 
 /// A data file kept open by a thread, with what findings in it keep needing.
 struct OpenFile {
-    path: String,
-    file: File,
+    /// Which input of which run (see [`Reread::key`]).
+    key: (u64, usize),
+    file: Box<dyn ReadSeek + Send>,
     /// The bytes around the last record read: a thread's findings are mostly near one another
     /// and in file order, so most records are cut from memory.
     window: Window,
@@ -74,14 +74,14 @@ thread_local! {
     static OPEN: std::cell::RefCell<Option<OpenFile>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `read` on the data file at `path`, opened once per thread.
-fn with_file<T>(path: &str, read: impl FnOnce(&mut OpenFile) -> Option<T>) -> Option<T> {
+/// Runs `read` on the input, opened once per thread.
+fn with_file<T>(input: &Reread, read: impl FnOnce(&mut OpenFile) -> Option<T>) -> Option<T> {
     OPEN.with(|open| {
         let mut open = open.borrow_mut();
-        if open.as_ref().is_none_or(|o| o.path != path) {
+        if open.as_ref().is_none_or(|o| o.key != input.key()) {
             *open = Some(OpenFile {
-                path: path.to_string(),
-                file: File::open(path).ok()?,
+                key: input.key(),
+                file: input.open().ok()?,
                 window: Window::new(WINDOW),
                 csv_slots: None,
             });
@@ -157,19 +157,19 @@ impl Window {
     }
 }
 
-/// Reads the record at `loc` again, locating the fields of slots `want`. Returns `None` where the
-/// format has no text to show (Excel) or the file changed.
+/// Reads the record at `loc` of `input` again, locating the fields of slots `want`. Returns
+/// `None` where the format has no text to show (Excel) or the input changed.
 pub fn snippet(
-    path: &str,
-    format: Format,
+    input: &Reread,
     loc: &RecordLoc,
     rt: &RecordType,
     want: &[usize],
 ) -> Option<Snippet> {
-    match format {
+    let path = input.name();
+    match input.format() {
         Format::Excel => None,
         Format::Jsonl => {
-            let line = with_file(path, |o| o.window.line(&mut o.file, loc.byte, MAX_RECORD))?;
+            let line = with_file(input, |o| o.window.line(&mut o.file, loc.byte, MAX_RECORD))?;
             let text = line.trim_end_matches(['\n', '\r']).to_string();
             let (fields, paths) = json_fields(&text, 0, rt, want);
             let record = 0..text.len();
@@ -182,7 +182,7 @@ pub fn snippet(
             })
         }
         Format::Json => {
-            let mut f = File::open(path).ok()?;
+            let mut f = input.open().ok()?;
             // Back up to the start of the record's line, so columns show as in the file.
             let back = loc.byte.min(4096);
             f.seek(SeekFrom::Start(loc.byte - back)).ok()?;
@@ -238,7 +238,7 @@ pub fn snippet(
             } else {
                 ','
             };
-            let (text, fields, paths) = with_file(path, |o| {
+            let (text, fields, paths) = with_file(input, |o| {
                 // The header's columns, read once per file and record type.
                 if o.csv_slots
                     .as_ref()

@@ -2,7 +2,7 @@
 //! `::error file=F,line=L,col=C,title=T::MESSAGE` (or `::warning`, `::notice`), located in the data
 //! file. Input problems are annotations too. The summary closes the output as a plain line.
 
-use super::{CiLevel, Finding, PolicyNote, Reporter, Summary};
+use super::{CiLevel, Finding, PolicyNote, Sink, Summary};
 use crate::diag::Lang;
 use crate::input::DataDiag;
 use std::io::Write;
@@ -80,7 +80,7 @@ pub fn render_policy_notes(out: &mut dyn Write, notes: &[PolicyNote], lang: Lang
     }
 }
 
-impl<W: Write> Reporter for GitHub<W> {
+impl<W: Write> Sink for GitHub<W> {
     fn data_diag(&mut self, d: &DataDiag) {
         let level = if d.fatal {
             CiLevel::Error

@@ -1,8 +1,8 @@
 //! The human view: editor-style reports drawn by ariadne. The only file that knows ariadne.
 
-use super::{Finding, Reporter, Summary};
+use super::{Finding, Sink, Summary};
 use crate::diag::{Diagnostic, Lang, Level};
-use crate::input::DataDiag;
+use crate::input::{DataDiag, Reread};
 use crate::source::SourceMap;
 use crate::syntax::ast::{Outcome, Severity};
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
@@ -280,8 +280,9 @@ pub fn render_diagnostics(
 /// once, and memory for one line, not the file.
 #[derive(Default)]
 pub struct DataLines {
-    path: String,
-    reader: Option<std::io::BufReader<std::fs::File>>,
+    /// Which input of which run `reader` reads.
+    key: Option<(u64, usize)>,
+    reader: Option<std::io::BufReader<Box<dyn crate::input::ReadSeek + Send>>>,
     /// The line `reader` reads next (1-based).
     next: u64,
 }
@@ -290,16 +291,17 @@ pub struct DataLines {
 const LINE_LIMIT: usize = 4096;
 
 impl DataLines {
-    /// Line `line` (1-based) of the file at `path`, without its line break; `None` when the
-    /// file cannot be read or is shorter.
-    pub fn get(&mut self, path: &str, line: u64) -> Option<String> {
+    /// Line `line` (1-based) of `input`, without its line break; `None` when the input cannot
+    /// be read or is shorter.
+    pub fn get(&mut self, input: &Reread, line: u64) -> Option<String> {
         use std::io::BufRead;
         if line == 0 {
             return None;
         }
-        if self.reader.is_none() || self.path != path || line < self.next {
-            self.path = path.to_string();
-            self.reader = Some(std::io::BufReader::new(std::fs::File::open(path).ok()?));
+        if self.reader.is_none() || self.key != Some(input.key()) || line < self.next {
+            self.key = Some(input.key());
+            self.reader = None;
+            self.reader = Some(std::io::BufReader::new(input.open().ok()?));
             self.next = 1;
         }
         let reader = self.reader.as_mut()?;
@@ -332,14 +334,20 @@ impl DataLines {
     }
 }
 
-/// Renders a problem in a data file, showing its line when the file can be read.
-pub fn render_data_diag(out: &mut dyn Write, d: &DataDiag, style: Style, lines: &mut DataLines) {
+/// Renders a problem in a data file, showing its line when `input` (the file) can be read.
+pub fn render_data_diag(
+    out: &mut dyn Write,
+    d: &DataDiag,
+    style: Style,
+    lines: &mut DataLines,
+    input: Option<Reread>,
+) {
     let kind = if d.fatal {
         ReportKind::Error
     } else {
         ReportKind::Warning
     };
-    let line_text = lines.get(&d.path, u64::from(d.line));
+    let line_text = input.and_then(|i| lines.get(&i, u64::from(d.line)));
     match line_text {
         Some(text) => {
             let start: usize = text
@@ -418,9 +426,13 @@ impl<W: Write> Human<'_, W> {
     }
 }
 
-impl<W: Write> Reporter for Human<'_, W> {
+impl<W: Write> Sink for Human<'_, W> {
     fn data_diag(&mut self, d: &DataDiag) {
-        render_data_diag(&mut self.out, d, self.style, &mut self.lines);
+        render_data_diag(&mut self.out, d, self.style, &mut self.lines, None);
+    }
+
+    fn data_diag_in(&mut self, d: &DataDiag, input: Reread<'_>) {
+        render_data_diag(&mut self.out, d, self.style, &mut self.lines, Some(input));
     }
 
     fn finding(&mut self, f: &Finding) {
@@ -573,11 +585,12 @@ mod tests {
 
     #[test]
     fn data_lines_are_read_forward_and_again_from_the_start_when_asked_for_an_earlier_one() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let path = dir.path().join("data.csv");
         let long = "x".repeat(LINE_LIMIT + 100);
-        std::fs::write(&path, format!("a\r\nb\n{long}\nc\n\nd")).expect("written");
-        let path = path.to_string_lossy().into_owned();
+        let inputs = crate::input::MemoryInputs::new()
+            .with("data.csv", format!("a\r\nb\n{long}\nc\n\nd"))
+            .with("other.csv", "z\n");
+        let run = crate::input::RunInputs::new(&inputs);
+        let path = run.input(0).expect("an input");
         let mut lines = DataLines::default();
         assert_eq!(lines.get(&path, 2).as_deref(), Some("b"));
         // A long line is cut, and the line after it is still found.
@@ -588,14 +601,17 @@ mod tests {
         assert_eq!(lines.get(&path, 6).as_deref(), Some("d"));
         assert_eq!(lines.get(&path, 7), None);
         assert_eq!(lines.get(&path, 0), None);
-        assert_eq!(lines.get("/nonexistent/guiju", 1), None);
+        // Another input is read from its own start.
+        let other = run.input(1).expect("an input");
+        assert_eq!(lines.get(&other, 1).as_deref(), Some("z"));
+        assert_eq!(lines.get(&path, 6).as_deref(), Some("d"));
     }
 
-    /// A problem at column 6 of `line` of the file at `path`.
-    fn bad_at(path: &std::path::Path, line: u32) -> DataDiag {
+    /// A problem at column 6 of `line` of the input named `path`.
+    fn bad_at(path: &str, line: u32) -> DataDiag {
         DataDiag {
             code: "I0003",
-            path: path.to_string_lossy().into_owned(),
+            path: path.to_string(),
             line,
             col: 6,
             byte: None,
@@ -607,19 +623,18 @@ mod tests {
 
     #[test]
     fn a_line_far_into_a_file_is_numbered_right_and_the_gutter_widens_to_fit() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let path = dir.path().join("data.jsonl");
         let mut text = "{}\n".repeat(249_999);
         text.push_str("{\"x\": \n");
-        std::fs::write(&path, text).expect("written");
-        let d = bad_at(&path, 250_000);
+        let inputs = crate::input::MemoryInputs::new().with("data.jsonl", text);
+        let run = crate::input::RunInputs::new(&inputs);
+        let d = bad_at("data.jsonl", 250_000);
         for color in [false, true] {
             let mut out = Vec::new();
             let style = Style {
                 color,
                 lang: Lang::En,
             };
-            render_data_diag(&mut out, &d, style, &mut DataLines::default());
+            render_data_diag(&mut out, &d, style, &mut DataLines::default(), run.input(0));
             let shown = String::from_utf8_lossy(&strip_ansi(&out)).into_owned();
             assert!(shown.contains(":250000:6 ]"), "{shown}");
             assert!(shown.contains(" 250000 │ {\"x\":"), "{shown}");
@@ -636,16 +651,15 @@ mod tests {
 
     #[test]
     fn a_data_problem_shows_its_line_under_its_own_number() {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let path = dir.path().join("data.jsonl");
-        std::fs::write(&path, "{}\n{}\n{\"x\": \n").expect("written");
-        let d = bad_at(&path, 3);
+        let inputs = crate::input::MemoryInputs::new().with("data.jsonl", "{}\n{}\n{\"x\": \n");
+        let run = crate::input::RunInputs::new(&inputs);
+        let d = bad_at("data.jsonl", 3);
         let mut out = Vec::new();
         let style = Style {
             color: false,
             lang: Lang::En,
         };
-        render_data_diag(&mut out, &d, style, &mut DataLines::default());
+        render_data_diag(&mut out, &d, style, &mut DataLines::default(), run.input(0));
         let text = String::from_utf8_lossy(&out);
         assert!(text.contains(" 3 │ {\"x\":"), "{text}");
     }

@@ -1,6 +1,6 @@
 //! The JSON view: a stable, documented report (see docs/report-json.md), written as a stream.
 
-use super::{Finding, Prerender, Reporter, Summary};
+use super::{Finding, Prerender, Sink, Summary};
 use crate::diag::{Diagnostic, Lang, SourceMapExt};
 use crate::input::DataDiag;
 use crate::source::SourceMap;
@@ -60,7 +60,7 @@ impl<W: Write> Json<W> {
     }
 }
 
-impl<W: Write> Reporter for Json<W> {
+impl<W: Write> Sink for Json<W> {
     fn data_diag(&mut self, d: &DataDiag) {
         if let Ok(s) = serde_json::to_string(&data_diag_json(d)) {
             self.problems.push(s);

@@ -6,7 +6,7 @@
 //! `guiju.policy`; input problems a last one, `guiju.input`.
 //! The whole document is written at the end, when the counts are known.
 
-use super::{Finding, PolicyNote, Reporter, RuleInfo, Summary};
+use super::{Finding, PolicyNote, RuleInfo, Sink, Summary};
 use crate::diag::Lang;
 use crate::input::DataDiag;
 use crate::syntax::ast::Outcome;
@@ -179,7 +179,7 @@ impl<W: Write> JUnit<W> {
     }
 }
 
-impl<W: Write> Reporter for JUnit<W> {
+impl<W: Write> Sink for JUnit<W> {
     fn data_diag(&mut self, d: &DataDiag) {
         let lang = self.lang;
         let name = format!("{}:{}:{} {}", d.path, d.line, d.col, d.code);

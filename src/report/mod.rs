@@ -10,7 +10,7 @@ pub mod sarif;
 use crate::check::ir::{Citation, Program};
 use crate::diag::{Lang, Msg};
 use crate::eval::{format_value, GroupVerdict, Verdict};
-use crate::input::{DataDiag, Format, Snippet};
+use crate::input::{DataDiag, Reread, RunInputs, Snippet};
 use crate::source::Span;
 use crate::syntax::ast::{Outcome, Severity};
 use crate::value::{Record, RecordLoc, Value};
@@ -25,13 +25,6 @@ pub fn finding_code(o: Outcome) -> &'static str {
         Outcome::Pending => "V0003",
         _ => "V0000",
     }
-}
-
-/// One input of a run.
-#[derive(Debug, Clone, Serialize)]
-pub struct InputInfo {
-    pub path: String,
-    pub format: Format,
 }
 
 /// Where in the data a finding is.
@@ -123,6 +116,10 @@ pub struct Summary {
     pub failing_warnings: u64,
     /// Problems found in the input files that did not stop reading them.
     pub input_warnings: u64,
+    /// Inputs that could not be opened, or not read to their end (not in the JSON report: it
+    /// lists the problems themselves).
+    #[serde(skip)]
+    pub input_errors: u64,
 }
 
 impl Summary {
@@ -199,10 +196,21 @@ impl Summary {
     }
 }
 
-/// A view of a run: receives data diagnostics, findings and the summary, in input order.
-pub trait Reporter {
+/// What a run reports to: every report format is a `Sink`. A run gives it the problems found in
+/// the data, the findings and, last, the summary, in input order (see `crate::Session::run`).
+pub trait Sink {
+    /// A problem with an input (`I` codes): a record that could not be read, a column that is
+    /// not a field, an input that could not be opened.
     fn data_diag(&mut self, d: &DataDiag);
+    /// A problem with `input`, which the sink may read again to show the line of the problem
+    /// (the human view does); by default [`Sink::data_diag`].
+    fn data_diag_in(&mut self, d: &DataDiag, input: Reread<'_>) {
+        let _ = input;
+        self.data_diag(d);
+    }
+    /// A rule's non-passing verdict on a record or a group.
     fn finding(&mut self, f: &Finding);
+    /// The end of the run, with its counts.
     fn end(&mut self, summary: &Summary);
     /// How this view lets findings be rendered ahead, on any thread, when it renders each
     /// finding the same whatever came before: then `rendered` writes them, in order.
@@ -211,9 +219,14 @@ pub trait Reporter {
     }
     /// Writes a finding rendered by `Prerender::render`.
     fn rendered(&mut self, _bytes: &[u8]) {}
+    /// A batch of `input` is done: `records` records of the run are counted so far (for a
+    /// progress line).
+    fn progress(&mut self, input: &str, records: u64) {
+        let _ = (input, records);
+    }
 }
 
-/// Renders findings to bytes away from the reporter (see `Reporter::prerender`).
+/// Renders findings to bytes away from the sink (see `Sink::prerender`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prerender {
     /// One finding as a compact JSON object.
@@ -331,7 +344,7 @@ fn record_key(program: &Program, rec_ty: usize, values: &[Value]) -> Option<Stri
 /// Builds the finding for a non-passing verdict on one record.
 pub fn finding_for_record(
     program: &Program,
-    inputs: &[InputInfo],
+    inputs: &RunInputs,
     rec: &Record,
     v: Verdict,
 ) -> Option<Finding> {
@@ -351,7 +364,7 @@ pub fn finding_for_record(
 /// Builds the finding for a non-passing verdict on a group.
 pub fn finding_for_group(
     program: &Program,
-    inputs: &[InputInfo],
+    inputs: &RunInputs,
     g: GroupVerdict,
 ) -> Option<Finding> {
     let rule = program.rules.get(g.verdict.rule)?;
@@ -387,7 +400,7 @@ pub fn finding_for_group(
 
 fn make(
     program: &Program,
-    inputs: &[InputInfo],
+    inputs: &RunInputs,
     rec_ty: usize,
     loc: &RecordLoc,
     key: Option<String>,
@@ -398,9 +411,9 @@ fn make(
     let rule = program.rules.get(v.rule)?;
     let ex = *v.explanation?;
     let rt = program.records.get(rec_ty)?;
-    let input = inputs.get(loc.input as usize);
-    let snippet = match (input, group.is_none()) {
-        (Some(i), true) => crate::input::snippet(&i.path, i.format, loc, rt, &ex.fields),
+    let input = inputs.input(loc.input as usize);
+    let snippet = match (&input, group.is_none()) {
+        (Some(i), true) => crate::input::snippet(i, loc, rt, &ex.fields),
         _ => None,
     };
     let mut fields = Vec::new();
@@ -432,7 +445,7 @@ fn make(
         rule: rule_ref(program, rule)?,
         record: RecordRef {
             file: input
-                .map(|i| i.path.clone())
+                .map(|i| i.name().to_string())
                 .unwrap_or_else(|| "<example>".into()),
             record_type: rt.name.clone(),
             index: loc.index + 1,
@@ -578,15 +591,17 @@ pub fn policy_notes(
 }
 
 /// Two views of one run, fed the same data: a report to a file, and the human report to the terminal.
-pub struct Tee<'a>(
-    pub Box<dyn Reporter + Send + 'a>,
-    pub Box<dyn Reporter + Send + 'a>,
-);
+pub struct Tee<'a>(pub Box<dyn Sink + Send + 'a>, pub Box<dyn Sink + Send + 'a>);
 
-impl Reporter for Tee<'_> {
+impl Sink for Tee<'_> {
     fn data_diag(&mut self, d: &DataDiag) {
         self.0.data_diag(d);
         self.1.data_diag(d);
+    }
+
+    fn data_diag_in(&mut self, d: &DataDiag, input: Reread<'_>) {
+        self.0.data_diag_in(d, input);
+        self.1.data_diag_in(d, input);
     }
 
     fn finding(&mut self, f: &Finding) {

@@ -7,7 +7,7 @@
 //! codes, located in the policy file. Input problems are tool execution notifications. Results
 //! are streamed.
 
-use super::{CiLevel, Finding, PolicyNote, Reporter, RuleInfo, Summary};
+use super::{CiLevel, Finding, PolicyNote, RuleInfo, Sink, Summary};
 use crate::diag::Lang;
 use crate::input::DataDiag;
 use serde_json::{json, Map, Value};
@@ -336,7 +336,7 @@ impl<W: Write> Sarif<W> {
     }
 }
 
-impl<W: Write> Reporter for Sarif<W> {
+impl<W: Write> Sink for Sarif<W> {
     fn data_diag(&mut self, d: &DataDiag) {
         self.fatal |= d.fatal;
         let mut text = d.message.get(self.lang).to_string();

@@ -1,0 +1,51 @@
+//! The file system edge: data files as [`Inputs`](crate::Inputs) ([`FsInputs`]) and policy files
+//! named by `use` and `calendar` ([`FsResolver`]). With `cli`, the only module that touches
+//! `std::fs` (`tests/architecture.rs` checks it).
+
+use crate::check::Resolver;
+use crate::input::{InputSpec, Inputs, ReadSeek};
+use std::path::Path;
+
+/// Data files named by their paths (`InputSpec::path`), opened from the file system.
+#[derive(Debug, Clone, Default)]
+pub struct FsInputs {
+    specs: Vec<InputSpec>,
+}
+
+impl FsInputs {
+    /// The files `specs` name, in that order.
+    pub fn new(specs: Vec<InputSpec>) -> FsInputs {
+        FsInputs { specs }
+    }
+}
+
+impl Inputs for FsInputs {
+    fn specs(&self) -> &[InputSpec] {
+        &self.specs
+    }
+
+    fn open(&self, index: usize) -> std::io::Result<Box<dyn ReadSeek + Send>> {
+        match self.specs.get(index) {
+            Some(s) => Ok(Box::new(std::fs::File::open(&s.path)?)),
+            None => Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "no such input",
+            )),
+        }
+    }
+}
+
+/// Resolves `use` and `calendar` paths relative to the file that names them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FsResolver;
+
+impl Resolver for FsResolver {
+    fn resolve(&self, from: &str, path: &str) -> Result<(String, String), String> {
+        let base = Path::new(from).parent().unwrap_or(Path::new("."));
+        let p = base.join(path);
+        let name = p.to_string_lossy().replace("/./", "/");
+        std::fs::read_to_string(&p)
+            .map(|t| (name, t))
+            .map_err(|e| e.to_string())
+    }
+}
