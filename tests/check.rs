@@ -21,9 +21,9 @@
 )]
 
 use guiju::check::compile;
-use guiju::cli::FsResolver;
 use guiju::diag::{Diagnostic, Lang, Level};
 use guiju::report::human::{render_diagnostics, Style};
+use guiju::FsResolver;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
