@@ -146,12 +146,15 @@ pub static CODES: &[CodeInfo] = &[
         "语法错误",
         "syntax error",
         "策略文件不符合语法：出现了此处不应有的词，或文件意外结束，或缺少 `policy` 头部。\
-诊断指出第一个无法识别的词，并列出此处可以出现的内容。常见原因：关键字拼写错误、\
-漏写右花括号 `}`、字符串缺少引号。修正该处后重新检查；一次只报告第一处语法错误。",
+诊断指出无法识别的词，并列出此处可以出现的内容。常见原因：关键字拼写错误、\
+漏写右花括号 `}`、字符串缺少引号。每个顶层条目（记录、规则、示例）单独解析：一条规则的语法错误\
+不会掩盖下一条规则，每个条目报告其第一处语法错误，解析成功的条目照常检查。",
         "The policy file does not follow the grammar: a word appears where it cannot, the file ends \
 early, or the `policy` header is missing. The diagnostic points at the first word it cannot read \
 and lists what may stand there. Common causes: a misspelt keyword, a missing closing brace `}`, a \
-string without its quotes. Fix that place and check again; only the first syntax error is reported.",
+string without its quotes. Each top-level item (record, rule, example) is parsed on its own: a \
+syntax error in one rule does not hide the next, each item reports its first syntax error, and the \
+items that parse are checked as usual.",
         r#"policy demo "示例"
 
 record fund "资金" {
@@ -176,6 +179,71 @@ rule cap "单个项目不超过500万元" {
 invalid time, a duration without its number, a number out of range. Write a value that exists.",
         r#"policy demo "示例"
   issued 2017-02-30          # E0002: February has no 30th day"#,
+    ),
+    policy(
+        "E0010",
+        "嵌套过深",
+        "nested too deeply",
+        "策略文本的嵌套超过上限（见 docs/limits.md）：括号与连用的 `not`、`if` 最多嵌套 32 层；\
+一个表达式的语法树最多 64 层，一串 n 项的加法或 n 个连用的负号算 n 层。上限保证检查与求值\
+不会耗尽线程的栈。请用 `let` 为部分表达式命名，把它拆成几步。",
+        "The policy text nests deeper than the limits (see docs/limits.md): brackets and chained \
+`not` and `if` nest at most 32 levels; the syntax tree of one expression is at most 64 levels deep, \
+and a sum of n terms or n chained minus signs counts n. The limits keep checking and evaluation \
+within a thread's stack. Name parts of the expression with `let` to split it into steps.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require ((((((((((((((((((((((((((((((((amount)))))))))))))))))))))))))))))))) <= 500 万元
+}"#,
+    ),
+    text(
+        "E0011",
+        "表达式过大",
+        "expression too large",
+        "一个表达式最多由 5000 个部分（名称、数字、运算）组成（见 docs/limits.md）。\
+请用 `let` 为部分表达式命名，或把规则拆成几条。",
+        "One expression has at most 5,000 parts (names, numbers, operations); see \
+docs/limits.md. Name parts of it with `let`, or split the rule.",
+        "require a in [\"A1\", \"A2\", …, \"A6000\"]   # E0011: 6,001 parts",
+    ),
+    text(
+        "E0012",
+        "条目过多",
+        "too many items",
+        "一个策略文件最多 10000 个顶层条目（记录、规则、示例、`use`、`const`），见 docs/limits.md。\
+请把策略拆成几个文件，用 `use` 引用。",
+        "One policy file holds at most 10,000 top-level items (records, rules, examples, `use`, \
+`const`); see docs/limits.md. Split the policy into files joined with `use`.",
+        "rule r1 \"…\" { … }\n…\nrule r10001 \"…\" { … }   # E0012 at the 10,001st item",
+    ),
+    policy(
+        "E0014",
+        "字符串没有结束",
+        "unclosed string",
+        "字符串必须在开始的那一行内以 `\"` 结束。诊断指向字符串开始的引号，而不是解析器\
+最终放弃的地方。字符串中的引号写作 `\\\"`。",
+        "A string must end with `\"` on the line it starts on. The diagnostic points at the quote \
+that opens the string, not where the parser gave up. Write a quote inside a string as `\\\"`.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元
+  applies to fund
+  require amount <= 500 万元
+}"#,
     ),
     // ------------------------------------------------------------ E01: names
     policy(

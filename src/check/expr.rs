@@ -336,6 +336,7 @@ impl Checker {
         }
         match sc.record {
             Some(rec) => self.unknown_field(rec, n, span, &extra),
+            None if self.broken.contains(n) => {}
             None => {
                 extra.extend(self.consts.keys().cloned());
                 let mut d = e(

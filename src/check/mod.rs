@@ -7,7 +7,7 @@ use crate::calendar::Calendar;
 use crate::diag::{did_you_mean, Diagnostic, Msg};
 use crate::source::{SourceId, SourceMap, Span};
 use crate::syntax::ast::{self, AppliesScope, Item, Severity, TypeExpr};
-use crate::syntax::parse_policy;
+use crate::syntax::parse_recovering;
 use crate::value::{Record, RecordLoc, Value};
 use ir::*;
 use std::collections::HashMap;
@@ -101,6 +101,8 @@ struct Checker {
     calendars: HashMap<String, Arc<Calendar>>,
     /// The aggregates of the grouped rule being checked.
     aggs: Vec<GroupAgg>,
+    /// Names declared by items that did not parse: not reported again as unknown.
+    broken: std::collections::HashSet<String>,
 }
 
 fn e(code: &'static str, span: Span, zh: String, en: String) -> Diagnostic {
@@ -140,6 +142,7 @@ impl Checker {
             national,
             calendars,
             aggs: Vec::new(),
+            broken: std::collections::HashSet::new(),
         }
     }
 
@@ -200,13 +203,15 @@ impl Checker {
         let _ = used_at;
         let id = self.sources.add(name.clone(), text.clone());
         loaded.insert(name.clone(), usize::MAX);
-        let ast = match parse_policy(id, &text) {
-            Ok(a) => a,
-            Err(d) => {
-                self.diags.push(d);
-                return;
+        // The parse recovers: the items that parsed are checked even when others did not.
+        let parsed = parse_recovering(id, &text);
+        self.diags.extend(parsed.diagnostics);
+        let ast = parsed.file;
+        for item in &ast.items {
+            if let Item::Error(ast::ErrorItem { name: Some(n), .. }) = item {
+                self.broken.insert(n.name.clone());
             }
-        };
+        }
         stack.push(name.clone());
         let uses: Vec<ast::Str> = ast
             .items
@@ -409,6 +414,9 @@ impl Checker {
     }
 
     fn unknown_record(&mut self, name: &str, span: Span) {
+        if self.broken.contains(name) {
+            return;
+        }
         let known: Vec<&str> = self.records.iter().map(|r| r.name.as_str()).collect();
         let mut d = e(
             "E0102",
@@ -802,6 +810,9 @@ impl Checker {
     }
 
     fn unknown_field(&mut self, record: usize, name: &str, span: Span, extra: &[String]) {
+        if self.broken.contains(name) {
+            return;
+        }
         let mut known: Vec<String> = self
             .records
             .get(record)
@@ -877,6 +888,7 @@ impl Checker {
                     for_key: x.for_key.as_ref().map(|k| k.value.clone()),
                     span: x.span,
                 }),
+                None if self.broken.contains(&x.rule.name) => {}
                 None => {
                     let known: Vec<&str> = self.rule_index.keys().map(String::as_str).collect();
                     let mut d = e(

@@ -28,6 +28,8 @@ pub struct PolicyFile {
     pub header: Header,
     pub items: Vec<Item>,
     pub keywords: KeywordLang,
+    /// Every `#` comment of the file, in order (trivia: they mean nothing, but `fmt` keeps them).
+    pub comments: Vec<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +60,19 @@ pub enum Item {
     Record(RecordDecl),
     Rule(RuleDecl),
     Example(ExampleDecl),
+    /// An item that did not parse (its syntax error is among the parse's diagnostics). Its kind and
+    /// name are kept when they could be read, so that the checker does not report names declared
+    /// by a broken item as unknown.
+    Error(ErrorItem),
+}
+
+/// What is known of an item that did not parse.
+#[derive(Debug, Clone)]
+pub struct ErrorItem {
+    /// The item's keyword as written (`rule`, `记录`, …).
+    pub keyword: Option<String>,
+    pub name: Option<Ident>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]

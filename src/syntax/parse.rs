@@ -1,6 +1,7 @@
 //! Builds the syntax tree from pest's parse. Parsing stops at the first syntax error.
 
 use super::ast::*;
+use super::limits;
 use crate::diag::{Diagnostic, Msg};
 use crate::source::{SourceId, Span};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
@@ -15,22 +16,191 @@ struct PolicyParser;
 
 type P<'a> = Pair<'a, Rule>;
 
-/// Parses one policy file. A syntax error is reported as one diagnostic (`E0001`).
-pub fn parse_policy(source: SourceId, text: &str) -> Result<PolicyFile, Diagnostic> {
-    let mut pairs =
-        PolicyParser::parse(Rule::file, text).map_err(|e| syntax_error(source, text, e))?;
-    let file = pairs.next().ok_or_else(|| {
-        Diagnostic::error(
-            "E0001",
-            Msg::new("策略文件为空", "the policy file is empty"),
-        )
-        .with_label(Span::new(source, 0, 0), None)
-    })?;
-    let b = Builder { source };
-    b.file(file)
+/// A parse that always exists: the tree (with [`Item::Error`] for each item that did not parse)
+/// and every diagnostic of the file.
+pub struct Parse {
+    pub file: PolicyFile,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
-fn syntax_error(source: SourceId, text: &str, e: pest::error::Error<Rule>) -> Diagnostic {
+/// Parses one policy file, stopping at nothing: the header and each top-level item are parsed on
+/// their own, so a broken rule does not hide the next one. See [`parse_recovering`].
+/// Returns the first problem if there is any.
+pub fn parse_policy(source: SourceId, text: &str) -> Result<PolicyFile, Diagnostic> {
+    let p = parse_recovering(source, text);
+    match p.diagnostics.into_iter().next() {
+        Some(d) => Err(d),
+        None => Ok(p.file),
+    }
+}
+
+/// Parses one policy file and keeps going after errors.
+///
+/// The text is cut into pieces at the lines that start a top-level item (`record`, `rule`,
+/// `example`, `use`, `const` and their Chinese twins) — at column 0, or wherever brackets are
+/// balanced — and each piece is pre-scanned for [limits](super::limits) and parsed by pest on
+/// its own. A piece that fails becomes an [`Item::Error`] with its diagnostics.
+pub fn parse_recovering(source: SourceId, text: &str) -> Parse {
+    let mut diagnostics = Vec::new();
+    let comments = comment_spans(source, text);
+    let keywords = if header_keyword_is_chinese(text) {
+        KeywordLang::Chinese
+    } else {
+        KeywordLang::English
+    };
+    let chunks = split_items(text);
+    let mut header = None;
+    let mut items = Vec::new();
+    for (k, &(start, end)) in chunks.iter().enumerate() {
+        let piece = text.get(start..end).unwrap_or("");
+        let chunk_span = Span::new(source, start, start + trimmed_len(piece));
+        if items.len() >= super::limits::MAX_ITEMS {
+            diagnostics.push(super::limits::too_many_items(chunk_span));
+            break;
+        }
+        let b = Builder {
+            source,
+            offset: start,
+            last: end == text.len(),
+        };
+        let scanned = super::limits::prescan(source, piece, start);
+        let result = if !scanned.is_empty() {
+            Err(scanned)
+        } else if k == 0 {
+            b.parse_file(piece).map(|(h, mut its)| {
+                header = Some(h);
+                items.append(&mut its);
+            })
+        } else {
+            b.parse_chunk(piece).map(|mut its| items.append(&mut its))
+        };
+        if let Err(mut ds) = result {
+            diagnostics.append(&mut ds);
+            if k > 0 {
+                items.push(Item::Error(error_item(source, piece, start, chunk_span)));
+            }
+        }
+    }
+    let header = header.unwrap_or_else(|| placeholder_header(source));
+    Parse {
+        file: PolicyFile {
+            header,
+            items,
+            keywords,
+            comments,
+        },
+        diagnostics,
+    }
+}
+
+/// What stands for a header that did not parse, so that the items can still be checked.
+fn placeholder_header(source: SourceId) -> Header {
+    let span = Span::new(source, 0, 0);
+    Header {
+        id: Ident {
+            name: String::new(),
+            span,
+        },
+        title: Str {
+            value: String::new(),
+            span,
+        },
+        document: None,
+        issuer: None,
+        issued: None,
+        effective: None,
+        source: None,
+        settings: Settings::default(),
+    }
+}
+
+const ITEM_KEYWORDS: &[&str] = &[
+    "record", "记录", "rule", "规则", "example", "示例", "use", "引用", "const", "常量",
+];
+
+/// The first word of `line` (a run of letters, digits and `_`).
+fn first_word(line: &str) -> &str {
+    let t = line.trim_start();
+    let end = t
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    t.get(..end).unwrap_or("")
+}
+
+/// Byte ranges of the pieces of `text`: the header (with everything before the first item), then
+/// one per top-level item. A line starts an item when its first word is an item keyword and it
+/// starts at column 0 or all brackets opened since the last item are closed.
+fn split_items(text: &str) -> Vec<(usize, usize)> {
+    let mut cuts = vec![0usize];
+    let mut depth: i64 = 0;
+    let mut offset = 0usize;
+    for line in text.split_inclusive('\n') {
+        let word = first_word(line);
+        let at_col0 = !line.starts_with([' ', '\t', '\u{3000}']);
+        if ITEM_KEYWORDS.contains(&word) && (at_col0 || depth <= 0) && offset > 0 {
+            cuts.push(offset);
+            depth = 0;
+        }
+        for (_, c, in_str) in super::scan::chars_in_strings(line) {
+            match c {
+                _ if in_str => {}
+                '#' => break,
+                '{' | '(' | '[' => depth += 1,
+                '}' | ')' | ']' => depth -= 1,
+                _ => {}
+            }
+        }
+        offset += line.len();
+    }
+    let mut out = Vec::with_capacity(cuts.len());
+    for (i, &c) in cuts.iter().enumerate() {
+        let end = cuts.get(i + 1).copied().unwrap_or(text.len());
+        out.push((c, end));
+    }
+    out
+}
+
+/// The keyword and name of a piece that did not parse, if they can be read.
+fn error_item(source: SourceId, piece: &str, start: usize, span: Span) -> ErrorItem {
+    let lead = piece.len() - piece.trim_start().len();
+    let code = piece.get(lead..).unwrap_or("");
+    let keyword = first_word(code);
+    let rest = code.get(keyword.len()..).unwrap_or("");
+    let name = first_word(rest);
+    let name_at = start + lead + keyword.len() + (rest.len() - rest.trim_start().len());
+    ErrorItem {
+        keyword: (!keyword.is_empty()).then(|| keyword.to_string()),
+        name: (!name.is_empty()).then(|| Ident {
+            name: name.to_string(),
+            span: Span::new(source, name_at, name_at + name.len()),
+        }),
+        span,
+    }
+}
+
+/// The span of every `#` comment outside strings.
+fn comment_spans(source: SourceId, text: &str) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(i) = super::scan::comment_start(line) {
+            let c = line.get(i..).unwrap_or("").trim_end();
+            out.push(Span::new(source, offset + i, offset + i + c.len()));
+        }
+        offset += line.len();
+    }
+    out
+}
+
+fn syntax_error(
+    source: SourceId,
+    text: &str,
+    offset: usize,
+    last_piece: bool,
+    e: pest::error::Error<Rule>,
+) -> Diagnostic {
     let (start, end) = match e.location {
         pest::error::InputLocation::Pos(p) => (p, p),
         pest::error::InputLocation::Span((s, t)) => (s, t),
@@ -58,7 +228,12 @@ fn syntax_error(source: SourceId, text: &str, e: pest::error::Error<Rule>) -> Di
         }
         pest::error::ErrorVariant::CustomError { message } => vec![message.clone()],
     };
-    let (zh, en) = if found.is_empty() {
+    let (zh, en) = if found.is_empty() && !last_piece {
+        (
+            "条目在下一个条目之前没有结束（是否缺少 `}`？）".to_string(),
+            "this item is not finished before the next one starts (a missing `}`?)".to_string(),
+        )
+    } else if found.is_empty() {
         (
             "策略文件意外结束".to_string(),
             "unexpected end of the policy file".to_string(),
@@ -70,7 +245,7 @@ fn syntax_error(source: SourceId, text: &str, e: pest::error::Error<Rule>) -> Di
         )
     };
     let mut d = Diagnostic::error("E0001", Msg::new(zh, en))
-        .with_label(Span::new(source, start, end), None);
+        .with_label(Span::new(source, offset + start, offset + end), None);
     if !expected.is_empty() {
         let list = expected.join(", ");
         d = d.with_help(Msg::new(
@@ -124,6 +299,10 @@ fn describe(r: Rule) -> Option<String> {
 
 struct Builder {
     source: SourceId,
+    /// Where the piece being built starts in the file.
+    offset: usize,
+    /// The piece ends where the file ends.
+    last: bool,
 }
 
 fn bad(span: Span, zh: String, en: String) -> Diagnostic {
@@ -135,7 +314,8 @@ impl Builder {
     /// after the last token belong to no one.
     fn span(&self, p: &P) -> Span {
         let s = p.as_span();
-        Span::new(self.source, s.start(), s.start() + trimmed_len(p.as_str()))
+        let start = self.offset + s.start();
+        Span::new(self.source, start, start + trimmed_len(p.as_str()))
     }
 
     fn ident(&self, p: P) -> Ident {
@@ -175,50 +355,78 @@ impl Builder {
         Ok(Str { value: out, span })
     }
 
-    fn file(&self, p: P) -> Result<PolicyFile, Diagnostic> {
-        let text = p.as_str();
+    /// Parses the first piece: the header and any items on its lines.
+    fn parse_file(&self, text: &str) -> Result<(Header, Vec<Item>), Vec<Diagnostic>> {
+        let mut pairs = PolicyParser::parse(Rule::file, text)
+            .map_err(|e| vec![syntax_error(self.source, text, self.offset, self.last, e)])?;
+        let Some(file) = pairs.next() else {
+            return Err(vec![Diagnostic::error(
+                "E0001",
+                Msg::new("策略文件为空", "the policy file is empty"),
+            )
+            .with_label(Span::new(self.source, 0, 0), None)]);
+        };
         let mut header = None;
         let mut items = Vec::new();
-        for c in p.into_inner() {
+        for c in file.into_inner() {
             match c.as_rule() {
-                Rule::header => header = Some(self.header(c)?),
-                Rule::use_decl => {
-                    let s = self.first_string(c)?;
-                    items.push(Item::Use(s));
-                }
-                Rule::const_decl => {
-                    let mut it = c.into_inner().filter(|x| x.as_rule() != Rule::kw_const);
-                    let (Some(n), Some(e)) = (it.next(), it.next()) else {
-                        continue;
-                    };
-                    items.push(Item::Const(ConstDecl {
-                        name: self.ident(n),
-                        value: self.expr(e)?,
-                    }));
-                }
-                Rule::record_decl => items.push(Item::Record(self.record(c)?)),
-                Rule::rule_decl => items.push(Item::Rule(self.rule(c)?)),
-                Rule::example_decl => items.push(Item::Example(self.example(c)?)),
-                _ => {}
+                Rule::header => header = Some(self.header(c).map_err(|d| vec![d])?),
+                _ => self.item(c, &mut items).map_err(|d| vec![d])?,
             }
         }
         let header = header.ok_or_else(|| {
-            Diagnostic::error(
+            vec![Diagnostic::error(
                 "E0001",
                 Msg::new("缺少 `policy` 头部", "missing `policy` header"),
             )
-            .with_label(Span::new(self.source, 0, 0), None)
+            .with_label(Span::new(self.source, 0, 0), None)]
         })?;
-        let keywords = if header_keyword_is_chinese(text) {
-            KeywordLang::Chinese
-        } else {
-            KeywordLang::English
-        };
-        Ok(PolicyFile {
-            header,
-            items,
-            keywords,
-        })
+        Ok((header, items))
+    }
+
+    /// Parses a later piece: one item (or several, when they share lines).
+    fn parse_chunk(&self, text: &str) -> Result<Vec<Item>, Vec<Diagnostic>> {
+        let pairs = PolicyParser::parse(Rule::item_chunk, text)
+            .map_err(|e| vec![syntax_error(self.source, text, self.offset, self.last, e)])?;
+        let mut items = Vec::new();
+        for chunk in pairs {
+            for c in chunk.into_inner() {
+                self.item(c, &mut items).map_err(|d| vec![d])?;
+            }
+        }
+        Ok(items)
+    }
+
+    fn item(&self, c: P, items: &mut Vec<Item>) -> Result<(), Diagnostic> {
+        match c.as_rule() {
+            Rule::use_decl => {
+                let s = self.first_string(c)?;
+                items.push(Item::Use(s));
+            }
+            Rule::const_decl => {
+                let mut it = c.into_inner().filter(|x| x.as_rule() != Rule::kw_const);
+                let (Some(n), Some(e)) = (it.next(), it.next()) else {
+                    return Ok(());
+                };
+                items.push(Item::Const(ConstDecl {
+                    name: self.ident(n),
+                    value: self.top_expr(e)?,
+                }));
+            }
+            Rule::record_decl => items.push(Item::Record(self.record(c)?)),
+            Rule::rule_decl => items.push(Item::Rule(self.rule(c)?)),
+            Rule::example_decl => items.push(Item::Example(self.example(c)?)),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// An expression that stands on its own (a `require`, `let`, `const`, …), within the limits
+    /// on depth and size.
+    fn top_expr(&self, p: P) -> Result<Expr, Diagnostic> {
+        let e = self.expr(p)?;
+        super::limits::check_expr(&e)?;
+        Ok(e)
     }
 
     fn first_string(&self, p: P) -> Result<Str, Diagnostic> {
@@ -448,16 +656,16 @@ impl Builder {
                     let (Some(n), Some(e)) = (it.next(), it.next()) else {
                         continue;
                     };
-                    r.lets.push((self.ident(n), self.expr(e)?));
+                    r.lets.push((self.ident(n), self.top_expr(e)?));
                 }
                 Rule::require => {
                     if let Some(e) = c.into_inner().nth(1) {
-                        r.requires.push(self.expr(e)?);
+                        r.requires.push(self.top_expr(e)?);
                     }
                 }
                 Rule::unless => {
                     if let Some(e) = c.into_inner().nth(1) {
-                        r.unless.push(self.expr(e)?);
+                        r.unless.push(self.top_expr(e)?);
                     }
                 }
                 Rule::severity => {
@@ -553,7 +761,7 @@ impl Builder {
                         scope = AppliesScope::GroupedBy(self.ident(g));
                     }
                 }
-                Rule::expr => filter = Some(self.expr(c)?),
+                Rule::expr => filter = Some(self.top_expr(c)?),
                 _ => {}
             }
         }
@@ -669,216 +877,294 @@ impl Builder {
                     }
                     InitValue::List(items, vspan)
                 }
-                _ => InitValue::Expr(self.expr(inner)?),
+                _ => InitValue::Expr(self.top_expr(inner)?),
             };
             fields.push((self.ident(n), value));
         }
         Ok(fields)
     }
 
+    /// Builds an expression. The levels pest nests for every bracket mostly hold one
+    /// sub-expression each; they are stepped through in a loop, and each kind of node is built by
+    /// a function of its own, so that the recursion per bracket is shallow and its frames small
+    /// (a pool thread has 2 MiB of stack, see `limits`).
     fn expr(&self, p: P) -> Result<Expr, Diagnostic> {
+        let mut p = p;
+        while let Some(child) = single_child(&p) {
+            p = child;
+        }
+        match p.as_rule() {
+            Rule::paren => self.paren(p),
+            Rule::if_expr => self.if_expr(p),
+            Rule::or_expr | Rule::and_expr => self.logic(p),
+            Rule::not_expr => self.not_expr(p),
+            Rule::cmp_expr => self.cmp_expr(p),
+            Rule::add_expr | Rule::mul_expr => self.arith(p),
+            Rule::unary => self.unary(p),
+            Rule::postfix => self.postfix(p),
+            _ => self.atom(p),
+        }
+    }
+
+    #[inline(never)]
+    fn paren(&self, p: P) -> Result<Expr, Diagnostic> {
+        let span = self.span(&p);
+        match p.into_inner().next() {
+            Some(e) => self.expr(e).map(|mut e| {
+                e.span = span;
+                e
+            }),
+            None => Err(bad(span, "空括号".into(), "empty parentheses".into())),
+        }
+    }
+
+    #[inline(never)]
+    fn if_expr(&self, p: P) -> Result<Expr, Diagnostic> {
+        let span = self.span(&p);
+        let mut es = p.into_inner().filter(|x| x.as_rule() == Rule::expr);
+        let (Some(c), Some(t), Some(e)) = (es.next(), es.next(), es.next()) else {
+            return Err(bad(
+                span,
+                "不完整的条件表达式".into(),
+                "incomplete if expression".into(),
+            ));
+        };
+        let kind = ExprKind::If(
+            Box::new(self.expr(c)?),
+            Box::new(self.expr(t)?),
+            Box::new(self.expr(e)?),
+        );
+        Ok(Expr { kind, span })
+    }
+
+    #[inline(never)]
+    fn logic(&self, p: P) -> Result<Expr, Diagnostic> {
+        let span = self.span(&p);
+        let rule = p.as_rule();
+        let es = p
+            .into_inner()
+            .filter(|x| !matches!(x.as_rule(), Rule::kw_or | Rule::kw_and))
+            .map(|e| self.expr(e))
+            .collect::<Result<Vec<_>, _>>()?;
+        let kind = if rule == Rule::or_expr {
+            ExprKind::Or(es)
+        } else {
+            ExprKind::And(es)
+        };
+        Ok(Expr { kind, span })
+    }
+
+    /// `not not … x`: pest nests one `not_expr` per `not`; they are walked in a loop.
+    #[inline(never)]
+    fn not_expr(&self, p: P) -> Result<Expr, Diagnostic> {
+        let mut spans = Vec::new();
+        let mut p = p;
+        loop {
+            let span = self.span(&p);
+            let mut it = p.into_inner();
+            match (it.next(), it.next()) {
+                (Some(k), Some(e)) if k.as_rule() == Rule::kw_not => {
+                    spans.push(span);
+                    if spans.len() > limits::MAX_EXPR_DEPTH {
+                        return Err(limits::expr_too_deep(span));
+                    }
+                    if e.as_rule() == Rule::not_expr {
+                        p = e;
+                        continue;
+                    }
+                    let mut acc = self.expr(e)?;
+                    for span in spans.into_iter().rev() {
+                        acc = Expr {
+                            kind: ExprKind::Not(Box::new(acc)),
+                            span,
+                        };
+                    }
+                    return Ok(acc);
+                }
+                (Some(k), None) if k.as_rule() == Rule::kw_not => {
+                    return Err(bad(
+                        span,
+                        "`not` 后缺少表达式".into(),
+                        "missing expression after `not`".into(),
+                    ))
+                }
+                (Some(first), _) => {
+                    let mut acc = self.expr(first)?;
+                    for span in spans.into_iter().rev() {
+                        acc = Expr {
+                            kind: ExprKind::Not(Box::new(acc)),
+                            span,
+                        };
+                    }
+                    return Ok(acc);
+                }
+                (None, _) => return Err(bad(span, "空表达式".into(), "empty expression".into())),
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn cmp_expr(&self, p: P) -> Result<Expr, Diagnostic> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let Some(lhs) = it.next() else {
+            return Err(bad(span, "空表达式".into(), "empty expression".into()));
+        };
+        let lhs = self.expr(lhs)?;
+        let Some(tail) = it.next() else {
+            return Ok(lhs);
+        };
+        let kind = match tail.as_rule() {
+            Rule::in_tail => {
+                let opts = tail
+                    .into_inner()
+                    .filter(|x| x.as_rule() == Rule::expr)
+                    .map(|e| self.expr(e))
+                    .collect::<Result<Vec<_>, _>>()?;
+                ExprKind::In(Box::new(lhs), opts)
+            }
+            Rule::infix_cmp_tail => {
+                let mut t = tail.into_inner();
+                let (Some(op), Some(rhs)) = (t.next(), t.next()) else {
+                    return Err(bad(
+                        span,
+                        "比较不完整".into(),
+                        "incomplete comparison".into(),
+                    ));
+                };
+                let word = op.as_str().to_string();
+                ExprKind::Cmp {
+                    op: cmp_op(&word),
+                    word,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(self.expr(rhs)?),
+                }
+            }
+            Rule::postfix_cmp_tail => {
+                let mut t = tail.into_inner().skip(1);
+                let (Some(rhs), Some(b)) = (t.next(), t.next()) else {
+                    return Err(bad(
+                        span,
+                        "比较不完整".into(),
+                        "incomplete comparison".into(),
+                    ));
+                };
+                let word = b.as_str().to_string();
+                let op = match word.as_str() {
+                    "以上" => CmpOp::Ge,
+                    _ => CmpOp::Le,
+                };
+                ExprKind::Cmp {
+                    op,
+                    word: format!("在…{word}"),
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(self.expr(rhs)?),
+                }
+            }
+            _ => return Ok(lhs),
+        };
+        Ok(Expr { kind, span })
+    }
+
+    #[inline(never)]
+    fn arith(&self, p: P) -> Result<Expr, Diagnostic> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let Some(first) = it.next() else {
+            return Err(bad(span, "空表达式".into(), "empty expression".into()));
+        };
+        let mut acc = self.expr(first)?;
+        let mut acc_depth = limits::depth(&acc, limits::MAX_EXPR_DEPTH);
+        while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+            let rhs = self.expr(rhs)?;
+            // A long chain is deep without brackets: stop before the tree outgrows the limit,
+            // so that no phase (not even dropping the tree) recurses further.
+            acc_depth = 1 + acc_depth.max(limits::depth(&rhs, limits::MAX_EXPR_DEPTH));
+            if acc_depth > limits::MAX_EXPR_DEPTH {
+                return Err(limits::expr_too_deep(span));
+            }
+            let op = match op.as_str() {
+                "+" => ArithOp::Add,
+                "-" => ArithOp::Sub,
+                "*" | "×" => ArithOp::Mul,
+                _ => ArithOp::Div,
+            };
+            let sp = acc.span.to(rhs.span);
+            acc = Expr {
+                kind: ExprKind::Arith(op, Box::new(acc), Box::new(rhs)),
+                span: sp,
+            };
+        }
+        Ok(acc)
+    }
+
+    #[inline(never)]
+    fn unary(&self, p: P) -> Result<Expr, Diagnostic> {
+        let span = self.span(&p);
+        let mut inner: Vec<P> = p.into_inner().collect();
+        let negs = inner.iter().filter(|x| x.as_rule() == Rule::neg_op).count();
+        if negs > limits::MAX_EXPR_DEPTH {
+            return Err(limits::expr_too_deep(span));
+        }
+        let Some(last) = inner.pop() else {
+            return Err(bad(span, "空表达式".into(), "empty expression".into()));
+        };
+        let mut e = self.expr(last)?;
+        for _ in 0..negs {
+            e = Expr {
+                kind: ExprKind::Neg(Box::new(e)),
+                span,
+            };
+        }
+        Ok(e)
+    }
+
+    #[inline(never)]
+    fn postfix(&self, p: P) -> Result<Expr, Diagnostic> {
+        let span = self.span(&p);
+        let mut it = p.into_inner();
+        let Some(first) = it.next() else {
+            return Err(bad(span, "空表达式".into(), "empty expression".into()));
+        };
+        let mut acc = self.expr(first)?;
+        let mut acc_depth = limits::depth(&acc, limits::MAX_EXPR_DEPTH);
+        for m in it {
+            acc_depth += 1;
+            if acc_depth > limits::MAX_EXPR_DEPTH {
+                return Err(limits::expr_too_deep(span));
+            }
+            let msp = self.span(&m);
+            let mut mi = m.into_inner();
+            let Some(name) = mi.next() else { continue };
+            let (args, filter, has_parens) = match mi.next() {
+                Some(a) => {
+                    let (args, filter) = self.call_args(a)?;
+                    (args, filter, true)
+                }
+                None => (Vec::new(), None, false),
+            };
+            acc = Expr {
+                span: acc.span.to(msp),
+                kind: ExprKind::Method {
+                    receiver: Box::new(acc),
+                    name: self.ident(name),
+                    args,
+                    filter,
+                    has_parens,
+                },
+            };
+        }
+        Ok(acc)
+    }
+
+    /// A call, a name or a literal.
+    #[inline(never)]
+    fn atom(&self, p: P) -> Result<Expr, Diagnostic> {
         let span = self.span(&p);
         let rule = p.as_rule();
         let text = p.as_str();
         let mut inner: Vec<P> = p.into_inner().collect();
         let kind = match rule {
-            Rule::expr => {
-                return match inner.pop() {
-                    Some(e) => self.expr(e),
-                    None => Err(bad(span, "空表达式".into(), "empty expression".into())),
-                }
-            }
-            Rule::paren => {
-                return match inner.pop() {
-                    Some(e) => self.expr(e).map(|mut e| {
-                        e.span = span;
-                        e
-                    }),
-                    None => Err(bad(span, "空括号".into(), "empty parentheses".into())),
-                }
-            }
-            Rule::if_expr => {
-                let es: Vec<P> = inner
-                    .into_iter()
-                    .filter(|x| x.as_rule() == Rule::expr)
-                    .collect();
-                let mut es = es.into_iter();
-                let (Some(c), Some(t), Some(e)) = (es.next(), es.next(), es.next()) else {
-                    return Err(bad(
-                        span,
-                        "不完整的条件表达式".into(),
-                        "incomplete if expression".into(),
-                    ));
-                };
-                ExprKind::If(
-                    Box::new(self.expr(c)?),
-                    Box::new(self.expr(t)?),
-                    Box::new(self.expr(e)?),
-                )
-            }
-            Rule::or_expr | Rule::and_expr => {
-                let parts: Vec<P> = inner
-                    .into_iter()
-                    .filter(|x| !matches!(x.as_rule(), Rule::kw_or | Rule::kw_and))
-                    .collect();
-                if parts.len() == 1 {
-                    return match parts.into_iter().next() {
-                        Some(e) => self.expr(e),
-                        None => Err(bad(span, "空表达式".into(), "empty expression".into())),
-                    };
-                }
-                let es = parts
-                    .into_iter()
-                    .map(|e| self.expr(e))
-                    .collect::<Result<Vec<_>, _>>()?;
-                if rule == Rule::or_expr {
-                    ExprKind::Or(es)
-                } else {
-                    ExprKind::And(es)
-                }
-            }
-            Rule::not_expr => {
-                let mut it = inner.into_iter();
-                match it.next() {
-                    Some(first) if first.as_rule() == Rule::kw_not => match it.next() {
-                        Some(e) => ExprKind::Not(Box::new(self.expr(e)?)),
-                        None => {
-                            return Err(bad(
-                                span,
-                                "`not` 后缺少表达式".into(),
-                                "missing expression after `not`".into(),
-                            ))
-                        }
-                    },
-                    Some(first) => return self.expr(first),
-                    None => return Err(bad(span, "空表达式".into(), "empty expression".into())),
-                }
-            }
-            Rule::cmp_expr => {
-                let mut it = inner.into_iter();
-                let Some(lhs) = it.next() else {
-                    return Err(bad(span, "空表达式".into(), "empty expression".into()));
-                };
-                let lhs = self.expr(lhs)?;
-                match it.next() {
-                    None => return Ok(lhs),
-                    Some(tail) => match tail.as_rule() {
-                        Rule::in_tail => {
-                            let opts = tail
-                                .into_inner()
-                                .filter(|x| x.as_rule() == Rule::expr)
-                                .map(|e| self.expr(e))
-                                .collect::<Result<Vec<_>, _>>()?;
-                            ExprKind::In(Box::new(lhs), opts)
-                        }
-                        Rule::infix_cmp_tail => {
-                            let mut t = tail.into_inner();
-                            let (Some(op), Some(rhs)) = (t.next(), t.next()) else {
-                                return Err(bad(
-                                    span,
-                                    "比较不完整".into(),
-                                    "incomplete comparison".into(),
-                                ));
-                            };
-                            let word = op.as_str().to_string();
-                            ExprKind::Cmp {
-                                op: cmp_op(&word),
-                                word,
-                                lhs: Box::new(lhs),
-                                rhs: Box::new(self.expr(rhs)?),
-                            }
-                        }
-                        Rule::postfix_cmp_tail => {
-                            let mut t = tail.into_inner().skip(1);
-                            let (Some(rhs), Some(b)) = (t.next(), t.next()) else {
-                                return Err(bad(
-                                    span,
-                                    "比较不完整".into(),
-                                    "incomplete comparison".into(),
-                                ));
-                            };
-                            let word = b.as_str().to_string();
-                            let op = match word.as_str() {
-                                "以上" => CmpOp::Ge,
-                                _ => CmpOp::Le,
-                            };
-                            ExprKind::Cmp {
-                                op,
-                                word: format!("在…{word}"),
-                                lhs: Box::new(lhs),
-                                rhs: Box::new(self.expr(rhs)?),
-                            }
-                        }
-                        _ => return Ok(lhs),
-                    },
-                }
-            }
-            Rule::add_expr | Rule::mul_expr => {
-                let mut it = inner.into_iter();
-                let Some(first) = it.next() else {
-                    return Err(bad(span, "空表达式".into(), "empty expression".into()));
-                };
-                let mut acc = self.expr(first)?;
-                while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
-                    let rhs = self.expr(rhs)?;
-                    let op = match op.as_str() {
-                        "+" => ArithOp::Add,
-                        "-" => ArithOp::Sub,
-                        "*" | "×" => ArithOp::Mul,
-                        _ => ArithOp::Div,
-                    };
-                    let sp = acc.span.to(rhs.span);
-                    acc = Expr {
-                        kind: ExprKind::Arith(op, Box::new(acc), Box::new(rhs)),
-                        span: sp,
-                    };
-                }
-                return Ok(acc);
-            }
-            Rule::unary => {
-                let negs = inner.iter().filter(|x| x.as_rule() == Rule::neg_op).count();
-                let Some(last) = inner.pop() else {
-                    return Err(bad(span, "空表达式".into(), "empty expression".into()));
-                };
-                let mut e = self.expr(last)?;
-                for _ in 0..negs {
-                    e = Expr {
-                        kind: ExprKind::Neg(Box::new(e)),
-                        span,
-                    };
-                }
-                return Ok(e);
-            }
-            Rule::postfix => {
-                let mut it = inner.into_iter();
-                let Some(first) = it.next() else {
-                    return Err(bad(span, "空表达式".into(), "empty expression".into()));
-                };
-                let mut acc = self.expr(first)?;
-                for m in it {
-                    let msp = self.span(&m);
-                    let mut mi = m.into_inner();
-                    let Some(name) = mi.next() else { continue };
-                    let (args, filter, has_parens) = match mi.next() {
-                        Some(a) => {
-                            let (args, filter) = self.call_args(a)?;
-                            (args, filter, true)
-                        }
-                        None => (Vec::new(), None, false),
-                    };
-                    acc = Expr {
-                        span: acc.span.to(msp),
-                        kind: ExprKind::Method {
-                            receiver: Box::new(acc),
-                            name: self.ident(name),
-                            args,
-                            filter,
-                            has_parens,
-                        },
-                    };
-                }
-                return Ok(acc);
-            }
             Rule::call => {
                 let mut it = inner.into_iter();
                 let (Some(n), Some(a)) = (it.next(), it.next()) else {
@@ -1012,6 +1298,32 @@ fn trimmed_len(s: &str) -> usize {
             None => return end,
         }
     }
+}
+
+/// The one sub-expression of a level of the grammar that holds just one (an `or_expr` without
+/// `or`, a `cmp_expr` without a comparison, …): it means what its child means.
+fn single_child<'a>(p: &P<'a>) -> Option<P<'a>> {
+    let passes = matches!(
+        p.as_rule(),
+        Rule::expr
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::cmp_expr
+            | Rule::add_expr
+            | Rule::mul_expr
+            | Rule::unary
+            | Rule::postfix
+    );
+    if !passes {
+        return None;
+    }
+    let mut it = p.clone().into_inner();
+    let first = it.next()?;
+    if it.next().is_some() || matches!(first.as_rule(), Rule::kw_not | Rule::neg_op) {
+        return None;
+    }
+    Some(first)
 }
 
 fn cmp_op(word: &str) -> CmpOp {
