@@ -288,6 +288,21 @@ impl Calendar {
                     }
                     let base = rest.word("the name of the base calendar")?;
                     rest.finish()?;
+                    // Only the national calendar can be extended; a misspelt base must not
+                    // silently stand for it.
+                    if base != "cn-national" {
+                        let hint = match crate::diag::did_you_mean(&base, ["cn-national"]) {
+                            Some(s) => format!("; did you mean `{s}`?"),
+                            None => String::new(),
+                        };
+                        return Err(err(
+                            line,
+                            keyword.column,
+                            &format!(
+                                "unknown base calendar `{base}`: a calendar can extend only `cn-national`{hint}"
+                            ),
+                        ));
+                    }
                     c.extends = Some(base);
                     extends_line = Some(line);
                 }
@@ -1063,6 +1078,17 @@ mod tests {
     }
 
     #[test]
+    fn a_misspelt_base_calendar_is_refused_with_a_suggestion() {
+        let e = Calendar::parse("calendar t\nextends cn-natinal\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 1));
+        assert!(
+            e.message.contains("did you mean `cn-national`?"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn empty_calendar_covers_nothing() {
         let cal = Calendar::empty("cn-national");
         assert_eq!(cal.years(), (0, -1));
@@ -1170,7 +1196,8 @@ mod tests {
             "holiday 2024-01-01",
             "calendar \"t\"",
             "calendar t\ncalendar u",
-            "calendar t\nextends a\nextends b",
+            "calendar t\nextends cn-national\nextends cn-national",
+            "calendar t\nextends cn-natinal",
             "calendar t\nyear 2024 d t",
             "calendar t\nholiday 2024/01/01",
             "calendar t\nholiday 2024-01-01..2025-06-01",

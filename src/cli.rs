@@ -168,11 +168,33 @@ fn as_of_date(s: &Option<String>, err: &mut dyn Write) -> Result<NaiveDate, i32>
     }
 }
 
-fn read_policies(paths: &[PathBuf], err: &mut dyn Write) -> Result<Vec<(String, String)>, i32> {
+/// `E0013`, shown at the first byte of a policy file that is not UTF-8.
+fn not_utf8(
+    path: &std::path::Path,
+    bad: &crate::syntax::encoding::NotUtf8,
+    est: Style,
+    err: &mut dyn Write,
+) {
+    let mut sources = crate::source::SourceMap::new();
+    let id = sources.add(path.to_string_lossy().into_owned(), bad.lossy.clone());
+    human::render_diagnostics(err, &[bad.diagnostic(id)], &sources, est);
+}
+
+fn read_policies(
+    paths: &[PathBuf],
+    est: Style,
+    err: &mut dyn Write,
+) -> Result<Vec<(String, String)>, i32> {
     let mut out = Vec::new();
     for p in paths {
-        match std::fs::read_to_string(p) {
-            Ok(t) => out.push((p.to_string_lossy().into_owned(), t)),
+        match std::fs::read(p) {
+            Ok(bytes) => match crate::syntax::encoding::decode_policy(bytes) {
+                Ok(t) => out.push((p.to_string_lossy().into_owned(), t)),
+                Err(bad) => {
+                    not_utf8(p, &bad, est, err);
+                    return Err(EXIT_ERROR);
+                }
+            },
             Err(e) => {
                 let _ = writeln!(
                     err,
@@ -284,7 +306,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
         Ok(d) => d,
         Err(c) => return c,
     };
-    let files = match read_policies(&o.policies, err) {
+    let files = match read_policies(&o.policies, est, err) {
         Ok(f) => f,
         Err(c) => return c,
     };
@@ -506,8 +528,13 @@ fn fmt(
     let (mut changed, mut broken) = (0usize, 0usize);
     for f in &files {
         let name = f.to_string_lossy().into_owned();
-        let text = match std::fs::read_to_string(f) {
-            Ok(t) => t,
+        let text = match std::fs::read(f).map(crate::syntax::encoding::decode_policy) {
+            Ok(Ok(t)) => t,
+            Ok(Err(bad)) => {
+                not_utf8(f, &bad, est, err);
+                broken += 1;
+                continue;
+            }
             Err(e) => {
                 let _ = writeln!(
                     err,
@@ -600,7 +627,7 @@ fn test(
     let files = collect_policy_files(paths);
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
     for f in &files {
-        let files = match read_policies(std::slice::from_ref(f), err) {
+        let files = match read_policies(std::slice::from_ref(f), est, err) {
             Ok(x) => x,
             Err(_) => {
                 broken += 1;

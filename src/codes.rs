@@ -224,6 +224,17 @@ docs/limits.md. Name parts of it with `let`, or split the rule.",
 `const`); see docs/limits.md. Split the policy into files joined with `use`.",
         "rule r1 \"…\" { … }\n…\nrule r10001 \"…\" { … }   # E0012 at the 10,001st item",
     ),
+    text(
+        "E0013",
+        "策略文件不是 UTF-8",
+        "policy file not UTF-8",
+        "策略文件必须是 UTF-8 编码。诊断指出第一个不是 UTF-8 的字节所在的行和列，并猜测文件的\
+实际编码（GBK/GB18030、UTF-16）。请用编辑器把文件另存为 UTF-8；guiju 不会猜测着读取其他编码。",
+        "A policy file must be UTF-8. The diagnostic gives the line and column of the first byte that \
+is not UTF-8 and guesses what the file is (GBK/GB18030, UTF-16). Save the file as UTF-8; guiju does \
+not read a policy in a guessed encoding.",
+        "$ guiju test gbk.gj\n[E0013] the policy file is not UTF-8 (it looks like GBK/GB18030): byte 0xCF at line 1, column 11 is invalid",
+    ),
     policy(
         "E0014",
         "字符串没有结束",
@@ -243,6 +254,50 @@ rule cap "单个项目不超过500万元" {
   cite line 1 "单个项目不超过500万元
   applies to fund
   require amount <= 500 万元
+}"#,
+    ),
+    policy(
+        "E0015",
+        "数字无法精确读取",
+        "number not exact",
+        "策略中的数字按书写精确读取，从不取舍。不接受科学记数法（`2.5e2`），诊断给出写全的数字\
+（`250`）；也不接受超过小数所能精确表示的位数（28 至 29 位有效数字）的数字。",
+        "A policy's numbers are read exactly as written and never rounded. An exponent (`2.5e2`) is \
+refused, and the diagnostic gives the number written out (`250`); so is a number with more digits \
+than a decimal holds exactly (28 to 29 significant digits).",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require amount <= 5e2 万元
+}"#,
+    ),
+    policy(
+        "E0016",
+        "消息中的占位符没有结束",
+        "unclosed placeholder",
+        "消息中的 `{名称}` 显示字段或 `let` 的值；一个 `{` 之后没有 `}` 时，诊断指向这个 `{`。\
+要写出花括号本身，写作 `\\{`。",
+        "In a message, `{name}` shows the value of a field or a `let`; a `{` with no `}` after it is \
+reported at the brace. Write `\\{` for a brace itself.",
+        r#"policy demo "示例"
+
+record fund "资金" {
+  id     text key
+  amount decimal unit 万元
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"
+  applies to fund
+  require amount <= 500 万元
+  message "金额 {amount 超过上限"
 }"#,
     ),
     // ------------------------------------------------------------ E01: names

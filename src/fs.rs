@@ -44,8 +44,9 @@ impl Resolver for FsResolver {
         let base = Path::new(from).parent().unwrap_or(Path::new("."));
         let p = base.join(path);
         let name = p.to_string_lossy().replace("/./", "/");
-        std::fs::read_to_string(&p)
+        let bytes = std::fs::read(&p).map_err(|e| e.to_string())?;
+        crate::syntax::encoding::decode_policy(bytes)
             .map(|t| (name, t))
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.reason())
     }
 }

@@ -762,6 +762,19 @@ impl Checker {
                 continue;
             }
             let Some(close) = rest.get(open..).and_then(|r| r.find('}')).map(|c| c + open) else {
+                let at = m.span.start as usize + offset + open;
+                self.diags.push(
+                    e(
+                        "E0016",
+                        Span::new(m.span.source, at, at + 1),
+                        "消息中的 `{` 没有对应的 `}`".into(),
+                        "this `{` in the message has no closing `}`".into(),
+                    )
+                    .with_help(Msg::new(
+                        "写作 `{字段名}` 引用字段的值；`\\{` 写出花括号本身",
+                        "write `{name}` to show a value; `\\{` writes a brace",
+                    )),
+                );
                 break;
             };
             parts.push(TemplatePart::Text(

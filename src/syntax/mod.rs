@@ -1,6 +1,7 @@
 //! Text to syntax tree: the pest grammar in `grammar/policy.pest` and the tree built from its parse.
 
 pub mod ast;
+pub mod encoding;
 pub mod limits;
 mod parse;
 pub mod scan;

@@ -8,7 +8,6 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use pest::iterators::Pair;
 use pest::Parser;
 use rust_decimal::Decimal;
-use std::str::FromStr;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/policy.pest"]
@@ -1204,6 +1203,9 @@ impl Builder {
                 let (Some(n), Some(u)) = (it.next(), it.next()) else {
                     return Err(bad(span, "时长不完整".into(), "incomplete duration".into()));
                 };
+                if n.as_rule() == Rule::number {
+                    number_value(n.as_str(), self.span(&n))?;
+                }
                 let amount = match n.as_rule() {
                     Rule::cn_numeral => parse_chinese_numeral(n.as_str()),
                     _ => n.as_str().parse::<u32>().ok(),
@@ -1231,13 +1233,7 @@ impl Builder {
                 let Some(n) = it.next() else {
                     return Err(bad(span, "缺少数字".into(), "missing number".into()));
                 };
-                let value = Decimal::from_str(n.as_str()).map_err(|_| {
-                    bad(
-                        span,
-                        format!("数字 `{}` 超出范围", n.as_str()),
-                        format!("number `{}` is out of range", n.as_str()),
-                    )
-                })?;
+                let value = number_value(n.as_str(), self.span(&n))?;
                 ExprKind::Number {
                     value,
                     unit: it.next().map(|u| u.as_str().to_string()),
@@ -1298,6 +1294,47 @@ fn trimmed_len(s: &str) -> usize {
             None => return end,
         }
     }
+}
+
+/// The exact value of a number literal. A literal with an exponent (`2.5e2`) or with more digits
+/// than a decimal holds exactly (28 significant digits) is refused (`E0015`), never rounded.
+fn number_value(text: &str, span: Span) -> Result<Decimal, Diagnostic> {
+    if text.contains(['e', 'E']) {
+        let plain = Decimal::from_scientific(text).ok().map(|d| d.normalize());
+        let mut d = Diagnostic::error(
+            "E0015",
+            Msg::new(
+                format!("策略中的数字不用科学记数法：`{text}`"),
+                format!("numbers in a policy are written out, without an exponent: `{text}`"),
+            ),
+        )
+        .with_label(span, None);
+        if let Some(p) = plain {
+            d = d.with_help(Msg::new(format!("写作 `{p}`"), format!("write `{p}`")));
+        }
+        return Err(d);
+    }
+    Decimal::from_str_exact(text).map_err(|_| {
+        let digits = text
+            .chars()
+            .filter(char::is_ascii_digit)
+            .skip_while(|c| *c == '0')
+            .count();
+        Diagnostic::error(
+            "E0015",
+            Msg::new(
+                format!("数字 `{text}` 有 {digits} 位有效数字，无法精确表示（小数最多 28 至 29 位）"),
+                format!(
+                    "the number `{text}` has {digits} significant digits and cannot be held exactly (a decimal holds 28 to 29)"
+                ),
+            ),
+        )
+        .with_label(span, None)
+        .with_help(Msg::new(
+            "guiju 不对策略中的数字取舍；请减少位数",
+            "guiju does not round the numbers of a policy; write fewer digits",
+        ))
+    })
 }
 
 /// The one sub-expression of a level of the grammar that holds just one (an `or_expr` without
