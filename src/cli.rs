@@ -47,6 +47,15 @@ pub enum ColorArg {
     Never,
 }
 
+/// The format of a blank form (`guiju template`).
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum TemplateFormatArg {
+    /// An Excel workbook: the form, drop-downs, formats and a 填表说明 sheet.
+    Xlsx,
+    /// A CSV header line (UTF-8 with a byte order mark).
+    Csv,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum FormatArg {
     /// Editor-style reports (default).
@@ -129,6 +138,24 @@ pub enum Command {
         /// Change nothing: print a diff of each file that is not formatted, and exit 1 if any.
         #[arg(long)]
         check: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Write a blank form for a record type of a policy (a workbook with drop-downs and a
+    /// 填表说明 sheet, or a CSV header), for an agency to fill in and check.
+    Template {
+        /// The policy (or policies) declaring the record type.
+        #[arg(required = true)]
+        policies: Vec<PathBuf>,
+        /// The record type, by name or label (default: the policy's only record type).
+        #[arg(long = "type", short = 't')]
+        record: Option<String>,
+        /// The form's format.
+        #[arg(long, value_enum, default_value = "xlsx")]
+        format: TemplateFormatArg,
+        /// Where to write the form (default: `<label>.xlsx` / `<label>.csv` here; `-` for stdout).
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
         #[command(flatten)]
         common: Common,
     },
@@ -235,6 +262,21 @@ pub fn run(args: Vec<String>, out: &mut (dyn Write + Send), err: &mut dyn Write)
             common,
         } => fmt(&policies, check, &common, out, err),
         Command::Explain { code, common } => explain(code.as_deref(), &common, out, err),
+        Command::Template {
+            policies,
+            record,
+            format,
+            output,
+            common,
+        } => template(
+            &policies,
+            record.as_deref(),
+            format,
+            output,
+            &common,
+            out,
+            err,
+        ),
     }
 }
 
@@ -586,6 +628,160 @@ fn fmt(
     } else {
         EXIT_OK
     }
+}
+
+/// `guiju template`: a blank form for one record type, written whole or not at all.
+fn template(
+    paths: &[PathBuf],
+    record: Option<&str>,
+    format: TemplateFormatArg,
+    output: Option<PathBuf>,
+    common: &Common,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
+    let est = style(common, std::io::stderr().is_terminal());
+    let lang = est.lang;
+    let files = match read_policies(paths, est, err) {
+        Ok(f) => f,
+        Err(c) => return c,
+    };
+    let compiled = compile(files, &FsResolver);
+    if !compiled.diagnostics.is_empty() {
+        human::render_diagnostics(err, &compiled.diagnostics, &compiled.sources, est);
+    }
+    let Some(program) = compiled.program else {
+        return EXIT_ERROR;
+    };
+    let types = crate::template::record_types(&program);
+    let names = || {
+        types
+            .iter()
+            .filter_map(|t| program.records.get(*t))
+            .map(|r| match &r.label {
+                Some(l) => format!("{}（{l}）", r.name),
+                None => r.name.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(match lang {
+                Lang::Zh => "、",
+                Lang::En => ", ",
+            })
+    };
+    let ty = match record {
+        Some(name) => match crate::template::record_type(&program, name) {
+            Some(t) => t,
+            None => {
+                let _ = writeln!(
+                    err,
+                    "{}",
+                    match lang {
+                        Lang::Zh => format!(
+                            "error[U0020]: 策略中没有记录类型 `{name}`；可选：{}",
+                            names()
+                        ),
+                        Lang::En => format!(
+                            "error[U0020]: the policy declares no record type `{name}`; it has: {}",
+                            names()
+                        ),
+                    }
+                );
+                return EXIT_ERROR;
+            }
+        },
+        None => match types.as_slice() {
+            [t] => *t,
+            _ => {
+                let _ = writeln!(
+                    err,
+                    "{}",
+                    match lang {
+                        Lang::Zh => format!(
+                            "error[U0020]: 策略有多种记录类型，请用 --type 指定其一：{}",
+                            names()
+                        ),
+                        Lang::En => format!(
+                            "error[U0020]: the policy declares several record types; name one with --type: {}",
+                            names()
+                        ),
+                    }
+                );
+                return EXIT_ERROR;
+            }
+        },
+    };
+    let Some(rt) = program.records.get(ty) else {
+        return EXIT_ERROR;
+    };
+    let bytes = match format {
+        TemplateFormatArg::Csv => Ok(crate::template::csv(rt).into_bytes()),
+        TemplateFormatArg::Xlsx => crate::template::xlsx(&program, ty, lang),
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "error[U0021]: cannot build the form / 无法生成表格：{e}"
+            );
+            return EXIT_ERROR;
+        }
+    };
+    let ext = match format {
+        TemplateFormatArg::Csv => "csv",
+        TemplateFormatArg::Xlsx => "xlsx",
+    };
+    let path = output.unwrap_or_else(|| PathBuf::from(format!("{}.{ext}", rt.display_name())));
+    if path.as_os_str() == "-" {
+        if let Err(e) = out.write_all(&bytes).and_then(|()| out.flush()) {
+            let _ = writeln!(
+                err,
+                "error[U0021]: cannot write the form / 无法写出表格：{e}"
+            );
+            return EXIT_ERROR;
+        }
+        return EXIT_OK;
+    }
+    if let Err(e) = write_whole(&path, &bytes) {
+        let _ = writeln!(
+            err,
+            "error[U0021]: {}: cannot write the form / 无法写出表格：{e}",
+            path.display()
+        );
+        return EXIT_ERROR;
+    }
+    let _ = writeln!(
+        err,
+        "{}",
+        match lang {
+            Lang::Zh => format!("已写出 {} 的空白表：{}", rt.display_name(), path.display()),
+            Lang::En => format!(
+                "wrote a blank form for {}: {}",
+                rt.display_name(),
+                path.display()
+            ),
+        }
+    );
+    EXIT_OK
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it into place: the file is
+/// written whole or not at all.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 fn collect_policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {

@@ -840,6 +840,28 @@ permission). Check the path; no report is written.",
 is malformed (the message gives the line and column). docs/calendar.md describes the format.",
         "$ guiju check policy.gj --data data.json --calendar local.cal\nerror[U0005]: local.cal:3:12: … / 日历文件有误",
     ),
+    text(
+        "U0020",
+        "`guiju template` 无法确定记录类型",
+        "`guiju template` cannot tell which record type",
+        "`--type` 给出的记录类型在策略中不存在，或者策略声明了多种记录类型而命令没有用 `--type` 指定。\
+错误信息列出策略中的记录类型（标识和中文名称都可以使用）。",
+        "The record type given with `--type` is not declared by the policy, or the policy declares \
+several record types and none was named with `--type`. The message lists the policy's record types \
+(a name or a label may be given).",
+        "$ guiju template policies/relocation-2016.gj --type 住户\nerror[U0020]: 策略中没有记录类型 `住户`；可选：household（搬迁户）, …",
+    ),
+    text(
+        "U0021",
+        "无法写出空白表",
+        "cannot write the blank form",
+        "`guiju template` 生成的表格无法写到 `--output` 指定的位置（目录不存在或没有权限）。\
+表格先写到同一目录下的临时文件，完整写出后才改名，所以失败时不会留下半个文件。",
+        "The form built by `guiju template` cannot be written where `--output` says (its folder does \
+not exist, or there is no permission). The form is written to a temporary file in the same folder \
+and renamed when complete, so a failure leaves no half-written file.",
+        "$ guiju template policies/relocation-2016.gj --type household --output nope/台账.xlsx\nerror[U0021]: nope/台账.xlsx: cannot write the form / 无法写出表格：No such file or directory",
+    ),
     // ------------------------------------------------------------ V: verdicts
     text(
         "V0000",

@@ -62,6 +62,7 @@ pub mod report;
 pub mod run;
 pub mod source;
 pub mod syntax;
+pub mod template;
 pub mod value;
 
 pub use fs::{FsInputs, FsResolver};
