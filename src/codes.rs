@@ -791,6 +791,56 @@ field will be unknown on every record; the value is never taken as zero or false
 or mark the field `optional` in the policy.",
         "households.csv:\n  户编号,住房建筑面积\n[I0007] Warning: no column for the required field `家庭人口`; rules that need it will be unknown",
     ),
+    text(
+        "I0020",
+        "表头中同一字段有两列",
+        "two columns for one field",
+        "CSV 表头中有两列对应同一个字段：同一列名出现两次，或者字段名和它的中文标签各占一列。\
+无法确定哪一列才是该字段，因此该文件不读取，退出码为 2。删去或改名其中一列。",
+        "The CSV header has two columns for one field: the same name twice, or a field's name and \
+its label each in a column. Which column holds the field cannot be told, so the file is not read \
+and the exit code is 2. Remove or rename one of the columns.",
+        "households.csv:\n  户编号,家庭人口,id,住房建筑面积\n[I0020] Error: columns 1 (`户编号`) and 3 (`id`) of the header are the same field `户编号`",
+    ),
+    text(
+        "I0021",
+        "记录中同一字段给了两次",
+        "a field given twice in a record",
+        "JSON 记录中同一个键出现两次，或者字段名和它的中文标签都作为键出现。无法确定应取哪个值，\
+该记录计为“无法读取”，其余记录照常检查。",
+        "A JSON record has the same key twice, or both a field's name and its label as keys. Which \
+value is meant cannot be told: the record is counted as unreadable, and the other records are \
+still checked.",
+        "households.jsonl:\n  {\"户编号\":\"H1\",\"家庭人口\":4,\"户编号\":\"H2\"}\n[I0021] Warning: the key `户编号` appears twice in this record",
+    ),
+    text(
+        "I0022",
+        "一行的单元格数与表头不符",
+        "a row with more or fewer cells than the header",
+        "CSV 的一行比表头少了某个字段列的单元格，或者在表头各列之后还有非空的单元格（常因少写或多写\
+逗号、含逗号的单元格未加引号）。这样的行不读取，计为“无法读取”，以免值错位到别的字段。\
+表头之后多出的空单元格（如行尾多一个逗号）不算错。全为空（`,,,,`）或只有空白的行不是记录，\
+计为“已跳过”。",
+        "A CSV row lacks the cell of a field column, or has a cell that is not empty beyond the \
+header's columns (a comma missing or extra, a cell with a comma not quoted). The row is not read \
+and is counted as unreadable, so that no value shifts into another field. Empty cells beyond the \
+header (a trailing comma) are not a problem. A row of empty cells (`,,,,`) or of white space is no \
+record: it is counted as skipped.",
+        "households.csv:5:\n  H2,4,101\n[I0022] Warning: this row has 3 cells, the header 4 columns; the row is not read",
+    ),
+    text(
+        "I0023",
+        "超过长度上限",
+        "over a size limit",
+        "一条记录（CSV 的一行、JSON Lines 的一行、JSON 文档中的一条记录）超过 16 MiB 时，文件停止\
+读取，退出码为 2；一个单元格超过 1 MiB 时，该值计为无法读取，用到它的规则为“未知”。\
+这些上限使 `/dev/zero` 或一个 2 GB 的行不会耗尽内存。见 docs/limits.md。",
+        "A record (a CSV row, a JSON Lines line, one record of a JSON document) longer than 16 MiB \
+stops reading its file, with exit code 2; a cell longer than 1 MiB is an unreadable value, and \
+rules that need it are unknown. The limits keep `/dev/zero` or a 2 GB line from exhausting \
+memory. See docs/limits.md.",
+        "$ guiju check policy.gj --data household=/dev/zero.csv\n[I0023] Error: a record longer than the limit of 16 MiB; reading the file stops",
+    ),
     // ------------------------------------------------------------ U: command line
     text(
         "U0001",

@@ -268,6 +268,7 @@ impl<'p> Session<'p> {
                         }
                     },
                 );
+                summary.skipped += src.skipped();
             }
         });
         // Groups are judged, and their findings built (and, where the view allows, rendered),
@@ -297,6 +298,12 @@ impl<'p> Session<'p> {
                 Some(Found::InChunk(..)) | None => {}
             }
         }
+        // Every record is accounted for; checked on every run of a debug build.
+        debug_assert_eq!(
+            summary.accounting_problems(program),
+            Vec::<String>::new(),
+            "the accounting identity"
+        );
         sink.end(&summary);
         summary
     }

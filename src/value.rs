@@ -33,10 +33,27 @@ pub struct InvalidValue {
     pub reason_en: String,
 }
 
+/// At most this many characters of a cell or line are quoted in a message.
+pub const QUOTE_CHARS: usize = 80;
+
+/// `text` as a message quotes it: at most `QUOTE_CHARS` characters, then `…`.
+pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        None => text.into(),
+        Some((at, _)) => format!("{}…", text.get(..at).unwrap_or_default()).into(),
+    }
+}
+
 impl Value {
+    /// An unreadable value. Its text is kept as a message quotes it (`shorten`): a megabyte of
+    /// garbage in a cell is neither stored again nor echoed whole.
     pub fn invalid(raw: impl Into<String>, zh: impl Into<String>, en: impl Into<String>) -> Value {
+        let mut raw = raw.into();
+        if let std::borrow::Cow::Owned(short) = shorten(&raw) {
+            raw = short;
+        }
         Value::Invalid(Box::new(InvalidValue {
-            raw: raw.into(),
+            raw,
             reason_zh: zh.into(),
             reason_en: en.into(),
         }))

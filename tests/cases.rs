@@ -10,6 +10,8 @@
     clippy::panic
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 fn run_case(dir: &Path) {
@@ -58,6 +60,18 @@ fn run_case(dir: &Path) {
         settings.set_prepend_module_to_snapshot(false);
         settings.set_omit_expression(true);
         settings.bind(|| insta::assert_snapshot!(name.trim().to_string(), shown));
+        // Every check run's JSON report accounts for every record.
+        if argv.get(1).map(String::as_str) == Some("check")
+            && !argv.iter().any(|a| a == "--format" || a == "--output")
+        {
+            let mut json = argv.clone();
+            json.extend(["--format".to_string(), "json".to_string()]);
+            let mut out = Vec::new();
+            let _ = guiju::cli::run(json.clone(), &mut out, &mut Vec::new());
+            if let Ok(report) = serde_json::from_slice::<serde_json::Value>(&out) {
+                common::assert_accounted(&report, &json.join(" "));
+            }
+        }
     }
 }
 

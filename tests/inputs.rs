@@ -58,7 +58,12 @@ fn run_argv(argv: Vec<String>) -> (i32, String, String) {
 
 /// `guiju check <policy> --data <data> --format json`, then `extra`.
 fn run_json(policy: &Path, data: &Path, extra: &[&str]) -> (i32, String, String) {
-    run_argv(common::check_json_args(policy, data, extra))
+    let args = common::check_json_args(policy, data, extra);
+    let (code, out, err) = run_argv(args.clone());
+    if let Ok(report) = serde_json::from_str::<serde_json::Value>(&out) {
+        common::assert_accounted(&report, &args.join(" "));
+    }
+    (code, out, err)
 }
 
 #[test]
@@ -503,4 +508,89 @@ fn the_relocation_example_saved_as_xlsx_gives_the_csvs_verdicts() {
             .any(|(rule, _, _)| rule.contains("per_capita_area")),
         "{out}"
     );
+}
+
+#[test]
+fn an_endless_line_is_a_located_error_in_every_text_format() {
+    // `/dev/zero` has no line break: each reader stops at its record limit with a located error
+    // (exit 2) instead of reading until memory runs out, and the human report does not hang
+    // looking for the line to show.
+    let tmp = dir("zero");
+    let d = tmp.path();
+    for (ext, code) in [("csv", "I0023"), ("jsonl", "I0023"), ("json", "I0003")] {
+        let data = d.join(format!("zero.{ext}"));
+        std::os::unix::fs::symlink("/dev/zero", &data).unwrap();
+        let (exit, out, err) = run_json(&d.join("policy.gj"), &data, &["--as-of", "2026-01-01"]);
+        assert_eq!(exit, 2, "{ext}: {out}{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let p = &v["input_problems"][0];
+        assert_eq!(
+            (p["code"].as_str(), p["line"].as_u64()),
+            (Some(code), Some(1)),
+            "{ext}: {p}"
+        );
+        assert_eq!(p["level"], "error", "{ext}");
+        let policy = d.join("policy.gj");
+        let (exit, out, _) = run(&[
+            "check",
+            policy.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--color",
+            "never",
+        ]);
+        assert_eq!(exit, 2, "{ext}");
+        assert!(out.contains(code), "{ext}: {out}");
+    }
+    // A line over 16 MiB in a regular file, after a good row: the row is checked, then reading
+    // stops at the long line.
+    let data = d.join("long.csv");
+    let mut text = String::from("项目编号,县（市、区）,金额,用途\nF1,甲,100,其他\nF2,");
+    text.push_str(&"乙".repeat(6 << 20));
+    text.push_str(",1,其他\n");
+    std::fs::write(&data, text).unwrap();
+    let (exit, v) = check_json(d, &data);
+    assert_eq!(exit, 2);
+    assert_eq!(v["summary"]["records"], 1, "{}", v["summary"]);
+    assert_eq!(v["input_problems"][0]["code"], "I0023");
+    assert_eq!(v["input_problems"][0]["line"], 3);
+}
+
+#[test]
+fn a_huge_cell_is_unreadable_and_quoted_short() {
+    // A cell over 1 MiB is an unreadable value at its cell; a long cell that is not a number is
+    // quoted in 80 characters, not echoed whole.
+    let tmp = dir("cell");
+    let d = tmp.path();
+    let data = d.join("funds.csv");
+    let text = format!(
+        "项目编号,县（市、区）,金额,用途\nF1,甲,{},其他\nF2,甲,{},其他\nF3,{},1,其他\n",
+        "9".repeat(2 << 20),
+        "x".repeat(500_000),
+        "长".repeat(400_000),
+    );
+    std::fs::write(&data, text).unwrap();
+    let (exit, out, _) = run_json(&d.join("policy.gj"), &data, &["--as-of", "2026-01-01"]);
+    assert_eq!(exit, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        out.len() < 20_000,
+        "the report echoes a cell: {} bytes",
+        out.len()
+    );
+    let f = v["findings"].as_array().unwrap();
+    assert_eq!(f.len(), 2, "{out}");
+    assert!(
+        f[0]["message"]["en"]
+            .as_str()
+            .unwrap()
+            .contains("limit of 1 MiB"),
+        "{}",
+        f[0]
+    );
+    let shown = f[1]["fields"][0]["value"].as_str().unwrap();
+    assert!(shown.contains(&format!("{}…", "x".repeat(80))), "{shown}");
+    assert!(!shown.contains(&"x".repeat(81)), "{shown}");
+    // F3's 1.2 MB county is a text no rule reads: F3 passes.
+    assert_eq!(v["summary"]["outcomes"]["pass"], 1);
 }

@@ -11,6 +11,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use quick_xml::events::Event;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -56,7 +58,13 @@ fn check(case: (&str, &str, &str), format: &str, extra: &[&str]) -> (i32, String
         "check", policy, "--data", data, "--as-of", as_of, "--format", format, "--color", "never",
     ];
     args.extend_from_slice(extra);
-    guiju(&args)
+    let (code, out, err) = guiju(&args);
+    if format == "json" {
+        if let Ok(report) = serde_json::from_str::<Value>(&out) {
+            common::assert_accounted(&report, &args.join(" "));
+        }
+    }
+    (code, out, err)
 }
 
 /// The findings of a run, from the JSON report: the reference the other views are checked against.

@@ -47,6 +47,10 @@ pub(crate) fn parse_base_number_cell(raw: &str, int: bool, field: &Field) -> Val
 
 /// Reads a text cell (CSV, Excel, a JSON string) as a value of the field's type.
 pub fn parse_cell(raw: &str, field: &Field) -> Value {
+    if raw.len() > super::rows::MAX_CELL {
+        let (zh, en) = super::rows::cell_too_long_reason();
+        return bad(&super::rows::shorten(raw), zh, en);
+    }
     let t = trim_cell(raw);
     if t.is_empty() {
         return Value::Missing;

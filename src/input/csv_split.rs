@@ -114,6 +114,10 @@ pub(crate) enum SplitError {
         from: u64,
         to: u64,
     },
+    /// The record starting on line `from` is longer than `rows::MAX_RECORD` bytes.
+    TooLong {
+        from: u64,
+    },
 }
 
 impl From<std::io::Error> for SplitError {
@@ -239,7 +243,7 @@ impl Splitter {
                     return Ok(Some(start));
                 }
                 Some(_) => {
-                    if let Some(ends_in_newline) = self.quoted(rec)? {
+                    if let Some(ends_in_newline) = self.quoted(rec, start.line)? {
                         // The line of the file's last byte (not the empty one after a final `\n`).
                         let to = self.at.line - u64::from(ends_in_newline);
                         return Err(SplitError::Unclosed {
@@ -252,6 +256,9 @@ impl Splitter {
                 None => {
                     // No line break nor quote in this buffer: the record goes on in the next.
                     let n = buf.len();
+                    if self.partial.len() + n > super::rows::MAX_RECORD {
+                        return Err(SplitError::TooLong { from: start.line });
+                    }
                     self.partial.extend_from_slice(buf);
                     self.advance(n, 0);
                 }
@@ -262,7 +269,7 @@ impl Splitter {
     /// Reads a record with a quote through `csv_core`, from its start (the bytes gathered in
     /// `partial`, then the input). When the record ends at the end of the file inside a quoted
     /// field: `Some`, with whether the file's last byte is a `\n`.
-    fn quoted(&mut self, rec: &mut Row) -> std::io::Result<Option<bool>> {
+    fn quoted(&mut self, rec: &mut Row, from: u64) -> Result<Option<bool>, SplitError> {
         use csv_core::ReadRecordResult as R;
         self.core.reset();
         let (mut outlen, mut endlen) = (0, 0);
@@ -308,10 +315,17 @@ impl Splitter {
             match res {
                 R::InputEmpty => {}
                 R::OutputFull => {
+                    if self.out.len() > super::rows::MAX_RECORD {
+                        return Err(SplitError::TooLong { from });
+                    }
                     let n = self.out.len().max(1) * 2;
                     self.out.resize(n, 0);
                 }
                 R::OutputEndsFull => {
+                    // A field takes at least its delimiter: no more fields than bytes.
+                    if self.ends.len() > super::rows::MAX_RECORD {
+                        return Err(SplitError::TooLong { from });
+                    }
                     let n = self.ends.len().max(1) * 2;
                     self.ends.resize(n, 0);
                 }
@@ -382,6 +396,7 @@ mod tests {
                 Ok(None) => break false,
                 Err(SplitError::Unclosed { .. }) => break true,
                 Err(SplitError::Io(e)) => panic!("{e}"),
+                Err(e @ SplitError::TooLong { .. }) => panic!("{e:?}"),
             }
         };
         (theirs, ours, unclosed)

@@ -100,6 +100,16 @@ impl Typing {
         }
     }
 
+    /// Whether `key`, first in a top-level object, makes it a single record rather than records
+    /// grouped by type: it names a field of the file's record type and no record type.
+    fn is_field_key(&self, key: &str) -> bool {
+        self.program.shell.record_type(key).is_none()
+            && self
+                .default_type
+                .and_then(|t| self.slots.get(t))
+                .is_some_and(|m| m.contains_key(key))
+    }
+
     fn record(&mut self, text: &str, hint: Option<&str>, loc: RecordLoc) -> Item {
         let (item, unknown) = self.parse(text, hint, loc);
         self.note_unknown(&item, unknown, loc);
@@ -136,9 +146,9 @@ impl Typing {
     /// Reads one record's text into its values, without touching shared state, so records can be
     /// read on several threads. Returns the record and its keys that are not fields, sorted.
     ///
-    /// The object is read straight into field slots (no `serde_json::Value` tree), with the
-    /// meaning of reading it into a `serde_json::Map` first: of keys naming the same slot, the
-    /// greatest key wins, and of repeated keys, the last.
+    /// The object is read straight into field slots (no `serde_json::Value` tree). A field given
+    /// twice (a key repeated, or a field's name and its label both present) makes the record
+    /// unreadable (`I0021`): neither value is taken over the other.
     fn parse(&self, text: &str, hint: Option<&str>, loc: RecordLoc) -> (Item, Vec<String>) {
         // A record cut short ends at its own line, not at the line break after it.
         let text = text.trim_end_matches(['\n', '\r']);
@@ -233,7 +243,7 @@ impl Typing {
             );
         };
         let mut values = super::missing_values(rt.fields.len());
-        // Which slots are set; when several keys name one slot, the greatest key keeps it.
+        // Which slots are set: a field given twice makes the record unreadable.
         let n = rt.fields.len();
         let mut set_small: u128 = 0;
         let mut set_big: Vec<bool> = if n > 128 { vec![false; n] } else { Vec::new() };
@@ -247,13 +257,6 @@ impl Typing {
                 unknown.push(k.0.to_string());
                 continue;
             };
-            // A field no rule reads stays missing: it is not converted.
-            if !rt.used.get(slot).copied().unwrap_or(true) {
-                continue;
-            }
-            let (Some(f), Some(dst)) = (rt.fields.get(slot), values.get_mut(slot)) else {
-                continue;
-            };
             let was_set = if n > 128 {
                 set_big
                     .get_mut(slot)
@@ -265,18 +268,32 @@ impl Typing {
                 set_small |= bit;
                 was
             };
+            let Some(f) = rt.fields.get(slot) else {
+                continue;
+            };
             if was_set {
-                let holder = entries
+                // Two keys for one field: which one the submitter meant cannot be told.
+                let first = entries
                     .iter()
                     .take(i)
-                    .filter(|(pk, _)| pk.0 != "$type" && slot_of(&pk.0) == Some(slot))
+                    .find(|(pk, _)| pk.0 != "$type" && slot_of(&pk.0) == Some(slot))
                     .map(|(pk, _)| pk.0.as_ref())
-                    .max();
-                if holder.is_some_and(|h| h > k.0.as_ref()) {
-                    continue;
-                }
+                    .unwrap_or_default();
+                super::recycle(values);
+                return (
+                    Item::Bad(Box::new(super::rows::duplicate_key(
+                        &self.path, loc, first, &k.0, f,
+                    ))),
+                    Vec::new(),
+                );
             }
-            *dst = flat::value(v, f, &self.program.shell);
+            // A field no rule reads stays missing: it is not converted.
+            if !rt.used.get(slot).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(dst) = values.get_mut(slot) {
+                *dst = flat::value(v, f, &self.program.shell);
+            }
         }
         unknown.sort();
         unknown.dedup();
@@ -708,6 +725,8 @@ pub(super) struct Jsonl {
     base: u64,
     /// The batch's lines: where each is in `text`, and where it is in the file.
     spans: Vec<(std::ops::Range<usize>, RecordLoc)>,
+    /// Lines of white space only (not empty lines), skipped.
+    skipped: u64,
 }
 
 impl Jsonl {
@@ -727,6 +746,7 @@ impl Jsonl {
             done: 0,
             base: 0,
             spans: Vec::new(),
+            skipped: 0,
         }
     }
 
@@ -745,8 +765,14 @@ impl Jsonl {
             while self.spans.len() < max {
                 let rest = self.text.get(self.done..).unwrap_or_default();
                 let Some(nl) = memchr::memchr(b'\n', rest) else {
+                    if rest.len() > super::rows::MAX_RECORD {
+                        return Err(self.too_long());
+                    }
                     break;
                 };
+                if nl > super::rows::MAX_RECORD {
+                    return Err(self.too_long());
+                }
                 let end = self.done + nl + 1;
                 self.add_line(self.done, end);
                 self.done = end;
@@ -771,8 +797,15 @@ impl Jsonl {
         }
     }
 
+    /// `I0023` for the line after the last one taken.
+    fn too_long(&self) -> DataDiag {
+        let mut d = super::rows::record_too_long(&self.typing.path, self.line + 1, 1);
+        d.byte = Some(self.base + self.done as u64);
+        d
+    }
+
     /// Takes the line `text[start..end]` (line break included) into the batch, unless it is
-    /// blank. The first line's byte-order mark is not part of its record.
+    /// blank (a line of white space is counted as skipped). The first line's byte-order mark is not part of its record.
     fn add_line(&mut self, mut start: usize, end: usize) {
         self.line += 1;
         let at = self.base + start as u64;
@@ -790,6 +823,10 @@ impl Jsonl {
         if !bytes.first().is_some_and(u8::is_ascii_graphic)
             && std::str::from_utf8(bytes).is_ok_and(|t| t.trim().is_empty())
         {
+            let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+            if !body.strip_suffix(b"\r").unwrap_or(body).is_empty() {
+                self.skipped += 1;
+            }
             return;
         }
         let loc = RecordLoc {
@@ -854,6 +891,10 @@ impl RecordSource for Jsonl {
         }
     }
 
+    fn skipped(&self) -> u64 {
+        self.skipped
+    }
+
     fn warnings(&mut self) -> Vec<DataDiag> {
         std::mem::take(&mut self.typing.warnings)
     }
@@ -874,6 +915,9 @@ enum DocState {
     InArray(Option<String>),
     /// Inside the top-level object, between types.
     InObject,
+    /// Just inside a top-level `{` that starts at this place: an object whose keys are record
+    /// types, or a single record.
+    FirstKey(RecordLoc),
     Done,
 }
 
@@ -965,13 +1009,24 @@ impl JsonDoc {
     /// Reads one JSON value's bytes (an object, normally) into `self.text`.
     fn read_value(&mut self) -> Result<(), DataDiag> {
         self.text.clear();
-        let mut end = super::ValueEnd::default();
+        self.read_rest(super::ValueEnd::default())
+    }
+
+    /// Reads the rest of a value whose first bytes, already in `self.text`, left `end` as it is.
+    /// A value longer than `rows::MAX_RECORD` stops reading the file.
+    fn read_rest(&mut self, mut end: super::ValueEnd) -> Result<(), DataDiag> {
         loop {
             let Some(b) = self.cur.peek().map_err(|e| self.io(e))? else {
                 return Err(self.err("JSON 意外结束", "unexpected end of JSON"));
             };
             if end.at_delimiter(b) {
                 return Ok(());
+            }
+            if self.text.len() >= super::rows::MAX_RECORD {
+                let mut d =
+                    super::rows::record_too_long(&self.typing.path, self.cur.line, self.cur.col);
+                d.byte = Some(self.cur.byte);
+                return Err(d);
             }
             self.cur.bump().map_err(|e| self.io(e))?;
             self.text.push(b);
@@ -999,15 +1054,79 @@ impl RecordSource for JsonDoc {
         while produced < max {
             self.cur.skip_ws().map_err(|e| self.io(e))?;
             match std::mem::replace(&mut self.state, DocState::Done) {
-                DocState::Done => return Ok(false),
+                DocState::Done => {
+                    // Nothing may follow the document: `[…] x` or `[A][B]` would drop what does.
+                    return match self.cur.peek().map_err(|e| self.io(e))? {
+                        None => Ok(false),
+                        Some(_) => Err(self.err(
+                            "JSON 文档结束后还有内容；一个文件只能有一个数组（或对象）",
+                            "text after the end of the JSON document; a file holds one array \
+                             (or object)",
+                        )),
+                    };
+                }
                 DocState::Start => match self.cur.bump().map_err(|e| self.io(e))? {
                     Some(b'[') => self.state = DocState::InArray(None),
-                    Some(b'{') => self.state = DocState::InObject,
-                    _ => return Err(self.err(
-                        "应为记录数组，或以记录类型为键的对象",
-                        "expected an array of records, or an object whose keys are record types",
-                    )),
+                    Some(b'{') => {
+                        self.state = DocState::FirstKey(RecordLoc {
+                            input: self.typing.input,
+                            index: self.index,
+                            line: self.cur.line,
+                            col: self.cur.col.saturating_sub(1).max(1),
+                            byte: self.cur.byte.saturating_sub(1),
+                        })
+                    }
+                    _ => {
+                        let mut d = self.err(
+                            "应为记录数组、一条记录（对象），或以记录类型为键的对象",
+                            "expected an array of records, one record (an object), or an object \
+                             whose keys are record types",
+                        );
+                        // At the byte that is not `[` or `{`, not after it.
+                        d.col = d.col.saturating_sub(1).max(1);
+                        return Err(d);
+                    }
                 },
+                DocState::FirstKey(loc) => {
+                    if self.cur.peek().map_err(|e| self.io(e))? != Some(b'"') {
+                        self.state = DocState::InObject;
+                        continue;
+                    }
+                    let key = self.read_key()?;
+                    let key_text = std::mem::take(&mut self.text);
+                    self.cur.skip_ws().map_err(|e| self.io(e))?;
+                    if self.cur.bump().map_err(|e| self.io(e))? != Some(b':') {
+                        return Err(self.err("应为 `:`", "expected `:`"));
+                    }
+                    self.cur.skip_ws().map_err(|e| self.io(e))?;
+                    let array = self.cur.peek().map_err(|e| self.io(e))? == Some(b'[');
+                    if array && !self.typing.is_field_key(&key) {
+                        // `{"household": [...], ...}`: records grouped by type.
+                        self.cur.bump().map_err(|e| self.io(e))?;
+                        self.state = DocState::InArray(Some(key));
+                        continue;
+                    }
+                    // A single record: `{"户编号": "H1", ...}`, read whole from its `{`.
+                    let mut end = super::ValueEnd::default();
+                    self.text.clear();
+                    for b in std::iter::once(b'{')
+                        .chain(key_text.iter().copied())
+                        .chain(std::iter::once(b':'))
+                    {
+                        end.feed(b);
+                        self.text.push(b);
+                    }
+                    self.read_rest(end)?;
+                    self.index += 1;
+                    let text = match std::str::from_utf8(&self.text) {
+                        Ok(t) => t.to_string(),
+                        Err(_) => return Err(utf8_error(&self.typing.path, loc.line, &self.text)),
+                    };
+                    let item = self.typing.record(&text, None, loc);
+                    out.push(item);
+                    produced += 1;
+                    self.state = DocState::Done;
+                }
                 DocState::InObject => match self.cur.peek().map_err(|e| self.io(e))? {
                     Some(b'}') => {
                         self.cur.bump().map_err(|e| self.io(e))?;
@@ -1134,9 +1253,6 @@ record row "行" {
         let cases = [
             r#"{"id":"R1","n":4,"amount":12.50,"ok":true,"d":"2017-05-23","kind":"a"}"#,
             r#"{"id":"R2","n":"5","amount":"100万元","ok":"是","d":"2017年5月23日","kind":"乙"}"#,
-            r#"{"n":5,"人数":6}"#,
-            r#"{"人数":6,"n":5}"#,
-            r#"{"n":5,"n":7,"人数":8,"人数":9}"#,
             r#"{"zzz":1,"aaa":2,"n":1,"aaa":3}"#,
             r#"{"amount":[1,2],"id":{"x":1}}"#,
             r#"{"ok":1,"n":true,"id":12.50,"d":20170523,"kind":null}"#,
@@ -1148,10 +1264,8 @@ record row "行" {
             r#"{}"#,
             r#"{"kind":"b","d":"2017-05-23","ok":false,"amount":"3万元","n":2,"id":"R3"}"#,
             r#"{"编号":"R4","人数":3,"金额":1.25,"是否":true,"日期":null,"类别":"甲"}"#,
-            r#"{"id":"R5","人数":3,"n":4,"金额":5,"amount":6}"#,
             r#"{"id":"R6","$type":"row","n":1}"#,
             r#"{"$type":"row","id":"R7","n":1,"$type":"row"}"#,
-            r#"{"id":"R8","n":1,"id":"R9","zz":1,"aa":2,"zz":3}"#,
             r#"{"id":"   R10  ","n":" 7 ","amount":"  1,234.50 ","kind":" a "}"#,
             r#"{"id":"長い名前の記録、十文字以上","n":12345678901234567890,"amount":0.1234567890123456789}"#,
         ];
@@ -1164,6 +1278,22 @@ record row "行" {
             old_unknown.dedup();
             assert_eq!(rec.values, values, "{text}");
             assert_eq!(unknown, old_unknown, "{text}");
+        }
+        // A field given twice, by one key repeated or by its name and its label, makes the
+        // record unreadable (the tree reader kept one of them).
+        for (text, en) in [
+            (r#"{"n":5,"人数":6}"#, "the field `人数` is given twice in this record (keys `n` and `人数`); which value is meant cannot be told"),
+            (r#"{"人数":6,"n":5}"#, "the field `人数` is given twice in this record (keys `人数` and `n`); which value is meant cannot be told"),
+            (r#"{"n":5,"n":7,"人数":8,"人数":9}"#, "the key `n` appears twice in this record; which value is meant cannot be told"),
+            (r#"{"id":"R5","人数":3,"n":4,"金额":5,"amount":6}"#, "the field `人数` is given twice in this record (keys `人数` and `n`); which value is meant cannot be told"),
+            (r#"{"id":"R8","n":1,"id":"R9","zz":1,"aa":2,"zz":3}"#, "the key `id` appears twice in this record; which value is meant cannot be told"),
+            (r#"{"ok":true,"是否":true}"#, "the field `是否` is given twice in this record (keys `ok` and `是否`); which value is meant cannot be told"),
+        ] {
+            let (item, _) = typing.parse(text, None, RecordLoc::default());
+            let Item::Bad(d) = item else {
+                panic!("{text}: read as a record")
+            };
+            assert_eq!((d.code, d.message.en.as_str(), d.fatal), ("I0021", en, false), "{text}");
         }
         // The serde-free scanner reads what serde_json reads, or leaves the text to it.
         let scanned = [

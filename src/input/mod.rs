@@ -6,6 +6,7 @@ mod csv_split;
 mod decode;
 mod inputs;
 mod json;
+pub mod rows;
 mod snippet;
 
 pub use inputs::{Inputs, MemoryInputs, ReadSeek, Reread, RunInputs};
@@ -167,6 +168,11 @@ pub trait RecordSource: Send {
     fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag>;
     /// File-level warnings found so far (unknown columns, missing columns).
     fn warnings(&mut self) -> Vec<DataDiag>;
+    /// Rows read so far that hold nothing (every cell empty or white space): not records, and
+    /// not unreadable, but counted so that every row of the file is accounted for.
+    fn skipped(&self) -> u64 {
+        0
+    }
 }
 
 /// Opens input `index` of `inputs` as a record stream.
@@ -350,6 +356,8 @@ struct CsvSource {
     rows: Vec<csv_split::Row>,
     /// The batch's rows in order, kept to reuse the vector.
     read: Vec<CsvRow>,
+    /// Rows with nothing in them, skipped.
+    skipped: u64,
 }
 
 fn csv_source(
@@ -387,12 +395,22 @@ fn csv_source(
     };
     let mut warnings = Vec::new();
     let mut columns = Vec::new();
-    let mut seen = vec![false; rt.fields.len()];
+    let mut seen: Vec<Option<usize>> = vec![None; rt.fields.len()];
     for (i, n) in names.iter().enumerate() {
         let slot = rt.slot(n);
         if let Some(s) = slot {
             if let Some(x) = seen.get_mut(s) {
-                *x = true;
+                if let (Some(first), Some(f)) = (*x, rt.fields.get(s)) {
+                    let first_name = names.get(first).map(String::as_str).unwrap_or_default();
+                    let mut d =
+                        rows::duplicate_column(path, (first + 1, first_name), (i + 1, n), f);
+                    // Where the second column starts on the header's line, in characters.
+                    let at = headers.range(i).map_or(0, |r| r.start);
+                    let before = headers.as_slice().get(..at).unwrap_or_default();
+                    d.col = String::from_utf8_lossy(before).chars().count() as u32 + 1;
+                    return Err(d);
+                }
+                *x = Some(i);
             }
         } else if !n.is_empty() {
             warnings.push(not_a_field(path, 1, i as u32 + 1, ("列", "column"), n, rt));
@@ -400,7 +418,7 @@ fn csv_source(
         columns.push(CsvCol::of(slot, rt));
     }
     for (f, s) in rt.fields.iter().zip(&seen) {
-        if !s && !f.optional {
+        if s.is_none() && !f.optional {
             warnings.push(DataDiag::new(
                 "I0007",
                 path,
@@ -429,6 +447,7 @@ fn csv_source(
         warnings,
         rows: Vec::new(),
         read: Vec::new(),
+        skipped: 0,
     }))
 }
 
@@ -525,6 +544,7 @@ fn csv_err(path: &str, line: u64, e: &csv_split::SplitError) -> DataDiag {
     let at = |line: u64| u32::try_from(line).unwrap_or(u32::MAX);
     match e {
         csv_split::SplitError::Io(e) => read_failed("I0003", path, at(line), 1, e),
+        csv_split::SplitError::TooLong { from } => rows::record_too_long(path, at(*from), 1),
         csv_split::SplitError::Unclosed { from, to } if from == to => DataDiag::new(
             "I0003",
             path,
@@ -556,7 +576,7 @@ fn csv_err(path: &str, line: u64, e: &csv_split::SplitError) -> DataDiag {
 
 /// What to do with a CSV column's cells, decided once per file.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum CsvCol {
+pub(crate) enum CsvCol {
     /// Not a field: not read at all.
     Ignored,
     /// A field no rule reads: its value stays missing, but a cell that is not UTF-8 is still
@@ -721,7 +741,23 @@ impl CsvConv<'_> {
                 None => std::str::from_utf8(row.as_slice().get(r)?).ok(),
             }
         };
-        for ((i, col), r) in self.columns.iter().enumerate().zip(row.ranges()) {
+        let mut ranges = row.ranges();
+        for (i, col) in self.columns.iter().enumerate() {
+            let Some(r) = ranges.next() else {
+                // A short row: a problem when a column it lacks is a field.
+                if self
+                    .columns
+                    .get(i..)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|c| *c != CsvCol::Ignored)
+                {
+                    recycle(values);
+                    let d = rows::ragged_row(self.path, loc, i, self.columns.len());
+                    return Ok(Item::Bad(Box::new(d)));
+                }
+                break;
+            };
             match *col {
                 CsvCol::Ignored => {}
                 CsvCol::Unused => {
@@ -747,6 +783,22 @@ impl CsvConv<'_> {
                 }
             }
         }
+        // A long row: a problem when a cell past the header's columns holds something.
+        let mut extra = ranges.peekable();
+        if extra.peek().is_some() {
+            let blank = |r: std::ops::Range<usize>| cell(r).is_some_and(|t| t.trim().is_empty());
+            let mut cells = self.columns.len();
+            let mut lost = false;
+            for r in extra {
+                cells += 1;
+                lost |= !blank(r);
+            }
+            if lost {
+                recycle(values);
+                let d = rows::ragged_row(self.path, loc, cells, self.columns.len());
+                return Ok(Item::Bad(Box::new(d)));
+            }
+        }
         Ok(Item::Record(Record {
             ty: self.ty,
             values,
@@ -768,7 +820,8 @@ impl RecordSource for CsvSource {
         let mut read = std::mem::take(&mut self.read);
         read.clear();
         let mut more = true;
-        for used in 0..max {
+        let mut used = 0;
+        while used < max {
             if used == self.rows.len() {
                 self.rows.push(csv_split::Row::default());
             }
@@ -789,6 +842,11 @@ impl RecordSource for CsvSource {
                     break;
                 }
             };
+            if rows::is_blank(row) {
+                // `,,,,` or a line of spaces: no record, counted as skipped.
+                self.skipped += 1;
+                continue;
+            }
             let loc = RecordLoc {
                 input: self.input,
                 index: self.index,
@@ -798,6 +856,7 @@ impl RecordSource for CsvSource {
             };
             self.index += 1;
             read.push(CsvRow::Row(used, loc));
+            used += 1;
         }
         let conv = CsvConv {
             path: &self.path,
@@ -850,6 +909,10 @@ impl RecordSource for CsvSource {
 
     fn warnings(&mut self) -> Vec<DataDiag> {
         std::mem::take(&mut self.warnings)
+    }
+
+    fn skipped(&self) -> u64 {
+        self.skipped
     }
 }
 

@@ -306,10 +306,15 @@ impl DataLines {
         }
         let reader = self.reader.as_mut()?;
         let mut buf = Vec::new();
+        // No line a reader took is longer than this: a longer one is not looked for further
+        // (`/dev/zero` has no line break).
+        let longest = crate::input::rows::MAX_RECORD as u64 + 2;
         while self.next < line {
             // Skipped lines are read through the buffer a piece at a time.
-            let n = reader.skip_until(b'\n').ok()?;
-            if n == 0 {
+            let n = std::io::Read::take(&mut *reader, longest)
+                .skip_until(b'\n')
+                .ok()?;
+            if n == 0 || n as u64 == longest {
                 return None;
             }
             self.next += 1;
@@ -324,7 +329,12 @@ impl DataLines {
             self.next += 1;
         } else if buf.len() == LINE_LIMIT {
             // The rest of a long line.
-            reader.skip_until(b'\n').ok()?;
+            let n = std::io::Read::take(&mut *reader, longest)
+                .skip_until(b'\n')
+                .ok()?;
+            if n as u64 == longest {
+                self.reader = None;
+            }
             self.next += 1;
         }
         while matches!(buf.last(), Some(b'\n' | b'\r')) {

@@ -107,6 +107,9 @@ pub struct Summary {
     pub as_of: String,
     pub records: u64,
     pub unreadable: u64,
+    /// Rows that hold nothing (every cell empty or white space): not records, not counted in
+    /// `records`, so that rows read = `records` + `skipped`.
+    pub skipped: u64,
     pub by_type: IndexMap<String, u64>,
     pub outcomes: IndexMap<&'static str, u64>,
     pub by_rule: IndexMap<String, IndexMap<&'static str, u64>>,
@@ -160,6 +163,58 @@ impl Summary {
         }
     }
 
+    /// How the counts break the accounting identity, if they do (empty when they hold):
+    /// records read = judged + unreadable (+ skipped, counted apart); each outcome's total is
+    /// the sum of the rules' counts; and a rule judged once per record has one verdict for
+    /// every record of its type (applicable = pass + fail + pending + unknown, plus the not
+    /// applicable ones).
+    pub fn accounting_problems(&self, program: &Program) -> Vec<String> {
+        let mut problems = Vec::new();
+        let judged: u64 = self.by_type.values().sum();
+        if self.records != judged + self.unreadable {
+            problems.push(format!(
+                "records {} != judged {judged} + unreadable {}",
+                self.records, self.unreadable
+            ));
+        }
+        for o in Outcome::ALL {
+            let k = o.as_str();
+            let total = self.outcomes.get(k).copied().unwrap_or(0);
+            let by_rule: u64 = self
+                .by_rule
+                .values()
+                .map(|m| m.get(k).copied().unwrap_or(0))
+                .sum();
+            if total != by_rule {
+                problems.push(format!("{k}: total {total} != sum over rules {by_rule}"));
+            }
+        }
+        // Rule ids name one rule each only when no two rules share one.
+        let ids: std::collections::HashSet<&str> =
+            program.rules.iter().map(|r| r.id.as_str()).collect();
+        if ids.len() == program.rules.len() {
+            for r in &program.rules {
+                if !matches!(r.scope, crate::check::ir::Scope::Each) {
+                    continue;
+                }
+                let of_type = program
+                    .records
+                    .get(r.record)
+                    .and_then(|rt| self.by_type.get(&rt.name))
+                    .copied()
+                    .unwrap_or(0);
+                let verdicts: u64 = self.by_rule.get(&r.id).map_or(0, |m| m.values().sum());
+                if verdicts != of_type {
+                    problems.push(format!(
+                        "rule {}: {verdicts} verdicts for {of_type} records",
+                        r.id
+                    ));
+                }
+            }
+        }
+        problems
+    }
+
     pub fn line(&self, lang: Lang) -> String {
         let o = |k: &str| self.outcomes.get(k).copied().unwrap_or(0);
         let types: Vec<String> = self
@@ -167,12 +222,19 @@ impl Summary {
             .iter()
             .map(|(t, n)| format!("{t} {n}"))
             .collect();
+        // Skipped rows are named only when there are some.
+        let skipped = match (self.skipped, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Zh) => format!("，{n} 行空行已跳过"),
+            (n, Lang::En) => format!(", {n} empty rows skipped"),
+        };
         match lang {
             Lang::Zh => format!(
-                "共 {} 条记录（{}），{} 条无法读取；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
+                "共 {} 条记录（{}），{} 条无法读取{}；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
                 self.records,
                 types.join("，"),
                 self.unreadable,
+                skipped,
                 o("pass"),
                 o("fail"),
                 o("not_applicable"),
@@ -181,10 +243,11 @@ impl Summary {
                 self.as_of
             ),
             Lang::En => format!(
-                "{} records ({}), {} unreadable; outcomes: {} pass, {} fail, {} not applicable, {} pending, {} unknown (as of {})",
+                "{} records ({}), {} unreadable{}; outcomes: {} pass, {} fail, {} not applicable, {} pending, {} unknown (as of {})",
                 self.records,
                 types.join(", "),
                 self.unreadable,
+                skipped,
                 o("pass"),
                 o("fail"),
                 o("not_applicable"),
