@@ -4,8 +4,10 @@
 use crate::check::{compile, Compiled};
 use crate::diag::{Lang, Level};
 use crate::eval::examples::run_examples;
+use crate::fs::sandbox::{
+    read_bytes_limited, read_limited, Sandbox, MAX_CALENDAR_BYTES, MAX_POLICY_BYTES,
+};
 use crate::fs::FsInputs;
-use crate::fs::FsResolver;
 use crate::input::{self, InputSpec};
 use crate::report::github::{self, GitHub};
 use crate::report::human::{self, Human, Style};
@@ -75,6 +77,10 @@ pub struct Common {
     /// A local working-day calendar (.cal) for every rule, laid over the national one when it says `extends cn-national`.
     #[arg(long, global = true)]
     pub calendar: Option<PathBuf>,
+    /// A directory whose files a policy may `use` (or name as its `calendar`), besides its own
+    /// directory tree; may be given more than once.
+    #[arg(long = "allow-path", value_name = "DIR", global = true)]
+    pub allow_path: Vec<PathBuf>,
     /// Language of messages.
     #[arg(long, value_enum, default_value = "zh")]
     pub lang: LangArg,
@@ -214,7 +220,7 @@ fn read_policies(
 ) -> Result<Vec<(String, String)>, i32> {
     let mut out = Vec::new();
     for p in paths {
-        match std::fs::read(p) {
+        match read_bytes_limited(p, MAX_POLICY_BYTES) {
             Ok(bytes) => match crate::syntax::encoding::decode_policy(bytes) {
                 Ok(t) => out.push((p.to_string_lossy().into_owned(), t)),
                 Err(bad) => {
@@ -225,8 +231,11 @@ fn read_policies(
             Err(e) => {
                 let _ = writeln!(
                     err,
-                    "error[U0002]: cannot read policy `{}`: {e} / 无法读取策略文件",
-                    p.display()
+                    "error[{}]: cannot read policy `{}`: {} / 无法读取策略文件：{}",
+                    if e.is_limit() { "U0006" } else { "U0002" },
+                    p.display(),
+                    e.en(),
+                    e.zh()
                 );
                 return Err(EXIT_ERROR);
             }
@@ -352,7 +361,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
         Ok(f) => f,
         Err(c) => return c,
     };
-    let compiled = compile(files, &FsResolver);
+    let compiled = compile(files, &Sandbox::new(&o.policies, &o.common.allow_path));
     report_policy(&compiled, o.format, o.output.is_some(), est, out, err);
     let notes = policy_notes(&compiled.diagnostics, &compiled.sources);
     let Some(mut program) = compiled.program else {
@@ -484,11 +493,14 @@ fn apply_calendar(
     let Some(path) = &common.calendar else {
         return Ok(());
     };
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = read_limited(path, MAX_CALENDAR_BYTES).map_err(|e| {
         let _ = writeln!(
             err,
-            "error[U0005]: cannot read calendar `{}`: {e} / 无法读取日历",
-            path.display()
+            "error[{}]: cannot read calendar `{}`: {} / 无法读取日历：{}",
+            if e.is_limit() { "U0006" } else { "U0005" },
+            path.display(),
+            e.en(),
+            e.zh()
         );
         EXIT_ERROR
     })?;
@@ -830,7 +842,10 @@ fn test(
                 continue;
             }
         };
-        let compiled = compile(files, &FsResolver);
+        let compiled = compile(
+            files,
+            &Sandbox::new(std::slice::from_ref(f), &common.allow_path),
+        );
         if !compiled.diagnostics.is_empty() {
             human::render_diagnostics(err, &compiled.diagnostics, &compiled.sources, est);
         }

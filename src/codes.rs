@@ -675,6 +675,33 @@ the first day of the next month.",
         r#"policy demo "示例"
   month_rule "end_of_month"       # E0304: last_day or next_day"#,
     ),
+    text(
+        "E0305",
+        "引用的文件在策略目录树之外",
+        "named file outside the policy's tree",
+        "`use \"…\"` 和 `calendar \"…\"` 只能以相对路径引用策略所在目录树内的策略文件（.gj）\
+或日历文件（.cal）。绝对路径、经由 `..` 或符号链接离开该目录树的路径、其他类型的文件都被拒绝，\
+文件不会被读取，其内容也不会出现在任何诊断或报告中：提交来的策略不能读取运行环境中的其他文件。\
+若确需引用另一目录中的共用策略，用 `--allow-path 目录` 允许该目录。",
+        "`use \"…\"` and `calendar \"…\"` name, by a relative path, a policy (.gj) or calendar \
+(.cal) file inside the directory tree of the policies on the command line. An absolute path, a \
+path that leaves the tree through `..` or a symbolic link, and any other kind of file are refused: \
+the file is not read, and nothing of it appears in a diagnostic or report, so a policy in a pull \
+request cannot read other files of the machine it runs on. To share policies from another folder, \
+allow it with `--allow-path DIR`.",
+        "use \"/proc/self/environ\"\n[E0305] Error: cannot read used policy `/proc/self/environ`: an absolute path; a policy names files relative to itself, inside its own directory tree",
+    ),
+    text(
+        "E0306",
+        "引用的文件不是普通文件或过大",
+        "named file not a regular file, or too large",
+        "`use` 或 `calendar` 引用的文件是目录、设备、命名管道等而不是普通文件，或者超过大小上限\
+（策略和日历文件均为 4 MiB，见 docs/limits.md）。读取之前即检查，不会读取其中任何内容。",
+        "The file named by `use` or `calendar` is a directory, a device, a named pipe or the like \
+rather than a regular file, or it is larger than the limit (4 MiB for policies and calendars; \
+docs/limits.md). This is checked before anything of it is read.",
+        "use \"shared/huge.gj\"\n[E0306] Error: cannot read used policy `shared/huge.gj`: it is larger than the limit of 4 MiB",
+    ),
     // ------------------------------------------------------------ E04: rule structure
     policy(
         "E0401",
@@ -889,6 +916,17 @@ permission). Check the path; no report is written.",
         "The local working-day calendar named by `--calendar` cannot be read, or one of its lines \
 is malformed (the message gives the line and column). docs/calendar.md describes the format.",
         "$ guiju check policy.gj --data data.json --calendar local.cal\nerror[U0005]: local.cal:3:12: … / 日历文件有误",
+    ),
+    text(
+        "U0006",
+        "文件不是普通文件或过大",
+        "not a regular file, or too large",
+        "命令行给出的策略文件或 `--calendar` 日历是目录、设备、命名管道等而不是普通文件，\
+或超过 4 MiB 的大小上限（见 docs/limits.md）。读取之前即检查，因此 `/dev/zero` 之类不会被无休止地读取。",
+        "A policy file on the command line, or the `--calendar` file, is a directory, a device, a \
+named pipe or the like rather than a regular file, or it is larger than the 4 MiB limit \
+(docs/limits.md). This is checked before reading, so `/dev/zero` and the like are not read for ever.",
+        "$ guiju check policy.gj --data households.csv --calendar /dev/zero\nerror[U0006]: cannot read calendar `/dev/zero`: it is a device, not a regular file / 无法读取日历：它是设备文件，不是普通文件",
     ),
     text(
         "U0020",

@@ -2,9 +2,10 @@
 //! named by `use` and `calendar` ([`FsResolver`]). With `cli`, the only module that touches
 //! `std::fs` (`tests/architecture.rs` checks it).
 
-use crate::check::Resolver;
+pub mod sandbox;
+
+use crate::check::{Refusal, Resolver};
 use crate::input::{InputSpec, Inputs, ReadSeek};
-use std::path::Path;
 
 /// Data files named by their paths (`InputSpec::path`), opened from the file system.
 #[derive(Debug, Clone, Default)]
@@ -35,18 +36,14 @@ impl Inputs for FsInputs {
     }
 }
 
-/// Resolves `use` and `calendar` paths relative to the file that names them.
+/// Resolves `use` and `calendar` paths relative to the file that names them, inside that file's
+/// own directory tree ([`sandbox::Sandbox`]; the command line gives the trees of all its policies
+/// and `--allow-path` roots).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FsResolver;
 
 impl Resolver for FsResolver {
-    fn resolve(&self, from: &str, path: &str) -> Result<(String, String), String> {
-        let base = Path::new(from).parent().unwrap_or(Path::new("."));
-        let p = base.join(path);
-        let name = p.to_string_lossy().replace("/./", "/");
-        let bytes = std::fs::read(&p).map_err(|e| e.to_string())?;
-        crate::syntax::encoding::decode_policy(bytes)
-            .map(|t| (name, t))
-            .map_err(|e| e.reason())
+    fn resolve(&self, from: &str, path: &str) -> Result<(String, String), Refusal> {
+        sandbox::around(from).read(from, path)
     }
 }

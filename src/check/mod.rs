@@ -17,18 +17,38 @@ use units::Unit;
 /// Reads the text of a file that a policy names (`use "…"`, `calendar "…"`), relative to the naming file.
 /// Returns the resolved name and the text. Only the caller touches the file system.
 pub trait Resolver {
-    fn resolve(&self, from: &str, path: &str) -> Result<(String, String), String>;
+    fn resolve(&self, from: &str, path: &str) -> Result<(String, String), Refusal>;
+}
+
+/// Why a resolver did not give a file's text: a code of its own (`E0305` a path outside the
+/// policy's tree, `E0306` not a regular file or too large), or `None` for the naming
+/// construct's (`E0302` for `use`, `E0303` for `calendar`); and the reason in both languages.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub code: Option<&'static str>,
+    pub zh: String,
+    pub en: String,
+}
+
+impl From<String> for Refusal {
+    fn from(why: String) -> Refusal {
+        Refusal {
+            code: None,
+            zh: why.clone(),
+            en: why,
+        }
+    }
 }
 
 /// A resolver for policies held in memory (tests, embedding); `use` finds files by exact name.
 pub struct MemoryResolver(pub HashMap<String, String>);
 
 impl Resolver for MemoryResolver {
-    fn resolve(&self, _from: &str, path: &str) -> Result<(String, String), String> {
+    fn resolve(&self, _from: &str, path: &str) -> Result<(String, String), Refusal> {
         self.0
             .get(path)
             .map(|t| (path.to_string(), t.clone()))
-            .ok_or_else(|| format!("no file named `{path}`"))
+            .ok_or_else(|| format!("no file named `{path}`").into())
     }
 }
 
@@ -246,10 +266,10 @@ impl Checker {
                     }
                 }
                 Err(why) => self.diags.push(e(
-                    "E0302",
+                    why.code.unwrap_or("E0302"),
                     u.span,
-                    format!("无法读取被引用的策略 `{}`：{why}", u.value),
-                    format!("cannot read used policy `{}`: {why}", u.value),
+                    format!("无法读取被引用的策略 `{}`：{}", u.value, why.zh),
+                    format!("cannot read used policy `{}`: {}", u.value, why.en),
                 )),
             }
         }
@@ -526,10 +546,10 @@ impl Checker {
                         )),
                     },
                     Err(why) => self.diags.push(e(
-                        "E0303",
+                        why.code.unwrap_or("E0303"),
                         cal.span,
-                        format!("无法读取日历 `{}`：{why}", cal.value),
-                        format!("cannot read calendar `{}`: {why}", cal.value),
+                        format!("无法读取日历 `{}`：{}", cal.value, why.zh),
+                        format!("cannot read calendar `{}`: {}", cal.value, why.en),
                     )),
                 }
             }
@@ -553,6 +573,26 @@ impl Checker {
                 source: p.source,
                 keywords: p.ast.keywords,
             });
+            // `source` is never opened by guiju; it names the policy's document beside it, and
+            // must not point outside its tree either.
+            if let Some(src) = &h.source {
+                let path = std::path::Path::new(&src.value);
+                if path.has_root()
+                    || path
+                        .components()
+                        .any(|c| matches!(c, std::path::Component::ParentDir))
+                {
+                    self.diags.push(e(
+                        "E0305",
+                        src.span,
+                        format!("`source` 须为策略所在目录树内的相对路径，不能是 `{}`", src.value),
+                        format!(
+                            "`source` must be a relative path inside the policy's directory tree, not `{}`",
+                            src.value
+                        ),
+                    ));
+                }
+            }
             let base = self.default_period();
             let policy_period = self.period_for(&base, &h.settings, &p.path, resolver);
             for item in &p.ast.items {
