@@ -658,7 +658,7 @@ fn template(
         Ok(f) => f,
         Err(c) => return c,
     };
-    let compiled = compile(files, &FsResolver);
+    let compiled = compile(files, &Sandbox::new(paths, &common.allow_path));
     if !compiled.diagnostics.is_empty() {
         human::render_diagnostics(err, &compiled.diagnostics, &compiled.sources, est);
     }
