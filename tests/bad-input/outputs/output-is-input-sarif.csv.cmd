@@ -1,0 +1,1 @@
+check policy.gj --data {} --output {} --format sarif --as-of 2017-06-30

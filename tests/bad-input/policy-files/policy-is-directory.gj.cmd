@@ -1,0 +1,1 @@
+check . --data ok.csv --as-of 2017-06-30 --color never --lang en
