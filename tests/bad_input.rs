@@ -366,11 +366,18 @@ fn run_case(case: &Case, prlimit: bool) -> Result<(), libtest_mimic::Failed> {
     if let Some(n) = &case.note {
         text.push_str(&format!("note: {n}\n"));
     }
-    text.push_str(&format!(
-        "exit: {exit}\n--- stdout\n{}--- stderr\n{}",
-        shown(&out, out_total, &w),
-        shown(&err, err_total, &w)
-    ));
+    if code.is_some() {
+        text.push_str(&format!(
+            "exit: {exit}\n--- stdout\n{}--- stderr\n{}",
+            shown(&out, out_total, &w),
+            shown(&err, err_total, &w)
+        ));
+    } else {
+        // A run that was killed stopped at a moment that varies: what it printed is not kept.
+        text.push_str(&format!(
+            "exit: {exit}\n[output not kept: the run did not finish]\n"
+        ));
+    }
     if !files.is_empty() {
         text.push_str(&format!("--- files\n{}\n", files.join("\n")));
     }
