@@ -116,6 +116,7 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
             "id,county,members,floor_area,subsidy,self_pay,debt,income,source,registered"
         }
         "deadlines" => "id,county,received,decided,notified",
+        "households" => HOUSEHOLD_HEADER,
         _ => "id,county,amount,purpose",
     };
     if let Some(c) = c.as_mut() {
@@ -212,6 +213,7 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
                 }
                 line.push('}');
             }
+            "households" => household(&mut rng, i, &mut line, &mut row),
             _ => {
                 let id = format!("XM-{i:09}");
                 let c = rng.below(3000);
@@ -249,6 +251,165 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
         t.elapsed().as_secs_f64()
     );
     (jsonl, csv)
+}
+
+/// The CSV header of the `households` benchmark file (the record type of `households.gj`).
+const HOUSEHOLD_HEADER: &str = "household_id,county_name,resettlement_site,household_members,residential_floor_area,housing_source,registered_poor_household,over_area_reported,relocation_subsidy_amount,relocation_debt_amount,household_annual_income,village_notice_date,township_review_date,move_in_date,old_house_demolished_date,exit_support_measures";
+
+const COUNTIES: [&str; 6] = ["湖滨区", "陕州区", "渑池县", "卢氏县", "义马市", "灵宝市"];
+const TOWNSHIPS: [&str; 8] = [
+    "城关镇",
+    "大营镇",
+    "观音堂镇",
+    "官道口镇",
+    "杜关镇",
+    "朱阳镇",
+    "五里川镇",
+    "张村镇",
+];
+const SITES: [&str; 5] = [
+    "幸福家园安置点",
+    "新村集中安置区",
+    "阳光社区安置点",
+    "移民新村",
+    "和谐家园小区",
+];
+const MEASURES: [&str; 4] = [
+    "发展食用菌种植，安排一名家庭成员到扶贫车间就业",
+    "参加技能培训后外出务工，享受光伏扶贫收益分红",
+    "流转土地入股合作社，落实公益性岗位一个",
+    "发展林果业和乡村旅游，子女享受教育资助政策",
+];
+
+/// One household of the findings-heavy benchmark, as a JSONL line and a CSV row. About 6 % of
+/// households fail a rule, about 2 % have a verdict unknown (a missing amount) and a few are
+/// pending (a house not yet demolished, its deadline after the as-of date).
+fn household(rng: &mut Lcg, i: u64, line: &mut String, row: &mut String) {
+    let base = NaiveDate::from_ymd_opt(2017, 1, 1).unwrap();
+    let last = NaiveDate::from_ymd_opt(2025, 11, 30).unwrap();
+    let span = (last - base).num_days() as u64;
+    let c = rng.below(COUNTIES.len() as u64) as usize;
+    let year = 2016 + rng.below(10);
+    let id = format!("HH-4112{:02}-{year}-{i:08}", 21 + c);
+    let site = format!(
+        "{}{}",
+        TOWNSHIPS[rng.below(TOWNSHIPS.len() as u64) as usize],
+        SITES[rng.below(SITES.len() as u64) as usize]
+    );
+    let members = if rng.one_in(1000) {
+        13
+    } else {
+        1 + rng.below(8)
+    };
+    let per = if rng.one_in(150) {
+        2600
+    } else {
+        1500 + rng.below(1000)
+    };
+    let area = cents(members * per);
+    let source = match rng.below(10) {
+        0..=5 => "new_build",
+        6..=8 => "repurchase_2016",
+        _ => "public_rental",
+    };
+    let registered = if source == "new_build" {
+        !rng.one_in(300)
+    } else {
+        !rng.one_in(3)
+    };
+    let over_area = (source == "repurchase_2016").then(|| rng.one_in(2));
+    let subsidy = if rng.one_in(100) {
+        None
+    } else {
+        let mut s = members.min(3) * 20000 - rng.below(2000);
+        if rng.one_in(500) {
+            s += 1000;
+        }
+        Some(s)
+    };
+    let debt = if rng.one_in(100) {
+        None
+    } else if rng.one_in(500) {
+        Some(1_500_000)
+    } else {
+        Some(rng.below(1_000_000))
+    };
+    let income = if rng.one_in(500) {
+        500_000
+    } else {
+        2_000_000 + rng.below(4_000_000)
+    };
+    let notice = base + chrono::Duration::days(rng.below(span + 1) as i64);
+    // 10 working days are at least 12 calendar days, even with a weekend made a working day.
+    let review = if rng.one_in(100) {
+        None
+    } else if rng.one_in(200) {
+        Some(notice + chrono::Duration::days(30))
+    } else {
+        Some(notice + chrono::Duration::days(rng.below(12) as i64))
+    };
+    let move_in = base + chrono::Duration::days(rng.below(span + 1) as i64);
+    let demolished = if rng.one_in(60) {
+        None
+    } else if rng.one_in(200) {
+        Some(move_in + chrono::Duration::days(400))
+    } else {
+        Some(move_in + chrono::Duration::days(rng.below(330) as i64))
+    };
+    let measures = if registered && rng.one_in(200) {
+        None
+    } else {
+        Some(MEASURES[rng.below(MEASURES.len() as u64) as usize])
+    };
+    let county = COUNTIES[c];
+    write!(
+        line,
+        "{{\"household_id\":\"{id}\",\"county_name\":\"{county}\",\"resettlement_site\":\"{site}\",\"household_members\":{members},\"residential_floor_area\":{area},\"housing_source\":\"{source}\",\"registered_poor_household\":{registered}"
+    )
+    .unwrap();
+    write!(
+        row,
+        "{id},{county},{site},{members},{area},{source},{registered},"
+    )
+    .unwrap();
+    if let Some(o) = over_area {
+        write!(line, ",\"over_area_reported\":{o}").unwrap();
+        write!(row, "{o}").unwrap();
+    }
+    row.push(',');
+    if let Some(s) = subsidy {
+        write!(line, ",\"relocation_subsidy_amount\":{s}").unwrap();
+        write!(row, "{s}").unwrap();
+    }
+    row.push(',');
+    if let Some(d) = debt {
+        let d = cents(d);
+        write!(line, ",\"relocation_debt_amount\":{d}").unwrap();
+        write!(row, "{d}").unwrap();
+    }
+    let income = cents(income);
+    write!(
+        line,
+        ",\"household_annual_income\":{income},\"village_notice_date\":\"{notice}\""
+    )
+    .unwrap();
+    write!(row, ",{income},{notice},").unwrap();
+    if let Some(d) = review {
+        write!(line, ",\"township_review_date\":\"{d}\"").unwrap();
+        write!(row, "{d}").unwrap();
+    }
+    write!(line, ",\"move_in_date\":\"{move_in}\"").unwrap();
+    write!(row, ",{move_in},").unwrap();
+    if let Some(d) = demolished {
+        write!(line, ",\"old_house_demolished_date\":\"{d}\"").unwrap();
+        write!(row, "{d}").unwrap();
+    }
+    row.push(',');
+    if let Some(m) = measures {
+        write!(line, ",\"exit_support_measures\":\"{m}\"").unwrap();
+        row.push_str(m);
+    }
+    line.push('}');
 }
 
 /// A policy with 1,000 rules over the `household` record of `thresholds.gj`.
@@ -420,11 +581,16 @@ fn child(mode: &str) {
                 eprintln!("guiju exited 2: {}", String::from_utf8_lossy(&err));
             }
             let c = parse_summary(&String::from_utf8_lossy(&out.buf));
-            println!("RESULT {secs} {} {}", vm_hwm_kb(), c.encode());
+            println!("RESULT {secs} {} {} {}", vm_hwm_kb(), c.encode(), out.total);
         }
         "baseline" => {
             let t = Instant::now();
+            // The findings' lines go where guiju's report goes: a writer that keeps the tail.
+            let count_only = args.get(3).is_some_and(|a| a == "count");
+            let mut findings = baseline::Findings::new((!count_only).then(|| Tail::new(1 << 20)));
             let c = match (args[0].as_str(), args[2].as_str()) {
+                ("households", "jsonl") => baseline::households_jsonl(&args[1], &mut findings),
+                ("households", _) => baseline::households_csv(&args[1], &mut findings),
                 ("thresholds", "jsonl") => baseline::thresholds_jsonl(&args[1]),
                 ("thresholds", _) => baseline::thresholds_csv(&args[1]),
                 ("deadlines", "jsonl") => baseline::deadlines_jsonl(&args[1]),
@@ -433,7 +599,8 @@ fn child(mode: &str) {
                 _ => baseline::grouped_csv(&args[1]),
             };
             let secs = t.elapsed().as_secs_f64();
-            println!("RESULT {secs} {} {}", vm_hwm_kb(), c.encode());
+            let bytes = findings.out.map_or(0, |t| t.total);
+            println!("RESULT {secs} {} {} {bytes}", vm_hwm_kb(), c.encode());
         }
         "load" => {
             // args: policy, data
@@ -481,6 +648,8 @@ struct Run {
     secs: f64,
     hwm_kb: u64,
     counts: Counts,
+    /// Bytes of report written.
+    bytes: u64,
 }
 
 fn spawn(mode: &str, args: &[String]) -> Vec<String> {
@@ -510,6 +679,7 @@ fn run_once(mode: &str, args: &[String]) -> Run {
         secs: f[0].parse().unwrap(),
         hwm_kb: f[1].parse().unwrap(),
         counts: Counts::decode(&f[2..].join(" ")),
+        bytes: f.get(8).and_then(|b| b.parse().ok()).unwrap_or(0),
     }
 }
 
@@ -538,6 +708,10 @@ fn run_rounds(children: &[(&str, Vec<String>)], repeat: usize) -> Vec<Run> {
 }
 
 fn guiju_args(policy: &Path, data: &Path, jobs: usize) -> Vec<String> {
+    guiju_args_as(policy, data, jobs, "json")
+}
+
+fn guiju_args_as(policy: &Path, data: &Path, jobs: usize, format: &str) -> Vec<String> {
     [
         "guiju",
         "check",
@@ -547,9 +721,11 @@ fn guiju_args(policy: &Path, data: &Path, jobs: usize) -> Vec<String> {
         "--as-of",
         AS_OF,
         "--format",
-        "json",
+        format,
         "--lang",
         "en",
+        "--color",
+        "never",
         "--jobs",
         &jobs.to_string(),
     ]
@@ -804,6 +980,305 @@ mod baseline {
         c
     }
 
+    // (d) households: wide records, many findings. With `findings`, one JSON line per finding
+    // (record key, rule, outcome, the values that decided it) is written to `out`, as guiju
+    // writes its report; without, outcomes are only counted.
+
+    #[derive(Deserialize)]
+    struct HouseholdRow<'a> {
+        household_id: &'a str,
+        #[allow(dead_code)]
+        county_name: &'a str,
+        #[allow(dead_code)]
+        resettlement_site: &'a str,
+        household_members: serde_json::Number,
+        residential_floor_area: serde_json::Number,
+        housing_source: &'a str,
+        registered_poor_household: bool,
+        over_area_reported: Option<bool>,
+        relocation_subsidy_amount: Option<serde_json::Number>,
+        relocation_debt_amount: Option<serde_json::Number>,
+        household_annual_income: serde_json::Number,
+        village_notice_date: &'a str,
+        township_review_date: Option<&'a str>,
+        move_in_date: &'a str,
+        old_house_demolished_date: Option<&'a str>,
+        exit_support_measures: Option<&'a str>,
+    }
+
+    struct Hh<'a> {
+        id: &'a str,
+        members: Decimal,
+        area: Decimal,
+        source: &'a str,
+        registered: bool,
+        over_area: Option<bool>,
+        subsidy: Option<Decimal>,
+        debt: Option<Decimal>,
+        income: Decimal,
+        notice: NaiveDate,
+        review: Option<NaiveDate>,
+        move_in: NaiveDate,
+        demolished: Option<NaiveDate>,
+        measures: bool,
+    }
+
+    /// Writes what the baseline reports of a finding: one JSON line.
+    pub struct Findings<W: std::io::Write> {
+        pub out: Option<W>,
+        line: String,
+    }
+
+    impl<W: std::io::Write> Findings<W> {
+        pub fn new(out: Option<W>) -> Self {
+            Findings {
+                out,
+                line: String::with_capacity(512),
+            }
+        }
+
+        fn finding(
+            &mut self,
+            key: &str,
+            rule: &str,
+            o: Out,
+            values: &[(&str, Option<&dyn std::fmt::Display>)],
+        ) {
+            use std::fmt::Write as _;
+            let Some(out) = self.out.as_mut() else {
+                return;
+            };
+            let l = &mut self.line;
+            l.clear();
+            l.push_str("{\"key\":");
+            l.push_str(&serde_json::to_string(key).unwrap());
+            let outcome = match o {
+                Out::Fail => "fail",
+                Out::Unknown => "unknown",
+                Out::Pending => "pending",
+                _ => return,
+            };
+            write!(
+                l,
+                ",\"rule\":\"{rule}\",\"outcome\":\"{outcome}\",\"values\":{{"
+            )
+            .unwrap();
+            for (i, (name, v)) in values.iter().enumerate() {
+                if i > 0 {
+                    l.push(',');
+                }
+                match v {
+                    Some(v) => write!(l, "\"{name}\":\"{v}\"").unwrap(),
+                    None => write!(l, "\"{name}\":null").unwrap(),
+                }
+            }
+            l.push_str("}}\n");
+            out.write_all(l.as_bytes()).unwrap();
+        }
+    }
+
+    fn households<W: std::io::Write>(c: &mut Counts, w: &mut Findings<W>, h: &Hh) {
+        let cal = guiju::calendar::Calendar::national();
+        let as_of = date(super::AS_OF);
+        c.records += 1;
+        let mut put = |c: &mut Counts,
+                       rule: &str,
+                       o: Out,
+                       values: &[(&str, Option<&dyn std::fmt::Display>)]| {
+            c.add(o);
+            if !matches!(o, Out::Pass | Out::Na) {
+                w.finding(h.id, rule, o, values);
+            }
+        };
+        fn d(x: &Decimal) -> Option<&dyn std::fmt::Display> {
+            Some(x)
+        }
+        // per_capita_area
+        if h.registered {
+            let pc = h.area / h.members;
+            let o = if pc <= Decimal::from(25) {
+                Out::Pass
+            } else if h.source != "repurchase_2016" {
+                Out::Fail
+            } else {
+                match h.over_area {
+                    Some(true) => Out::Na,
+                    Some(false) => Out::Fail,
+                    None => Out::Unknown,
+                }
+            };
+            put(
+                c,
+                "per_capita_area",
+                o,
+                &[
+                    ("per_capita", d(&pc)),
+                    ("residential_floor_area", d(&h.area)),
+                    ("household_members", d(&h.members)),
+                ],
+            );
+        } else {
+            c.add(Out::Na);
+        }
+        // subsidy_cap, subsidy_per_person
+        let s = h.subsidy.as_ref();
+        let sv = s.map(|x| x as &dyn std::fmt::Display);
+        let o = s.map_or(Out::Unknown, |s| ok(*s <= Decimal::from(60000)));
+        put(c, "subsidy_cap", o, &[("relocation_subsidy_amount", sv)]);
+        let o = s.map_or(Out::Unknown, |s| ok(*s / h.members <= Decimal::from(20000)));
+        put(
+            c,
+            "subsidy_per_person",
+            o,
+            &[
+                ("relocation_subsidy_amount", sv),
+                ("household_members", d(&h.members)),
+            ],
+        );
+        // debt_cap
+        let dv = h.debt.as_ref().map(|x| x as &dyn std::fmt::Display);
+        let o = h
+            .debt
+            .map_or(Out::Unknown, |x| ok(x <= Decimal::from(10000)));
+        put(c, "debt_cap", o, &[("relocation_debt_amount", dv)]);
+        // debt_to_income
+        match h.debt {
+            Some(debt) if h.income > Decimal::ZERO => put(
+                c,
+                "debt_to_income",
+                ok(debt / h.income <= Decimal::new(50, 2)),
+                &[
+                    ("relocation_debt_amount", dv),
+                    ("household_annual_income", d(&h.income)),
+                ],
+            ),
+            _ => c.add(Out::Na),
+        }
+        // members_range
+        put(
+            c,
+            "members_range",
+            ok(h.members >= Decimal::ONE && h.members <= Decimal::from(12)),
+            &[("household_members", d(&h.members))],
+        );
+        // new_build_registered
+        if h.source == "new_build" {
+            put(
+                c,
+                "new_build_registered",
+                ok(h.registered),
+                &[("registered_poor_household", Some(&h.registered))],
+            );
+        } else {
+            c.add(Out::Na);
+        }
+        // review_in_10_working_days, demolish_within_a_year: a missing act has not happened yet.
+        let deadline = |act: Option<NaiveDate>, dl: Option<NaiveDate>| match (act, dl) {
+            (_, None) => Out::Unknown,
+            (Some(a), Some(dl)) => ok(a <= dl),
+            (None, Some(dl)) if dl <= as_of => Out::Fail,
+            (None, Some(_)) => Out::Pending,
+        };
+        let dl = cal.add_working_days(h.notice, 10).ok();
+        put(
+            c,
+            "review_in_10_working_days",
+            deadline(h.review, dl),
+            &[
+                (
+                    "township_review_date",
+                    h.review.as_ref().map(|x| x as &dyn std::fmt::Display),
+                ),
+                ("village_notice_date", Some(&h.notice)),
+            ],
+        );
+        let dl = cal
+            .roll_forward(guiju::calendar::add_years(h.move_in, 1))
+            .ok();
+        put(
+            c,
+            "demolish_within_a_year",
+            deadline(h.demolished, dl),
+            &[
+                (
+                    "old_house_demolished_date",
+                    h.demolished.as_ref().map(|x| x as &dyn std::fmt::Display),
+                ),
+                ("move_in_date", Some(&h.move_in)),
+            ],
+        );
+        // exit_measures_recorded
+        if h.registered {
+            put(
+                c,
+                "exit_measures_recorded",
+                ok(h.measures),
+                &[("exit_support_measures", None)],
+            );
+        } else {
+            c.add(Out::Na);
+        }
+    }
+
+    pub fn households_jsonl<W: std::io::Write>(path: &str, w: &mut Findings<W>) -> Counts {
+        let mut c = Counts::default();
+        lines(path, |l| {
+            let r: HouseholdRow = serde_json::from_str(l).unwrap();
+            let h = Hh {
+                id: r.household_id,
+                members: num(&r.household_members),
+                area: num(&r.residential_floor_area),
+                source: r.housing_source,
+                registered: r.registered_poor_household,
+                over_area: r.over_area_reported,
+                subsidy: r.relocation_subsidy_amount.as_ref().map(num),
+                debt: r.relocation_debt_amount.as_ref().map(num),
+                income: num(&r.household_annual_income),
+                notice: date(r.village_notice_date),
+                review: r.township_review_date.map(date),
+                move_in: date(r.move_in_date),
+                demolished: r.old_house_demolished_date.map(date),
+                measures: r.exit_support_measures.is_some(),
+            };
+            households(&mut c, w, &h);
+        });
+        c
+    }
+
+    pub fn households_csv<W: std::io::Write>(path: &str, w: &mut Findings<W>) -> Counts {
+        let mut c = Counts::default();
+        let (mut r, hd) = csv_reader(path);
+        let ix: Vec<usize> = super::HOUSEHOLD_HEADER.split(',').map(|n| hd[n]).collect();
+        let mut rec = csv::ByteRecord::new();
+        while r.read_byte_record(&mut rec).unwrap() {
+            let f = |i: usize| rec.get(ix[i]).unwrap_or(b"");
+            let text = |i: usize| std::str::from_utf8(f(i)).unwrap();
+            let opt_dec = |i: usize| (!f(i).is_empty()).then(|| dec(f(i)));
+            let opt_date = |i: usize| (!f(i).is_empty()).then(|| date(text(i)));
+            let h = Hh {
+                id: text(0),
+                members: dec(f(3)),
+                area: dec(f(4)),
+                source: text(5),
+                registered: f(6) == b"true",
+                over_area: match f(7) {
+                    b"" => None,
+                    b => Some(b == b"true"),
+                },
+                subsidy: opt_dec(8),
+                debt: opt_dec(9),
+                income: dec(f(10)),
+                notice: date(text(11)),
+                review: opt_date(12),
+                move_in: date(text(13)),
+                demolished: opt_date(14),
+                measures: !f(15).is_empty(),
+            };
+            households(&mut c, w, &h);
+        }
+        c
+    }
+
     // (c) grouped
 
     #[derive(Deserialize)]
@@ -906,6 +1381,108 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, {mem} RAM")
 }
 
+/// The findings-heavy workload: `households.gj` on wide records, about 8 % of them with a
+/// finding. guiju writes every report format; the baseline writes one JSON line per finding
+/// (compared with every format) or only counts (compared with `--format summary`).
+fn households_section(n: u64, repeat: usize) -> usize {
+    let name = "households";
+    let (jsonl, csv) = generate(name, n, true);
+    let policy = policy_path(name);
+    let mut mismatches = 0;
+    println!("\nFindings-heavy: {name}.gj, {n} records; ratio against the baseline writing one JSON line per finding, or (summary) the baseline that only counts\n");
+    println!(
+        "| format | MB | runner | records/s | findings/s | MB/s | report MB | peak RSS MB | guiju ÷ baseline | outcomes agree |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---|");
+    for (fmt, file) in [("jsonl", &jsonl), ("csv", &csv)] {
+        let mb = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+        let base_args = |mode: &str| {
+            vec![
+                name.to_string(),
+                file.to_string_lossy().into_owned(),
+                fmt.to_string(),
+                mode.to_string(),
+            ]
+        };
+        // (label, mode, args, index of the baseline it is compared with, counts comparable)
+        let mut children: Vec<(String, &str, Vec<String>, usize, bool)> = vec![
+            (
+                "baseline, findings as JSON lines".into(),
+                "baseline",
+                base_args("findings"),
+                0,
+                false,
+            ),
+            (
+                "baseline, counting only".into(),
+                "baseline",
+                base_args("count"),
+                1,
+                false,
+            ),
+        ];
+        for (format, jobs) in [
+            ("json", 1),
+            ("json", 2),
+            ("summary", 1),
+            ("summary", 2),
+            ("human", 1),
+            ("sarif", 1),
+            ("junit", 1),
+            ("github", 1),
+        ] {
+            let base = usize::from(format == "summary");
+            children.push((
+                format!("guiju `--format {format} --jobs {jobs}`"),
+                "guiju",
+                guiju_args_as(&policy, file, jobs, format),
+                base,
+                matches!(format, "json" | "summary"),
+            ));
+        }
+        let spec: Vec<(&str, Vec<String>)> = children.iter().map(|c| (c.1, c.2.clone())).collect();
+        let runs = run_rounds(&spec, repeat);
+        let base = &runs[0];
+        let findings = base.counts.fail + base.counts.unknown + base.counts.pending;
+        for ((label, _, _, vs, comparable), r) in children.iter().zip(&runs) {
+            let is_base = label.starts_with("baseline");
+            let agree = if is_base {
+                String::new()
+            } else if !comparable {
+                "—".into()
+            } else if r.counts == base.counts {
+                "yes".into()
+            } else {
+                mismatches += 1;
+                format!("NO: guiju {:?} vs baseline {:?}", r.counts, base.counts)
+            };
+            let ratio = if is_base {
+                "—".to_string()
+            } else {
+                format!("{:.2}×", runs[*vs].secs / r.secs)
+            };
+            println!(
+                "| {fmt} | {mb:.0} | {label} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {ratio} | {agree} |",
+                n as f64 / r.secs,
+                findings as f64 / r.secs,
+                mb / r.secs,
+                r.bytes as f64 / 1e6,
+                r.hwm_kb as f64 / 1024.0,
+            );
+        }
+        println!(
+            "\n{fmt}: {} records, {findings} findings ({} fail, {} unknown, {} pending), {} pass, {} not applicable\n",
+            base.counts.records,
+            base.counts.fail,
+            base.counts.unknown,
+            base.counts.pending,
+            base.counts.pass,
+            base.counts.na
+        );
+    }
+    mismatches
+}
+
 fn main() {
     if let Ok(mode) = std::env::var("GUIJU_BENCH_CHILD") {
         child(&mode);
@@ -979,6 +1556,9 @@ fn main() {
                 row(&who, &r, Some(base.secs / r.secs), &agree);
             }
         }
+    }
+    if only.is_empty() || only.split(',').any(|o| o == "households") {
+        mismatches += households_section(n, repeat);
     }
     // Policy load: 1,000 generated rules, then checking 1,000 records with them.
     let big_policy = generate_big_policy();

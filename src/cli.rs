@@ -70,6 +70,9 @@ pub enum FormatArg {
     Junit,
     /// GitHub Actions workflow commands: one annotation per finding.
     Github,
+    /// Only the counts: the JSON report without its findings (docs/report-json.md). Builds no
+    /// finding, so a run that only needs the numbers does not pay for explaining them.
+    Summary,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -418,7 +421,8 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     };
     let file_style = Style { color: false, ..st };
     // With --output, a report other than the human one goes to the file and the human report to the terminal.
-    let terminal_human = o.output.is_some() && o.format != FormatArg::Human;
+    let terminal_human =
+        o.output.is_some() && !matches!(o.format, FormatArg::Human | FormatArg::Summary);
     let (report_out, term_out): (&mut (dyn Write + Send), Option<&mut (dyn Write + Send)>) =
         match file_out.as_mut() {
             Some(f) => (f, Some(&mut *out)),
@@ -433,6 +437,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
             lines: Default::default(),
         }),
         FormatArg::Json => Box::new(Json::new(report_out, st.lang)),
+        FormatArg::Summary => Box::new(Json::summary_only(report_out, st.lang)),
         FormatArg::Sarif => Box::new(Sarif::new(
             report_out,
             st.lang,
@@ -1039,6 +1044,10 @@ impl Sink for Progress<'_> {
 
     fn prerender(&self) -> Option<crate::report::Prerender> {
         self.sink.prerender()
+    }
+
+    fn wants_findings(&self) -> bool {
+        self.sink.wants_findings()
     }
 
     fn rendered(&mut self, bytes: &[u8]) {

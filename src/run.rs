@@ -87,7 +87,9 @@ impl<'p> Session<'p> {
         let program = self.program;
         let as_of = self.options.as_of;
         let run_inputs = RunInputs::new(inputs);
-        let engine = Engine::new(program, as_of);
+        // A view without findings (`--format summary`) only counts: verdicts are not explained.
+        let want_findings = sink.wants_findings();
+        let engine = Engine::new(program, as_of).explaining(want_findings);
         let prerender = sink.prerender().map(|p| p.for_program(program));
         let pool = &self.pool;
         // Groups are aggregated, batch by batch in input order, while later batches are read
@@ -254,6 +256,7 @@ impl<'p> Session<'p> {
                             &b.items,
                             threads,
                             prerender.as_ref(),
+                            want_findings,
                             &tallies,
                         )
                     },
@@ -279,7 +282,9 @@ impl<'p> Session<'p> {
                 .into_par_iter()
                 .map(|g| {
                     let (outcome, rule) = (g.verdict.outcome, g.verdict.rule);
-                    let found = (outcome != Outcome::Pass && outcome != Outcome::NotApplicable)
+                    let found = (want_findings
+                        && outcome != Outcome::Pass
+                        && outcome != Outcome::NotApplicable)
                         .then(|| finding_for_group(program, &run_inputs, g))
                         .flatten()
                         .map(|f| match &prerender {
@@ -405,13 +410,25 @@ fn evaluate(
     items: &[Item],
     threads: usize,
     prerender: Option<&Prerendered>,
+    want_findings: bool,
     tallies: &Tallies,
 ) -> Vec<Evaluated> {
     // Small enough that a thread done reading can take over part of the evaluation.
     let chunk = (items.len() / (16 * threads.max(1))).max(64);
     items
         .par_chunks(chunk)
-        .map(|ch| evaluate_chunk(engine, groups, program, inputs, ch, prerender, tallies))
+        .map(|ch| {
+            evaluate_chunk(
+                engine,
+                groups,
+                program,
+                inputs,
+                ch,
+                prerender,
+                want_findings,
+                tallies,
+            )
+        })
         .collect()
 }
 
@@ -424,6 +441,7 @@ fn evaluate_chunk(
     inputs: &RunInputs,
     ch: &[Item],
     prerender: Option<&Prerendered>,
+    want_findings: bool,
     tallies: &Tallies,
 ) -> Evaluated {
     let nrules = program.rules.len();
@@ -454,7 +472,7 @@ fn evaluate_chunk(
         let before = found.len();
         let mut take = |v: Verdict| {
             count(v.rule, v.outcome);
-            if matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
+            if !want_findings || matches!(v.outcome, Outcome::Pass | Outcome::NotApplicable) {
                 return;
             }
             if let Some(f) = finding_for_record(program, inputs, r, v) {

@@ -836,6 +836,21 @@ pub(crate) fn judge(
     key: Option<&Value>,
     as_of: NaiveDate,
 ) -> Verdict {
+    judge_as(program, rule_idx, rule, record, aggs, key, as_of, true)
+}
+
+/// As [`judge`]; with `explain` false, a finding's verdict carries no explanation.
+#[allow(clippy::too_many_arguments)]
+fn judge_as(
+    program: &Program,
+    rule_idx: usize,
+    rule: &Rule,
+    record: &[Value],
+    aggs: &[R],
+    key: Option<&Value>,
+    as_of: NaiveDate,
+    explain: bool,
+) -> Verdict {
     let base = Env {
         aggs,
         key,
@@ -900,16 +915,17 @@ pub(crate) fn judge(
             }
         }
     }
-    let explanation = if matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
-        Some(Box::new(explain::explain(
-            &env,
-            outcome,
-            halt.as_ref(),
-            exempt,
-        )))
-    } else {
-        None
-    };
+    let explanation =
+        if explain && matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
+            Some(Box::new(explain::explain(
+                &env,
+                outcome,
+                halt.as_ref(),
+                exempt,
+            )))
+        } else {
+            None
+        };
     Verdict {
         rule: rule_idx,
         outcome,
@@ -927,6 +943,8 @@ pub struct Engine<'p> {
     group_rules: Vec<Vec<usize>>,
     /// Per rule: its fast form, when it has one (see `fast`).
     fast: Vec<Option<fast::FastRule>>,
+    /// Whether findings' verdicts carry an explanation (not when a run only counts).
+    explain: bool,
 }
 
 impl<'p> Engine<'p> {
@@ -949,7 +967,14 @@ impl<'p> Engine<'p> {
             each_rules,
             group_rules,
             fast: program.rules.iter().map(fast::FastRule::compile).collect(),
+            explain: true,
         }
+    }
+
+    /// With `false`, verdicts carry no explanation (`Verdict::explanation` is `None`): for a run
+    /// that only counts outcomes (`--format summary`).
+    pub fn explaining(self, explain: bool) -> Engine<'p> {
+        Engine { explain, ..self }
     }
 
     pub fn each_rules(&self, ty: usize) -> &[usize] {
@@ -1041,13 +1066,24 @@ impl<'p> Engine<'p> {
                     return Verdict {
                         rule: ri,
                         outcome: Outcome::Unknown,
-                        explanation: Some(Box::new(explain::explain_filter(&env, &h))),
+                        explanation: self
+                            .explain
+                            .then(|| Box::new(explain::explain_filter(&env, &h))),
                     }
                 }
             }
         }
         // `judge` builds an explanation only for a finding: one call decides and explains.
-        judge(self.program, ri, rule, values, &[], None, self.as_of)
+        judge_as(
+            self.program,
+            ri,
+            rule,
+            values,
+            &[],
+            None,
+            self.as_of,
+            self.explain,
+        )
     }
 }
 

@@ -33,12 +33,15 @@ fn data_diag_json(d: &DataDiag) -> DataDiagJson<'_> {
     }
 }
 
-/// Streams `{"version":1,"lang":…,"findings":[…],"input_problems":[…],"summary":{…}}`.
+/// Streams `{"version":1,"lang":…,"findings":[…],"input_problems":[…],"summary":{…}}`, or, for
+/// `--format summary`, the same document without `findings`.
 pub struct Json<W: Write> {
     out: W,
     lang: Lang,
     first: bool,
     problems: Vec<String>,
+    /// Whether findings are written (not for `--format summary`).
+    findings: bool,
 }
 
 impl<W: Write> Json<W> {
@@ -56,6 +59,24 @@ impl<W: Write> Json<W> {
             lang,
             first: true,
             problems: Vec::new(),
+            findings: true,
+        }
+    }
+
+    /// `--format summary`: `{"version":1,"lang":…,"input_problems":[…],"summary":{…}}`, the JSON
+    /// report without its findings, so that a run that only counts builds none.
+    pub fn summary_only(mut out: W, lang: Lang) -> Json<W> {
+        let lang_s = match lang {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        };
+        let _ = write!(out, "{{\"version\":{JSON_VERSION},\"lang\":\"{lang_s}\"");
+        Json {
+            out,
+            lang,
+            first: true,
+            problems: Vec::new(),
+            findings: false,
         }
     }
 }
@@ -68,15 +89,21 @@ impl<W: Write> Sink for Json<W> {
     }
 
     fn finding(&mut self, f: &Finding) {
-        self.rendered(&Prerender::Json.render(f));
+        if self.findings {
+            self.rendered(&Prerender::Json.render(f));
+        }
     }
 
     fn prerender(&self) -> Option<Prerender> {
         Some(Prerender::Json)
     }
 
+    fn wants_findings(&self) -> bool {
+        self.findings
+    }
+
     fn rendered(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
+        if bytes.is_empty() || !self.findings {
             return;
         }
         let sep: &[u8] = if self.first { b"\n" } else { b",\n" };
@@ -88,9 +115,10 @@ impl<W: Write> Sink for Json<W> {
     fn end(&mut self, summary: &Summary) {
         let _ = self.lang;
         let summary = serde_json::to_string(summary).unwrap_or_else(|_| "{}".into());
+        let close = if self.findings { "\n]" } else { "" };
         let _ = writeln!(
             self.out,
-            "\n],\"input_problems\":[{}],\"summary\":{summary}}}",
+            "{close},\"input_problems\":[{}],\"summary\":{summary}}}",
             self.problems.join(",\n")
         );
     }

@@ -287,6 +287,11 @@ pub trait Sink {
     fn progress(&mut self, input: &str, records: u64) {
         let _ = (input, records);
     }
+    /// Whether this view shows findings at all; when it does not (`--format summary`), a run
+    /// only counts verdicts, and builds no explanation, location or finding.
+    fn wants_findings(&self) -> bool {
+        true
+    }
 }
 
 /// Renders findings to bytes away from the sink (see `Sink::prerender`).
@@ -675,5 +680,9 @@ impl Sink for Tee<'_> {
     fn end(&mut self, summary: &Summary) {
         self.0.end(summary);
         self.1.end(summary);
+    }
+
+    fn wants_findings(&self) -> bool {
+        self.0.wants_findings() || self.1.wants_findings()
     }
 }
