@@ -20,9 +20,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-/// Exit codes: 0 no failing error-severity finding; 1 at least one (or a failed example); 2 a policy, usage or input error.
+/// Exit code 0: no failing finding of error severity.
 pub const EXIT_OK: i32 = 0;
+/// Exit code 1: at least one failing finding of error severity (or a failed example, or a file
+/// `fmt --check` would change).
 pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code 2: a policy, usage or input error.
 pub const EXIT_ERROR: i32 = 2;
 
 #[derive(Parser, Debug)]
@@ -31,19 +34,19 @@ pub const EXIT_ERROR: i32 = 2;
     version,
     about = "规矩 — rules-as-code compliance checking for Chinese government documents"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum LangArg {
+pub(crate) enum LangArg {
     Zh,
     En,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum ColorArg {
+pub(crate) enum ColorArg {
     Auto,
     Always,
     Never,
@@ -59,7 +62,7 @@ pub enum TemplateFormatArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum FormatArg {
+pub(crate) enum FormatArg {
     /// Editor-style reports (default).
     Human,
     /// The stable JSON report (docs/report-json.md).
@@ -76,7 +79,7 @@ pub enum FormatArg {
 }
 
 #[derive(clap::Args, Debug, Clone)]
-pub struct Common {
+pub(crate) struct Common {
     /// A local working-day calendar (.cal) for every rule, laid over the national one when it says `extends cn-national`.
     #[arg(long, global = true)]
     pub calendar: Option<PathBuf>,
@@ -94,7 +97,7 @@ pub struct Common {
 
 /// The arguments of `guiju check`.
 #[derive(clap::Args, Debug, Clone)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Policy files (.gj).
     #[arg(required = true)]
     pub policies: Vec<PathBuf>,
@@ -127,7 +130,7 @@ pub struct CheckArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check submissions against policies.
     Check(CheckArgs),
     /// Run the examples inside policies (files or directories).

@@ -1,4 +1,4 @@
-//! The file system edge: data files as [`Inputs`](crate::Inputs) ([`FsInputs`]) and policy files
+//! The file system edge: data files as [`Inputs`] ([`FsInputs`]) and policy files
 //! named by `use` and `calendar` ([`FsResolver`]). With `cli`, the only module that touches
 //! `std::fs` (`tests/architecture.rs` checks it).
 

@@ -15,20 +15,27 @@ use std::sync::Arc;
 /// A set of checked policies, ready to evaluate records many times.
 #[derive(Debug)]
 pub struct Program {
+    /// The policy texts it was compiled from.
     pub sources: SourceMap,
+    #[doc(hidden)]
     pub policies: Vec<PolicyInfo>,
+    #[doc(hidden)]
     pub records: Vec<RecordType>,
+    #[doc(hidden)]
     pub rules: Vec<Rule>,
+    #[doc(hidden)]
     pub examples: Vec<Example>,
 }
 
 impl Program {
+    #[doc(hidden)]
     pub fn record_type(&self, name: &str) -> Option<usize> {
         self.records
             .iter()
             .position(|r| r.name == name && !r.element_only)
     }
 
+    #[doc(hidden)]
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }

@@ -248,6 +248,7 @@ fn thousands_ok(num: &str) -> bool {
     first_ok && groups.all(|g| g.len() == 3)
 }
 
+/// A cell's text as a date, in the forms a submission writes dates in.
 pub fn parse_date_cell(t: &str) -> Option<NaiveDate> {
     if let Some(d) = iso_date(t) {
         return Some(d);
@@ -277,6 +278,7 @@ fn iso_date(t: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)
 }
 
+/// A cell's text as a date and time.
 pub fn parse_datetime_cell(t: &str) -> Option<NaiveDateTime> {
     if let Some(d) = parse_datetime(t) {
         return Some(d);

@@ -1,6 +1,7 @@
 //! Reading submissions (JSON, JSONL, CSV, Excel) as a stream of located records. Inputs are
 //! opened, and read again for findings, through [`Inputs`]: this module opens no file itself.
 
+#[doc(hidden)]
 pub mod cell;
 mod csv_split;
 mod decode;
@@ -62,7 +63,10 @@ impl ValueEnd {
 /// One `--data [TYPE=]FILE` argument.
 #[derive(Debug, Clone)]
 pub struct InputSpec {
+    /// The input's name: its path for a file. Its extension gives its format; reports name the
+    /// input by it.
     pub path: String,
+    /// The record type its records are (else the one whose fields its columns or keys name).
     pub record_type: Option<String>,
     /// `utf-8` (default), `gbk` or `gb18030`.
     pub encoding: Option<String>,
@@ -86,16 +90,22 @@ impl InputSpec {
     }
 }
 
+/// The format of an input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// A JSON array of objects (`.json`).
     Json,
+    /// One JSON object a line (`.jsonl`, `.ndjson`).
     Jsonl,
+    /// CSV with a header row (`.csv`, `.tsv`, `.txt`).
     Csv,
+    /// A workbook's first sheet (`.xlsx`, `.xlsm`, `.xls`, `.xlsb`, `.ods`).
     Excel,
 }
 
 impl Format {
+    /// The format a name's extension says.
     pub fn of(path: &str) -> Option<Format> {
         let lower = path.to_lowercase();
         let ext = lower.rsplit('.').next().unwrap_or("");
@@ -112,12 +122,19 @@ impl Format {
 /// A problem with an input file, located in it. Codes `I0xxx`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataDiag {
+    /// Its code (`I0003`); `guiju explain` describes it.
     pub code: &'static str,
+    /// The input's name.
     pub path: String,
+    /// 1-based line (0: the input as a whole).
     pub line: u32,
+    /// 1-based column, in characters (0: the line as a whole).
     pub col: u32,
+    /// Byte offset in the input, where known.
     pub byte: Option<u64>,
+    /// What is wrong, in both languages.
     pub message: Msg,
+    /// What to do about it.
     pub help: Option<Msg>,
     /// An error stops reading the file; otherwise the record is counted as unreadable and reading goes on.
     pub fatal: bool,
@@ -157,12 +174,14 @@ impl DataDiag {
 
 /// What a source yields: a record, or a record that could not be read at all (boxed: rare, and
 /// large next to a record).
+#[doc(hidden)]
 pub enum Item {
     Record(Record),
     Bad(Box<DataDiag>),
 }
 
 /// A stream of records from one input.
+#[doc(hidden)]
 pub trait RecordSource: Send {
     /// Appends up to `max` items; returns false when the input is exhausted.
     fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag>;
@@ -176,6 +195,7 @@ pub trait RecordSource: Send {
 }
 
 /// Opens input `index` of `inputs` as a record stream.
+#[doc(hidden)]
 pub fn open(
     inputs: &dyn Inputs,
     index: usize,
@@ -638,6 +658,7 @@ pub(crate) fn missing_values(n: usize) -> Vec<Value> {
     values
 }
 
+#[doc(hidden)]
 /// Gives back a record's values once it has been judged and reported; a reader reuses the vector.
 pub fn recycle(mut values: Vec<Value>) {
     // Most values own nothing on the heap: they are let go of in place, without a call to drop

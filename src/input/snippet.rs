@@ -33,6 +33,7 @@ fn json_path(key: &str) -> String {
 }
 
 impl Snippet {
+    /// Where the value of field `slot` is, in the file's own terms.
     pub fn path(&self, slot: usize) -> Option<String> {
         self.paths
             .iter()
@@ -40,6 +41,7 @@ impl Snippet {
             .map(|(_, p)| p.clone())
     }
 
+    /// The byte range of the value of field `slot` in `text`.
     pub fn field(&self, slot: usize) -> Option<Range<usize>> {
         self.fields
             .iter()

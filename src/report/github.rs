@@ -29,8 +29,11 @@ fn command(level: CiLevel) -> &'static str {
 
 /// Writes one annotation line per finding and per input problem.
 pub struct GitHub<W: Write> {
+    /// Where the annotations are written.
     pub out: W,
+    /// The language of messages.
     pub lang: Lang,
+    /// Whether each finding carries its full evaluation trace.
     pub explain: bool,
 }
 

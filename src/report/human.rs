@@ -12,7 +12,9 @@ use std::ops::Range;
 /// Options shared by every human rendering.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// The language of messages.
     pub lang: Lang,
+    /// Whether to colour the report (ANSI escapes).
     pub color: bool,
 }
 
@@ -416,9 +418,13 @@ pub fn render_data_diag(
 
 /// The default report of `guiju check`: one ariadne report per finding, then the summary line.
 pub struct Human<'a, W: Write> {
+    /// Where the report is written.
     pub out: W,
+    /// Its language and colour.
     pub style: Style,
+    /// The policy texts (`Program::sources`), to show the rules.
     pub sources: &'a SourceMap,
+    /// Whether each finding shows its full evaluation trace.
     pub explain: bool,
     /// Where data problems' lines are read from.
     pub lines: DataLines,

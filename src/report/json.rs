@@ -45,6 +45,7 @@ pub struct Json<W: Write> {
 }
 
 impl<W: Write> Json<W> {
+    /// A JSON report to `out`, with messages in `lang` where a message is in one language.
     pub fn new(mut out: W, lang: Lang) -> Json<W> {
         let lang_s = match lang {
             Lang::Zh => "zh",

@@ -60,6 +60,7 @@ pub struct JUnit<W: Write> {
 }
 
 impl<W: Write> JUnit<W> {
+    /// A JUnit report to `out` with a suite per rule of `rules`, the policy's `notes` first.
     pub fn new(
         out: W,
         lang: Lang,

@@ -17,6 +17,7 @@ use crate::value::{Record, RecordLoc, Value};
 use indexmap::IndexMap;
 use serde::Serialize;
 
+#[doc(hidden)]
 /// Stable codes of findings.
 pub fn finding_code(o: Outcome) -> &'static str {
     match o {
@@ -30,35 +31,48 @@ pub fn finding_code(o: Outcome) -> &'static str {
 /// Where in the data a finding is.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecordRef {
+    /// The input's name (`InputSpec::path`).
     pub file: String,
+    /// The record type's name.
     pub record_type: String,
     /// 1-based position of the record in its file.
     pub index: u64,
+    /// 1-based line of the record's first byte.
     pub line: u32,
+    /// 1-based column (in characters) of the record's first byte.
     pub column: u32,
+    /// The record's key field, as text, when its type has one and it is present.
     pub key: Option<String>,
     /// For a grouped rule: the group's key and size.
     pub group: Option<GroupRef>,
 }
 
+/// The group a finding of a grouped rule is about.
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupRef {
+    /// The group's key as text (`*` for a rule over all records).
     pub key: String,
+    /// How many records the group has.
     pub records: u64,
 }
 
 /// A field that decided a finding, located in the data.
 #[derive(Debug, Clone, Serialize)]
 pub struct FieldRef {
+    /// The field's name in the policy.
     pub name: String,
+    /// Its label (the column or key the data names it by), if it has one.
     pub label: Option<String>,
+    /// 1-based line of its value in the file (of the record, where the value cannot be found).
     pub line: usize,
+    /// 1-based column of its value, in characters.
     pub column: usize,
     /// The value as read, in the field's unit; `null` when the field is missing.
     pub value: Option<String>,
     /// Where the value is in the file's own terms: a JSON path relative to the record
     /// (`$.members`), or a CSV cell (`R5C2`); `null` where the file has no such place.
     pub path: Option<String>,
+    /// Byte range of the value in the finding's snippet.
     #[serde(skip)]
     pub range: Option<std::ops::Range<usize>>,
 }
@@ -66,34 +80,58 @@ pub struct FieldRef {
 /// The rule a finding is about, located in its policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleRef {
+    /// The rule's id.
     pub id: String,
+    /// Its title, as written after the id.
     pub title: Option<String>,
+    /// The id of the policy it is in.
     pub policy: String,
+    /// The document the policy implements (`三政办〔2017〕28号`).
     pub document: Option<String>,
+    /// The policy file's name.
     pub file: String,
+    /// 1-based line of the rule's name in the policy file.
     pub line: usize,
+    /// 1-based column of the rule's name, in characters.
     pub column: usize,
 }
 
 /// A rule's non-passing verdict on a record or group: what the user acts on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// `V0001` (fail), `V0002` (unknown) or `V0003` (pending).
     pub code: &'static str,
+    /// The verdict: fail, unknown or pending.
     pub outcome: Outcome,
+    /// The rule's severity.
     pub severity: Severity,
+    /// The rule, located in its policy.
     pub rule: RuleRef,
+    /// The record or group, located in the data.
     pub record: RecordRef,
+    /// The fields that decided it, located in the data.
     pub fields: Vec<FieldRef>,
+    /// What is wrong, in both languages.
     pub message: Msg,
+    /// Why, with the numbers: `floor_area 100.01 m² / members 4人 = 25.0025 m² > 25 m²`.
     pub reasons: Vec<Msg>,
+    /// The values of the names the rule uses, by name.
     pub values: IndexMap<String, Msg>,
+    /// The lines of the document the rule cites.
+    #[doc(hidden)]
     pub citations: Vec<Citation>,
+    /// The full evaluation trace (shown with `--explain`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<Msg>,
+    /// The spans of the policy text that decided it.
+    #[doc(hidden)]
     #[serde(skip)]
     pub spans: Vec<Span>,
+    /// The span of the rule's name.
+    #[doc(hidden)]
     #[serde(skip)]
     pub rule_span: Span,
+    /// The record's text, read back from its input, with where its fields are.
     #[serde(skip)]
     pub snippet: Option<Snippet>,
     /// The rule's index in the program.
@@ -104,14 +142,20 @@ pub struct Finding {
 /// Counts for the summary line. Every input record is counted once, read or unreadable.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
+    /// The date deadlines were judged as of (`YYYY-MM-DD`).
     pub as_of: String,
+    /// Input records, read or unreadable.
     pub records: u64,
+    /// Records that could not be read at all.
     pub unreadable: u64,
     /// Rows that hold nothing (every cell empty or white space): not records, not counted in
     /// `records`, so that rows read = `records` + `skipped`.
     pub skipped: u64,
+    /// Records read, by record type, in the order types were first met.
     pub by_type: IndexMap<String, u64>,
+    /// Verdicts by outcome (`pass`, `fail`, `not_applicable`, `pending`, `unknown`).
     pub outcomes: IndexMap<&'static str, u64>,
+    /// Verdicts by rule id, then by outcome.
     pub by_rule: IndexMap<String, IndexMap<&'static str, u64>>,
     /// Failing findings of error severity: these make the exit code 1.
     pub failing_errors: u64,
@@ -126,6 +170,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// All counts zero, for the rules of `program`.
     pub fn new(program: &Program, as_of: String) -> Summary {
         let mut s = Summary {
             as_of,
@@ -144,6 +189,7 @@ impl Summary {
         s
     }
 
+    #[doc(hidden)]
     /// Counts `n` verdicts of one rule with one outcome (the hot path counts per chunk of records).
     pub fn count_many(&mut self, program: &Program, rule: usize, outcome: Outcome, n: u64) {
         let key = outcome.as_str();
@@ -215,6 +261,7 @@ impl Summary {
         problems
     }
 
+    /// The summary line of the human report, in `lang`.
     pub fn line(&self, lang: Lang) -> String {
         let o = |k: &str| self.outcomes.get(k).copied().unwrap_or(0);
         let types: Vec<String> = self
@@ -294,6 +341,7 @@ pub trait Sink {
     }
 }
 
+#[doc(hidden)]
 /// Renders findings to bytes away from the sink (see `Sink::prerender`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prerender {
@@ -333,6 +381,7 @@ struct RulePieces {
     citations: Vec<u8>,
 }
 
+#[doc(hidden)]
 /// Renders the findings of one program (see [`Prerender::for_program`]).
 #[derive(Debug)]
 pub struct Prerendered {
@@ -409,6 +458,7 @@ fn record_key(program: &Program, rec_ty: usize, values: &[Value]) -> Option<Stri
     }
 }
 
+#[doc(hidden)]
 /// Builds the finding for a non-passing verdict on one record.
 pub fn finding_for_record(
     program: &Program,
@@ -429,6 +479,7 @@ pub fn finding_for_record(
     )
 }
 
+#[doc(hidden)]
 /// Builds the finding for a non-passing verdict on a group.
 pub fn finding_for_group(
     program: &Program,
@@ -552,6 +603,7 @@ fn rule_ref(program: &Program, rule: &crate::check::ir::Rule) -> Option<RuleRef>
     })
 }
 
+#[doc(hidden)]
 /// A rule of the program as the CI views list it (SARIF rules, JUnit suites), whether or not it has findings.
 #[derive(Debug, Clone)]
 pub struct RuleInfo {
@@ -560,6 +612,7 @@ pub struct RuleInfo {
     pub citations: Vec<Citation>,
 }
 
+#[doc(hidden)]
 /// Every rule of the program, in order.
 pub fn rules_of(program: &Program) -> Vec<RuleInfo> {
     program
@@ -575,6 +628,7 @@ pub fn rules_of(program: &Program) -> Vec<RuleInfo> {
         .collect()
 }
 
+#[doc(hidden)]
 /// How loudly a CI view flags a finding (SARIF `level`, GitHub `::error`/`::warning`/`::notice`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CiLevel {
@@ -614,6 +668,7 @@ impl Finding {
         }
     }
 
+    #[doc(hidden)]
     /// Where in the data file a CI view points: the first deciding field, else the record.
     pub fn data_line_col(&self) -> (usize, usize) {
         match self.fields.first() {
@@ -623,6 +678,7 @@ impl Finding {
     }
 }
 
+#[doc(hidden)]
 /// A diagnostic about a policy (E/W codes), located, for the CI views.
 #[derive(Debug, Clone)]
 pub struct PolicyNote {
@@ -635,6 +691,7 @@ pub struct PolicyNote {
     pub column: usize,
 }
 
+#[doc(hidden)]
 /// The policy diagnostics of a compilation, located in their files.
 pub fn policy_notes(
     diags: &[crate::diag::Diagnostic],

@@ -13,7 +13,9 @@ use crate::input::DataDiag;
 use serde_json::{json, Map, Value};
 use std::io::Write;
 
+/// The schema a SARIF report names.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The SARIF version written.
 pub const SARIF_VERSION: &str = "2.1.0";
 
 fn level_str(l: CiLevel) -> &'static str {
@@ -206,6 +208,7 @@ pub struct Sarif<W: Write> {
 }
 
 impl<W: Write> Sarif<W> {
+    /// A SARIF log to `out` with every rule of `rules`, the policy's `notes` first.
     pub fn new(
         mut out: W,
         lang: Lang,
