@@ -36,6 +36,7 @@ impl FileProblem {
         matches!(self, FileProblem::NotRegular(..) | FileProblem::TooLarge(_))
     }
 
+    /// The problem in English.
     pub fn en(&self) -> String {
         match self {
             FileProblem::Io(e) => e.to_string(),
@@ -47,6 +48,7 @@ impl FileProblem {
         }
     }
 
+    /// The problem in Chinese.
     pub fn zh(&self) -> String {
         match self {
             FileProblem::Io(e) => match e.kind() {
