@@ -21,7 +21,7 @@ use std::fmt;
 use std::ops::Bound;
 use std::sync::OnceLock;
 
-use chrono::{Datelike, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
 
 /// The text of the national calendar, embedded at compile time.
 const NATIONAL_TEXT: &str = include_str!("../data/calendar/cn-national.cal");
@@ -963,6 +963,69 @@ fn parse_date(s: &str) -> Result<NaiveDate, String> {
         return Err(bad());
     };
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| format!("{s} is not a valid date"))
+}
+
+// ------------------------------------------------------------ date text
+
+/// Reads `2017-05-23` or `2017年5月23日`, or a partial date, which stands for the last day of its
+/// period because documents use them as deadlines (6月底前完成): `2017年6月底`, `2017年底`,
+/// `2017年6月上旬` (the 10th), `中旬` (the 20th), `下旬` (the month's end), `2017年第三季度` or
+/// `2017-Q3` (Sep 30), `2017年上半年` or `2017-H1` (Jun 30).
+pub fn parse_date_text(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(d);
+    }
+    let month_end = |y: i32, m: u32| NaiveDate::from_ymd_opt(y, m, 1).map(month_end);
+    if let Some((y, rest)) = s.split_once('-') {
+        let y: i32 = y.parse().ok()?;
+        return match rest {
+            "Q1" => month_end(y, 3),
+            "Q2" => month_end(y, 6),
+            "Q3" => month_end(y, 9),
+            "Q4" => month_end(y, 12),
+            "H1" => month_end(y, 6),
+            "H2" => month_end(y, 12),
+            _ => None,
+        };
+    }
+    let (y, rest) = s.split_once('年')?;
+    let y: i32 = y.parse().ok()?;
+    match rest {
+        "底" | "末" | "下半年" => return month_end(y, 12),
+        "上半年" => return month_end(y, 6),
+        _ => {}
+    }
+    if let Some(q) = rest.strip_prefix('第').and_then(|r| r.strip_suffix("季度")) {
+        let n = match q {
+            "一" | "1" => 3,
+            "二" | "2" => 6,
+            "三" | "3" => 9,
+            "四" | "4" => 12,
+            _ => return None,
+        };
+        return month_end(y, n);
+    }
+    let (m, rest) = rest.split_once('月')?;
+    let m: u32 = m.parse().ok()?;
+    match rest {
+        "底" | "末" | "下旬" => month_end(y, m),
+        "上旬" => NaiveDate::from_ymd_opt(y, m, 10),
+        "中旬" => NaiveDate::from_ymd_opt(y, m, 20),
+        _ => {
+            let d = rest.strip_suffix('日')?;
+            NaiveDate::from_ymd_opt(y, m, d.parse().ok()?)
+        }
+    }
+}
+
+pub fn parse_datetime_text(s: &str) -> Option<NaiveDateTime> {
+    let (d, t) = s.split_once(['T', ' '])?;
+    let date = parse_date_text(d)?;
+    let time = NaiveTime::parse_from_str(t, "%H:%M:%S")
+        .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
+        .ok()?;
+    Some(date.and_time(time))
 }
 
 #[cfg(test)]

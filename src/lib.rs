@@ -80,6 +80,8 @@ pub mod syntax;
 pub mod template;
 #[doc(hidden)]
 pub mod value;
+#[doc(hidden)]
+pub mod vocab;
 
 pub use check::ir::Program;
 pub use check::{compile, compile_str, Compiled, MemoryResolver, Resolver};

@@ -1,6 +1,6 @@
 //! Runtime values and records: what `input` produces and `eval` consumes.
 
-use crate::syntax::ast::DurationUnit;
+use crate::vocab::DurationUnit;
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 

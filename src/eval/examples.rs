@@ -3,8 +3,8 @@
 use super::{format_value, Engine, Explanation, GroupRun, Verdict};
 use crate::check::ir::{Example, Program};
 use crate::diag::Lang;
-use crate::syntax::ast::Outcome;
 use crate::value::Value;
+use crate::vocab::Outcome;
 use chrono::NaiveDate;
 
 /// One evaluation seen in an example: which record or group, and the verdict.

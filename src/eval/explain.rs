@@ -3,8 +3,8 @@
 use super::{date_add, eval, Env, Halt, UnknownReason, R};
 use crate::check::ir::*;
 use crate::diag::{cat, Lang, Msg};
-use crate::syntax::ast::{CmpOp, Outcome};
 use crate::value::Value;
+use crate::vocab::{CmpOp, Outcome};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Why a rule ended as it did, for one record or group.
@@ -288,8 +288,7 @@ impl Render<'_, '_> {
                 let (rzh, ren) = match &du {
                     Ok(Value::Duration(
                         _,
-                        crate::syntax::ast::DurationUnit::Months
-                        | crate::syntax::ast::DurationUnit::Years,
+                        crate::vocab::DurationUnit::Months | crate::vocab::DurationUnit::Years,
                     )) => {
                         let (z, e) = env.rule.period.month_rule.describe();
                         (format!("（{z}）"), format!(" ({e})"))

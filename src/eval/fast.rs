@@ -10,8 +10,8 @@
 
 use super::{checked_arith, date_add};
 use crate::check::ir::{Expr, ExprKind, GroupAgg, PeriodRules, Rule, Scope, Ty};
-use crate::syntax::ast::{ArithOp, CmpOp, Outcome};
 use crate::value::Value;
+use crate::vocab::{ArithOp, CmpOp, Outcome};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;

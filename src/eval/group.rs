@@ -3,8 +3,8 @@
 use super::fast::{FastAgg, FastBool, Fed};
 use super::{eval, judge, not_yet_unknown, order, unknown, Env, Halt, UnknownReason, Verdict, R};
 use crate::check::ir::*;
-use crate::syntax::ast::Outcome;
 use crate::value::{Record, RecordLoc, Value};
+use crate::vocab::Outcome;
 use chrono::NaiveDate;
 use indexmap::IndexMap;
 use rust_decimal::Decimal;

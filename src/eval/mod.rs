@@ -10,8 +10,8 @@ pub use group::{GroupEarly, GroupFeed, GroupRun, GroupVerdict};
 
 use crate::calendar::{add_months, add_years, month_end, year_end, CalendarError};
 use crate::check::ir::*;
-use crate::syntax::ast::{ArithOp, CmpOp, DurationUnit, Outcome};
 use crate::value::{Record, Value};
+use crate::vocab::{ArithOp, CmpOp, DurationUnit, Outcome};
 use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -799,7 +799,7 @@ pub fn eval_const(x: &Expr, period: &PeriodRules) -> Option<Value> {
         title: None,
         policy: 0,
         citations: Vec::new(),
-        severity: crate::syntax::ast::Severity::Error,
+        severity: crate::vocab::Severity::Error,
         record: usize::MAX,
         scope: Scope::Each,
         filter: None,
@@ -1089,5 +1089,5 @@ impl<'p> Engine<'p> {
 
 /// Parses an as-of date given on the command line or in an example.
 pub fn parse_as_of(s: &str) -> Option<NaiveDate> {
-    crate::syntax::parse_date(s)
+    crate::calendar::parse_date_text(s)
 }

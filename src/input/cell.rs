@@ -1,8 +1,8 @@
 //! Reading one cell or JSON value into a field's type, converting units exactly.
 
+use crate::calendar::{parse_date_text as parse_date, parse_datetime_text as parse_datetime};
 use crate::check::ir::{Field, Program, Ty};
 use crate::check::units;
-use crate::syntax::{parse_date, parse_datetime};
 use crate::value::Value;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;

@@ -4,7 +4,7 @@ use super::{Finding, Sink, Summary};
 use crate::diag::{Diagnostic, Lang, Level};
 use crate::input::{DataDiag, Reread};
 use crate::source::SourceMap;
-use crate::syntax::ast::{Outcome, Severity};
+use crate::vocab::{Outcome, Severity};
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind, Source};
 use std::io::Write;
 use std::ops::Range;

@@ -9,7 +9,7 @@
 use super::{Finding, PolicyNote, RuleInfo, Sink, Summary};
 use crate::diag::Lang;
 use crate::input::DataDiag;
-use crate::syntax::ast::Outcome;
+use crate::vocab::Outcome;
 use indexmap::IndexMap;
 use std::io::Write;
 
@@ -227,9 +227,9 @@ impl<W: Write> Sink for JUnit<W> {
             Outcome::Fail => {
                 suite.failures += 1;
                 let ty = match f.severity {
-                    crate::syntax::ast::Severity::Error => "error",
-                    crate::syntax::ast::Severity::Warning => "warning",
-                    crate::syntax::ast::Severity::Info => "info",
+                    crate::vocab::Severity::Error => "error",
+                    crate::vocab::Severity::Warning => "warning",
+                    crate::vocab::Severity::Info => "info",
                 };
                 format!(
                     "<failure message=\"{}\" type=\"{ty}\">{}</failure>",

@@ -12,8 +12,8 @@ use crate::diag::{Lang, Msg};
 use crate::eval::{format_value, GroupVerdict, Verdict};
 use crate::input::{DataDiag, Reread, RunInputs, Snippet};
 use crate::source::Span;
-use crate::syntax::ast::{Outcome, Severity};
 use crate::value::{Record, RecordLoc, Value};
+use crate::vocab::{Outcome, Severity};
 use indexmap::IndexMap;
 use serde::Serialize;
 

@@ -125,7 +125,7 @@ fn rule_descriptor(r: &RuleInfo, lang: Lang) -> Value {
         "shortDescription": { "text": title },
         "fullDescription": { "text": format!("{title} — {doc}") },
         "help": { "text": help.join("\n"), "markdown": markdown },
-        "defaultConfiguration": { "level": level_str(CiLevel::of(crate::syntax::ast::Outcome::Fail, r.severity)) },
+        "defaultConfiguration": { "level": level_str(CiLevel::of(crate::vocab::Outcome::Fail, r.severity)) },
         "properties": {
             "policy": r.rule.policy,
             "document": r.rule.document,

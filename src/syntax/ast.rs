@@ -4,6 +4,8 @@ use crate::source::Span;
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
+pub use crate::vocab::{ArithOp, CmpOp, DurationUnit, Outcome, Severity};
+
 /// Which keyword set a file is written in (the formatter keeps it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeywordLang {
@@ -129,14 +131,6 @@ pub struct RuleDecl {
     pub span: Span,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-    Info,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Cite {
     pub document: Option<Str>,
@@ -184,58 +178,6 @@ pub enum InitValue {
     Missing(Span),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Pass,
-    Fail,
-    NotApplicable,
-    Pending,
-    Unknown,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Pass,
-        Outcome::Fail,
-        Outcome::NotApplicable,
-        Outcome::Pending,
-        Outcome::Unknown,
-    ];
-
-    /// The outcome's place in `ALL`.
-    #[inline]
-    pub fn index(self) -> usize {
-        match self {
-            Outcome::Pass => 0,
-            Outcome::Fail => 1,
-            Outcome::NotApplicable => 2,
-            Outcome::Pending => 3,
-            Outcome::Unknown => 4,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Pass => "pass",
-            Outcome::Fail => "fail",
-            Outcome::NotApplicable => "not_applicable",
-            Outcome::Pending => "pending",
-            Outcome::Unknown => "unknown",
-        }
-    }
-
-    pub fn zh(self) -> &'static str {
-        match self {
-            Outcome::Pass => "通过",
-            Outcome::Fail => "违反",
-            Outcome::NotApplicable => "不适用",
-            Outcome::Pending => "待定",
-            Outcome::Unknown => "未知",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Expect {
     pub rule: Ident,
@@ -248,72 +190,6 @@ pub struct Expect {
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DurationUnit {
-    Hours,
-    Days,
-    WorkingDays,
-    Months,
-    Years,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArithOp {
-    Add,
-    Sub,
-    Mul,
-    Div,
-}
-
-impl ArithOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            ArithOp::Add => "+",
-            ArithOp::Sub => "-",
-            ArithOp::Mul => "×",
-            ArithOp::Div => "/",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-    Ne,
-    Approx,
-}
-
-impl CmpOp {
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CmpOp::Lt => "<",
-            CmpOp::Le => "≤",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => "≥",
-            CmpOp::Eq => "=",
-            CmpOp::Ne => "≠",
-            CmpOp::Approx => "≈",
-        }
-    }
-
-    /// The relation that holds when this one does not.
-    pub fn negated(self) -> &'static str {
-        match self {
-            CmpOp::Lt => "≥",
-            CmpOp::Le => ">",
-            CmpOp::Gt => "≤",
-            CmpOp::Ge => "<",
-            CmpOp::Eq => "≠",
-            CmpOp::Ne => "=",
-            CmpOp::Approx => "≉",
-        }
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,5 @@ pub mod limits;
 mod parse;
 pub mod scan;
 
-pub use parse::{
-    parse_chinese_numeral, parse_date_text as parse_date, parse_datetime_text as parse_datetime,
-    parse_policy, parse_recovering, Parse,
-};
+pub use crate::calendar::{parse_date_text as parse_date, parse_datetime_text as parse_datetime};
+pub use parse::{parse_chinese_numeral, parse_policy, parse_recovering, Parse};

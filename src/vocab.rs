@@ -1,0 +1,131 @@
+//! The words every phase shares: outcomes, severities, operators and duration units.
+//!
+//! They are defined here, not in `syntax`, so that `eval` and `report` can name an outcome or an
+//! operator without seeing the syntax tree (`ARCHITECTURE.md`, "The arrows"); `syntax::ast`
+//! re-exports them for the parser.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Pass,
+    Fail,
+    NotApplicable,
+    Pending,
+    Unknown,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Pass,
+        Outcome::Fail,
+        Outcome::NotApplicable,
+        Outcome::Pending,
+        Outcome::Unknown,
+    ];
+
+    /// The outcome's place in `ALL`.
+    #[inline]
+    pub fn index(self) -> usize {
+        match self {
+            Outcome::Pass => 0,
+            Outcome::Fail => 1,
+            Outcome::NotApplicable => 2,
+            Outcome::Pending => 3,
+            Outcome::Unknown => 4,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::NotApplicable => "not_applicable",
+            Outcome::Pending => "pending",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Outcome::Pass => "通过",
+            Outcome::Fail => "违反",
+            Outcome::NotApplicable => "不适用",
+            Outcome::Pending => "待定",
+            Outcome::Unknown => "未知",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    Hours,
+    Days,
+    WorkingDays,
+    Months,
+    Years,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl ArithOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "×",
+            ArithOp::Div => "/",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+    Ne,
+    Approx,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "<",
+            CmpOp::Le => "≤",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => "≥",
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "≠",
+            CmpOp::Approx => "≈",
+        }
+    }
+
+    /// The relation that holds when this one does not.
+    pub fn negated(self) -> &'static str {
+        match self {
+            CmpOp::Lt => "≥",
+            CmpOp::Le => ">",
+            CmpOp::Gt => "≤",
+            CmpOp::Ge => "<",
+            CmpOp::Eq => "≠",
+            CmpOp::Ne => "=",
+            CmpOp::Approx => "≉",
+        }
+    }
+}
