@@ -617,11 +617,15 @@ rule county_total "每县资金不超过1亿元" {
         "E0208",
         "常量无法直接算出",
         "constant cannot be computed",
-        "`const` 的值必须不依赖任何记录就能算出（数、日期、它们的运算和其他常量）。\
-引用了字段、或运算无法得出结果（如除以零）时报此错。",
-        "The value of a `const` must be computable without any record (numbers, dates, arithmetic \
-on them, other constants). This is reported when it refers to a record or cannot be computed \
-(a division by zero, for example).",
+        "`const` 的值，以及示例中写成表达式的值，必须不依赖任何记录就能算出：字面值（带单位的数、日期、\
+期间、文本、是否）、取负、算术运算、日期加减期间（按策略的日历与期间规则计算），以及其他常量。\
+引用了字段、写了函数调用或比较、或运算无法得出结果（除以零、超出范围）时报此错，并说明是哪一种。",
+        "The value of a `const`, and a value written as an expression in an example, must be \
+computable without any record: a literal (a number with its unit, a date, a period, text, a flag), \
+a negation, arithmetic, a date plus or minus a period (counted with the policy's calendar and \
+period rules), other constants. This is reported, with which of these went wrong, when it refers \
+to a record, is a call or a comparison, or cannot be computed (a division by zero, a value out of \
+range).",
         r#"policy demo "示例"
 
 const cap = 500 万元 / 0          # E0208: division by zero"#,

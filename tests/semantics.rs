@@ -239,3 +239,82 @@ fn a_group_whose_key_is_missing_is_unknown_and_reported() {
         "cannot be decided: the grouping field `县` is missing"
     );
 }
+
+/// Constants are folded by the checker with the calendar the rules use: working days skip the
+/// 2023 National Day holiday and count its 调休 Saturday, a month from Jan 31 ends on the last day
+/// of February, and a value in an example may itself be a date moved by a period.
+#[test]
+fn constants_are_folded_with_the_policys_calendar() {
+    examples_hold(
+        r#"
+const RECEIVED = 2023-09-28
+const DUE = RECEIVED + 3 working days
+const MONTH_END = 2024-01-31 + 1 months
+const CAP = 500 万元 / 4
+record act "事项" {
+  id    text key "编号"
+  done  date     "办结日期"
+  spent decimal unit 元 "金额"
+}
+rule on_time "按期办结" {
+  cite "三个工作日内办结"
+  applies to act
+  require done <= DUE
+}
+rule by_month_end "月底前办结" {
+  cite "一个月内办结"
+  applies to act
+  require done <= MONTH_END
+}
+rule within_cap "不超过125万元" {
+  cite "不超过125万元"
+  applies to act
+  require spent <= CAP
+}
+example "the third working day after 2023-09-28 is 2023-10-09" {
+  act { id: "A1", done: 2023-10-09, spent: 1250000 元 }
+  act { id: "A2", done: 2023-10-10, spent: 1250000.01 元 }
+  act { id: "A3", done: RECEIVED + 2 working days, spent: CAP }
+  expect on_time pass for "A1"
+  expect on_time fail for "A2"
+  expect on_time pass for "A3"
+  expect within_cap pass for "A1"
+  expect within_cap fail for "A2"
+  expect within_cap pass for "A3"
+  expect by_month_end pass for "A1"
+}
+example "one month from 2024-01-31 ends on 2024-02-29" {
+  act { id: "B1", done: 2024-02-29, spent: 0 元 }
+  act { id: "B2", done: 2024-03-01, spent: 0 元 }
+  expect by_month_end pass for "B1"
+  expect by_month_end fail for "B2"
+}
+"#,
+    );
+}
+
+/// A constant that is not one says why: a field is not a name a constant can see (E0101), and a
+/// comparison is not a constant form (E0208 with that reason, not "depends on a record").
+#[test]
+fn a_constant_that_is_not_one_says_why() {
+    let c = compile_str(
+        "t.gj",
+        &format!("{HEADER}{HOUSEHOLD}const A = members * 2\nconst B = 1 > 2\n"),
+    );
+    let msgs: Vec<String> = c
+        .diagnostics
+        .iter()
+        .map(|d| format!("{} {}", d.code, d.message.en))
+        .collect();
+    assert!(
+        msgs.contains(&"E0101 unknown name `members`".to_string()),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs.contains(
+            &"E0208 a constant may only be a literal, arithmetic, or a date plus or minus a period"
+                .to_string()
+        ),
+        "{msgs:?}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Syntax tree to checked program: resolves every name, checks types and units, and reports all problems at once.
 
+mod fold;
 pub mod ir;
 pub mod units;
 
@@ -473,15 +474,17 @@ impl Checker {
                 continue;
             }
             let expr = self.expr(&c.value, &Sc::default());
-            let value = crate::eval::eval_const(&expr, &self.default_period());
-            if value.is_none() && expr.ty != Ty::Error {
-                self.diags.push(e(
-                    "E0208",
-                    c.value.span,
-                    "常量的值必须能直接算出，不能依赖记录".into(),
-                    "a constant must be computable without any record".into(),
-                ));
-            }
+            let value = match fold::fold(&expr, &self.default_period()) {
+                Ok(v) => Some(v),
+                Err(why) => {
+                    if expr.ty != Ty::Error {
+                        let (zh, en) = why.words();
+                        self.diags
+                            .push(e("E0208", c.value.span, zh.into(), en.into()));
+                    }
+                    None
+                }
+            };
             self.consts
                 .insert(c.name.name.clone(), ConstDef { expr, value });
         }
@@ -1041,7 +1044,19 @@ impl Checker {
                     ));
                     return Value::Missing;
                 }
-                crate::eval::eval_const(&ex, &self.default_period()).unwrap_or(Value::Missing)
+                match fold::fold(&ex, &self.default_period()) {
+                    Ok(v) => v,
+                    Err(why) => {
+                        let (zh, en) = why.words();
+                        self.diags.push(e(
+                            "E0208",
+                            x.span,
+                            format!("示例中的值：{zh}"),
+                            format!("a value in an example: {en}"),
+                        ));
+                        Value::Missing
+                    }
+                }
             }
         }
     }

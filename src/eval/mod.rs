@@ -785,38 +785,6 @@ pub(crate) fn uncovered(x: &Expr, env: &Env) -> Result<Vec<(NaiveDate, NaiveDate
     Err(unknown(UnknownReason::Overflow))
 }
 
-/// Evaluates an expression that needs no record (constants, example literals).
-pub fn eval_const(x: &Expr, period: &PeriodRules) -> Option<Value> {
-    let program = Program {
-        sources: Default::default(),
-        policies: Vec::new(),
-        records: Vec::new(),
-        rules: Vec::new(),
-        examples: Vec::new(),
-    };
-    let rule = Rule {
-        id: String::new(),
-        title: None,
-        policy: 0,
-        citations: Vec::new(),
-        severity: crate::vocab::Severity::Error,
-        record: usize::MAX,
-        scope: Scope::Each,
-        filter: None,
-        lets: Vec::new(),
-        requires: Vec::new(),
-        unless: Vec::new(),
-        aggs: Vec::new(),
-        message_zh: None,
-        message_en: None,
-        period: period.clone(),
-        span: Default::default(),
-        name_span: Default::default(),
-    };
-    let env = Env::record(&program, &rule, &[], NaiveDate::MIN);
-    eval(x, &env).ok()
-}
-
 /// One rule's verdict on one record or group, with the explanation when it is a finding.
 #[derive(Debug, Clone)]
 pub struct Verdict {
