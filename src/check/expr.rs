@@ -273,12 +273,16 @@ impl Checker {
                     .and_then(|r| r.field(slot))
                     .map(|f| f.ty.clone())
                     .unwrap_or(Ty::Error);
+                self.refer_field(elem, slot, span);
                 return mk(ExprKind::Elem(slot), ty, span);
             }
         }
         if !sc.in_agg {
             if let Some(i) = sc.locals.iter().rposition(|(ln, _)| ln == n) {
                 let ty = sc.locals.get(i).map(|l| l.1.clone()).unwrap_or(Ty::Error);
+                if let Some(&s) = sc.local_syms.get(i) {
+                    self.index.refer(span, s);
+                }
                 return mk(ExprKind::Local(i), ty, span);
             }
         }
@@ -290,6 +294,7 @@ impl Checker {
                     .and_then(|r| r.field(slot))
                     .map(|f| f.ty.clone())
                     .unwrap_or(Ty::Error);
+                self.refer_field(rec, slot, span);
                 if sc.fields {
                     return mk(ExprKind::Field(slot), ty, span);
                 }
@@ -311,6 +316,9 @@ impl Checker {
                 return err(span);
             }
         }
+        if let Some(&s) = self.const_syms.get(n) {
+            self.index.refer(span, s);
+        }
         if let Some(c) = self.consts.get(n) {
             let ty = c.expr.ty.clone();
             return match &c.value {
@@ -320,7 +328,11 @@ impl Checker {
         }
         if let Some(Ty::Enum(def)) = want {
             return match def.find(n) {
-                Some(i) => mk(ExprKind::Const(Value::Enum(i)), Ty::Enum(def.clone()), span),
+                Some(i) => {
+                    let def = def.clone();
+                    self.refer_variant(&def, usize::from(i), span);
+                    mk(ExprKind::Const(Value::Enum(i)), Ty::Enum(def), span)
+                }
                 None => {
                     let def = def.clone();
                     self.bad_variant(&def, n, span);

@@ -1,6 +1,7 @@
 //! Syntax tree to checked program: resolves every name, checks types and units, and reports all problems at once.
 
 mod fold;
+pub mod index;
 pub mod ir;
 pub mod units;
 
@@ -10,6 +11,7 @@ use crate::source::{SourceId, SourceMap, Span};
 use crate::syntax::ast::{self, AppliesScope, Item, Severity, TypeExpr};
 use crate::syntax::parse_recovering;
 use crate::value::{Record, RecordLoc, Value};
+use index::{Symbol, SymbolId, SymbolIndex, SymbolKind};
 use ir::*;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -58,6 +60,8 @@ pub struct Compiled {
     pub program: Option<Program>,
     pub sources: SourceMap,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every definition and reference the checker resolved, with or without errors.
+    pub index: SymbolIndex,
 }
 
 /// Compiles policy files (name, text) and everything they `use`.
@@ -124,6 +128,13 @@ struct Checker {
     aggs: Vec<GroupAgg>,
     /// Names declared by items that did not parse: not reported again as unknown.
     broken: std::collections::HashSet<String>,
+    index: SymbolIndex,
+    record_syms: Vec<SymbolId>,
+    field_syms: HashMap<(usize, usize), SymbolId>,
+    /// The variants of each enum type, by the address of its shared definition.
+    variant_syms: HashMap<usize, Vec<SymbolId>>,
+    const_syms: HashMap<String, SymbolId>,
+    rule_syms: HashMap<String, SymbolId>,
 }
 
 fn e(code: &'static str, span: Span, zh: String, en: String) -> Diagnostic {
@@ -140,6 +151,8 @@ struct Sc {
     grouped: bool,
     elem: Option<usize>,
     locals: Vec<(String, Ty)>,
+    /// The symbol of each of `locals`.
+    local_syms: Vec<SymbolId>,
     /// Inside a group aggregate's arguments (no nesting).
     in_agg: bool,
 }
@@ -164,6 +177,12 @@ impl Checker {
             calendars,
             aggs: Vec::new(),
             broken: std::collections::HashSet::new(),
+            index: SymbolIndex::default(),
+            record_syms: Vec::new(),
+            field_syms: HashMap::new(),
+            variant_syms: HashMap::new(),
+            const_syms: HashMap::new(),
+            rule_syms: HashMap::new(),
         }
     }
 
@@ -172,6 +191,7 @@ impl Checker {
             program: None,
             sources: self.sources,
             diagnostics: self.diags,
+            index: self.index,
         }
     }
 
@@ -196,6 +216,7 @@ impl Checker {
             program,
             sources: self.sources,
             diagnostics: self.diags,
+            index: self.index,
         }
     }
 
@@ -308,6 +329,15 @@ impl Checker {
             }
             self.record_index
                 .insert(r.name.name.clone(), self.records.len());
+            let sym = self.index.define(Symbol {
+                kind: SymbolKind::Record,
+                name: r.name.name.clone(),
+                label: r.label.as_ref().map(|l| l.value.clone()),
+                span: r.name.span,
+                ty: None,
+                container: None,
+            });
+            self.record_syms.push(sym);
             self.records.push(RecordType {
                 name: r.name.name.clone(),
                 label: r.label.as_ref().map(|l| l.value.clone()),
@@ -342,6 +372,7 @@ impl Checker {
                 }
                 let slot = fields.len();
                 lookup.insert(f.name.name.clone(), slot);
+                self.define_field(idx, slot, f, &ty);
                 for l in f.label.iter().chain(&f.also) {
                     if l.value != f.name.name && lookup.contains_key(&l.value) {
                         // Two fields answering to one header would read the same column twice.
@@ -375,6 +406,58 @@ impl Checker {
                 rt.lookup = lookup;
                 rt.key = key;
             }
+        }
+    }
+
+    fn define_field(&mut self, record: usize, slot: usize, f: &ast::FieldDecl, ty: &Ty) {
+        let container = self.record_syms.get(record).copied();
+        let sym = self.index.define(Symbol {
+            kind: SymbolKind::Field,
+            name: f.name.name.clone(),
+            label: f.label.as_ref().map(|l| l.value.clone()),
+            span: f.name.span,
+            ty: Some(ty.describe()),
+            container,
+        });
+        self.field_syms.insert((record, slot), sym);
+        if let (Ty::Enum(def), TypeExpr::Enum(vs)) = (ty, &f.ty) {
+            let syms = vs
+                .iter()
+                .map(|(n, l)| {
+                    self.index.define(Symbol {
+                        kind: SymbolKind::Variant,
+                        name: n.name.clone(),
+                        label: l.as_ref().map(|s| s.value.clone()),
+                        span: n.span,
+                        ty: None,
+                        container: Some(sym),
+                    })
+                })
+                .collect();
+            self.variant_syms.insert(Arc::as_ptr(def) as usize, syms);
+        }
+    }
+
+    fn refer_record(&mut self, record: usize, span: Span) {
+        if let Some(&s) = self.record_syms.get(record) {
+            self.index.refer(span, s);
+        }
+    }
+
+    fn refer_field(&mut self, record: usize, slot: usize, span: Span) {
+        if let Some(&s) = self.field_syms.get(&(record, slot)) {
+            self.index.refer(span, s);
+        }
+    }
+
+    fn refer_variant(&mut self, def: &Arc<EnumDef>, variant: usize, span: Span) {
+        let s = self
+            .variant_syms
+            .get(&(Arc::as_ptr(def) as usize))
+            .and_then(|v| v.get(variant))
+            .copied();
+        if let Some(s) = s {
+            self.index.refer(span, s);
         }
     }
 
@@ -414,7 +497,10 @@ impl Checker {
                     .collect(),
             })),
             TypeExpr::List(r) => match self.record_index.get(&r.name) {
-                Some(&i) => Ty::List(i),
+                Some(&i) => {
+                    self.refer_record(i, r.span);
+                    Ty::List(i)
+                }
                 None => {
                     self.unknown_record(&r.name, r.span);
                     Ty::Error
@@ -485,6 +571,15 @@ impl Checker {
                     None
                 }
             };
+            let sym = self.index.define(Symbol {
+                kind: SymbolKind::Const,
+                name: c.name.name.clone(),
+                label: None,
+                span: c.name.span,
+                ty: Some(expr.ty.describe()),
+                container: None,
+            });
+            self.const_syms.insert(c.name.name.clone(), sym);
             self.consts
                 .insert(c.name.name.clone(), ConstDef { expr, value });
         }
@@ -638,6 +733,17 @@ impl Checker {
         h: &ast::Header,
         period: PeriodRules,
     ) -> Option<Rule> {
+        let rule_sym = self.index.define(Symbol {
+            kind: SymbolKind::Rule,
+            name: r.name.name.clone(),
+            label: r.title.as_ref().map(|t| t.value.clone()),
+            span: r.name.span,
+            ty: None,
+            container: None,
+        });
+        self.rule_syms
+            .entry(r.name.name.clone())
+            .or_insert(rule_sym);
         let citations: Vec<Citation> = r
             .cites
             .iter()
@@ -682,6 +788,7 @@ impl Checker {
             self.unknown_record(&applies.record.name, applies.record.span);
             return None;
         };
+        self.refer_record(record, applies.record.span);
         if r.requires.is_empty() {
             self.diags.push(e(
                 "E0401",
@@ -696,7 +803,10 @@ impl Checker {
             AppliesScope::GroupedBy(k) => {
                 let slot = self.records.get(record).and_then(|rt| rt.slot(&k.name));
                 match slot {
-                    Some(s) => (Scope::Group(Some(s)), Some(s)),
+                    Some(s) => {
+                        self.refer_field(record, s, k.span);
+                        (Scope::Group(Some(s)), Some(s))
+                    }
                     None => {
                         self.unknown_field(record, &k.name, k.span, &[]);
                         (Scope::Group(None), None)
@@ -735,7 +845,16 @@ impl Checker {
                 ));
             }
             let x = self.expr(ex, &sc);
+            let sym = self.index.define(Symbol {
+                kind: SymbolKind::Let,
+                name: name.name.clone(),
+                label: None,
+                span: name.span,
+                ty: Some(x.ty.describe()),
+                container: Some(rule_sym),
+            });
             sc.locals.push((name.name.clone(), x.ty.clone()));
+            sc.local_syms.push(sym);
             lets.push(Let {
                 name: name.name.clone(),
                 expr: x,
@@ -833,10 +952,14 @@ impl Checker {
                 m.span.start as usize + offset + open,
                 m.span.start as usize + offset + close + 1,
             );
+            // The name itself, inside the braces and any spaces: what an editor renames.
+            let inner = rest.get(open + 1..close).unwrap_or("");
+            let lead = inner.len() - inner.trim_start().len();
+            let name_start = m.span.start as usize + offset + open + 1 + lead;
             let ident = ast::Expr {
                 kind: ast::ExprKind::Name(ast::Ident {
                     name: name.to_string(),
-                    span,
+                    span: Span::new(m.span.source, name_start, name_start + name.len()),
                 }),
                 span,
             };
@@ -921,6 +1044,7 @@ impl Checker {
                 self.unknown_record(&rl.ty.name, rl.ty.span);
                 continue;
             };
+            self.refer_record(ty, rl.ty.span);
             let values = self.record_values(ty, &rl.fields, rl.span);
             records.push(Record {
                 ty,
@@ -937,6 +1061,9 @@ impl Checker {
         }
         let mut expects = Vec::new();
         for x in &ex.expects {
+            if let Some(&s) = self.rule_syms.get(&x.rule.name) {
+                self.index.refer(x.rule.span, s);
+            }
             match self.rule_index.get(&x.rule.name) {
                 Some(&rule) => expects.push(Expectation {
                     rule,
@@ -989,6 +1116,7 @@ impl Checker {
                 self.unknown_field(ty, &name.name, name.span, &[]);
                 continue;
             };
+            self.refer_field(ty, slot, name.span);
             let Some(field) = rt.fields.get(slot) else {
                 continue;
             };
@@ -1070,14 +1198,19 @@ impl Checker {
     }
 }
 
-fn enum_literal(def: &EnumDef, x: &ast::Expr, c: &mut Checker) -> Value {
+fn enum_literal(def: &Arc<EnumDef>, x: &ast::Expr, c: &mut Checker) -> Value {
     let text = match &x.kind {
         ast::ExprKind::Name(id) => Some(id.name.as_str()),
         ast::ExprKind::Str(s) => Some(s.as_str()),
         _ => None,
     };
     match text.and_then(|t| def.find(t)) {
-        Some(i) => Value::Enum(i),
+        Some(i) => {
+            if let ast::ExprKind::Name(id) = &x.kind {
+                c.refer_variant(def, usize::from(i), id.span);
+            }
+            Value::Enum(i)
+        }
         None => {
             let known: Vec<&str> = def.variants.iter().map(|(n, _)| n.as_str()).collect();
             let shown = text.unwrap_or("?");
