@@ -42,6 +42,9 @@ pub struct Gb18030Reader<R> {
     /// Bytes of the file decoded so far.
     decoded: u64,
     eof: bool,
+    /// The decoder was told the input ended and said it had nothing left: it may not be called
+    /// again (encoding_rs panics if it is).
+    finished: bool,
     /// An error met after decoding the text now in `text`.
     failed: Option<NotGb18030>,
 }
@@ -61,6 +64,7 @@ impl<R: Read> Gb18030Reader<R> {
             text_end: 0,
             decoded: 0,
             eof: false,
+            finished: false,
             failed: None,
         }
     }
@@ -72,6 +76,9 @@ impl<R: Read> Gb18030Reader<R> {
         loop {
             if let Some(e) = self.failed {
                 return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+            }
+            if self.finished {
+                return Ok(false);
             }
             if self.raw_at == self.raw_end && !self.eof {
                 self.raw_at = 0;
@@ -102,9 +109,15 @@ impl<R: Read> Gb18030Reader<R> {
                     }
                 }
                 DecoderResult::OutputFull => return Ok(true),
-                DecoderResult::InputEmpty if self.text_end > 0 => return Ok(true),
-                DecoderResult::InputEmpty if self.eof => return Ok(false),
-                DecoderResult::InputEmpty => {}
+                DecoderResult::InputEmpty => {
+                    self.finished = self.eof;
+                    if self.text_end > 0 {
+                        return Ok(true);
+                    }
+                    if self.eof {
+                        return Ok(false);
+                    }
+                }
             }
         }
     }
@@ -143,6 +156,19 @@ mod tests {
                 Ok(n) => out.extend_from_slice(&buf[..n]),
                 Err(e) => return (out, not_gb18030(&e)),
             }
+        }
+    }
+
+    #[test]
+    fn reading_after_the_end_is_the_end_again() {
+        // Found by the reader fuzz target: `}[` read by the JSON reader, which peeks again after
+        // the last byte. The decoder had been finished, and a second call panicked.
+        let mut r = Gb18030Reader::new(&b"}["[..]);
+        let mut buf = [0u8; 16];
+        assert_eq!(r.read(&mut buf).unwrap(), 2);
+        assert_eq!(&buf[..2], b"}[");
+        for _ in 0..3 {
+            assert_eq!(r.read(&mut buf).unwrap(), 0);
         }
     }
 

@@ -1175,6 +1175,18 @@ impl RecordSource for JsonDoc {
                             byte: self.cur.byte,
                         };
                         self.read_value()?;
+                        if self.text.is_empty() {
+                            // `}` or `:` here ends a value that never began: without this the
+                            // loop would read nothing, forever.
+                            let c =
+                                self.cur.peek().map_err(|e| self.io(e))?.unwrap_or(b' ') as char;
+                            return Err(self.err(
+                                &format!("此处应为 `,`、`]` 或一条记录（对象），而不是 `{c}`"),
+                                &format!(
+                                    "expected `,`, `]` or a record (an object) here, not `{c}`"
+                                ),
+                            ));
+                        }
                         self.index += 1;
                         let text = match std::str::from_utf8(&self.text) {
                             Ok(t) => t.to_string(),
