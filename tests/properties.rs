@@ -683,3 +683,104 @@ fn jsonl_and_csv_of_the_same_records_and_any_jobs_give_the_same_verdicts() {
     // Findings were compared, not only empty lists.
     assert!(seen.into_inner() > 50);
 }
+
+// ------------------------------------------------------------------ exact numbers in cells
+
+/// A number as a clerk or a spreadsheet writes it: a sign, up to 22 integer digits (leading
+/// zeros too), up to 22 fraction digits, trailing zeros. Up to 44 digits: some fit a decimal's 28
+/// significant digits and some do not.
+fn number_text() -> impl Strategy<Value = String> {
+    (
+        any::<bool>(),
+        "[0-9]{1,22}",
+        proptest::option::of("[0-9]{1,22}"),
+        0usize..8,
+    )
+        .prop_map(|(neg, int, frac, zeros)| {
+            let mut s = String::new();
+            if neg {
+                s.push('-');
+            }
+            s.push_str(&int);
+            if let Some(f) = frac {
+                s.push('.');
+                s.push_str(&f);
+                s.push_str(&"0".repeat(zeros));
+            }
+            s
+        })
+}
+
+/// The significant digits of `s` (no sign, no point, no leading or trailing zeros that carry
+/// no value): what must survive reading exactly.
+fn significant(s: &str) -> String {
+    let s = s.trim_start_matches('-');
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let frac = frac.trim_end_matches('0');
+    let digits = format!("{int}{frac}");
+    let digits = digits.trim_start_matches('0');
+    if frac.is_empty() {
+        digits.trim_end_matches('0').to_string()
+    } else {
+        digits.to_string()
+    }
+}
+
+#[test]
+fn a_number_cell_is_read_exactly_or_refused() {
+    let yuan = guiju::check::units::lookup("元").unwrap();
+    let exact = AtomicU64::new(0);
+    let refused = AtomicU64::new(0);
+    let mut runner = TestRunner::new(config(200));
+    runner
+        .run(&number_text(), |text| {
+            let v = guiju::input::cell::parse_number(&text, &yuan, false);
+            let want = significant(&text);
+            // A decimal holds 96 bits: every 28-digit number, some of 29.
+            match v {
+                Value::Num(n) => {
+                    let got = significant(&n.to_string());
+                    prop_assert_eq!(&got, &want, "{} read as {}", text, n);
+                    prop_assert_eq!(
+                        n.is_sign_negative() && !n.is_zero(),
+                        text.starts_with('-') && !want.is_empty()
+                    );
+                    exact.fetch_add(1, Ordering::Relaxed);
+                }
+                Value::Invalid(_) => {
+                    // Refused only when it could not be held: more than 28 significant digits
+                    // between the first and the last (zeros inside count).
+                    let int_digits = text
+                        .trim_start_matches('-')
+                        .split('.')
+                        .next()
+                        .unwrap()
+                        .trim_start_matches('0')
+                        .len();
+                    let frac = text
+                        .split_once('.')
+                        .map_or("", |(_, f)| f)
+                        .trim_end_matches('0');
+                    let span = if int_digits > 0 {
+                        int_digits + frac.len()
+                    } else {
+                        frac.trim_start_matches('0').len()
+                    };
+                    prop_assert!(
+                        span > 28 || int_digits > 28,
+                        "{} refused with {} significant digits",
+                        text,
+                        span
+                    );
+                    refused.fetch_add(1, Ordering::Relaxed);
+                }
+                other => prop_assert!(false, "{} read as {:?}", text, other),
+            }
+            Ok(())
+        })
+        .unwrap();
+    let (e, r) = (exact.into_inner(), refused.into_inner());
+    eprintln!("numbers: {e} read exactly, {r} refused");
+    // Both sides of the bound were generated.
+    assert!(e > 20 && r > 20, "{e} exact, {r} refused");
+}

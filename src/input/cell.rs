@@ -133,8 +133,16 @@ fn parse_number_general(t: &str, field_unit: &units::Unit, int: bool) -> Value {
     } else {
         num.into()
     };
-    let Ok(n) = Decimal::from_str(&cleaned) else {
-        return bad(t, "应为数字", "expected a number");
+    let n = match exact_decimal(&cleaned) {
+        Ok(n) => n,
+        Err(Inexact::TooManyDigits) => {
+            return bad(
+                t,
+                "有效数字超过 28 位，无法精确表示；请删去多余的位数",
+                "more than 28 significant digits cannot be held exactly; drop the extra digits",
+            )
+        }
+        Err(Inexact::NotANumber) => return bad(t, "应为数字", "expected a number"),
     };
     let scale = match unit {
         None => field_unit.scale,
@@ -169,6 +177,31 @@ fn parse_number_general(t: &str, field_unit: &units::Unit, int: bool) -> Value {
         return bad(t, "应为整数", "expected a whole number");
     }
     Value::Num(v)
+}
+
+enum Inexact {
+    TooManyDigits,
+    NotANumber,
+}
+
+/// The number a cell spells, exactly or not at all. `Decimal::from_str` rounds a number with
+/// more than 28 significant digits without a word (`1.00000000000000000000000000001` becomes
+/// `1`); that would be a verdict decided by a digit the submission does not hold. Trailing zeros
+/// after the point carry no value and are dropped first (`25.500…0` is `25.5`).
+fn exact_decimal(t: &str) -> Result<Decimal, Inexact> {
+    if let Ok(n) = Decimal::from_str_exact(t) {
+        return Ok(n);
+    }
+    let trimmed = if t.contains('.') && !t.contains(['e', 'E']) {
+        t.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        t
+    };
+    match Decimal::from_str_exact(trimmed) {
+        Ok(n) => Ok(n),
+        Err(_) if Decimal::from_str(t).is_ok() => Err(Inexact::TooManyDigits),
+        Err(_) => Err(Inexact::NotANumber),
+    }
 }
 
 /// The common spelling of a number, `-?[0-9]+(\.[0-9]+)?` with at most 18 digits, read as
