@@ -390,6 +390,19 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     if let Err(c) = apply_calendar(&mut program, &o.common, err) {
         return c;
     }
+    if let Some(j) = o.jobs.filter(|j| *j > crate::run::max_jobs()) {
+        let m = crate::run::max_jobs();
+        let _ = writeln!(
+            err,
+            "{}",
+            match st.lang {
+                Lang::Zh => format!("warning[U0007]: --jobs {j} 超过本机上限，使用 {m} 个线程"),
+                Lang::En => format!(
+                    "warning[U0007]: --jobs {j} is more than the {m} threads guiju uses here; using {m}"
+                ),
+            }
+        );
+    }
     let options = crate::run::RunOptions {
         jobs: o.jobs,
         batch: o.batch,

@@ -865,10 +865,11 @@ record: it is counted as skipped.",
         "over a size limit",
         "一条记录（CSV 的一行、JSON Lines 的一行、JSON 文档中的一条记录）超过 16 MiB 时，文件停止\
 读取，退出码为 2；一个单元格超过 1 MiB 时，该值计为无法读取，用到它的规则为“未知”。\
-这些上限使 `/dev/zero` 或一个 2 GB 的行不会耗尽内存。见 docs/limits.md。",
+表头超过 16,384 列（Excel 的上限）时，文件不读取。这些上限使 `/dev/zero` 或一个 2 GB 的行不会耗尽内存。见 docs/limits.md。",
         "A record (a CSV row, a JSON Lines line, one record of a JSON document) longer than 16 MiB \
 stops reading its file, with exit code 2; a cell longer than 1 MiB is an unreadable value, and \
-rules that need it are unknown. The limits keep `/dev/zero` or a 2 GB line from exhausting \
+rules that need it are unknown. A header of more than 16,384 columns (Excel's limit) is not \
+read. The limits keep `/dev/zero` or a 2 GB line from exhausting \
 memory. See docs/limits.md.",
         "$ guiju check policy.gj --data household=/dev/zero.csv\n[I0023] Error: a record longer than the limit of 16 MiB; reading the file stops",
     ),
@@ -931,6 +932,14 @@ is malformed (the message gives the line and column). docs/calendar.md describes
 named pipe or the like rather than a regular file, or it is larger than the 4 MiB limit \
 (docs/limits.md). This is checked before reading, so `/dev/zero` and the like are not read for ever.",
         "$ guiju check policy.gj --data households.csv --calendar /dev/zero\nerror[U0006]: cannot read calendar `/dev/zero`: it is a device, not a regular file / 无法读取日历：它是设备文件，不是普通文件",
+    ),
+    text(
+        "U0007",
+        "`--jobs` 超过上限",
+        "`--jobs` over the limit",
+        "`--jobs` 的值超过 guiju 在本机使用的线程数上限（CPU 核数，至少 8）。检查照常进行，只用上限数目的线程；更多的线程只会等待，却会耗尽内存。见 docs/limits.md。",
+        "The value of `--jobs` is more than the threads guiju uses on this machine (one per core, at least 8). The check goes on with that many threads: more would only wait, and would exhaust memory. See docs/limits.md.",
+        "$ guiju check policy.gj --data households.csv -j 100000\nwarning[U0007]: --jobs 100000 is more than the 8 threads guiju uses here; using 8",
     ),
     text(
         "U0020",

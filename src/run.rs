@@ -39,6 +39,15 @@ impl RunOptions {
     }
 }
 
+/// The most threads a session starts: one per core, and at least 8 (a machine that reports
+/// fewer cores than it has still gets a few). The pipeline keeps at most three batches in flight,
+/// so more threads than cores only wait.
+pub fn max_jobs() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .max(8)
+}
+
 /// The worker threads of a session could not be started.
 #[derive(Debug)]
 pub struct SessionError(pub String);
@@ -61,9 +70,11 @@ pub struct Session<'p> {
 
 impl<'p> Session<'p> {
     /// A session running `program` with `options`; fails only when its threads cannot start.
+    /// More threads than [`max_jobs`] are not started: `--jobs 100000` would exhaust memory
+    /// before it read a record.
     pub fn new(program: &'p Program, options: RunOptions) -> Result<Session<'p>, SessionError> {
         let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(options.jobs.unwrap_or(0))
+            .num_threads(options.jobs.unwrap_or(0).min(max_jobs()))
             .build()
             .map_err(|e| SessionError(e.to_string()))?;
         Ok(Session {

@@ -398,6 +398,10 @@ fn csv_source(
     split
         .read(&mut headers)
         .map_err(|e| csv_err(path, 1, &e).fatal())?;
+    let columns = headers.iter().count();
+    if columns > rows::MAX_COLUMNS {
+        return Err(rows::too_many_columns(path, columns));
+    }
     let mut names = Vec::new();
     for (i, h) in headers.iter().enumerate() {
         match std::str::from_utf8(h) {

@@ -15,7 +15,28 @@ pub const MAX_RECORD: usize = 16 << 20;
 /// value, located at its cell (`I0023` in its reason), never stored.
 pub const MAX_CELL: usize = 1 << 20;
 
+/// The most columns a header may have: Excel's own limit (XFD). A wider header is no form
+/// (200,000 columns took longer to match against the record types than any file should).
+pub const MAX_COLUMNS: usize = 16_384;
+
 pub use crate::value::{shorten, QUOTE_CHARS};
+
+/// `I0023`: a header with `columns` columns, more than `MAX_COLUMNS`; the file is not read.
+pub(crate) fn too_many_columns(path: &str, columns: usize) -> DataDiag {
+    DataDiag::new(
+        "I0023",
+        path,
+        1,
+        1,
+        format!("表头有 {columns} 列，超过 {MAX_COLUMNS} 列的上限，文件不读取"),
+        format!("the header has {columns} columns, more than the limit of {MAX_COLUMNS}; the file is not read"),
+    )
+    .help(
+        "检查文件是否为所声明的格式、分隔符是否正确",
+        "check that the file is in the format its name says, with the right separator",
+    )
+    .fatal()
+}
 
 fn mib(n: usize) -> usize {
     n >> 20
