@@ -122,6 +122,11 @@ pub(crate) struct CheckArgs {
     /// Show the full evaluation trace of each finding.
     #[arg(long)]
     pub explain: bool,
+    /// What else makes the exit code 1, besides a failing error-severity finding: `warning`
+    /// (a failing warning, or a problem found in the data), `unknown` (an unknown outcome or an
+    /// unreadable record). Comma-separated or repeated.
+    #[arg(long = "fail-on", value_enum, value_delimiter = ',')]
+    pub fail_on: Vec<FailOn>,
     /// Records per batch.
     #[arg(long, default_value_t = 8192, hide = true)]
     pub batch: usize,
@@ -497,9 +502,109 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
             let _ = writeln!(out, "{}", summary.line(st.lang));
         }
     }
+    check_exit(&summary, &o.fail_on, st.lang, err)
+}
+
+/// What besides a failing error-severity finding fails a check (`--fail-on`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FailOn {
+    /// Failing findings of warning severity, and problems found in the data.
+    Warning,
+    /// Unknown outcomes and unreadable records.
+    Unknown,
+}
+
+/// The exit code of `guiju check` for `summary`; says on `err` what made it 1 when
+/// `--fail-on` did, and what did not fail the run that a reader might think did.
+fn check_exit(summary: &Summary, fail_on: &[FailOn], lang: Lang, err: &mut dyn Write) -> i32 {
     if summary.input_errors > 0 {
-        EXIT_ERROR
-    } else if summary.failing_errors > 0 {
+        return EXIT_ERROR;
+    }
+    let unknown = summary.outcomes.get("unknown").copied().unwrap_or(0);
+    let unreadable = summary.unreadable;
+    let count = |n: u64, zh: &str, one: &str, many: &str| match lang {
+        Lang::Zh => format!("{n} {zh}"),
+        Lang::En if n == 1 => format!("1 {one}"),
+        Lang::En => format!("{n} {many}"),
+    };
+    let join = |parts: Vec<String>| match lang {
+        Lang::Zh => parts.join("、"),
+        Lang::En => parts.join(", "),
+    };
+    let mut not_judged = Vec::new();
+    if unknown > 0 {
+        not_judged.push(count(
+            unknown,
+            "项结果未知",
+            "unknown outcome",
+            "unknown outcomes",
+        ));
+    }
+    if unreadable > 0 {
+        not_judged.push(count(
+            unreadable,
+            "条记录无法读取",
+            "unreadable record",
+            "unreadable records",
+        ));
+    }
+    let mut warned = Vec::new();
+    if summary.failing_warnings > 0 {
+        warned.push(count(
+            summary.failing_warnings,
+            "项警告级违反",
+            "failing warning",
+            "failing warnings",
+        ));
+    }
+    if summary.input_warnings > 0 {
+        warned.push(count(
+            summary.input_warnings,
+            "个数据问题",
+            "problem in the data",
+            "problems in the data",
+        ));
+    }
+    let mut reasons = Vec::new();
+    if fail_on.contains(&FailOn::Unknown) && !not_judged.is_empty() {
+        reasons.push(format!("{}（--fail-on unknown）", join(not_judged.clone())));
+    }
+    if fail_on.contains(&FailOn::Warning) && !warned.is_empty() {
+        reasons.push(format!("{}（--fail-on warning）", join(warned)));
+    }
+    if lang == Lang::En {
+        for r in &mut reasons {
+            *r = r.replace("（", " (").replace("）", ")");
+        }
+    }
+    if summary.failing_errors == 0 && !reasons.is_empty() {
+        let _ = writeln!(
+            err,
+            "{}",
+            match lang {
+                Lang::Zh => format!("退出码 1：{}", reasons.join("；")),
+                Lang::En => format!("exit code 1: {}", reasons.join("; ")),
+            }
+        );
+    } else if !fail_on.contains(&FailOn::Unknown) && !not_judged.is_empty() {
+        // A run whose answers are partly unknown must not look clean: the Excel reader that
+        // lost numbers exited 0 with 41 unknown outcomes, and nobody looked.
+        let _ = writeln!(
+            err,
+            "{}",
+            match lang {
+                Lang::Zh => format!(
+                    "注意：未作判断：{}；这不影响退出码（CI 可加 --fail-on unknown）",
+                    join(not_judged)
+                ),
+                Lang::En => format!(
+                    "note: not judged: {}; this does not change the exit code (use --fail-on unknown in CI)",
+                    join(not_judged)
+                ),
+            }
+        );
+    }
+    if summary.failing_errors > 0 || !reasons.is_empty() {
         EXIT_FINDINGS
     } else {
         EXIT_OK

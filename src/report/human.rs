@@ -64,18 +64,124 @@ impl ariadne::Cache<Id> for Cache {
 
 /// Writes `report`; `renumber`: the data file's id and how many lines come before its snippet
 /// (see [`renumber`]).
+/// What a report is, as its first word says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Frame {
+    Error,
+    Warning,
+    Advice,
+    Pending,
+    Unknown,
+}
+
+/// The report kind ariadne writes for `frame` in `lang`. ariadne's own kinds are English; a
+/// Chinese report names its kind itself (the notes and help are put into Chinese after
+/// rendering, by `zh_frame`).
+fn report_kind(frame: Frame, lang: Lang) -> ReportKind<'static> {
+    match (frame, lang) {
+        (Frame::Error, Lang::En) => ReportKind::Error,
+        (Frame::Warning, Lang::En) => ReportKind::Warning,
+        (Frame::Advice, Lang::En) => ReportKind::Advice,
+        (Frame::Pending, Lang::En) => ReportKind::Custom("Pending", Color::Cyan),
+        (Frame::Unknown, Lang::En) => ReportKind::Custom("Unknown", Color::Yellow),
+        (Frame::Error, Lang::Zh) => ReportKind::Custom("错误", Color::Red),
+        (Frame::Warning, Lang::Zh) => ReportKind::Custom("警告", Color::Yellow),
+        (Frame::Advice, Lang::Zh) => ReportKind::Custom("提示", Color::Fixed(147)),
+        (Frame::Pending, Lang::Zh) => ReportKind::Custom("待定", Color::Cyan),
+        (Frame::Unknown, Lang::Zh) => ReportKind::Custom("未知", Color::Yellow),
+    }
+}
+
+/// The words ariadne writes itself, and what a Chinese report says instead.
+const ZH_FRAME_WORDS: [(&str, &str); 2] = [("Note", "注"), ("Help", "帮助")];
+const ZH_KINDS: [&str; 5] = ["错误", "警告", "提示", "待定", "未知"];
+
+/// `l` with the frame word `word` replaced by `zh` and its colon made full-width, if `word`
+/// stands at the start of the line's text (after the gutter, or after the code on the first
+/// line) and is followed by (colour escapes,) an optional ` N` and `: `.
+fn replace_frame_word(l: &str, word: &str, zh: &str) -> Option<String> {
+    let i = l.find(word)?;
+    // Only gutter characters and colour may stand before the word, or the code `[V0001] `.
+    let before = strip_ansi(l.get(..i)?.as_bytes());
+    let before = String::from_utf8_lossy(&before);
+    let gutter = before.trim_end().ends_with('│') && before.chars().all(|c| c == ' ' || c == '│');
+    let code = before.starts_with('[')
+        && before.trim_end().ends_with(']')
+        && before
+            .chars()
+            .all(|c| c == ' ' || c == '[' || c == ']' || c.is_ascii_alphanumeric());
+    if !gutter && !code {
+        return None;
+    }
+    let rest = l.get(i + word.len()..)?.as_bytes();
+    // ` 2` (the note's number) and colour, up to the colon.
+    let mut j = 0;
+    while let Some(&c) = rest.get(j) {
+        let k = skip_escape(rest, j);
+        if k > j {
+            j = k;
+        } else if c == b' ' || c.is_ascii_digit() {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    if rest.get(j) != Some(&b':') {
+        return None;
+    }
+    // Colour may end between the colon and its space.
+    let mut k = j + 1;
+    while skip_escape(rest, k) > k {
+        k = skip_escape(rest, k);
+    }
+    if rest.get(k) != Some(&b' ') {
+        return None;
+    }
+    let text = |r: std::ops::Range<usize>| {
+        String::from_utf8_lossy(rest.get(r).unwrap_or_default()).into_owned()
+    };
+    Some(format!(
+        "{}{zh}{}：{}{}",
+        l.get(..i)?,
+        text(0..j),
+        text(j + 1..k),
+        text(k + 1..rest.len())
+    ))
+}
+
+/// A rendered report in Chinese: `Note 1: ` as `注 1：`, `Help: ` as `帮助：`, and the colon
+/// after the report's kind full-width. Only the frame's own words are touched: a word in a data
+/// cell or a message stands after other text on its line.
+fn zh_frame(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (n, l) in text.split_inclusive('\n').enumerate() {
+        let done = if n == 0 {
+            ZH_KINDS.iter().find_map(|k| replace_frame_word(l, k, k))
+        } else {
+            ZH_FRAME_WORDS
+                .iter()
+                .find_map(|(en, zh)| replace_frame_word(l, en, zh))
+        };
+        out.push_str(done.as_deref().unwrap_or(l));
+    }
+    out
+}
+
 fn write_report(
     out: &mut dyn Write,
     report: Report<'_, (Id, Range<usize>)>,
     cache: Cache,
-    color: bool,
+    style: Style,
     renumber_data: Option<(&str, usize)>,
 ) {
     let mut buf = Vec::new();
     if report.write(cache, &mut buf).is_ok() {
-        if !color {
+        if !style.color {
             // ariadne colours custom report kinds even when colour is off.
             buf = strip_ansi(&buf);
+        }
+        if style.lang == Lang::Zh {
+            buf = zh_frame(&String::from_utf8_lossy(&buf)).into_bytes();
         }
         if let Some((id, before)) = renumber_data.filter(|(_, before)| *before > 0) {
             buf = renumber(&buf, id, before).into_bytes();
@@ -239,8 +345,8 @@ pub fn render_diagnostics(
         .collect();
     for d in diags {
         let kind = match d.level {
-            Level::Error => ReportKind::Error,
-            Level::Warning => ReportKind::Warning,
+            Level::Error => report_kind(Frame::Error, style.lang),
+            Level::Warning => report_kind(Frame::Warning, style.lang),
         };
         let primary = d.primary_span().unwrap_or_default();
         let name = sources.name(primary.source).to_string();
@@ -273,7 +379,7 @@ pub fn render_diagnostics(
         let cache = Cache {
             files: files.iter().map(|(i, s)| (i.clone(), s.clone())).collect(),
         };
-        write_report(out, rb.finish(), cache, style.color, None);
+        write_report(out, rb.finish(), cache, style, None);
     }
 }
 
@@ -354,11 +460,14 @@ pub fn render_data_diag(
     lines: &mut DataLines,
     input: Option<Reread>,
 ) {
-    let kind = if d.fatal {
-        ReportKind::Error
-    } else {
-        ReportKind::Warning
-    };
+    let kind = report_kind(
+        if d.fatal {
+            Frame::Error
+        } else {
+            Frame::Warning
+        },
+        style.lang,
+    );
     let line_text = input.and_then(|i| lines.get(&i, u64::from(d.line)));
     match line_text {
         Some(text) => {
@@ -396,21 +505,30 @@ pub fn render_data_diag(
                 Cache {
                     files: vec![(d.path.clone(), src)],
                 },
-                style.color,
+                style,
                 Some((&d.path, before)),
             );
         }
         None => {
-            let tag = if d.fatal { "error" } else { "warning" };
+            let tag = match (d.fatal, style.lang) {
+                (true, Lang::En) => "error",
+                (false, Lang::En) => "warning",
+                (true, Lang::Zh) => "错误",
+                (false, Lang::Zh) => "警告",
+            };
+            let (colon, help) = match style.lang {
+                Lang::En => (": ", "help: "),
+                Lang::Zh => ("：", "帮助："),
+            };
             let _ = writeln!(
                 out,
-                "{tag}[{}]: {}: {}",
+                "{tag}[{}]{colon}{}{colon}{}",
                 d.code,
                 d.path,
                 d.message.get(style.lang)
             );
             if let Some(h) = &d.help {
-                let _ = writeln!(out, "  help: {}", h.get(style.lang));
+                let _ = writeln!(out, "  {help}{}", h.get(style.lang));
             }
         }
     }
@@ -431,14 +549,15 @@ pub struct Human<'a, W: Write> {
 }
 
 impl<W: Write> Human<'_, W> {
-    fn kind(f: &Finding) -> ReportKind<'static> {
-        match (f.outcome, f.severity) {
-            (Outcome::Fail, Severity::Error) => ReportKind::Error,
-            (Outcome::Fail, Severity::Warning) => ReportKind::Warning,
-            (Outcome::Fail, Severity::Info) => ReportKind::Advice,
-            (Outcome::Pending, _) => ReportKind::Custom("Pending", Color::Cyan),
-            _ => ReportKind::Custom("Unknown", Color::Yellow),
-        }
+    fn kind(f: &Finding, lang: Lang) -> ReportKind<'static> {
+        let frame = match (f.outcome, f.severity) {
+            (Outcome::Fail, Severity::Error) => Frame::Error,
+            (Outcome::Fail, Severity::Warning) => Frame::Warning,
+            (Outcome::Fail, Severity::Info) => Frame::Advice,
+            (Outcome::Pending, _) => Frame::Pending,
+            _ => Frame::Unknown,
+        };
+        report_kind(frame, lang)
     }
 }
 
@@ -462,7 +581,10 @@ impl<W: Write> Sink for Human<'_, W> {
             .unwrap_or_default();
         let data_id = f.record.file.clone();
         let who = f.who(lang);
-        let title = format!("[{}] {}: {}", f.rule.id, who, f.message.get(lang));
+        let title = match lang {
+            Lang::Zh => format!("[{}] {}：{}", f.rule.id, who, f.message.get(lang)),
+            Lang::En => format!("[{}] {}: {}", f.rule.id, who, f.message.get(lang)),
+        };
         let policy_text_for_chars = policy_text.clone();
         let mut files = vec![(policy_file.clone(), Source::from(policy_text))];
         let reason_text: Vec<String> = f.reasons.iter().map(|r| r.get(lang).to_string()).collect();
@@ -527,7 +649,7 @@ impl<W: Write> Sink for Human<'_, W> {
                 Vec::new(),
             ),
         };
-        let mut rb = Report::build(Self::kind(f), (primary_id, primary_range))
+        let mut rb = Report::build(Self::kind(f, lang), (primary_id, primary_range))
             .with_config(config(self.style))
             .with_code(f.code)
             .with_message(title);
@@ -585,7 +707,7 @@ impl<W: Write> Sink for Human<'_, W> {
             &mut self.out,
             rb.finish(),
             Cache { files },
-            self.style.color,
+            self.style,
             before.map(|b| (data_id.as_str(), b)),
         );
     }
@@ -598,6 +720,21 @@ impl<W: Write> Sink for Human<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chinese_frame_names_its_kind_notes_and_help_in_chinese_and_leaves_data_alone() {
+        let plain = "[V0001] 错误: [r] 搬迁户 H1：超标\n   │ 3 │ Note: a cell\n   │ Note 1: 依据 L1\n   │ Help: 改正\n";
+        assert_eq!(
+            zh_frame(plain),
+            "[V0001] 错误：[r] 搬迁户 H1：超标\n   │ 3 │ Note: a cell\n   │ 注 1：依据 L1\n   │ 帮助：改正\n"
+        );
+        // In colour the words and colons sit inside escapes.
+        let coloured = "\x1b[31m[V0001] 错误:\x1b[0m m\n   │ \x1b[38;5;115mNote\x1b[0m 2: x\n";
+        assert_eq!(
+            zh_frame(coloured),
+            "\x1b[31m[V0001] 错误：\x1b[0mm\n   │ \x1b[38;5;115m注\x1b[0m 2：x\n"
+        );
+    }
 
     #[test]
     fn data_lines_are_read_forward_and_again_from_the_start_when_asked_for_an_earlier_one() {

@@ -35,6 +35,9 @@ pub struct RecordRef {
     pub file: String,
     /// The record type's name.
     pub record_type: String,
+    /// The record type's label (`搬迁户`), when it has one: how a Chinese report names it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record_label: Option<String>,
     /// 1-based position of the record in its file.
     pub index: u64,
     /// 1-based line of the record's first byte.
@@ -567,6 +570,7 @@ fn make(
                 .map(|i| i.name().to_string())
                 .unwrap_or_else(|| "<example>".into()),
             record_type: rt.name.clone(),
+            record_label: rt.label.clone(),
             index: loc.index + 1,
             line: loc.line,
             column: loc.col,
@@ -652,7 +656,17 @@ impl CiLevel {
 }
 
 impl Finding {
-    /// Who the finding is about, in words: `household H2`, `group 县A (3 records)`, `household #4`.
+    /// The record type as a reader of `lang` knows it: its label in Chinese, its name in
+    /// English.
+    pub fn record_type_name(&self, lang: Lang) -> &str {
+        match (lang, &self.record.record_label) {
+            (Lang::Zh, Some(l)) => l,
+            _ => &self.record.record_type,
+        }
+    }
+
+    /// Who the finding is about, in words: `household H2`, `group 县A (3 records)`, `household #4`
+    /// (in Chinese `搬迁户 H2`, `分组 县A（3 条记录）`, `搬迁户 第 4 条`).
     pub fn who(&self, lang: Lang) -> String {
         match (&self.record.key, &self.record.group) {
             (_, Some(g)) => match lang {
@@ -660,9 +674,13 @@ impl Finding {
                 Lang::En if g.records == 1 => format!("group {} (1 record)", g.key),
                 Lang::En => format!("group {} ({} records)", g.key, g.records),
             },
-            (Some(k), None) => format!("{} {k}", self.record.record_type),
+            (Some(k), None) => format!("{} {k}", self.record_type_name(lang)),
             (None, None) => match lang {
-                Lang::Zh => format!("{} 第 {} 条", self.record.record_type, self.record.index),
+                Lang::Zh => format!(
+                    "{} 第 {} 条",
+                    self.record_type_name(lang),
+                    self.record.index
+                ),
                 Lang::En => format!("{} #{}", self.record.record_type, self.record.index),
             },
         }
