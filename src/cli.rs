@@ -520,6 +520,25 @@ fn check_exit(summary: &Summary, fail_on: &[FailOn], lang: Lang, err: &mut dyn W
     if summary.input_errors > 0 {
         return EXIT_ERROR;
     }
+    if summary.unreadable > 0 && summary.unreadable == summary.records {
+        // Not one record could be read: nothing was checked, and a pipeline must not take that
+        // for a clean submission, whatever --fail-on says.
+        let _ = writeln!(
+            err,
+            "{}",
+            match lang {
+                Lang::Zh => format!(
+                    "退出码 2：提交的 {} 条记录无一能够读取，未检查任何记录",
+                    summary.records
+                ),
+                Lang::En => format!(
+                    "exit code 2: none of the {} record(s) submitted could be read; nothing was checked",
+                    summary.records
+                ),
+            }
+        );
+        return EXIT_ERROR;
+    }
     let unknown = summary.outcomes.get("unknown").copied().unwrap_or(0);
     let unreadable = summary.unreadable;
     let count = |n: u64, zh: &str, one: &str, many: &str| match lang {
