@@ -873,6 +873,32 @@ read. The limits keep `/dev/zero` or a 2 GB line from exhausting \
 memory. See docs/limits.md.",
         "$ guiju check policy.gj --data household=/dev/zero.csv\n[I0023] Error: a record longer than the limit of 16 MiB; reading the file stops",
     ),
+    text(
+        "I0024",
+        "百分比列像是小数",
+        "a percent column that looks like fractions",
+        "工作簿中一个以 % 为单位的字段，其列中的数字单元格都不大于 1。数字按百分数读取（0.6 即 \
+0.6%），这是警告而非错误：若单元格设为百分比格式（显示 60%），Excel 实际存的是 0.6，应把单元格\
+写成文本 `60%`、去掉百分比格式后填 60，或在表头写明单位。",
+        "In a workbook, every number cell of a column whose field is in % is at most 1. The numbers \
+are read as percents (0.6 is 0.6%); this is a warning, not an error: a cell formatted as a \
+percentage (showing 60%) holds 0.6, so write the cell as the text `60%`, or type 60 in a cell \
+without the percentage format.",
+        "$ guiju check policy.gj --data fund=资金.xlsx\n[I0024] Warning: every number in the percent column `自筹比例` of sheet `资金` is at most 1; they were read as percents (0.6 is 0.6%)",
+    ),
+    text(
+        "I0025",
+        "工作簿中找不到表头",
+        "no header in the workbook",
+        "工作簿中没有一张工作表（或 `文件.xlsx#工作表` 指定的那张）在前 30 行中有一行表头写着记录的\
+字段名或标签。表头可以在标题行、说明行和空行之下；可以带单位（`家庭人口（人）`）；两行合并的\
+表头按 `上/下` 拼接（`补助资金/中央`）。文件不读取，退出码为 2。",
+        "No sheet of the workbook (or the one `file.xlsx#sheet` names) has, in its first 30 rows, \
+a header row naming the fields of a record type by name or label. A header may sit under title, \
+note and blank rows; it may carry a unit (`家庭人口（人）`); a heading merged over two rows is \
+joined as `top/bottom` (`补助资金/中央`). The file is not read; the exit code is 2.",
+        "$ guiju check policy.gj --data fund=资金.xlsx#没有\n[I0025] Error: the workbook has no sheet named `没有`",
+    ),
     // ------------------------------------------------------------ U: command line
     text(
         "U0001",

@@ -122,7 +122,7 @@ impl<'p> Session<'p> {
                 let Some(this) = run_inputs.input(ii) else {
                     continue;
                 };
-                let mut src = match input::open(inputs, ii, program) {
+                let mut src = match input::open_in_run(inputs, ii, program, Some(run_inputs.id())) {
                     Ok(s) => s,
                     Err(d) => {
                         sink.data_diag_in(&d, this);
@@ -321,6 +321,7 @@ impl<'p> Session<'p> {
             "the accounting identity"
         );
         sink.end(&summary);
+        input::excel::forget(run_inputs.id());
         summary
     }
 }

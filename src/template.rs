@@ -614,6 +614,7 @@ mod tests {
                     path: format!("form-{forms}.xlsx"),
                     record_type: Some(rt.name.clone()),
                     encoding: None,
+                    sheet: None,
                 };
                 let inputs = MemoryInputs::new().with_spec(spec, bytes);
                 let mut src = crate::input::open(&inputs, 0, &program)

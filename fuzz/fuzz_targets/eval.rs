@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         path: "fz.jsonl".into(),
         record_type: Some("household".into()),
         encoding: None,
+        sheet: None,
     };
     let inputs = MemoryInputs::new().with_spec(spec, records);
     let options = RunOptions {

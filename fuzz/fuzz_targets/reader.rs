@@ -27,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
         path: format!("fz.{ext}"),
         record_type: Some("household".into()),
         encoding: (pick & 4 != 0).then(|| "gb18030".to_string()),
+        sheet: None,
     };
     let inputs = MemoryInputs::new().with_spec(spec, bytes);
     let options = RunOptions {

@@ -94,6 +94,11 @@ impl<'a> RunInputs<'a> {
         }
     }
 
+    /// Which run it is.
+    pub(crate) fn id(&self) -> u64 {
+        self.run
+    }
+
     /// The inputs.
     pub fn inputs(&self) -> &'a dyn Inputs {
         self.inputs

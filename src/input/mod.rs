@@ -5,6 +5,7 @@
 pub mod cell;
 mod csv_split;
 mod decode;
+pub(crate) mod excel;
 mod inputs;
 mod json;
 pub mod rows;
@@ -70,22 +71,33 @@ pub struct InputSpec {
     pub record_type: Option<String>,
     /// `utf-8` (default), `gbk` or `gb18030`.
     pub encoding: Option<String>,
+    /// For a workbook: the one sheet to read (`台账.xlsx#搬迁户`); else every sheet whose header
+    /// names a record type.
+    pub sheet: Option<String>,
 }
 
 impl InputSpec {
-    /// Reads `TYPE=FILE` or `FILE`.
+    /// Reads `TYPE=FILE` or `FILE`, where a workbook's FILE may name a sheet: `台账.xlsx#搬迁户`.
     pub fn parse(arg: &str) -> InputSpec {
-        match arg.split_once('=') {
-            Some((t, p)) if !t.contains(['/', '\\', '.']) && !t.is_empty() => InputSpec {
-                path: p.to_string(),
-                record_type: Some(t.to_string()),
-                encoding: None,
-            },
-            _ => InputSpec {
-                path: arg.to_string(),
-                record_type: None,
-                encoding: None,
-            },
+        let (record_type, path) = match arg.split_once('=') {
+            Some((t, p)) if !t.contains(['/', '\\', '.']) && !t.is_empty() => {
+                (Some(t.to_string()), p)
+            }
+            _ => (None, arg),
+        };
+        // `#` names a sheet only after a workbook's extension, so that a file whose name holds
+        // `#` is still found.
+        let (path, sheet) = match path.rsplit_once('#') {
+            Some((p, sh)) if !sh.is_empty() && Format::of(p) == Some(Format::Excel) => {
+                (p.to_string(), Some(sh.to_string()))
+            }
+            _ => (path.to_string(), None),
+        };
+        InputSpec {
+            path,
+            record_type,
+            encoding: None,
+            sheet,
         }
     }
 }
@@ -201,6 +213,17 @@ pub fn open(
     index: usize,
     program: &Program,
 ) -> Result<Box<dyn RecordSource>, DataDiag> {
+    open_in_run(inputs, index, program, None)
+}
+
+/// `open`, for run `run` (`RunInputs::id`): a workbook then tells the run where its sheets'
+/// columns are, so that findings name their cells without reading the workbook again.
+pub(crate) fn open_in_run(
+    inputs: &dyn Inputs,
+    index: usize,
+    program: &Program,
+    run: Option<u64>,
+) -> Result<Box<dyn RecordSource>, DataDiag> {
     let input = u32::try_from(index).unwrap_or(u32::MAX);
     let Some(spec) = inputs.specs().get(index) else {
         return Err(DataDiag::new("I0001", "", 0, 0, "内部错误", "internal error").fatal());
@@ -251,7 +274,16 @@ pub fn open(
     };
     let default_type = fixed_type.or(single);
     if format == Format::Excel {
-        return excel(inputs, index, path, program, default_type, input);
+        return excel::open(
+            inputs,
+            index,
+            path,
+            spec.sheet.clone(),
+            program,
+            default_type,
+            input,
+            run.map(|r| (r, index)),
+        );
     }
     let file = inputs.open(index).map_err(|e| {
         DataDiag::new(
@@ -367,6 +399,8 @@ struct CsvSource {
     split: csv_split::Splitter,
     ty: usize,
     columns: Vec<CsvCol>,
+    /// Per column: the unit its header gives, or why that unit cannot be used.
+    units: Vec<excel::HeaderUnit>,
     nfields: usize,
     program_fields: Vec<crate::check::ir::Field>,
     input: u32,
@@ -420,8 +454,14 @@ fn csv_source(
     let mut warnings = Vec::new();
     let mut columns = Vec::new();
     let mut seen: Vec<Option<usize>> = vec![None; rt.fields.len()];
+    let mut units = Vec::new();
     for (i, n) in names.iter().enumerate() {
-        let slot = rt.slot(n);
+        // A header with a unit (`家庭人口（人）`) names its field; the unit is its numbers'.
+        let with_unit = match rt.slot(n) {
+            Some(_) => None,
+            None => excel::header_field(rt, n),
+        };
+        let slot = rt.slot(n).or(with_unit.as_ref().map(|w| w.0));
         if let Some(s) = slot {
             if let Some(x) = seen.get_mut(s) {
                 if let (Some(first), Some(f)) = (*x, rt.fields.get(s)) {
@@ -439,7 +479,13 @@ fn csv_source(
         } else if !n.is_empty() {
             warnings.push(not_a_field(path, 1, i as u32 + 1, ("列", "column"), n, rt));
         }
-        columns.push(CsvCol::of(slot, rt));
+        match (with_unit, CsvCol::of(slot, rt)) {
+            (Some((s, unit, bad)), CsvCol::Read(_) | CsvCol::BaseNum(..)) => {
+                units.push(excel::HeaderUnit { unit, bad });
+                columns.push(CsvCol::Unit(s, units.len() - 1));
+            }
+            (_, c) => columns.push(c),
+        }
     }
     for (f, s) in rt.fields.iter().zip(&seen) {
         if s.is_none() && !f.optional {
@@ -464,6 +510,7 @@ fn csv_source(
         split,
         ty,
         columns,
+        units,
         nfields: rt.fields.len(),
         program_fields: rt.fields.clone(),
         input,
@@ -611,6 +658,9 @@ pub(crate) enum CsvCol {
     /// A number field in its base unit, read into this slot (`int`: an integer field): plain
     /// numbers are read in place.
     BaseNum(usize, bool),
+    /// A field whose header gives its bare numbers a unit (`补助资金（万元）`), read into this
+    /// slot with the unit the file's column `usize` gives (`CsvSource::units`).
+    Unit(usize, usize),
 }
 
 impl CsvCol {
@@ -745,6 +795,7 @@ struct CsvConv<'a> {
     path: &'a str,
     ty: usize,
     columns: &'a [CsvCol],
+    units: &'a [excel::HeaderUnit],
     nfields: usize,
     fields: &'a [crate::check::ir::Field],
 }
@@ -802,6 +853,18 @@ impl CsvConv<'_> {
                     if let (Some(f), Some(dst)) = (self.fields.get(slot), values.get_mut(slot)) {
                         match cell(r) {
                             Some(t) => put(dst, cell::parse_base_number_cell(t, int, f)),
+                            None => return Err(not_utf8(i)),
+                        }
+                    }
+                }
+                CsvCol::Unit(slot, u) => {
+                    if let (Some(f), Some(dst), Some(u)) = (
+                        self.fields.get(slot),
+                        values.get_mut(slot),
+                        self.units.get(u),
+                    ) {
+                        match cell(r) {
+                            Some(t) => put(dst, excel::read_with_unit(t, f, u)),
                             None => return Err(not_utf8(i)),
                         }
                     }
@@ -887,6 +950,7 @@ impl RecordSource for CsvSource {
             path: &self.path,
             ty: self.ty,
             columns: &self.columns,
+            units: &self.units,
             nfields: self.nfields,
             fields: &self.program_fields,
         };
@@ -939,202 +1003,6 @@ impl RecordSource for CsvSource {
     fn skipped(&self) -> u64 {
         self.skipped
     }
-}
-
-// ---------------------------------------------------------------- Excel
-
-struct Rows {
-    items: std::vec::IntoIter<Item>,
-    warnings: Vec<DataDiag>,
-}
-
-impl RecordSource for Rows {
-    fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag> {
-        for _ in 0..max {
-            match self.items.next() {
-                Some(i) => out.push(i),
-                None => return Ok(false),
-            }
-        }
-        Ok(true)
-    }
-
-    fn warnings(&mut self) -> Vec<DataDiag> {
-        std::mem::take(&mut self.warnings)
-    }
-}
-
-/// Excel holds numbers as binary doubles; a number cell is read as the shortest decimal that
-/// round-trips to the stored double, which is what Excel itself displays.
-fn excel_cell_text(c: &calamine::Data) -> String {
-    use calamine::Data as D;
-    match c {
-        D::Int(i) => i.to_string(),
-        D::Float(f) => format!("{f}"),
-        D::String(s) => s.clone(),
-        D::Bool(b) => b.to_string(),
-        D::DateTime(dt) => match dt.as_datetime() {
-            Some(d) if d.time() == chrono::NaiveTime::MIN => d.date().to_string(),
-            Some(d) => d.format("%Y-%m-%d %H:%M:%S").to_string(),
-            None => String::new(),
-        },
-        D::DateTimeIso(s) | D::DurationIso(s) => s.clone(),
-        D::Error(e) => format!("#{e:?}"),
-        D::Empty => String::new(),
-    }
-}
-
-/// A workbook as `calamine::open_workbook_auto` opens a file, from an input: by the extension of
-/// its name, else by trying each format.
-fn open_workbook(
-    inputs: &dyn Inputs,
-    index: usize,
-    path: &str,
-) -> Result<calamine::Sheets<BufReader<Box<dyn ReadSeek + Send>>>, calamine::Error> {
-    use calamine::{Error, Ods, Reader, Sheets, Xls, Xlsb, Xlsx};
-    let open = || inputs.open(index).map(BufReader::new);
-    let ext = std::path::Path::new(path)
-        .extension()
-        .and_then(|e| e.to_str());
-    Ok(match ext {
-        Some("xls" | "xla") => Sheets::Xls(
-            Xls::new(open().map_err(calamine::XlsError::Io).map_err(Error::Xls)?)
-                .map_err(Error::Xls)?,
-        ),
-        Some("xlsx" | "xlsm" | "xlam") => Sheets::Xlsx(
-            Xlsx::new(
-                open()
-                    .map_err(calamine::XlsxError::Io)
-                    .map_err(Error::Xlsx)?,
-            )
-            .map_err(Error::Xlsx)?,
-        ),
-        Some("xlsb") => Sheets::Xlsb(
-            Xlsb::new(
-                open()
-                    .map_err(calamine::XlsbError::Io)
-                    .map_err(Error::Xlsb)?,
-            )
-            .map_err(Error::Xlsb)?,
-        ),
-        Some("ods") => Sheets::Ods(
-            Ods::new(open().map_err(calamine::OdsError::Io).map_err(Error::Ods)?)
-                .map_err(Error::Ods)?,
-        ),
-        _ => {
-            let detect = || -> Option<Sheets<_>> {
-                if let Ok(r) = open().ok().map(Xls::new)? {
-                    return Some(Sheets::Xls(r));
-                }
-                if let Ok(r) = open().ok().map(Xlsx::new)? {
-                    return Some(Sheets::Xlsx(r));
-                }
-                if let Ok(r) = open().ok().map(Xlsb::new)? {
-                    return Some(Sheets::Xlsb(r));
-                }
-                if let Ok(r) = open().ok().map(Ods::new)? {
-                    return Some(Sheets::Ods(r));
-                }
-                None
-            };
-            return detect().ok_or(Error::Msg("Cannot detect file format"));
-        }
-    })
-}
-
-fn excel(
-    inputs: &dyn Inputs,
-    index: usize,
-    path: &str,
-    program: &Program,
-    ty: Option<usize>,
-    input: u32,
-) -> Result<Box<dyn RecordSource>, DataDiag> {
-    use calamine::Reader;
-    let mut wb = open_workbook(inputs, index, path).map_err(|e| {
-        DataDiag::new(
-            "I0001",
-            path,
-            0,
-            0,
-            format!("无法打开 Excel 文件：{e}"),
-            format!("cannot open the Excel file: {e}"),
-        )
-        .fatal()
-    })?;
-    let range = match wb.worksheet_range_at(0) {
-        Some(Ok(r)) => r,
-        Some(Err(e)) => {
-            return Err(DataDiag::new(
-                "I0003",
-                path,
-                0,
-                0,
-                format!("无法读取工作表：{e}"),
-                format!("cannot read the sheet: {e}"),
-            )
-            .fatal())
-        }
-        None => {
-            return Err(DataDiag::new(
-                "I0003",
-                path,
-                0,
-                0,
-                "工作簿没有工作表",
-                "the workbook has no sheet",
-            )
-            .fatal())
-        }
-    };
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| {
-            r.iter()
-                .map(|c| excel_cell_text(c).trim().to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    let ty = match ty {
-        Some(t) => t,
-        None => best_type(program, &header).ok_or_else(|| need_type(path, program))?,
-    };
-    let Some(rt) = program.records.get(ty) else {
-        return Err(need_type(path, program));
-    };
-    let columns: Vec<CsvCol> = header.iter().map(|h| CsvCol::of(rt.slot(h), rt)).collect();
-    let (first_row, _) = range.start().unwrap_or((0, 0));
-    let mut items = Vec::new();
-    for (i, r) in rows.enumerate() {
-        let mut values = missing_values(rt.fields.len());
-        for (c, cellv) in r.iter().enumerate() {
-            // Only the fields some rule reads are converted; a number field in its base unit
-            // is a field read like any other (CSV reads it in place; a cell is one value).
-            let slot = match columns.get(c) {
-                Some(CsvCol::Read(slot) | CsvCol::BaseNum(slot, _)) => slot,
-                _ => continue,
-            };
-            if let (Some(f), Some(dst)) = (rt.fields.get(*slot), values.get_mut(*slot)) {
-                *dst = cell::parse_cell(&excel_cell_text(cellv), f);
-            }
-        }
-        items.push(Item::Record(Record {
-            ty,
-            values,
-            loc: RecordLoc {
-                input,
-                index: i as u64,
-                line: first_row + i as u32 + 2,
-                col: 1,
-                byte: 0,
-            },
-        }));
-    }
-    Ok(Box::new(Rows {
-        items: items.into_iter(),
-        warnings: Vec::new(),
-    }))
 }
 
 #[cfg(test)]

@@ -257,7 +257,10 @@ pub fn snippet(
                             header
                                 .get(rg)
                                 .map(|h| h.trim().trim_matches('"').trim())
-                                .and_then(|h| rt.slot(h))
+                                .and_then(|h| {
+                                    rt.slot(h)
+                                        .or_else(|| super::excel::header_field(rt, h).map(|w| w.0))
+                                })
                         })
                         .collect();
                     o.csv_slots = Some((rt.name.clone(), slots));

@@ -674,7 +674,44 @@ impl<W: Write> Sink for Human<'_, W> {
             }
             rb = rb.with_label(l.with_order(1));
         }
-        if !has_data_labels {
+        if let (false, Some(sheet)) = (has_data_labels, &f.record.sheet) {
+            // A workbook has no text to show: the cells that decided it, by sheet and cell name.
+            let cells: Vec<String> = f
+                .fields
+                .iter()
+                .filter_map(|fr| {
+                    let at = fr.path.as_ref()?;
+                    let name = match lang {
+                        Lang::Zh => fr.label.clone().unwrap_or_else(|| fr.name.clone()),
+                        Lang::En => fr.name.clone(),
+                    };
+                    let shown = f
+                        .values
+                        .get(&fr.name)
+                        .map(|m| m.get(lang).to_string())
+                        .or_else(|| fr.value.clone())
+                        .unwrap_or_else(|| match lang {
+                            Lang::Zh => "（缺失）".into(),
+                            Lang::En => "(missing)".into(),
+                        });
+                    Some(format!("{at} {name} = {shown}"))
+                })
+                .collect();
+            let cell = f.record.cell.as_deref().unwrap_or_default();
+            let loc = match lang {
+                Lang::Zh => format!("记录位置：{} › {sheet}!{cell}", f.record.file),
+                Lang::En => format!("record at {} › {sheet}!{cell}", f.record.file),
+            };
+            rb = rb.with_note(if cells.is_empty() {
+                loc
+            } else {
+                let sep = match lang {
+                    Lang::Zh => "；",
+                    Lang::En => "; ",
+                };
+                format!("{loc}{sep}{}", cells.join(sep))
+            });
+        } else if !has_data_labels {
             let loc = match lang {
                 Lang::Zh => format!(
                     "记录位置：{}:{}:{}",

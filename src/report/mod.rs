@@ -48,6 +48,12 @@ pub struct RecordRef {
     pub key: Option<String>,
     /// For a grouped rule: the group's key and size.
     pub group: Option<GroupRef>,
+    /// For a workbook: the sheet the record is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// For a workbook: the record's first cell (`A12`); its `line` is the sheet row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
 }
 
 /// The group a finding of a grouped rule is about.
@@ -170,6 +176,9 @@ pub struct Summary {
     /// lists the problems themselves).
     #[serde(skip)]
     pub input_errors: u64,
+    /// Record type name → label (`household` → `搬迁户`): how the Chinese summary names types.
+    #[serde(skip)]
+    pub type_labels: IndexMap<String, String>,
 }
 
 impl Summary {
@@ -181,6 +190,11 @@ impl Summary {
         };
         for o in Outcome::ALL {
             s.outcomes.insert(o.as_str(), 0);
+        }
+        for rt in &program.records {
+            if let Some(l) = &rt.label {
+                s.type_labels.insert(rt.name.clone(), l.clone());
+            }
         }
         for r in &program.rules {
             let mut m = IndexMap::new();
@@ -270,13 +284,16 @@ impl Summary {
         let types: Vec<String> = self
             .by_type
             .iter()
-            .map(|(t, n)| format!("{t} {n}"))
+            .map(|(t, n)| match (lang, self.type_labels.get(t)) {
+                (Lang::Zh, Some(l)) => format!("{l} {n}"),
+                _ => format!("{t} {n}"),
+            })
             .collect();
         // Skipped rows are named only when there are some.
         let skipped = match (self.skipped, lang) {
             (0, _) => String::new(),
-            (n, Lang::Zh) => format!("，{n} 行空行已跳过"),
-            (n, Lang::En) => format!(", {n} empty rows skipped"),
+            (n, Lang::Zh) => format!("，{n} 行空行或合计行已跳过"),
+            (n, Lang::En) => format!(", {n} empty or totals rows skipped"),
         };
         match lang {
             Lang::Zh => format!(
@@ -538,12 +555,22 @@ fn make(
         (Some(i), true) => crate::input::snippet(i, loc, rt, &ex.fields),
         _ => None,
     };
+    let place = match &input {
+        Some(i) if i.format() == crate::input::Format::Excel => {
+            crate::input::excel::place(i, loc.byte as u32, rec_ty, program)
+        }
+        _ => None,
+    };
     let mut fields = Vec::new();
     for &slot in &ex.fields {
         let Some(f) = rt.field(slot) else { continue };
         let range = snippet.as_ref().and_then(|s| s.field(slot));
-        let (l, c) = match (&snippet, &range) {
-            (Some(s), Some(r)) => s.line_col(r.start),
+        let excel_col = place
+            .as_ref()
+            .and_then(|p| p.columns.get(slot).copied().flatten());
+        let (l, c) = match (&snippet, &range, excel_col) {
+            (Some(s), Some(r), _) => s.line_col(r.start),
+            (_, _, Some(col)) => (loc.line as usize, col as usize + 1),
             _ => (loc.line as usize, loc.col as usize),
         };
         let value = values
@@ -556,7 +583,10 @@ fn make(
             line: l,
             column: c,
             value,
-            path: snippet.as_ref().and_then(|s| s.path(slot)),
+            path: snippet.as_ref().and_then(|s| s.path(slot)).or_else(|| {
+                excel_col
+                    .map(|col| format!("{}{}", crate::input::excel::column_name(col), loc.line))
+            }),
             range,
         });
     }
@@ -576,6 +606,14 @@ fn make(
             column: loc.col,
             key,
             group,
+            sheet: place.as_ref().map(|p| p.sheet.clone()),
+            cell: place.as_ref().map(|_| {
+                format!(
+                    "{}{}",
+                    crate::input::excel::column_name(loc.col.saturating_sub(1)),
+                    loc.line
+                )
+            }),
         },
         fields,
         message: ex.message,
