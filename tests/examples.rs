@@ -8,33 +8,10 @@
     clippy::panic
 )]
 
-use std::path::PathBuf;
+mod common;
 
-fn readme_commands(readme: &str) -> Vec<Vec<String>> {
-    let mut cmds = Vec::new();
-    let mut current: Option<String> = None;
-    for line in readme.lines() {
-        let t = line.trim();
-        if let Some(c) = current.as_mut() {
-            c.push(' ');
-            c.push_str(t.trim_end_matches('\\').trim());
-            if !t.ends_with('\\') {
-                cmds.push(current.take().unwrap_or_default());
-            }
-            continue;
-        }
-        if t.starts_with("guiju check ") {
-            if t.ends_with('\\') {
-                current = Some(t.trim_end_matches('\\').trim().to_string());
-            } else {
-                cmds.push(t.to_string());
-            }
-        }
-    }
-    cmds.into_iter()
-        .map(|c| c.split_whitespace().map(str::to_string).collect())
-        .collect()
-}
+use common::readme_commands;
+use std::path::PathBuf;
 
 #[test]
 fn example_submissions() {

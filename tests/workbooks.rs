@@ -132,27 +132,9 @@ fn example_commands() -> Vec<Vec<String>> {
     let mut cmds = Vec::new();
     for t in topics {
         let readme = std::fs::read_to_string(t.join("README.md")).unwrap();
-        let mut current: Option<String> = None;
-        for line in readme.lines() {
-            let l = line.trim();
-            if let Some(c) = current.as_mut() {
-                c.push(' ');
-                c.push_str(l.trim_end_matches('\\').trim());
-                if !l.ends_with('\\') {
-                    cmds.push(current.take().unwrap());
-                }
-            } else if l.starts_with("guiju check ") {
-                if l.ends_with('\\') {
-                    current = Some(l.trim_end_matches('\\').trim().to_string());
-                } else {
-                    cmds.push(l.to_string());
-                }
-            }
-        }
+        cmds.extend(common::readme_commands(&readme));
     }
-    cmds.into_iter()
-        .map(|c| c.split_whitespace().map(str::to_string).collect())
-        .collect()
+    cmds
 }
 
 /// A CSV submission as an office would save it as a workbook: a 填表说明 sheet first, then the

@@ -205,6 +205,22 @@ fn skip_escape(b: &[u8], i: usize) -> usize {
     j
 }
 
+/// `家庭人口 = 4人`: a field that decided a finding, by its label in Chinese (its name in
+/// English), with the value the explanation shows, else the value read, else `missing`.
+fn field_said(f: &Finding, fr: &crate::report::FieldRef, lang: Lang, missing: &str) -> String {
+    let name = match lang {
+        Lang::Zh => fr.label.as_deref().unwrap_or(&fr.name),
+        Lang::En => &fr.name,
+    };
+    let shown = f
+        .values
+        .get(&fr.name)
+        .map(|m| m.get(lang).to_string())
+        .or_else(|| fr.value.clone())
+        .unwrap_or_else(|| missing.to_string());
+    format!("{name} = {shown}")
+}
+
 /// Puts the file's own line numbers in the gutter of a data snippet rendered from line 1.
 ///
 /// ariadne (0.6, and its main branch) applies a source's display line offset to the header
@@ -605,18 +621,9 @@ impl<W: Write> Sink for Human<'_, W> {
                 let mut labels = Vec::new();
                 for fr in &f.fields {
                     if let Some(r) = &fr.range {
-                        let name = match lang {
-                            Lang::Zh => fr.label.clone().unwrap_or_else(|| fr.name.clone()),
-                            Lang::En => fr.name.clone(),
-                        };
-                        let shown = f
-                            .values
-                            .get(&fr.name)
-                            .map(|m| m.get(lang).to_string())
-                            .unwrap_or_else(|| fr.value.clone().unwrap_or_default());
                         labels.push(
                             Label::new((data_id.clone(), shift(chars(&s.text, r.clone()))))
-                                .with_message(format!("{name} = {shown}")),
+                                .with_message(field_said(f, fr, lang, "")),
                         );
                     }
                 }
@@ -681,20 +688,11 @@ impl<W: Write> Sink for Human<'_, W> {
                 .iter()
                 .filter_map(|fr| {
                     let at = fr.path.as_ref()?;
-                    let name = match lang {
-                        Lang::Zh => fr.label.clone().unwrap_or_else(|| fr.name.clone()),
-                        Lang::En => fr.name.clone(),
+                    let missing = match lang {
+                        Lang::Zh => "（缺失）",
+                        Lang::En => "(missing)",
                     };
-                    let shown = f
-                        .values
-                        .get(&fr.name)
-                        .map(|m| m.get(lang).to_string())
-                        .or_else(|| fr.value.clone())
-                        .unwrap_or_else(|| match lang {
-                            Lang::Zh => "（缺失）".into(),
-                            Lang::En => "(missing)".into(),
-                        });
-                    Some(format!("{at} {name} = {shown}"))
+                    Some(format!("{at} {}", field_said(f, fr, lang, missing)))
                 })
                 .collect();
             let cell = f.record.cell.as_deref().unwrap_or_default();
