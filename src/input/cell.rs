@@ -55,6 +55,18 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
     if t.is_empty() {
         return Value::Missing;
     }
+    // Full-width digits and signs (`８００００`, `２０１７－０６－３０`), as an IME types them, are
+    // the ASCII ones in a number, date or flag; a text or a choice keeps what was typed (a
+    // label such as `列举（等）` has full-width brackets of its own).
+    let half: String;
+    let t = if matches!(field.ty, Ty::Num(_) | Ty::Date | Ty::DateTime | Ty::Bool)
+        && t.chars().any(is_full_width)
+    {
+        half = t.chars().map(half_width).collect();
+        half.trim()
+    } else {
+        t
+    };
     match &field.ty {
         Ty::Text => Value::Text(t.into()),
         Ty::Num(n) => parse_number(t, &n.unit, n.int),
@@ -112,6 +124,55 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
     }
 }
 
+/// Whether `c` is a full-width form of an ASCII character, or the ideographic space.
+fn is_full_width(c: char) -> bool {
+    ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}'
+}
+
+/// The ASCII character a full-width one stands for.
+fn half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        // `％` and `，` are units and separators the readers know in either width; the rest of
+        // the block maps one to one onto ASCII.
+        c if ('\u{FF01}'..='\u{FF5E}').contains(&c) => {
+            char::from_u32(c as u32 - 0xFF01 + 0x21).unwrap_or(c)
+        }
+        c => c,
+    }
+}
+
+/// `80 000` (digits grouped by three with spaces, as the SI and some offices write them) with the
+/// spaces taken out; `None` for anything else, so that `80 000` is not read as 80 with a unit
+/// `000`.
+fn space_grouped(t: &str) -> Option<String> {
+    let is_space = |c: char| matches!(c, ' ' | '\u{A0}' | '\u{2009}' | '\u{202F}');
+    if !t.contains(is_space) {
+        return None;
+    }
+    let end = t
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || is_space(*c) || *c == '.' || *c == '-'))
+        .map_or(t.len(), |(i, _)| i);
+    let (num, rest) = t.split_at(end);
+    let num = num.trim_end_matches(is_space);
+    let (int, frac) = match num.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (num, None),
+    };
+    let mut groups = int.trim_start_matches('-').split(is_space);
+    let first = groups.next()?;
+    let ok = (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
+        && frac.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()));
+    if !ok || !int.contains(is_space) {
+        return None;
+    }
+    let digits: String = num.chars().filter(|c| !is_space(*c)).collect();
+    Some(format!("{digits}{rest}"))
+}
+
 /// Reads `100万元`, `1,234.5`, `25 平方米`, `50%` into base units of the field's dimension.
 pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
     match plain_number(t.as_bytes(), field_unit, int) {
@@ -123,6 +184,23 @@ pub fn parse_number(t: &str, field_unit: &units::Unit, int: bool) -> Value {
 /// `parse_number` for every spelling, and every problem.
 #[inline(never)]
 fn parse_number_general(t: &str, field_unit: &units::Unit, int: bool) -> Value {
+    let grouped = space_grouped(t);
+    let t = grouped.as_deref().unwrap_or(t);
+    // `¥80,000`, `￥8万元`: a currency sign says the field is money.
+    let (t, yuan) = match t.strip_prefix(['¥', '￥']) {
+        Some(rest) => (rest.trim_start(), true),
+        None => (t, false),
+    };
+    if yuan && field_unit.dim != units::lookup("元").map(|u| u.dim).unwrap_or(field_unit.dim) {
+        return bad(
+            t,
+            format!("`¥` 表示金额，但字段的单位是 `{}`", field_unit.name),
+            format!(
+                "`¥` marks money, but the field's unit is `{}`",
+                field_unit.name
+            ),
+        );
+    }
     let (num, unit) = units::split_number_unit(t);
     if num.contains(',') && !thousands_ok(num) {
         return bad(t, "千位分隔符位置不对", "misplaced thousands separator");
@@ -161,6 +239,10 @@ fn parse_number_general(t: &str, field_unit: &units::Unit, int: bool) -> Value {
                     ),
                 )
             }
+            // `8万` and `1.5亿` in a field of any unit: ten thousand or a hundred million of its
+            // base unit (`8万` in a 元 field is 80,000 元; in a 人 field, 80,000 人).
+            None if u == "万" => Decimal::from(10_000),
+            None if u == "亿" => Decimal::from(100_000_000),
             None => return bad(t, format!("未知单位 `{u}`"), format!("unknown unit `{u}`")),
         },
     };
@@ -285,6 +367,18 @@ fn thousands_ok(num: &str) -> bool {
 pub fn parse_date_cell(t: &str) -> Option<NaiveDate> {
     if let Some(d) = iso_date(t) {
         return Some(d);
+    }
+    // `2017年6月30号`, as it is said, is `2017年6月30日`.
+    if let Some(d) = t.strip_suffix('号').filter(|d| d.contains('月')) {
+        return parse_date_cell(&format!("{d}日"));
+    }
+    // `2017/06/30 00:00:00`, as Excel and WPS export a date column to CSV: the date, when the
+    // time is midnight (a time of day in a date field is refused, not dropped).
+    if let Some((d, time)) = t.split_once(' ') {
+        let time = time.trim();
+        return matches!(time, "00:00" | "00:00:00" | "0:00" | "0:00:00")
+            .then(|| parse_date_cell(d.trim()))
+            .flatten();
     }
     parse_date(t)
         .or_else(|| NaiveDate::parse_from_str(t, "%Y/%m/%d").ok())
@@ -430,6 +524,54 @@ mod tests {
             assert_eq!(parse_cell(s, &f), Value::Date(d), "{s}");
         }
         assert!(matches!(parse_cell("2017-02-30", &f), Value::Invalid(_)));
+    }
+
+    #[test]
+    fn cells_as_offices_type_and_export_them() {
+        let date = field(Ty::Date);
+        let d = NaiveDate::from_ymd_opt(2017, 6, 30).unwrap();
+        for s in [
+            "2017/06/30 00:00:00",
+            "2017-06-30 00:00",
+            "2017年6月30号",
+            "２０１７－０６－３０",
+        ] {
+            assert_eq!(parse_cell(s, &date), Value::Date(d), "{s}");
+        }
+        // A time of day in a date field is not dropped.
+        assert!(matches!(
+            parse_cell("2017/06/30 08:00:00", &date),
+            Value::Invalid(_)
+        ));
+        let yuan = field(Ty::Num(NumTy {
+            unit: units::lookup("元").unwrap(),
+            int: false,
+        }));
+        let n = |v: i64| Value::Num(Decimal::from(v));
+        for (s, v) in [
+            ("８００００", 80_000),
+            ("8万", 80_000),
+            ("1.5亿", 150_000_000),
+            ("¥80,000", 80_000),
+            ("￥8万元", 80_000),
+            ("80 000", 80_000),
+            ("1 234 567 元", 1_234_567),
+        ] {
+            assert_eq!(parse_cell(s, &yuan), n(v), "{s}");
+        }
+        for s in ["80 00", "8 0000", "¥80亩"] {
+            assert!(matches!(parse_cell(s, &yuan), Value::Invalid(_)), "{s}");
+        }
+        let area = field(Ty::Num(NumTy {
+            unit: units::lookup("m²").unwrap(),
+            int: false,
+        }));
+        assert!(matches!(parse_cell("¥80", &area), Value::Invalid(_)));
+        // A text field keeps what was typed.
+        assert_eq!(
+            parse_cell("８００００", &field(Ty::Text)),
+            Value::Text("８００００".into())
+        );
     }
 
     /// Values the same bit for bit: numbers with the same mantissa and scale (`==` on `Decimal`
@@ -604,9 +746,13 @@ mod tests {
                     unit: unit.clone(),
                     int,
                 }));
+                // A cell is trimmed, and its full-width characters made ASCII, first.
                 let general_cell = match s.trim() {
                     "" => Value::Missing,
-                    t => parse_number_general(t, &unit, int),
+                    t => {
+                        let half: String = t.chars().map(half_width).collect();
+                        parse_number_general(half.trim(), &unit, int)
+                    }
                 };
                 let cell = parse_cell(s, &f);
                 assert!(same(&cell, &general_cell), "{s:?} as {name}: {cell:?}");
