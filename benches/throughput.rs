@@ -906,36 +906,41 @@ mod baseline {
         c
     }
 
+    /// The columns the thresholds checks read, in the order `thresholds_row` takes them.
+    const THRESHOLD_COLUMNS: [&str; 8] = [
+        "members",
+        "floor_area",
+        "subsidy",
+        "self_pay",
+        "debt",
+        "income",
+        "source",
+        "registered",
+    ];
+
+    /// The thresholds checks on one row, its cells by their place in `THRESHOLD_COLUMNS`.
+    fn thresholds_row<'a>(c: &mut Counts, f: impl Fn(usize) -> &'a [u8]) {
+        thresholds(
+            c,
+            dec(f(0)),
+            dec(f(1)),
+            dec(f(2)),
+            dec(f(3)),
+            dec(f(4)),
+            dec(f(5)),
+            f(6) == b"new_build",
+            f(7) == b"true",
+        );
+    }
+
     pub fn thresholds_csv(path: &str) -> Counts {
         let mut c = Counts::default();
         let (mut r, h) = csv_reader(path);
-        let ix: Vec<usize> = [
-            "members",
-            "floor_area",
-            "subsidy",
-            "self_pay",
-            "debt",
-            "income",
-            "source",
-            "registered",
-        ]
-        .iter()
-        .map(|n| h[*n])
-        .collect();
+        let ix: Vec<usize> = THRESHOLD_COLUMNS.iter().map(|n| h[*n]).collect();
         let mut rec = csv::ByteRecord::new();
         while r.read_byte_record(&mut rec).unwrap() {
             let f = |i: usize| rec.get(ix[i]).unwrap_or(b"");
-            thresholds(
-                &mut c,
-                dec(f(0)),
-                dec(f(1)),
-                dec(f(2)),
-                dec(f(3)),
-                dec(f(4)),
-                dec(f(5)),
-                f(6) == b"new_build",
-                f(7) == b"true",
-            );
+            thresholds_row(&mut c, f);
         }
         c
     }
@@ -954,33 +959,14 @@ mod baseline {
         let mut at = 0u32;
         let mut process = |row: &[String], ix: &mut Vec<usize>, first: bool| {
             if first {
-                *ix = [
-                    "members",
-                    "floor_area",
-                    "subsidy",
-                    "self_pay",
-                    "debt",
-                    "income",
-                    "source",
-                    "registered",
-                ]
-                .iter()
-                .map(|n| row.iter().position(|h| h == n).unwrap())
-                .collect();
+                *ix = THRESHOLD_COLUMNS
+                    .iter()
+                    .map(|n| row.iter().position(|h| h == n).unwrap())
+                    .collect();
                 return;
             }
             let f = |i: usize| row.get(ix[i]).map_or(&b""[..], |s| s.as_bytes());
-            thresholds(
-                &mut c,
-                dec(f(0)),
-                dec(f(1)),
-                dec(f(2)),
-                dec(f(3)),
-                dec(f(4)),
-                dec(f(5)),
-                f(6) == b"new_build",
-                f(7) == b"true",
-            );
+            thresholds_row(&mut c, f);
         };
         while let Some(cell) = cells.next_cell().unwrap() {
             let (r, col) = cell.get_position();

@@ -360,10 +360,9 @@ pub(crate) struct Column {
     pub slot: usize,
     /// The header's own text.
     pub header: String,
-    /// The unit the header gives its bare numbers (`补助资金（万元）`).
-    pub unit: Option<Unit>,
-    /// A unit in the header that does not fit the field: every cell is then unreadable.
-    pub bad_unit: Option<(String, String)>,
+    /// The unit the header gives its bare numbers (`补助资金（万元）`), or why that unit does
+    /// not fit the field (every cell is then unreadable).
+    pub unit: HeaderUnit,
 }
 
 /// A sheet's header: where it is and what its columns are.
@@ -458,8 +457,10 @@ fn columns_of(rt: &RecordType, cells: &[(u32, String)]) -> Named {
                     col: *col,
                     slot,
                     header: h.clone(),
-                    unit,
-                    bad_unit,
+                    unit: HeaderUnit {
+                        unit,
+                        bad: bad_unit,
+                    },
                 }),
             },
             _ if h.trim().is_empty() => {}
@@ -731,7 +732,7 @@ impl ExcelSource {
             .iter()
             .filter(|(_, k, c)| {
                 !matches!(k, CsvCol::Unused | CsvCol::Ignored)
-                    && c.unit.is_none()
+                    && c.unit.unit.is_none()
                     && matches!(rt.field(c.slot).map(|f| &f.ty), Some(Ty::Num(n)) if n.unit.is_percent())
             })
             .map(|(_, _, c)| (c.slot, 0, true, c.header.clone()))
@@ -914,24 +915,12 @@ pub(crate) fn read_with_unit(t: &str, f: &Field, u: &HeaderUnit) -> Value {
 /// Reads one cell into its field: with the header's unit for bare numbers, a date serial for a
 /// number cell in a date column.
 fn read_cell(c: &XCell, f: &Field, column: &Column) -> Value {
-    if let Some((zh, en)) = &column.bad_unit {
-        return Value::invalid(c.text.trim(), zh.clone(), en.clone());
-    }
-    match (&f.ty, &column.unit) {
-        (Ty::Date, _) if c.number => match serial_date(&c.text) {
-            Some(d) => Value::Date(d),
-            None => cell::parse_cell(&c.text, f),
-        },
-        (Ty::Num(n), Some(u)) if c.text.len() <= rows::MAX_CELL => {
-            let t = c.text.trim();
-            if t.is_empty() {
-                Value::Missing
-            } else {
-                cell::parse_number(t, u, n.int)
-            }
+    if let (Ty::Date, true, None) = (&f.ty, c.number, &column.unit.bad) {
+        if let Some(d) = serial_date(&c.text) {
+            return Value::Date(d);
         }
-        _ => cell::parse_cell(&c.text, f),
     }
+    read_with_unit(&c.text, f, &column.unit)
 }
 
 impl RecordSource for ExcelSource {
