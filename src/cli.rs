@@ -113,7 +113,9 @@ pub(crate) struct CheckArgs {
     /// Write the report to this file; the human report goes to the terminal (for --format human, its summary line).
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Text encoding of the data files: utf-8 (default), gbk or gb18030.
+    /// Text encoding of every CSV/JSON data file not named with its own (`--data a.csv:gbk`):
+    /// utf-8, gbk, gb18030, utf-16le, utf-16be or big5. Without it, each file's is told by its
+    /// byte order mark or detected.
     #[arg(long)]
     pub encoding: Option<String>,
     /// Threads for evaluation (default: all cores).
@@ -423,9 +425,14 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     let inputs = FsInputs::new(
         o.data
             .iter()
-            .map(|d| InputSpec {
-                encoding: o.encoding.clone(),
-                ..InputSpec::parse(d)
+            .map(|d| {
+                // An encoding named after the file (`台账.csv:gbk`) is that file's; `--encoding`
+                // is every other file's.
+                let spec = InputSpec::parse(d);
+                InputSpec {
+                    encoding: spec.encoding.clone().or_else(|| o.encoding.clone()),
+                    ..spec
+                }
             })
             .collect(),
     );

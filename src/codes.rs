@@ -766,13 +766,18 @@ format cannot be told from its extension. Known extensions: .csv/.tsv/.txt, .jso
         "I0002",
         "文本编码有误",
         "bad text encoding",
-        "数据文件不是 UTF-8 编码（常见于从 Excel 另存的 CSV，实际为 GBK），或者 `--encoding` \
-指定了不支持的编码，或者文件不是有效的 GBK/GB18030。用 `--encoding gbk` 或 `--encoding gb18030` \
-读取 GBK 文件，或把文件转存为 UTF-8。",
-        "A data file is not UTF-8 (CSV files saved from Excel are often GBK), or `--encoding` names \
-an unsupported encoding, or the file is not valid GBK/GB18030. Read GBK files with \
-`--encoding gbk` or `--encoding gb18030`, or save the file as UTF-8.",
-        "$ guiju check policy.gj --data households.csv\n[I0002] Error: the file is not UTF-8\n$ guiju check policy.gj --data households.csv --encoding gbk",
+        "数据文件的编码无法确定，或文件并非所用的编码。每个 CSV/JSON 文件的编码按以下顺序确定：\
+文件名后写明的（`--data 台账.csv:gbk`），`--encoding`，字节顺序标记，最后按文件开头 64 KiB 自动识别\
+（UTF-8、UTF-16、GBK/GB18030、Big5）。识别不出（例如像日文、韩文编码）时不读取该文件；\
+文件中途出现不符合该编码的字节时，在该行停止读取，此前的记录照常检查。在文件名后写明编码，或把文件另存为 UTF-8。",
+        "A data file's encoding cannot be told, or the file is not in the encoding used after all. \
+Each CSV/JSON file's encoding is, in this order: the one named after its name \
+(`--data ledger.csv:gbk`), `--encoding`, its byte order mark, or the one its first 64 KiB look \
+like (UTF-8, UTF-16, GBK/GB18030, Big5). A file that looks like none of them (Japanese or Korean \
+encodings, say) is not read; a file with bytes that are not in its encoding stops at their line, \
+and the records before it are checked. Name the encoding after the file name, or save the file \
+as UTF-8.",
+        "$ guiju check policy.gj --data households.csv\nerror[I0002]: households.csv: cannot tell the file's encoding: it is neither UTF-8 nor UTF-16, nor does it look like GBK/GB18030\n  help: it looks like Shift_JIS; name its encoding after the file name, as in `--data ledger.csv:gbk` (utf-8, gbk, gb18030, utf-16le, utf-16be, big5), or save it as UTF-8\n$ guiju check policy.gj --data households.csv:gbk",
     ),
     text(
         "I0003",

@@ -130,6 +130,15 @@ impl<'p> Session<'p> {
                         continue;
                     }
                 };
+                if let Some(e) = src.encoding() {
+                    summary.encodings.insert(
+                        this.name().to_string(),
+                        crate::report::InputEncoding {
+                            encoding: e.name(),
+                            by: e.by,
+                        },
+                    );
+                }
                 for w in src.warnings() {
                     sink.data_diag_in(&w, this);
                     summary.input_warnings += 1;
@@ -322,6 +331,7 @@ impl<'p> Session<'p> {
         );
         sink.end(&summary);
         input::excel::forget(run_inputs.id());
+        input::forget_encodings(run_inputs.id());
         summary
     }
 }

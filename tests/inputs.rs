@@ -106,7 +106,7 @@ fn excel_with_chinese_headers_is_checked() {
 }
 
 #[test]
-fn gbk_csv_is_refused_with_a_hint_and_read_with_encoding_gbk() {
+fn a_gbk_csv_is_detected_and_said_so_and_read_as_given_with_an_encoding_named() {
     let tmp = dir("gbk");
     let d = tmp.path();
     let text =
@@ -126,17 +126,39 @@ fn gbk_csv_is_refused_with_a_hint_and_read_with_encoding_gbk() {
         "never",
     ];
     let (code, out, _) = run(&args);
-    assert_eq!(code, 2);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("2 records"), "{out}");
+    assert!(out.contains("[cap] fund F2"), "{out}");
     assert!(
-        out.contains("I0002") && out.contains("not UTF-8") && out.contains("--encoding gbk"),
+        out.contains("funds.csv read as GB18030 (detected)"),
         "{out}"
     );
     let mut with = args.to_vec();
     with.extend(["--encoding", "gbk"]);
     let (code, out, _) = run(&with);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("2 records"), "{out}");
     assert!(out.contains("[cap] fund F2"), "{out}");
+    assert!(
+        out.contains("funds.csv read as GB18030 (as given)"),
+        "{out}"
+    );
+    // Named after the file name, for this file alone.
+    let named = format!("{}:gbk", path.display());
+    let (code, out, _) = run(&[
+        "check",
+        policy.to_str().unwrap(),
+        "--data",
+        &named,
+        "--lang",
+        "en",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("funds.csv read as GB18030 (as given)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -170,7 +192,7 @@ fn a_gbk_file_is_read_as_a_stream_and_stops_where_its_bytes_stop_being_gbk() {
     assert_eq!(problems[0]["line"], 30_002);
     assert_eq!(
         problems[0]["message"]["en"],
-        format!("the file is not valid GB18030/GBK (byte {})", at + 3)
+        format!("the file is not valid GB18030 (byte {})", at + 3)
     );
 }
 

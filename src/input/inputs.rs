@@ -131,6 +131,27 @@ impl Reread<'_> {
         self.inputs.open(self.index)
     }
 
+    /// Opens the input's text at its first byte: a CSV or JSON input decoded to UTF-8 from the
+    /// encoding it was read in (a workbook as it is). Offsets are those of the text the reader
+    /// read, which are the file's own when it is UTF-8.
+    pub fn open_text(&self) -> std::io::Result<Box<dyn ReadSeek + Send>> {
+        let file = self.open()?;
+        if self.format() == Format::Excel {
+            return Ok(file);
+        }
+        let (file, enc) = match super::decided_encoding(self.run, self.index) {
+            Some(e) => (file, e),
+            None => super::text_encoding(file, self.spec).map_err(|d| {
+                std::io::Error::new(std::io::ErrorKind::InvalidData, d.message.en.clone())
+            })?,
+        };
+        Ok(if enc.is_plain_utf8() {
+            file
+        } else {
+            Box::new(super::decode::DecodedSeek::new(file, enc.encoding))
+        })
+    }
+
     /// Its name, as given in its spec.
     pub fn name(&self) -> &str {
         &self.spec.path

@@ -4,7 +4,7 @@
 #[doc(hidden)]
 pub mod cell;
 mod csv_split;
-mod decode;
+pub(crate) mod decode;
 pub(crate) mod excel;
 mod inputs;
 mod json;
@@ -69,7 +69,8 @@ pub struct InputSpec {
     pub path: String,
     /// The record type its records are (else the one whose fields its columns or keys name).
     pub record_type: Option<String>,
-    /// `utf-8` (default), `gbk` or `gb18030`.
+    /// The text encoding a CSV or JSON input is in (`gbk`, `utf-16le`, … see
+    /// [`decode::named`]); else it is told by its byte order mark or detected.
     pub encoding: Option<String>,
     /// For a workbook: the one sheet to read (`台账.xlsx#搬迁户`); else every sheet whose header
     /// names a record type.
@@ -77,13 +78,19 @@ pub struct InputSpec {
 }
 
 impl InputSpec {
-    /// Reads `TYPE=FILE` or `FILE`, where a workbook's FILE may name a sheet: `台账.xlsx#搬迁户`.
+    /// Reads `TYPE=FILE` or `FILE`, where a workbook's FILE may name a sheet (`台账.xlsx#搬迁户`)
+    /// and a text file its encoding (`台账.csv:gbk`).
     pub fn parse(arg: &str) -> InputSpec {
         let (record_type, path) = match arg.split_once('=') {
             Some((t, p)) if !t.contains(['/', '\\', '.']) && !t.is_empty() => {
                 (Some(t.to_string()), p)
             }
             _ => (None, arg),
+        };
+        // `:gbk` names an encoding only when it is one, so that `C:` and names holding `:` stay.
+        let (path, encoding) = match path.rsplit_once(':') {
+            Some((p, e)) if decode::named(e).is_some() && !p.is_empty() => (p, Some(e.to_string())),
+            _ => (path, None),
         };
         // `#` names a sheet only after a workbook's extension, so that a file whose name holds
         // `#` is still found.
@@ -96,7 +103,7 @@ impl InputSpec {
         InputSpec {
             path,
             record_type,
-            encoding: None,
+            encoding,
             sheet,
         }
     }
@@ -204,6 +211,10 @@ pub trait RecordSource: Send {
     fn skipped(&self) -> u64 {
         0
     }
+    /// The encoding a text input was decoded from (`None`: UTF-8, read as it is).
+    fn encoding(&self) -> Option<decode::TextEncoding> {
+        None
+    }
 }
 
 /// Opens input `index` of `inputs` as a record stream.
@@ -296,30 +307,19 @@ pub(crate) fn open_in_run(
         )
         .fatal()
     })?;
-    let reader: Box<dyn BufRead + Send> =
-        match spec.encoding.as_deref().map(str::to_lowercase).as_deref() {
-            None | Some("utf-8") | Some("utf8") => {
-                Box::new(BufReader::with_capacity(1 << 16, file))
-            }
-            // Decoded as it is read; GB18030 is a superset of GBK and GB2312.
-            Some("gbk" | "gb18030" | "gb2312") => Box::new(BufReader::with_capacity(
-                1 << 16,
-                decode::Gb18030Reader::new(file),
-            )),
-            Some(other) => {
-                return Err(DataDiag::new(
-                    "I0002",
-                    path,
-                    0,
-                    0,
-                    format!("不支持的编码 `{other}`"),
-                    format!("unsupported encoding `{other}`"),
-                )
-                .help("可用：utf-8、gbk、gb18030", "use utf-8, gbk or gb18030")
-                .fatal())
-            }
-        };
-    match format {
+    let (file, encoding) = text_encoding(file, spec)?;
+    let reader: Box<dyn BufRead + Send> = if encoding.is_plain_utf8() {
+        Box::new(BufReader::with_capacity(1 << 16, file))
+    } else {
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            decode::DecodeReader::new(file, encoding.encoding),
+        ))
+    };
+    if let Some(run) = run {
+        decided(run, index, encoding);
+    }
+    let source = match format {
         Format::Csv => csv_source(
             path,
             reader,
@@ -328,23 +328,156 @@ pub(crate) fn open_in_run(
             input,
             fixed_type.is_none() && single.is_none(),
         ),
-        Format::Jsonl => Ok(Box::new(json::Jsonl::new(
-            path,
-            reader,
-            program,
-            default_type,
-            input,
-        ))),
+        Format::Jsonl => Ok(
+            Box::new(json::Jsonl::new(path, reader, program, default_type, input))
+                as Box<dyn RecordSource>,
+        ),
         Format::Json => Ok(Box::new(json::JsonDoc::new(
             path,
             reader,
             program,
             default_type,
             input,
-        ))),
+        )) as Box<dyn RecordSource>),
         Format::Excel => {
             Err(DataDiag::new("I0001", path, 0, 0, "内部错误", "internal error").fatal())
         }
+    }?;
+    Ok(if encoding.is_plain_utf8() {
+        source
+    } else {
+        Box::new(Encoded {
+            inner: source,
+            encoding,
+        })
+    })
+}
+
+/// A text input read through a decoder: its records, and the encoding it was read in.
+struct Encoded {
+    inner: Box<dyn RecordSource>,
+    encoding: decode::TextEncoding,
+}
+
+impl RecordSource for Encoded {
+    fn next_batch(&mut self, max: usize, out: &mut Vec<Item>) -> Result<bool, DataDiag> {
+        self.inner.next_batch(max, out)
+    }
+    fn warnings(&mut self) -> Vec<DataDiag> {
+        self.inner.warnings()
+    }
+    fn skipped(&self) -> u64 {
+        self.inner.skipped()
+    }
+    fn encoding(&self) -> Option<decode::TextEncoding> {
+        Some(self.encoding)
+    }
+}
+
+/// The encoding a text input is read in: the one its spec names, else its byte order mark's,
+/// else the one its first bytes look like. The file is handed back at its start.
+pub(crate) fn text_encoding(
+    mut file: Box<dyn ReadSeek + Send>,
+    spec: &InputSpec,
+) -> Result<(Box<dyn ReadSeek + Send>, decode::TextEncoding), DataDiag> {
+    if let Some(name) = &spec.encoding {
+        return match decode::named(name) {
+            Some(e) => Ok((
+                file,
+                decode::TextEncoding {
+                    encoding: e,
+                    by: decode::By::Given,
+                },
+            )),
+            None => Err(DataDiag::new(
+                "I0002",
+                &spec.path,
+                0,
+                0,
+                format!("不支持的编码 `{name}`"),
+                format!("unsupported encoding `{name}`"),
+            )
+            .help(
+                format!("可用：{}", decode::NAMES.replace(", ", "、")),
+                format!("use one of {}", decode::NAMES),
+            )
+            .fatal()),
+        };
+    }
+    let sniffed = decode::sniff_file(&mut file).map_err(|e| {
+        DataDiag::new(
+            "I0001",
+            &spec.path,
+            0,
+            0,
+            format!("无法读取数据文件：{e}"),
+            format!("cannot read the data file: {e}"),
+        )
+        .fatal()
+    })?;
+    match sniffed {
+        decode::Sniffed::Is(e) => Ok((file, e)),
+        decode::Sniffed::Unsure(guess) => Err(DataDiag::new(
+            "I0002",
+            &spec.path,
+            1,
+            1,
+            "无法确定文件的编码：既不是 UTF-8、UTF-16，也不像 GBK/GB18030",
+            "cannot tell the file's encoding: it is neither UTF-8 nor UTF-16, nor does it look like GBK/GB18030",
+        )
+        .help(
+            format!(
+                "看起来像 {}；在文件名后写明编码，如 `--data 台账.csv:gbk`（可用：{}），或另存为 UTF-8",
+                decode::display_name(guess),
+                decode::NAMES.replace(", ", "、")
+            ),
+            format!(
+                "it looks like {}; name its encoding after the file name, as in `--data ledger.csv:gbk` ({}), or save it as UTF-8",
+                decode::display_name(guess),
+                decode::NAMES
+            ),
+        )
+        .fatal()),
+    }
+}
+
+/// The encodings the text inputs of runs now going on were read in, by (run, input): a finding's
+/// text is read again in the same encoding without telling it again.
+static DECIDED: std::sync::Mutex<Vec<((u64, usize), decode::TextEncoding)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn decided(run: u64, index: usize, e: decode::TextEncoding) {
+    if let Ok(mut d) = DECIDED.lock() {
+        d.retain(|(k, _)| *k != (run, index));
+        d.push(((run, index), e));
+    }
+}
+
+/// The encoding input `index` of run `run` was read in, if it was read in this process.
+pub(crate) fn decided_encoding(run: u64, index: usize) -> Option<decode::TextEncoding> {
+    let d = DECIDED.lock().ok()?;
+    d.iter().find(|(k, _)| *k == (run, index)).map(|(_, e)| *e)
+}
+
+/// Forgets what run `run` decided (at its end).
+pub(crate) fn forget_encodings(run: u64) {
+    if let Ok(mut d) = DECIDED.lock() {
+        d.retain(|((r, _), _)| *r != run);
+    }
+}
+
+/// The delimiter of a CSV input, told by its name and its first line (`start`, the file's first
+/// bytes): a tab in a `.tsv`, or in a file whose first line holds tabs and no commas (Excel's
+/// "Unicode 文本" is tab-separated UTF-16 named `.txt`); else a comma.
+pub(crate) fn delimiter(path: &str, start: &[u8]) -> u8 {
+    if path.to_lowercase().ends_with(".tsv") {
+        return b'\t';
+    }
+    let first = start.split(|b| *b == b'\n').next().unwrap_or_default();
+    if first.contains(&b'\t') && !first.contains(&b',') {
+        b'\t'
+    } else {
+        b','
     }
 }
 
@@ -386,8 +519,8 @@ pub(crate) fn utf8_error(path: &str, line: u32, bytes: &[u8]) -> DataDiag {
         "the file is not UTF-8",
     )
     .help(
-        "文件可能是 GBK/GB18030 编码：加上 `--encoding gbk`，或另存为 UTF-8",
-        "it may be GBK/GB18030: pass `--encoding gbk`, or save it as UTF-8",
+        "文件开头是 UTF-8，这里不是：文件可能混用了编码；若整份文件是 GBK，在文件名后写明，如 `--data 台账.csv:gbk`，或另存为 UTF-8",
+        "the file starts as UTF-8 but is not here: it may mix encodings; if all of it is GBK, say so after the file name, as in `--data ledger.csv:gbk`, or save it as UTF-8",
     )
     .fatal()
 }
@@ -422,11 +555,8 @@ fn csv_source(
     input: u32,
     _ambiguous: bool,
 ) -> Result<Box<dyn RecordSource>, DataDiag> {
-    let delim = if path.to_lowercase().ends_with(".tsv") {
-        b'\t'
-    } else {
-        b','
-    };
+    let mut reader = reader;
+    let delim = delimiter(path, reader.fill_buf().unwrap_or_default());
     let mut split = csv_split::Splitter::new(reader, delim);
     let mut headers = csv_split::Row::default();
     split
@@ -590,15 +720,28 @@ fn read_failed(
     col: u32,
     e: &std::io::Error,
 ) -> DataDiag {
-    match decode::not_gb18030(e) {
-        Some(n) => DataDiag::new(
-            "I0002",
-            path,
-            line,
-            col,
-            format!("文件不是有效的 GB18030/GBK 编码（第 {} 字节）", n.byte),
-            format!("the file is not valid GB18030/GBK (byte {})", n.byte),
-        ),
+    match decode::not_decodable(e) {
+        Some(n) => {
+            let name = decode::display_name(n.encoding);
+            DataDiag::new(
+                "I0002",
+                path,
+                line,
+                col,
+                format!("文件不是有效的 {name} 编码（第 {} 字节）", n.byte),
+                format!("the file is not valid {name} (byte {})", n.byte),
+            )
+            .help(
+                format!(
+                    "在文件名后写明它的编码，如 `--data 台账.csv:gbk`（可用：{}），或另存为 UTF-8",
+                    decode::NAMES.replace(", ", "、")
+                ),
+                format!(
+                    "name its encoding after the file name, as in `--data ledger.csv:gbk` ({}), or save it as UTF-8",
+                    decode::NAMES
+                ),
+            )
+        }
         None => DataDiag::new(
             code,
             path,

@@ -68,6 +68,8 @@ struct OpenFile {
     window: Window,
     /// A CSV file's header: for the record type named, the field slot of each column.
     csv_slots: Option<(String, Vec<Option<usize>>)>,
+    /// A CSV file's delimiter, told by its header line.
+    delim: char,
 }
 
 thread_local! {
@@ -83,9 +85,10 @@ fn with_file<T>(input: &Reread, read: impl FnOnce(&mut OpenFile) -> Option<T>) -
         if open.as_ref().is_none_or(|o| o.key != input.key()) {
             *open = Some(OpenFile {
                 key: input.key(),
-                file: input.open().ok()?,
+                file: input.open_text().ok()?,
                 window: Window::new(WINDOW),
                 csv_slots: None,
+                delim: ',',
             });
         }
         read(open.as_mut()?)
@@ -183,8 +186,10 @@ pub fn snippet(
                 record,
             })
         }
-        Format::Json => {
-            let mut f = input.open().ok()?;
+        // Read through the thread's open file: a decoded (GBK, UTF-16) file is then sought from
+        // where the last finding left it, not decoded from its start for each finding.
+        Format::Json => with_file(input, |o| {
+            let f = &mut o.file;
             // Back up to the start of the record's line, so columns show as in the file.
             let back = loc.byte.min(4096);
             f.seek(SeekFrom::Start(loc.byte - back)).ok()?;
@@ -202,7 +207,7 @@ pub fn snippet(
             let mut limit = 4096;
             let end = loop {
                 let more = (limit - rest.len()) as u64;
-                let got = (&mut f).take(more).read_to_end(&mut rest).ok()?;
+                let got = (&mut *f).take(more).read_to_end(&mut rest).ok()?;
                 if let Some(end) = json_value_end(&rest) {
                     break end;
                 }
@@ -212,7 +217,7 @@ pub fn snippet(
                 limit = (limit * 4).min(MAX_RECORD);
             };
             if !rest.get(end..).unwrap_or_default().contains(&b'\n') {
-                (&mut f).take(4096).read_to_end(&mut rest).ok()?;
+                (&mut *f).take(4096).read_to_end(&mut rest).ok()?;
             }
             // Keep the rest of the record's last line.
             let line_end = rest
@@ -233,13 +238,8 @@ pub fn snippet(
                 paths,
                 record: rec_start..rec_start + end,
             })
-        }
+        }),
         Format::Csv => {
-            let delim = if path.to_lowercase().ends_with(".tsv") {
-                '\t'
-            } else {
-                ','
-            };
             let (text, fields, paths) = with_file(input, |o| {
                 // The header's columns, read once per file and record type.
                 if o.csv_slots
@@ -248,10 +248,11 @@ pub fn snippet(
                 {
                     o.file.seek(SeekFrom::Start(0)).ok()?;
                     let header = read_line(&mut o.file, usize::MAX)?;
+                    o.delim = char::from(super::delimiter(path, header.as_bytes()));
                     let header = header
                         .trim_start_matches('\u{FEFF}')
                         .trim_end_matches(['\n', '\r']);
-                    let slots = csv_cells(header, delim)
+                    let slots = csv_cells(header, o.delim)
                         .into_iter()
                         .map(|rg| {
                             header
@@ -282,7 +283,7 @@ pub fn snippet(
                 let text = line.trim_end_matches(['\n', '\r']).to_string();
                 let mut fields = Vec::new();
                 let mut paths = Vec::new();
-                for (i, rg) in csv_cells(&text, delim).into_iter().enumerate() {
+                for (i, rg) in csv_cells(&text, o.delim).into_iter().enumerate() {
                     if let Some(s) = slots.get(i).copied().flatten().filter(|s| want.contains(s)) {
                         paths.push((s, format!("R{}C{}", loc.line, i + 1)));
                         fields.push((s, rg));

@@ -425,7 +425,7 @@ impl DataLines {
         if self.reader.is_none() || self.key != Some(input.key()) || line < self.next {
             self.key = Some(input.key());
             self.reader = None;
-            self.reader = Some(std::io::BufReader::new(input.open().ok()?));
+            self.reader = Some(std::io::BufReader::new(input.open_text().ok()?));
             self.next = 1;
         }
         let reader = self.reader.as_mut()?;
@@ -536,11 +536,16 @@ pub fn render_data_diag(
                 Lang::En => (": ", "help: "),
                 Lang::Zh => ("：", "帮助："),
             };
+            // Where the line cannot be shown (it is what could not be read), it is still named.
+            let place = match (d.line, d.col) {
+                (0, _) => d.path.clone(),
+                (l, 0) => format!("{}:{l}", d.path),
+                (l, c) => format!("{}:{l}:{c}", d.path),
+            };
             let _ = writeln!(
                 out,
-                "{tag}[{}]{colon}{}{colon}{}",
+                "{tag}[{}]{colon}{place}{colon}{}",
                 d.code,
-                d.path,
                 d.message.get(style.lang)
             );
             if let Some(h) = &d.help {

@@ -176,9 +176,22 @@ pub struct Summary {
     /// lists the problems themselves).
     #[serde(skip)]
     pub input_errors: u64,
+    /// Text inputs not read as plain UTF-8, by name: the encoding they were decoded from and how
+    /// it was chosen (`given`, `bom`, `detected`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub encodings: IndexMap<String, InputEncoding>,
     /// Record type name → label (`household` → `搬迁户`): how the Chinese summary names types.
     #[serde(skip)]
     pub type_labels: IndexMap<String, String>,
+}
+
+/// The encoding a text input was read in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputEncoding {
+    /// `GB18030`, `UTF-16LE`, `Big5`, `UTF-8`.
+    pub encoding: &'static str,
+    /// How it was chosen.
+    pub by: crate::input::decode::By,
 }
 
 impl Summary {
@@ -295,9 +308,37 @@ impl Summary {
             (n, Lang::Zh) => format!("，{n} 行空行或合计行已跳过"),
             (n, Lang::En) => format!(", {n} empty or totals rows skipped"),
         };
+        // Inputs decoded from another encoding say which, and how it was told.
+        let encodings: String = self
+            .encodings
+            .iter()
+            .map(|(path, e)| {
+                use crate::input::decode::By;
+                match lang {
+                    Lang::Zh => format!(
+                        "；{path} 按 {} 编码读取（{}）",
+                        e.encoding,
+                        match e.by {
+                            By::Given => "按指定",
+                            By::Bom => "据字节顺序标记",
+                            By::Detected => "自动识别",
+                        }
+                    ),
+                    Lang::En => format!(
+                        "; {path} read as {} ({})",
+                        e.encoding,
+                        match e.by {
+                            By::Given => "as given",
+                            By::Bom => "by its byte order mark",
+                            By::Detected => "detected",
+                        }
+                    ),
+                }
+            })
+            .collect();
         match lang {
             Lang::Zh => format!(
-                "共 {} 条记录（{}），{} 条无法读取{}；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
+                "共 {} 条记录（{}），{} 条无法读取{}{encodings}；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
                 self.records,
                 types.join("，"),
                 self.unreadable,
@@ -310,7 +351,7 @@ impl Summary {
                 self.as_of
             ),
             Lang::En => format!(
-                "{} records ({}), {} unreadable{}; outcomes: {} pass, {} fail, {} not applicable, {} pending, {} unknown (as of {})",
+                "{} records ({}), {} unreadable{}{encodings}; outcomes: {} pass, {} fail, {} not applicable, {} pending, {} unknown (as of {})",
                 self.records,
                 types.join(", "),
                 self.unreadable,
