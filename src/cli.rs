@@ -823,8 +823,8 @@ fn template(
             .iter()
             .filter_map(|t| program.records.get(*t))
             .map(|r| match &r.label {
-                Some(l) => format!("{}（{l}）", r.name),
-                None => r.name.clone(),
+                Some(l) => format!("{}（{l}）", r.shown_name),
+                None => r.shown_name.clone(),
             })
             .collect::<Vec<_>>()
             .join(match lang {
@@ -835,6 +835,23 @@ fn template(
     let ty = match record {
         Some(name) => match crate::template::record_type(&program, name) {
             Some(t) => t,
+            None if program.record_types_named(name).len() > 1 => {
+                let _ = writeln!(
+                    err,
+                    "{}",
+                    match lang {
+                        Lang::Zh => format!(
+                            "error[U0020]: 记录类型 `{name}` 不止一种：几个策略都有此类型，请写成 `策略::{name}`；可选：{}",
+                            names()
+                        ),
+                        Lang::En => format!(
+                            "error[U0020]: record type `{name}` is ambiguous: several policies declare it; write `POLICY::{name}`; one of: {}",
+                            names()
+                        ),
+                    }
+                );
+                return EXIT_ERROR;
+            }
             None => {
                 let _ = writeln!(
                     err,
@@ -1049,7 +1066,7 @@ fn test(
                 let rule = program
                     .rules
                     .get(x.rule)
-                    .map(|r| r.id.as_str())
+                    .map(|r| r.shown_id.as_str())
                     .unwrap_or("?");
                 let (line, _) = program
                     .sources

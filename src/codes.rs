@@ -378,10 +378,15 @@ example "600万元超限" {
         "重复定义",
         "defined twice",
         "同一个名称定义了两次：记录类型、记录中的字段、规则、常量，或规则中的 `let`。\
-名称在其作用域内必须唯一；诊断同时指出首次定义的位置。改名或删除其中一个。",
+名称在其作用域内必须唯一：一个策略文件看得见它自己的定义和它 `use` 的文件的定义；\
+同一次检查的两个互不引用的策略可以用相同的名称。同一次检查的策略文件也不能用相同的 `policy` 标识，\
+因为规则的完整标识是 `策略::规则`。诊断同时指出首次定义的位置。改名或删除其中一个。",
         "A name is defined twice: a record type, a field of a record, a rule, a constant, or a \
-`let` of a rule. Names must be unique where they are visible; the diagnostic also shows the first \
-definition. Rename or remove one of them.",
+`let` of a rule. Names must be unique where they are visible: a policy file sees its own \
+definitions and those of the files it `use`s; two policies of one run that do not use each other \
+may share names. Two policy files of one run may not share a `policy` id either, since a rule's \
+full id is `policy::rule`. The diagnostic also shows the first definition. Rename or remove one \
+of them.",
         r#"policy demo "示例"
 
 record fund "资金" {
@@ -797,11 +802,13 @@ that cannot be parsed at all stops.",
         "未知的记录类型",
         "unknown record type in data",
         "无法确定数据文件或其中某条记录属于策略中的哪种记录类型：`--data TYPE=FILE` 中的 TYPE \
-不存在，JSON 记录的类型键不是已定义的记录类型，或者策略有多种记录类型而文件没有指明。\
+不存在，JSON 记录的类型键不是已定义的记录类型，或者策略有多种记录类型而文件没有指明；\
+也可能是同一次检查的几个策略都有这个类型名，须写成 `策略::类型`。\
 用 `--data household=households.csv` 指明类型。",
         "guiju cannot tell which record type of the policy a data file, or a record in it, holds: \
 the TYPE of `--data TYPE=FILE` is not defined, a JSON record's type key is not a record type, or \
-the policy has several record types and the file does not say which. Name the type: \
+the policy has several record types and the file does not say which; or several policies of the \
+run declare a type of that name, and it must be written `policy::type`. Name the type: \
 `--data household=households.csv`.",
         "$ guiju check policy.gj --data househld=households.csv\n[I0004] Error: the policy has no record type `househld`",
     ),

@@ -220,7 +220,7 @@ impl<'p> Session<'p> {
                     }
                     for t in type_order {
                         if let (Some(rt), Some(n)) = (program.records.get(t), by_type.get(t)) {
-                            *summary.by_type.entry(rt.name.clone()).or_insert(0) += n;
+                            *summary.by_type.entry(rt.shown_name.clone()).or_insert(0) += n;
                         }
                     }
                     for w in warnings {

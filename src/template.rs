@@ -52,14 +52,10 @@ pub fn header(field: &Field) -> String {
 }
 
 /// A record type that a form can be made for: declared by a policy, not only the element of a
-/// list field. Found by name or by label.
+/// list field. Found by name or by label, qualified by policy where two policies share it
+/// (`Program::record_type`).
 pub fn record_type(program: &Program, name: &str) -> Option<usize> {
-    program.record_type(name).or_else(|| {
-        program
-            .records
-            .iter()
-            .position(|r| !r.element_only && r.label.as_deref() == Some(name))
-    })
+    program.record_type(name)
 }
 
 /// The record types a form can be made for, in declaration order.
@@ -466,8 +462,8 @@ fn field_uses(program: &Program, ty: usize) -> Vec<(Vec<String>, Vec<String>)> {
         slots.sort_unstable();
         slots.dedup();
         let name = match &rule.title {
-            Some(t) => format!("{}（{t}）", rule.id),
-            None => rule.id.clone(),
+            Some(t) => format!("{}（{t}）", rule.shown_id),
+            None => rule.shown_id.clone(),
         };
         for s in slots {
             if let Some((rules, cites)) = uses.get_mut(s) {

@@ -447,7 +447,7 @@ fn github_prints_one_annotation_per_finding() {
             assert_eq!(a.level, want);
             assert!(prop(a, "title")
                 .unwrap_or("")
-                .contains(f["rule"]["id"].as_str().unwrap_or("?")));
+                .contains(f["rule"]["name"].as_str().unwrap_or("?")));
             assert!(a
                 .message
                 .contains(f["message"]["en"].as_str().unwrap_or("?")));
@@ -764,14 +764,15 @@ fn policy_warnings_join_the_findings() {
         .iter()
         .filter_map(|r| r["ruleId"].as_str())
         .collect();
-    assert_eq!(ids, ["W0101", "small"]);
+    // A rule's SARIF id is its full id, `policy::rule`; a policy warning's is its code.
+    assert_eq!(ids, ["W0101", "escaping::small"]);
     let rules: Vec<&str> = log["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .expect("rules")
         .iter()
         .filter_map(|r| r["id"].as_str())
         .collect();
-    assert_eq!(rules, ["small", "W0101"]);
+    assert_eq!(rules, ["escaping::small", "W0101"]);
     let (_, out, _) = guiju(&[
         "check", &policy, "--data", &data, "--format", "github", "--lang", "en",
     ]);

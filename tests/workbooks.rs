@@ -91,7 +91,7 @@ fn verdicts(v: &serde_json::Value) -> Vec<(String, String, String)> {
             fs.iter()
                 .map(|f| {
                     (
-                        f["rule"]["id"].as_str().unwrap_or("").to_string(),
+                        f["rule"]["name"].as_str().unwrap_or("").to_string(),
                         f["record"]["key"].as_str().unwrap_or("").to_string(),
                         f["outcome"].as_str().unwrap_or("").to_string(),
                     )

@@ -316,15 +316,15 @@ impl Checker {
                 return err(span);
             }
         }
-        if let Some(&s) = self.const_syms.get(n) {
-            self.index.refer(span, s);
-        }
-        if let Some(c) = self.consts.get(n) {
+        if let Some(c) = self.const_named(n) {
             let ty = c.expr.ty.clone();
-            return match &c.value {
+            let found = match &c.value {
                 Some(v) => mk(ExprKind::Const(v.clone()), ty, span),
                 None => err(span),
             };
+            let sym = c.sym;
+            self.index.refer(span, sym);
+            return found;
         }
         if let Some(Ty::Enum(def)) = want {
             return match def.find(n) {
@@ -350,14 +350,16 @@ impl Checker {
             Some(rec) => self.unknown_field(rec, n, span, &extra),
             None if self.broken.contains(n) => {}
             None => {
-                extra.extend(self.consts.keys().cloned());
+                extra.extend(self.visible_consts());
                 let mut d = e(
                     "E0101",
                     span,
                     format!("未定义的名称 `{n}`"),
                     format!("unknown name `{n}`"),
                 );
-                if let Some(s) = did_you_mean(n, extra.iter().map(String::as_str)) {
+                if let Some(help) = self.declared_elsewhere(n) {
+                    d = d.with_help(help);
+                } else if let Some(s) = did_you_mean(n, extra.iter().map(String::as_str)) {
                     d = d.with_help(Msg::new(
                         format!("是否应为 `{s}`？"),
                         format!("did you mean `{s}`?"),

@@ -28,16 +28,75 @@ pub struct Program {
 }
 
 impl Program {
+    /// The record type a submission names: `name`, `label` (`搬迁户`), or either qualified by
+    /// its policy (`relocation_2016::household`, or by the policy file's stem,
+    /// `relocation-2016::household`). `None` when no type or more than one answers; see
+    /// [`Program::record_types_named`] for which.
     #[doc(hidden)]
     pub fn record_type(&self, name: &str) -> Option<usize> {
-        self.records
-            .iter()
-            .position(|r| r.name == name && !r.element_only)
+        match self.record_types_named(name).as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
     }
 
+    /// Every record type (not only a list's element) that `name` could mean, by name first and
+    /// by label when no name matches: more than one when policies of the run share it.
+    #[doc(hidden)]
+    pub fn record_types_named(&self, name: &str) -> Vec<usize> {
+        let (policy, short) = match name.split_once("::") {
+            Some((p, n)) => (Some(p), n),
+            None => (None, name),
+        };
+        let in_scope =
+            |r: &RecordType| !r.element_only && policy.is_none_or(|p| self.policy_is(r.policy, p));
+        let by = |f: &dyn Fn(&RecordType) -> bool| -> Vec<usize> {
+            self.records
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| in_scope(r) && f(r))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        let named = by(&|r| r.name == short);
+        if named.is_empty() {
+            by(&|r| r.label.as_deref() == Some(short))
+        } else {
+            named
+        }
+    }
+
+    /// The policy `p` names: its id (`relocation_2016`) or its file's stem (`relocation-2016`).
+    #[doc(hidden)]
+    pub fn policy_named(&self, p: &str) -> Option<usize> {
+        (0..self.policies.len()).find(|&i| self.policy_is(i, p))
+    }
+
+    /// Whether `p` names policy `i`: its id, or its file's stem.
+    fn policy_is(&self, i: usize, p: &str) -> bool {
+        self.policies.get(i).is_some_and(|info| {
+            info.id == p
+                || std::path::Path::new(&info.path)
+                    .file_stem()
+                    .is_some_and(|s| s == p)
+        })
+    }
+
+    /// The rule `id` names: full (`policy::rule`) or short where only one policy of the run has it.
     #[doc(hidden)]
     pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|r| r.id == id)
+        let (policy, short) = match id.split_once("::") {
+            Some((p, n)) => (Some(p), n),
+            None => (None, id),
+        };
+        let mut found = self
+            .rules
+            .iter()
+            .filter(|r| r.id == short && policy.is_none_or(|p| self.policy_is(r.policy, p)));
+        match (found.next(), found.next()) {
+            (Some(r), None) => Some(r),
+            _ => None,
+        }
     }
 }
 
@@ -64,6 +123,11 @@ pub struct RecordType {
     /// Field name and label → slot.
     pub lookup: HashMap<String, usize>,
     pub span: Span,
+    /// The policy (index into `Program::policies`) whose file declares it.
+    pub policy: usize,
+    /// Its name as a run's reports show it: qualified by its policy (`farmland_protection::project`)
+    /// only when another policy of the run declares a record type of the same name.
+    pub shown_name: String,
     /// Only used as the element of a list field.
     pub element_only: bool,
     /// Per field: whether a rule reads it or it names a record (see `mark_used`).
@@ -297,6 +361,46 @@ pub struct Rule {
     pub period: PeriodRules,
     pub span: Span,
     pub name_span: Span,
+    /// `policy::rule`, unique in any run: what SARIF, JUnit and JSON carry.
+    pub full_id: String,
+    /// The id a reader is shown: short, qualified only when another policy of the run has a
+    /// rule of the same id.
+    pub shown_id: String,
+}
+
+/// Gives every record type its shown name and every rule its full and shown ids, once the
+/// run's policies are all known.
+pub fn name_rules(policies: &[PolicyInfo], records: &mut [RecordType], rules: &mut [Rule]) {
+    let mut declared: HashMap<String, usize> = HashMap::new();
+    for r in records.iter().filter(|r| !r.element_only) {
+        *declared.entry(r.name.clone()).or_default() += 1;
+    }
+    for r in records.iter_mut() {
+        let shared = declared.get(&r.name).is_some_and(|&n| n > 1);
+        r.shown_name = match (shared, policies.get(r.policy)) {
+            (true, Some(p)) => format!("{}::{}", p.id, r.name),
+            _ => r.name.clone(),
+        };
+    }
+    let mut policies_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for r in rules.iter() {
+        let ps = policies_of.entry(r.id.clone()).or_default();
+        if !ps.contains(&r.policy) {
+            ps.push(r.policy);
+        }
+    }
+    for r in rules.iter_mut() {
+        r.full_id = match policies.get(r.policy) {
+            Some(p) => format!("{}::{}", p.id, r.id),
+            None => r.id.clone(),
+        };
+        let shared = policies_of.get(&r.id).is_some_and(|ps| ps.len() > 1);
+        r.shown_id = if shared {
+            r.full_id.clone()
+        } else {
+            r.id.clone()
+        };
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -104,11 +104,16 @@ struct Parsed {
     source: SourceId,
     path: String,
     ast: ast::PolicyFile,
+    /// The resolved names of the files it `use`s.
+    uses: Vec<String>,
 }
 
 struct ConstDef {
     expr: Expr,
     value: Option<Value>,
+    /// The file (policy) that declares it.
+    file: usize,
+    sym: SymbolId,
 }
 
 struct Checker {
@@ -116,11 +121,12 @@ struct Checker {
     parsed: Vec<Parsed>,
     diags: Vec<Diagnostic>,
     records: Vec<RecordType>,
-    record_index: HashMap<String, usize>,
-    consts: HashMap<String, ConstDef>,
+    /// Record types by name: every declaration, each in its own file's namespace.
+    record_index: HashMap<String, Vec<usize>>,
+    consts: HashMap<String, Vec<ConstDef>>,
     policies: Vec<PolicyInfo>,
     rules: Vec<Rule>,
-    rule_index: HashMap<String, usize>,
+    rule_index: HashMap<String, Vec<usize>>,
     examples: Vec<Example>,
     national: Arc<Calendar>,
     calendars: HashMap<String, Arc<Calendar>>,
@@ -133,8 +139,25 @@ struct Checker {
     field_syms: HashMap<(usize, usize), SymbolId>,
     /// The variants of each enum type, by the address of its shared definition.
     variant_syms: HashMap<usize, Vec<SymbolId>>,
-    const_syms: HashMap<String, SymbolId>,
-    rule_syms: HashMap<String, SymbolId>,
+    /// Every rule's symbol by name, with the file that declares it.
+    rule_syms: HashMap<String, Vec<(usize, SymbolId)>>,
+    /// The file whose items are being checked: names resolve in what it sees.
+    cur: usize,
+    /// Per file: the files whose declarations it sees (itself and all it `use`s, transitively).
+    vis: Vec<Vec<usize>>,
+    /// Per file, its name (as `parsed`, which is taken while rules are checked).
+    paths: Vec<String>,
+}
+
+/// How a `use` in `from` names `to`: relative to `from`'s directory when `to` lies under it.
+fn relative_use(from: &str, to: &str) -> String {
+    let dir = std::path::Path::new(from)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    std::path::Path::new(to)
+        .strip_prefix(dir)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| to.to_string())
 }
 
 fn e(code: &'static str, span: Span, zh: String, en: String) -> Diagnostic {
@@ -181,8 +204,10 @@ impl Checker {
             record_syms: Vec::new(),
             field_syms: HashMap::new(),
             variant_syms: HashMap::new(),
-            const_syms: HashMap::new(),
             rule_syms: HashMap::new(),
+            cur: 0,
+            vis: Vec::new(),
+            paths: Vec::new(),
         }
     }
 
@@ -204,6 +229,7 @@ impl Checker {
             None
         } else {
             ir::mark_used(&mut self.records, &self.rules);
+            ir::name_rules(&self.policies, &mut self.records, &mut self.rules);
             Some(Program {
                 sources: self.sources.clone(),
                 policies: self.policies,
@@ -231,6 +257,106 @@ impl Checker {
             let mut stack = Vec::new();
             self.load_one(name, text, None, resolver, &mut loaded, &mut stack);
         }
+        // Each file sees its own declarations and those of every file it `use`s, transitively:
+        // a policy's names are its own, so two policies of one run may both name a `project`.
+        let by_path: HashMap<&str, usize> = self
+            .parsed
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.path.as_str(), i))
+            .collect();
+        let edges: Vec<Vec<usize>> = self
+            .parsed
+            .iter()
+            .map(|p| {
+                p.uses
+                    .iter()
+                    .filter_map(|u| by_path.get(u.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        self.vis = (0..edges.len())
+            .map(|f| {
+                let mut seen = vec![f];
+                let mut todo = vec![f];
+                while let Some(x) = todo.pop() {
+                    for &y in edges.get(x).map(Vec::as_slice).unwrap_or(&[]) {
+                        if !seen.contains(&y) {
+                            seen.push(y);
+                            todo.push(y);
+                        }
+                    }
+                }
+                seen
+            })
+            .collect();
+    }
+
+    /// Whether the file being checked sees the declarations of file `f`.
+    fn sees(&self, f: usize) -> bool {
+        self.vis.get(self.cur).is_some_and(|v| v.contains(&f))
+    }
+
+    /// Whether one name declared in files `a` and `b` would be two things in one scope: some
+    /// file sees both.
+    fn clash(&self, a: usize, b: usize) -> bool {
+        self.vis.iter().any(|v| v.contains(&a) && v.contains(&b))
+    }
+
+    /// The record type `name` as the current file sees it.
+    fn record_named(&self, name: &str) -> Option<usize> {
+        self.record_index
+            .get(name)?
+            .iter()
+            .copied()
+            .find(|&i| self.records.get(i).is_some_and(|r| self.sees(r.policy)))
+    }
+
+    /// The constant `name` as the current file sees it.
+    fn const_named(&self, name: &str) -> Option<&ConstDef> {
+        self.consts.get(name)?.iter().find(|c| self.sees(c.file))
+    }
+
+    /// The names of the constants the current file sees (for suggestions).
+    fn visible_consts(&self) -> Vec<String> {
+        self.consts
+            .iter()
+            .filter(|(_, cs)| cs.iter().any(|c| self.sees(c.file)))
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// A help for a name the current file does not see but another file of the run declares
+    /// (a constant or a record type): which file, and the `use` that would make it visible.
+    fn declared_elsewhere(&self, name: &str) -> Option<Msg> {
+        let file = self
+            .consts
+            .get(name)
+            .and_then(|cs| cs.iter().map(|c| c.file).find(|&f| !self.sees(f)))
+            .or_else(|| {
+                self.record_index.get(name).and_then(|is| {
+                    is.iter()
+                        .filter_map(|&i| self.records.get(i))
+                        .map(|r| r.policy)
+                        .find(|&f| !self.sees(f))
+                })
+            })?;
+        let path = self.paths.get(file)?;
+        let from = self.paths.get(self.cur).map(String::as_str).unwrap_or("");
+        let rel = relative_use(from, path);
+        Some(Msg::new(
+            format!("`{name}` 定义在 {path} 中，而本策略没有引用它；可加上 `use \"{rel}\"`"),
+            format!("`{name}` is defined in {path}, which this policy does not use; add `use \"{rel}\"`"),
+        ))
+    }
+
+    /// The rule `name` as the current file sees it.
+    fn rule_named(&self, name: &str) -> Option<usize> {
+        self.rule_index
+            .get(name)?
+            .iter()
+            .copied()
+            .find(|&i| self.rules.get(i).is_some_and(|r| self.sees(r.policy)))
     }
 
     fn load_one(
@@ -264,15 +390,20 @@ impl Checker {
             })
             .collect();
         let idx = self.parsed.len();
+        self.paths.push(name.clone());
         self.parsed.push(Parsed {
             source: id,
             path: name.clone(),
             ast,
+            uses: Vec::new(),
         });
         loaded.insert(name.clone(), idx);
         for u in uses {
             match resolver.resolve(&name, &u.value) {
                 Ok((rname, rtext)) => {
+                    if let Some(p) = self.parsed.get_mut(idx) {
+                        p.uses.push(rname.clone());
+                    }
                     if stack.contains(&rname) {
                         let mut cycle = stack.clone();
                         cycle.push(rname.clone());
@@ -303,15 +434,23 @@ impl Checker {
     fn declare_records(&mut self) {
         // First pass: names, so list fields may refer to records declared later or elsewhere.
         let mut decls = Vec::new();
-        for p in &self.parsed {
+        for (file, p) in self.parsed.iter().enumerate() {
             for item in &p.ast.items {
                 if let Item::Record(r) = item {
-                    decls.push(r.clone());
+                    decls.push((file, r.clone()));
                 }
             }
         }
-        for r in &decls {
-            if let Some(&prev) = self.record_index.get(&r.name.name) {
+        for (file, r) in &decls {
+            let file = *file;
+            let prev = self.record_index.get(&r.name.name).and_then(|is| {
+                is.iter().copied().find(|&i| {
+                    self.records
+                        .get(i)
+                        .is_some_and(|x| self.clash(x.policy, file))
+                })
+            });
+            if let Some(prev) = prev {
                 let prev_span = self.records.get(prev).map(|x| x.span).unwrap_or(r.span);
                 self.diags.push(
                     e(
@@ -328,7 +467,9 @@ impl Checker {
                 continue;
             }
             self.record_index
-                .insert(r.name.name.clone(), self.records.len());
+                .entry(r.name.name.clone())
+                .or_default()
+                .push(self.records.len());
             let sym = self.index.define(Symbol {
                 kind: SymbolKind::Record,
                 name: r.name.name.clone(),
@@ -345,12 +486,15 @@ impl Checker {
                 key: None,
                 lookup: HashMap::new(),
                 span: r.name.span,
+                policy: file,
+                shown_name: String::new(),
                 element_only: false,
                 used: Vec::new(),
             });
         }
-        for r in &decls {
-            let Some(&idx) = self.record_index.get(&r.name.name) else {
+        for (file, r) in &decls {
+            self.cur = *file;
+            let Some(idx) = self.record_named(&r.name.name) else {
                 continue;
             };
             if self.records.get(idx).map(|x| x.span) != Some(r.name.span) {
@@ -496,8 +640,8 @@ impl Checker {
                     .map(|(n, l)| (n.name.clone(), l.as_ref().map(|s| s.value.clone())))
                     .collect(),
             })),
-            TypeExpr::List(r) => match self.record_index.get(&r.name) {
-                Some(&i) => {
+            TypeExpr::List(r) => match self.record_named(&r.name) {
+                Some(i) => {
                     self.refer_record(i, r.span);
                     Ty::List(i)
                 }
@@ -524,14 +668,21 @@ impl Checker {
         if self.broken.contains(name) {
             return;
         }
-        let known: Vec<&str> = self.records.iter().map(|r| r.name.as_str()).collect();
+        let known: Vec<&str> = self
+            .records
+            .iter()
+            .filter(|r| self.sees(r.policy))
+            .map(|r| r.name.as_str())
+            .collect();
         let mut d = e(
             "E0102",
             span,
             format!("未知记录类型 `{name}`"),
             format!("unknown record type `{name}`"),
         );
-        if let Some(s) = did_you_mean(name, known) {
+        if let Some(help) = self.declared_elsewhere(name) {
+            d = d.with_help(help);
+        } else if let Some(s) = did_you_mean(name, known) {
             d = d.with_help(Msg::new(
                 format!("是否应为 `{s}`？"),
                 format!("did you mean `{s}`?"),
@@ -542,15 +693,20 @@ impl Checker {
 
     fn declare_consts(&mut self) {
         let mut decls = Vec::new();
-        for p in &self.parsed {
+        for (file, p) in self.parsed.iter().enumerate() {
             for item in &p.ast.items {
                 if let Item::Const(c) = item {
-                    decls.push(c.clone());
+                    decls.push((file, c.clone()));
                 }
             }
         }
-        for c in decls {
-            if self.consts.contains_key(&c.name.name) {
+        for (file, c) in decls {
+            self.cur = file;
+            let twice = self
+                .consts
+                .get(&c.name.name)
+                .is_some_and(|cs| cs.iter().any(|d| self.clash(d.file, file)));
+            if twice {
                 self.diags.push(e(
                     "E0104",
                     c.name.span,
@@ -579,9 +735,15 @@ impl Checker {
                 ty: Some(expr.ty.describe()),
                 container: None,
             });
-            self.const_syms.insert(c.name.name.clone(), sym);
             self.consts
-                .insert(c.name.name.clone(), ConstDef { expr, value });
+                .entry(c.name.name.clone())
+                .or_default()
+                .push(ConstDef {
+                    expr,
+                    value,
+                    file,
+                    sym,
+                });
         }
     }
 
@@ -658,7 +820,32 @@ impl Checker {
     fn check_rules(&mut self, resolver: &dyn Resolver) {
         let parsed = std::mem::take(&mut self.parsed);
         for (pi, p) in parsed.iter().enumerate() {
+            self.cur = pi;
             let h = &p.ast.header;
+            // A policy's id names its rules in every report (`policy::rule`), so two files of a
+            // run may not share one.
+            if let Some(prev) = self.policies.iter().find(|q| q.id == h.id.name) {
+                let prev_span = parsed
+                    .iter()
+                    .find(|q| q.source == prev.source)
+                    .map(|q| q.ast.header.id.span)
+                    .unwrap_or(h.id.span);
+                self.diags.push(
+                    e(
+                        "E0104",
+                        h.id.span,
+                        format!("策略 `{}` 重复定义：同一次检查中的策略须有各自的标识", h.id.name),
+                        format!(
+                            "policy `{}` is defined twice: the policies of one run need ids of their own",
+                            h.id.name
+                        ),
+                    )
+                    .with_label(
+                        prev_span,
+                        Some(Msg::new("首次定义于此", "first defined here")),
+                    ),
+                );
+            }
             self.policies.push(PolicyInfo {
                 id: h.id.name.clone(),
                 title: h.title.value.clone(),
@@ -697,7 +884,12 @@ impl Checker {
                 if let Item::Rule(r) = item {
                     let period = self.period_for(&policy_period, &r.settings, &p.path, resolver);
                     if let Some(rule) = self.rule(r, pi, h, period) {
-                        if let Some(&prev) = self.rule_index.get(&rule.id) {
+                        let prev = self.rule_index.get(&rule.id).and_then(|is| {
+                            is.iter().copied().find(|&i| {
+                                self.rules.get(i).is_some_and(|x| self.clash(x.policy, pi))
+                            })
+                        });
+                        if let Some(prev) = prev {
                             let prev_span = self
                                 .rules
                                 .get(prev)
@@ -717,7 +909,10 @@ impl Checker {
                             );
                             continue;
                         }
-                        self.rule_index.insert(rule.id.clone(), self.rules.len());
+                        self.rule_index
+                            .entry(rule.id.clone())
+                            .or_default()
+                            .push(self.rules.len());
                         self.rules.push(rule);
                     }
                 }
@@ -741,9 +936,10 @@ impl Checker {
             ty: None,
             container: None,
         });
-        self.rule_syms
-            .entry(r.name.name.clone())
-            .or_insert(rule_sym);
+        let syms = self.rule_syms.entry(r.name.name.clone()).or_default();
+        if !syms.iter().any(|&(f, _)| f == policy) {
+            syms.push((policy, rule_sym));
+        }
         let citations: Vec<Citation> = r
             .cites
             .iter()
@@ -784,7 +980,7 @@ impl Checker {
             ));
             return None;
         };
-        let Some(&record) = self.record_index.get(&applies.record.name) else {
+        let Some(record) = self.record_named(&applies.record.name) else {
             self.unknown_record(&applies.record.name, applies.record.span);
             return None;
         };
@@ -906,6 +1102,8 @@ impl Checker {
             period,
             span: r.span,
             name_span: r.name.span,
+            full_id: String::new(),
+            shown_id: String::new(),
         })
     }
 
@@ -998,7 +1196,7 @@ impl Checker {
             .map(|r| r.fields.iter().map(|f| f.name.clone()).collect())
             .unwrap_or_default();
         known.extend(extra.iter().cloned());
-        known.extend(self.consts.keys().cloned());
+        known.extend(self.visible_consts());
         let rname = self
             .records
             .get(record)
@@ -1010,7 +1208,9 @@ impl Checker {
             format!("`{name}` 不是记录 `{rname}` 的字段，也不是已定义的名称"),
             format!("unknown name `{name}`: not a field of `{rname}` nor a defined name"),
         );
-        if let Some(s) = did_you_mean(name, known.iter().map(String::as_str)) {
+        if let Some(help) = self.declared_elsewhere(name) {
+            d = d.with_help(help);
+        } else if let Some(s) = did_you_mean(name, known.iter().map(String::as_str)) {
             d = d.with_help(Msg::new(
                 format!("是否应为 `{s}`？"),
                 format!("did you mean `{s}`?"),
@@ -1026,6 +1226,7 @@ impl Checker {
     fn check_examples(&mut self) {
         let parsed = std::mem::take(&mut self.parsed);
         for (pi, p) in parsed.iter().enumerate() {
+            self.cur = pi;
             for item in &p.ast.items {
                 if let Item::Example(ex) = item {
                     let x = self.example(ex, pi);
@@ -1040,7 +1241,7 @@ impl Checker {
         let mut records = Vec::new();
         let mut record_spans = Vec::new();
         for (i, rl) in ex.records.iter().enumerate() {
-            let Some(&ty) = self.record_index.get(&rl.ty.name) else {
+            let Some(ty) = self.record_named(&rl.ty.name) else {
                 self.unknown_record(&rl.ty.name, rl.ty.span);
                 continue;
             };
@@ -1061,11 +1262,15 @@ impl Checker {
         }
         let mut expects = Vec::new();
         for x in &ex.expects {
-            if let Some(&s) = self.rule_syms.get(&x.rule.name) {
+            let sym = self
+                .rule_syms
+                .get(&x.rule.name)
+                .and_then(|v| v.iter().find(|&&(f, _)| self.sees(f)).map(|&(_, s)| s));
+            if let Some(s) = sym {
                 self.index.refer(x.rule.span, s);
             }
-            match self.rule_index.get(&x.rule.name) {
-                Some(&rule) => expects.push(Expectation {
+            match self.rule_named(&x.rule.name) {
+                Some(rule) => expects.push(Expectation {
                     rule,
                     outcome: x.outcome,
                     for_key: x.for_key.as_ref().map(|k| k.value.clone()),
@@ -1073,7 +1278,12 @@ impl Checker {
                 }),
                 None if self.broken.contains(&x.rule.name) => {}
                 None => {
-                    let known: Vec<&str> = self.rule_index.keys().map(String::as_str).collect();
+                    let known: Vec<&str> = self
+                        .rules
+                        .iter()
+                        .filter(|r| self.sees(r.policy))
+                        .map(|r| r.id.as_str())
+                        .collect();
                     let mut d = e(
                         "E0103",
                         x.rule.span,

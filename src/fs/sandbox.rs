@@ -172,7 +172,12 @@ impl Sandbox {
         }
         let base = parent(Path::new(from));
         let p = base.join(rel);
-        let name = p.to_string_lossy().replace("/./", "/");
+        // Named as the command line would name it (`base.gj`, not `./dir.gj/../base.gj`), so a
+        // file reached twice is one file, and a cycle is seen as one.
+        let name = normalize(&p)
+            .filter(|n| !n.as_os_str().is_empty())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.to_string_lossy().replace("/./", "/"));
         let escapes = || {
             outside(
                 "it lies outside the policy's directory tree (through `..` or a symbolic link); `--allow-path DIR` allows another root",

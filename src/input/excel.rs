@@ -161,7 +161,7 @@ pub(crate) fn serial_date(text: &str) -> Option<chrono::NaiveDate> {
 
 /// Which sheets a reader wants: the record types to match headers against (and the type the
 /// file was given, if any). `None`: every visible sheet, unchosen (to find one again by index).
-type Choose = Option<(Arc<Vec<RecordType>>, Option<usize>)>;
+type Choose = Option<(Arc<Vec<RecordType>>, Option<usize>, Option<usize>)>;
 
 /// Walks the visible sheets of the workbook (or the one named), sending their rows. With
 /// `choose`, the first rows of every sheet are read first, and only the sheets whose header
@@ -274,7 +274,7 @@ fn stream(
         ($wb:expr, $rows:ident) => {{
             let mut wb = $wb;
             let mut sheets = sheets_of!(wb);
-            if let (Some((records, fixed)), None) = (&choose, &only) {
+            if let (Some((records, fixed, scope)), None) = (&choose, &only) {
                 // The header of each sheet, scored; the best sheet of each type is read, and any
                 // other sheet that matches it as well.
                 let mut scored: Vec<(u32, String, Option<(usize, (usize, bool))>)> = Vec::new();
@@ -286,7 +286,7 @@ fn stream(
                     });
                     // Ranked by the fields named, then by naming none twice: a 填表说明 row
                     // that gives a field's label and its name (`单位名称`, `name`) is no header.
-                    let h = find_header(&first, records, *fixed)
+                    let h = find_header(&first, records, *fixed, *scope)
                         .map(|h| (h.ty, (h.columns.len(), h.dups.is_empty())));
                     scored.push((i, name, h));
                 }
@@ -508,13 +508,18 @@ pub(crate) fn find_header(
     rows: &[Row],
     records: &[RecordType],
     fixed: Option<usize>,
+    scope: Option<usize>,
 ) -> Option<Header> {
     let mut best: Option<(usize, Header)> = None;
     let mut tie = false;
     let types: Vec<usize> = match fixed {
         Some(t) => vec![t],
         None => (0..records.len())
-            .filter(|t| records.get(*t).is_some_and(|r| !r.element_only))
+            .filter(|t| {
+                records
+                    .get(*t)
+                    .is_some_and(|r| !r.element_only && scope.is_none_or(|p| r.policy == p))
+            })
             .collect(),
     };
     for (i, (r, cells)) in rows.iter().enumerate() {
@@ -603,6 +608,8 @@ struct ExcelSource {
     rx: Receiver<Msg>,
     records: Arc<Vec<RecordType>>,
     fixed: Option<usize>,
+    /// The policy whose record types the sheets may hold (`--data POLICY=FILE`), if one is named.
+    scope: Option<usize>,
     sheet: Option<(u32, String, SheetState)>,
     /// Sheets seen and whether a header was found in each.
     seen: Vec<(String, bool)>,
@@ -659,7 +666,7 @@ impl ExcelSource {
 
     /// Decides the header of a sheet from its first rows, then reads the rows after it.
     fn decide(&mut self, index: u32, name: String, rows: Vec<Row>) {
-        let Some(h) = find_header(&rows, &self.records, self.fixed) else {
+        let Some(h) = find_header(&rows, &self.records, self.fixed, self.scope) else {
             self.seen.push((name, false));
             self.sheet = Some((index, String::new(), SheetState::Passing));
             return;
@@ -834,7 +841,11 @@ impl ExcelSource {
         let names: Vec<String> = self.seen.iter().map(|(n, _)| format!("`{n}`")).collect();
         let expected: Vec<String> = match self.fixed {
             Some(t) => self.records.get(t).into_iter().collect::<Vec<_>>(),
-            None => self.records.iter().filter(|r| !r.element_only).collect(),
+            None => self
+                .records
+                .iter()
+                .filter(|r| !r.element_only && self.scope.is_none_or(|p| r.policy == p))
+                .collect(),
         }
         .into_iter()
         .map(|rt| {
@@ -1042,6 +1053,7 @@ pub(super) fn open(
     sheet: Option<String>,
     program: &Program,
     ty: Option<usize>,
+    scope: Option<usize>,
     input: u32,
     run: Option<(u64, usize)>,
 ) -> Result<Box<dyn RecordSource>, DataDiag> {
@@ -1069,7 +1081,7 @@ pub(super) fn open(
     let (tx, rx) = sync_channel(CHANNEL_ROWS);
     let only = sheet.clone();
     let records = Arc::new(program.records.clone());
-    let choose: Choose = Some((records.clone(), ty));
+    let choose: Choose = Some((records.clone(), ty, scope));
     std::thread::Builder::new()
         .name("guiju-workbook".into())
         .spawn(move || {
@@ -1092,6 +1104,7 @@ pub(super) fn open(
         rx,
         records,
         fixed: ty,
+        scope,
         sheet: None,
         seen: Vec::new(),
         warnings: Vec::new(),
@@ -1188,7 +1201,7 @@ pub fn place(input: &Reread, sheet: u32, ty: usize, program: &Program) -> Option
         // Dropping the receiver stops the thread at its next row.
         drop(rx);
         if let Some(n) = name {
-            let h = find_header(&rows, &program.records, Some(ty));
+            let h = find_header(&rows, &program.records, Some(ty), None);
             let nfields = program.records.get(ty).map_or(0, |r| r.fields.len());
             let mut columns = vec![None; nfields];
             for c in h.iter().flat_map(|h| &h.columns) {

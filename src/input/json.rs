@@ -13,6 +13,9 @@ struct Typing {
     path: String,
     program: Arc<ProgramView>,
     default_type: Option<usize>,
+    /// The id of the policy whose record types a type key names unqualified
+    /// (`--data POLICY=FILE`), if one is named.
+    scope: Option<String>,
     input: u32,
     unknown_keys: Vec<HashMap<String, ()>>,
     warnings: Vec<DataDiag>,
@@ -56,7 +59,7 @@ impl Typing {
     fn new(path: &str, program: &Program, default_type: Option<usize>, input: u32) -> Typing {
         let shell = Program {
             sources: Default::default(),
-            policies: Vec::new(),
+            policies: program.policies.clone(),
             records: program.records.clone(),
             rules: Vec::new(),
             examples: Vec::new(),
@@ -68,6 +71,7 @@ impl Typing {
                 shell,
             }),
             default_type,
+            scope: None,
             input,
             unknown_keys: vec![HashMap::new(); program.records.len()],
             warnings: Vec::new(),
@@ -100,10 +104,19 @@ impl Typing {
         }
     }
 
+    /// The record type a type key (`$type`, a top-level key) names, in the file's policy when
+    /// `--data POLICY=FILE` named one.
+    fn type_named(&self, n: &str) -> Option<usize> {
+        match &self.scope {
+            Some(p) if !n.contains("::") => self.program.shell.record_type(&format!("{p}::{n}")),
+            _ => self.program.shell.record_type(n),
+        }
+    }
+
     /// Whether `key`, first in a top-level object, makes it a single record rather than records
     /// grouped by type: it names a field of the file's record type and no record type.
     fn is_field_key(&self, key: &str) -> bool {
-        self.program.shell.record_type(key).is_none()
+        self.type_named(key).is_none()
             && self
                 .default_type
                 .and_then(|t| self.slots.get(t))
@@ -203,17 +216,16 @@ impl Typing {
                 })
         });
         let ty = match named {
-            Some(n) => match self.program.shell.record_type(&n) {
+            Some(n) => match self.type_named(&n) {
                 Some(t) => t,
                 None => {
-                    let mut d = DataDiag::new(
-                        "I0004",
-                        &self.path,
-                        loc.line,
-                        loc.col,
-                        format!("策略中没有记录类型 `{n}`"),
-                        format!("the policy has no record type `{n}`"),
-                    );
+                    let asked = match &self.scope {
+                        Some(p) if !n.contains("::") => format!("{p}::{n}"),
+                        _ => n.clone(),
+                    };
+                    let mut d = super::no_such_type(&self.program.shell, &asked, &self.path);
+                    d.line = loc.line;
+                    d.col = loc.col;
                     d.byte = Some(loc.byte);
                     return (Item::Bad(Box::new(d)), Vec::new());
                 }
@@ -312,7 +324,7 @@ impl Typing {
         loc: RecordLoc,
     ) -> Option<(Item, Vec<String>)> {
         let ty = match hint {
-            Some(n) => self.program.shell.record_type(n)?,
+            Some(n) => self.type_named(n)?,
             None => self.default_type?,
         };
         let rt = self.program.records.get(ty)?;
@@ -730,6 +742,12 @@ pub(super) struct Jsonl {
 }
 
 impl Jsonl {
+    /// Type keys name record types of policy `scope` unqualified (`--data POLICY=FILE`).
+    pub(super) fn within(mut self, scope: Option<String>) -> Jsonl {
+        self.typing.scope = scope;
+        self
+    }
+
     pub(super) fn new(
         path: &str,
         reader: Box<dyn BufRead + Send>,
@@ -967,6 +985,12 @@ impl Cursor {
 }
 
 impl JsonDoc {
+    /// Type keys name record types of policy `scope` unqualified (`--data POLICY=FILE`).
+    pub(super) fn within(mut self, scope: Option<String>) -> JsonDoc {
+        self.typing.scope = scope;
+        self
+    }
+
     pub(super) fn new(
         path: &str,
         reader: Box<dyn BufRead + Send>,

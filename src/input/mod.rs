@@ -255,34 +255,31 @@ pub(crate) fn open_in_run(
         )
         .fatal());
     };
-    let fixed_type = match &spec.record_type {
-        Some(t) => match program.record_type(t) {
-            Some(i) => Some(i),
-            None => {
-                let known: Vec<&str> = program.records.iter().map(|r| r.name.as_str()).collect();
-                let mut d = DataDiag::new(
-                    "I0004",
-                    path,
-                    0,
-                    0,
-                    format!("策略中没有记录类型 `{t}`"),
-                    format!("the policy has no record type `{t}`"),
-                )
-                .fatal();
-                d.help = Some(Msg::new(
-                    format!("已定义的记录类型：{}", known.join("、")),
-                    format!("record types defined: {}", known.join(", ")),
-                ));
-                return Err(d);
-            }
+    // `--data TYPE=FILE` names a record type; `--data POLICY=FILE` (a policy's id or its file's
+    // stem) names the policy whose record types the file holds, as in a run of several policies.
+    let (fixed_type, scope) = match &spec.record_type {
+        Some(t) => match (program.record_type(t), program.policy_named(t)) {
+            (Some(i), _) => (Some(i), None),
+            (None, Some(p)) if program.record_types_named(t).is_empty() => (None, Some(p)),
+            (None, _) => return Err(no_such_type(program, t, path).fatal()),
         },
-        None => None,
+        None => (None, None),
     };
-    let single = if program.records.len() == 1 {
-        Some(0)
-    } else {
-        None
+    let candidates: Vec<usize> = (0..program.records.len())
+        .filter(|&i| {
+            program
+                .records
+                .get(i)
+                .is_some_and(|r| !r.element_only && scope.is_none_or(|p| r.policy == p))
+        })
+        .collect();
+    let single = match candidates.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     };
+    let scope_id = scope
+        .and_then(|p| program.policies.get(p))
+        .map(|p| p.id.clone());
     let default_type = fixed_type.or(single);
     if format == Format::Excel {
         return excel::open(
@@ -292,6 +289,7 @@ pub(crate) fn open_in_run(
             spec.sheet.clone(),
             program,
             default_type,
+            scope,
             input,
             run.map(|r| (r, index)),
         );
@@ -328,17 +326,12 @@ pub(crate) fn open_in_run(
             input,
             fixed_type.is_none() && single.is_none(),
         ),
-        Format::Jsonl => Ok(
-            Box::new(json::Jsonl::new(path, reader, program, default_type, input))
-                as Box<dyn RecordSource>,
-        ),
-        Format::Json => Ok(Box::new(json::JsonDoc::new(
-            path,
-            reader,
-            program,
-            default_type,
-            input,
-        )) as Box<dyn RecordSource>),
+        Format::Jsonl => Ok(Box::new(
+            json::Jsonl::new(path, reader, program, default_type, input).within(scope_id),
+        ) as Box<dyn RecordSource>),
+        Format::Json => Ok(Box::new(
+            json::JsonDoc::new(path, reader, program, default_type, input).within(scope_id),
+        ) as Box<dyn RecordSource>),
         Format::Excel => {
             Err(DataDiag::new("I0001", path, 0, 0, "内部错误", "internal error").fatal())
         }
@@ -481,8 +474,56 @@ pub(crate) fn delimiter(path: &str, start: &[u8]) -> u8 {
     }
 }
 
+/// The record types a submission may name, as it may name them (qualified where two
+/// policies of the run share a name).
+fn type_names(program: &Program) -> Vec<&str> {
+    program
+        .records
+        .iter()
+        .filter(|r| !r.element_only)
+        .map(|r| r.shown_name.as_str())
+        .collect()
+}
+
+/// `t` names no record type of the run, or (when policies of the run share it) more than one.
+pub(crate) fn no_such_type(program: &Program, t: &str, path: &str) -> DataDiag {
+    let all = program.record_types_named(t);
+    if all.len() > 1 {
+        let names: Vec<&str> = all
+            .iter()
+            .filter_map(|&i| program.records.get(i))
+            .map(|r| r.shown_name.as_str())
+            .collect();
+        return DataDiag::new(
+            "I0004",
+            path,
+            0,
+            0,
+            format!("记录类型 `{t}` 不止一种：本次检查的多个策略都有此类型"),
+            format!("record type `{t}` is ambiguous: several policies of this run define it"),
+        )
+        .help(
+            format!("写明是哪个策略的：{}", names.join("、")),
+            format!("say which policy's: {}", names.join(", ")),
+        );
+    }
+    let known = type_names(program);
+    DataDiag::new(
+        "I0004",
+        path,
+        0,
+        0,
+        format!("策略中没有记录类型 `{t}`"),
+        format!("the policy has no record type `{t}`"),
+    )
+    .help(
+        format!("已定义的记录类型：{}", known.join("、")),
+        format!("record types defined: {}", known.join(", ")),
+    )
+}
+
 fn need_type(path: &str, program: &Program) -> DataDiag {
-    let known: Vec<&str> = program.records.iter().map(|r| r.name.as_str()).collect();
+    let known = type_names(program);
     DataDiag::new(
         "I0004",
         path,

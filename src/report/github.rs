@@ -114,8 +114,8 @@ impl<W: Write> Sink for GitHub<W> {
         let lang = self.lang;
         let (line, col) = f.data_line_col();
         let title = match &f.rule.title {
-            Some(t) => format!("{} [{}] {t}", f.code, f.rule.id),
-            None => format!("{} [{}]", f.code, f.rule.id),
+            Some(t) => format!("{} [{}] {t}", f.code, f.rule.shown),
+            None => format!("{} [{}]", f.code, f.rule.shown),
         };
         let mut msg = format!("{}: {}", f.who(lang), f.message.get(lang));
         for r in &f.reasons {

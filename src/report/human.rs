@@ -603,14 +603,14 @@ impl<W: Write> Sink for Human<'_, W> {
         let data_id = f.record.file.clone();
         let who = f.who(lang);
         let title = match lang {
-            Lang::Zh => format!("[{}] {}：{}", f.rule.id, who, f.message.get(lang)),
-            Lang::En => format!("[{}] {}: {}", f.rule.id, who, f.message.get(lang)),
+            Lang::Zh => format!("[{}] {}：{}", f.rule.shown, who, f.message.get(lang)),
+            Lang::En => format!("[{}] {}: {}", f.rule.shown, who, f.message.get(lang)),
         };
         let policy_text_for_chars = policy_text.clone();
         let mut files = vec![(policy_file.clone(), Source::from(policy_text))];
         let reason_text: Vec<String> = f.reasons.iter().map(|r| r.get(lang).to_string()).collect();
         let rule_label_msg = if reason_text.is_empty() {
-            f.rule.title.clone().unwrap_or_else(|| f.rule.id.clone())
+            f.rule.title.clone().unwrap_or_else(|| f.rule.shown.clone())
         } else {
             reason_text.join("; ")
         };

@@ -106,14 +106,14 @@ impl<W: Write> JUnit<W> {
         }
         for r in rules {
             let name = match &r.rule.title {
-                Some(t) => format!("{}.{} {t}", r.rule.policy, r.rule.id),
-                None => format!("{}.{}", r.rule.policy, r.rule.id),
+                Some(t) => format!("{} {t}", r.rule.id),
+                None => r.rule.id.clone(),
             };
             suites.insert(
                 r.rule.id.clone(),
                 Suite {
                     name,
-                    class: format!("{}.{}", r.rule.policy, r.rule.id),
+                    class: format!("{}.{}", r.rule.policy, r.rule.name),
                     ..Suite::default()
                 },
             );
@@ -217,8 +217,8 @@ impl<W: Write> Sink for JUnit<W> {
             .suites
             .entry(f.rule.id.clone())
             .or_insert_with(|| Suite {
-                name: format!("{}.{}", f.rule.policy, f.rule.id),
-                class: format!("{}.{}", f.rule.policy, f.rule.id),
+                name: f.rule.id.clone(),
+                class: format!("{}.{}", f.rule.policy, f.rule.name),
                 ..Suite::default()
             });
         let (line, _) = f.data_line_col();

@@ -89,8 +89,14 @@ pub struct FieldRef {
 /// The rule a finding is about, located in its policy.
 #[derive(Debug, Clone, Serialize)]
 pub struct RuleRef {
-    /// The rule's id.
+    /// The rule's full id, `policy::rule`: unique in any run, and what machine formats carry.
     pub id: String,
+    /// The rule's id within its policy, as written after `rule`.
+    pub name: String,
+    /// The id a reader is shown: `name`, qualified only when another policy of the run has a
+    /// rule of that name.
+    #[serde(skip)]
+    pub shown: String,
     /// Its title, as written after the id.
     pub title: Option<String>,
     /// The id of the policy it is in.
@@ -206,7 +212,7 @@ impl Summary {
         }
         for rt in &program.records {
             if let Some(l) = &rt.label {
-                s.type_labels.insert(rt.name.clone(), l.clone());
+                s.type_labels.insert(rt.shown_name.clone(), l.clone());
             }
         }
         for r in &program.rules {
@@ -214,7 +220,7 @@ impl Summary {
             for o in Outcome::ALL {
                 m.insert(o.as_str(), 0);
             }
-            s.by_rule.insert(r.id.clone(), m);
+            s.by_rule.insert(r.full_id.clone(), m);
         }
         s
     }
@@ -227,7 +233,11 @@ impl Summary {
             *c += n;
         }
         if let Some(rule) = program.rules.get(rule) {
-            if let Some(c) = self.by_rule.get_mut(&rule.id).and_then(|m| m.get_mut(key)) {
+            if let Some(c) = self
+                .by_rule
+                .get_mut(&rule.full_id)
+                .and_then(|m| m.get_mut(key))
+            {
                 *c += n;
             }
             if outcome == Outcome::Fail && rule.severity == Severity::Error {
@@ -267,7 +277,7 @@ impl Summary {
         }
         // Rule ids name one rule each only when no two rules share one.
         let ids: std::collections::HashSet<&str> =
-            program.rules.iter().map(|r| r.id.as_str()).collect();
+            program.rules.iter().map(|r| r.full_id.as_str()).collect();
         if ids.len() == program.rules.len() {
             for r in &program.rules {
                 if !matches!(r.scope, crate::check::ir::Scope::Each) {
@@ -276,14 +286,14 @@ impl Summary {
                 let of_type = program
                     .records
                     .get(r.record)
-                    .and_then(|rt| self.by_type.get(&rt.name))
+                    .and_then(|rt| self.by_type.get(&rt.shown_name))
                     .copied()
                     .unwrap_or(0);
-                let verdicts: u64 = self.by_rule.get(&r.id).map_or(0, |m| m.values().sum());
+                let verdicts: u64 = self.by_rule.get(&r.full_id).map_or(0, |m| m.values().sum());
                 if verdicts != of_type {
                     problems.push(format!(
                         "rule {}: {verdicts} verdicts for {of_type} records",
-                        r.id
+                        r.full_id
                     ));
                 }
             }
@@ -640,7 +650,7 @@ fn make(
             file: input
                 .map(|i| i.name().to_string())
                 .unwrap_or_else(|| "<example>".into()),
-            record_type: rt.name.clone(),
+            record_type: rt.shown_name.clone(),
             record_label: rt.label.clone(),
             index: loc.index + 1,
             line: loc.line,
@@ -676,7 +686,9 @@ fn rule_ref(program: &Program, rule: &crate::check::ir::Rule) -> Option<RuleRef>
         .sources
         .line_col(rule.name_span.source, rule.name_span.start as usize);
     Some(RuleRef {
-        id: rule.id.clone(),
+        id: rule.full_id.clone(),
+        name: rule.id.clone(),
+        shown: rule.shown_id.clone(),
         title: rule.title.clone(),
         policy: policy.id.clone(),
         document: policy.document.clone(),

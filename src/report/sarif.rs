@@ -86,7 +86,7 @@ fn physical(uri: String, region: Option<Value>) -> Value {
 }
 
 fn rule_descriptor(r: &RuleInfo, lang: Lang) -> Value {
-    let title = r.rule.title.clone().unwrap_or_else(|| r.rule.id.clone());
+    let title = r.rule.title.clone().unwrap_or_else(|| r.rule.shown.clone());
     let (cites, policy_word) = match lang {
         Lang::Zh => ("依据", "政策"),
         Lang::En => ("Cites", "Policy"),
@@ -121,7 +121,7 @@ fn rule_descriptor(r: &RuleInfo, lang: Lang) -> Value {
     };
     json!({
         "id": r.rule.id,
-        "name": r.rule.id,
+        "name": r.rule.name,
         "shortDescription": { "text": title },
         "fullDescription": { "text": format!("{title} — {doc}") },
         "help": { "text": help.join("\n"), "markdown": markdown },
@@ -283,8 +283,8 @@ impl<W: Write> Sarif<W> {
             "id": 1,
             "physicalLocation": physical(path_uri(&f.rule.file), region(f.rule.line, f.rule.column)),
             "message": { "text": match lang {
-                Lang::Zh => format!("规则 {}：{}", f.rule.id, f.rule.title.as_deref().unwrap_or("")),
-                Lang::En => format!("rule {}: {}", f.rule.id, f.rule.title.as_deref().unwrap_or("")),
+                Lang::Zh => format!("规则 {}：{}", f.rule.shown, f.rule.title.as_deref().unwrap_or("")),
+                Lang::En => format!("rule {}: {}", f.rule.shown, f.rule.title.as_deref().unwrap_or("")),
             } },
         })];
         for (i, fr) in f.fields.iter().enumerate().skip(1) {
@@ -316,7 +316,7 @@ impl<W: Write> Sarif<W> {
             }],
             "relatedLocations": related,
             "partialFingerprints": {
-                "guijuFinding/v1": fnv1a(&[&f.rule.policy, &f.rule.id, &f.record.file, &f.record.record_type, &key, f.outcome.as_str()]),
+                "guijuFinding/v1": fnv1a(&[&f.rule.policy, &f.rule.name, &f.record.file, &f.record.record_type, &key, f.outcome.as_str()]),
             },
             "properties": {
                 "code": f.code,
