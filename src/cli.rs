@@ -118,6 +118,10 @@ pub(crate) struct CheckArgs {
     /// byte order mark or detected.
     #[arg(long)]
     pub encoding: Option<String>,
+    /// The 1-based row of every spreadsheet's header (CSV, or each sheet of a workbook), when
+    /// it is not found by the labels it names (a title or notes above it are then passed over).
+    #[arg(long = "header-row", value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    pub header_row: Option<u32>,
     /// Threads for evaluation (default: all cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
@@ -431,6 +435,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                 let spec = InputSpec::parse(d);
                 InputSpec {
                     encoding: spec.encoding.clone().or_else(|| o.encoding.clone()),
+                    header_row: o.header_row,
                     ..spec
                 }
             })
@@ -603,7 +608,7 @@ fn check_exit(summary: &Summary, fail_on: &[FailOn], lang: Lang, err: &mut dyn W
             *r = r.replace("（", " (").replace("）", ")");
         }
     }
-    if summary.failing_errors == 0 && !reasons.is_empty() {
+    if summary.failing_errors == 0 && summary.total_mismatches == 0 && !reasons.is_empty() {
         let _ = writeln!(
             err,
             "{}",
@@ -630,7 +635,7 @@ fn check_exit(summary: &Summary, fail_on: &[FailOn], lang: Lang, err: &mut dyn W
             }
         );
     }
-    if summary.failing_errors > 0 || !reasons.is_empty() {
+    if summary.failing_errors > 0 || summary.total_mismatches > 0 || !reasons.is_empty() {
         EXIT_FINDINGS
     } else {
         EXIT_OK

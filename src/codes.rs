@@ -900,16 +900,44 @@ without the percentage format.",
     ),
     text(
         "I0025",
-        "工作簿中找不到表头",
-        "no header in the workbook",
-        "工作簿中没有一张工作表（或 `文件.xlsx#工作表` 指定的那张）在前 30 行中有一行表头写着记录的\
-字段名或标签。表头可以在标题行、说明行和空行之下；可以带单位（`家庭人口（人）`）；两行合并的\
-表头按 `上/下` 拼接（`补助资金/中央`）。文件不读取，退出码为 2。",
-        "No sheet of the workbook (or the one `file.xlsx#sheet` names) has, in its first 30 rows, \
-a header row naming the fields of a record type by name or label. A header may sit under title, \
-note and blank rows; it may carry a unit (`家庭人口（人）`); a heading merged over two rows is \
-joined as `top/bottom` (`补助资金/中央`). The file is not read; the exit code is 2.",
+        "找不到表头",
+        "no header",
+        "工作簿中没有一张工作表（或 `文件.xlsx#工作表` 指定的那张）、或 CSV 文件中没有一行，在前 30 \
+行中写着记录的字段名或标签（`--header-row N` 指定的那一行也不是）。表头可以在标题行、说明行和\
+空行之下；可以带单位（`家庭人口（人）`）；两行合并的表头按 `上/下` 拼接（`补助资金/中央`）。\
+文件不读取，退出码为 2：一个字段也认不出的文件，不能当作没有违规。",
+        "No sheet of the workbook (or the one `file.xlsx#sheet` names), or no row of a CSV file, \
+names the fields of a record type by name or label in its first 30 rows (nor does the row \
+`--header-row N` names). A header may sit under title, note and blank rows; it may carry a unit \
+(`家庭人口（人）`); a heading merged over two rows is joined as `top/bottom` (`补助资金/中央`). \
+The file is not read, and the exit code is 2: a file of which no field can be told must not \
+pass as clean.",
         "$ guiju check policy.gj --data fund=资金.xlsx#没有\n[I0025] Error: the workbook has no sheet named `没有`",
+    ),
+    text(
+        "I0026",
+        "合计与各行之和不符",
+        "a total that does not add up",
+        "策略把字段标为 `total`（合计），表格中一行合计（合计、总计：表头以下各行；小计：上一合计行\
+以下各行）的该列单元格不等于其上各行之和。两个数都在消息中，按精确小数相加。这是提交材料自相\
+矛盾，与违反规则一样使退出码为 1。核对该列各行与合计。",
+        "A field the policy marks `total` has, in a totals row (合计 or 总计: every row since the \
+header; 小计: the rows since the previous totals row), a cell that is not the sum of the rows \
+above it. Both figures are in the message; the sum is exact. The submission contradicts itself: \
+like a failing rule, this makes the exit code 1. Check the column's rows and its total.",
+        "$ guiju check policy.gj --data 台账.csv\n[I0026] Error: the totals row's `住房面积` is 250 m², but the 4 row(s) above it add up to 255 m²",
+    ),
+    text(
+        "I0027",
+        "合计无法核对",
+        "a total that cannot be checked",
+        "字段标为 `total`，但合计行无法核对：其上某行没有这个值（缺失或无法读取；缺失不按 0 计），\
+或合计单元格本身不是数。这是警告：合计没有被证实，也没有被否定。合计行中空着的单元格不作核对。",
+        "A field is marked `total`, but a totals row cannot be checked: a row above it lacks the \
+value (missing or unreadable; missing is not taken for 0), or the totals cell is not a number. \
+This is a warning: the total is neither confirmed nor refuted. An empty cell in a totals row is \
+not checked.",
+        "$ guiju check policy.gj --data 台账.csv\n[I0027] Warning: the totals row's `补助资金` cannot be checked: line 7 has no readable `补助资金` (missing is not taken for 0)",
     ),
     // ------------------------------------------------------------ U: command line
     text(

@@ -141,7 +141,7 @@ impl<'p> Session<'p> {
                 }
                 for w in src.warnings() {
                     sink.data_diag_in(&w, this);
-                    summary.input_warnings += 1;
+                    summary.count_data_problem(&w);
                 }
                 // Batches are read ahead of their evaluation (at most `MAX_IN_FLIGHT` not yet
                 // reported). Each batch keeps its read error and warnings, reported where
@@ -225,7 +225,7 @@ impl<'p> Session<'p> {
                     }
                     for w in warnings {
                         sink.data_diag_in(&w, this);
-                        summary.input_warnings += 1;
+                        summary.count_data_problem(&w);
                     }
                     sink.progress(&spec.path, summary.records);
                 };

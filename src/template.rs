@@ -611,6 +611,7 @@ mod tests {
                     record_type: Some(rt.name.clone()),
                     encoding: None,
                     sheet: None,
+                    header_row: None,
                 };
                 let inputs = MemoryInputs::new().with_spec(spec, bytes);
                 let mut src = crate::input::open(&inputs, 0, &program)

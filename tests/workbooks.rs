@@ -353,6 +353,11 @@ use Cell::{N, T};
 /// sheet a title and a note above the header, units in the header, a heading merged over two
 /// rows, a totals row and a blank row among the records.
 fn county_form(path: &Path) {
+    county_form_totalling(path, 600.0);
+}
+
+/// `county_form` whose totals row gives `central` as the sum of `资金来源/中央`.
+fn county_form_totalling(path: &Path, central: f64) {
     workbook(
         path,
         &[
@@ -414,7 +419,7 @@ fn county_form(path: &Path) {
                         Some(N(9_000_000.0)),
                         None,
                         None,
-                        Some(N(600.0)),
+                        Some(N(central)),
                         Some(N(300.0)),
                     ],
                 ],
@@ -460,6 +465,125 @@ fn a_county_form_is_read_under_its_title_with_its_units_merged_heading_and_total
         problems.contains("I0025") && problems.contains("没有"),
         "{v3}"
     );
+}
+
+/// `county_form` as a CSV saved from it: the same title, note, two-row heading and totals row.
+const COUNTY_FORM_CSV: &str = "2017年统筹整合资金台账,,,,,,,
+填报单位：渑池县扶贫办,,,,,,,
+项目编号,县（市、区）,金额（元）,自筹比例,用途,资金来源,,拨付日期
+,,,,,中央,地方,
+F1,渑池县,3000000,60%,脱贫攻坚,200,100,2017-06-30
+F2,渑池县,6000000,50%,其他,400,200,2018年1月5日
+合  计,,9000000,,,CENTRAL,300,
+";
+
+#[test]
+fn totals_rows_are_checked_against_their_rows_in_a_workbook_and_in_a_csv() {
+    let tmp = dir("totals");
+    let d = tmp.path();
+    let policy = POLICY
+        .replace(
+            "amount  decimal unit 万元 ",
+            "amount  decimal unit 万元 total ",
+        )
+        .replace(
+            "central decimal unit 万元 optional ",
+            "central decimal unit 万元 optional total ",
+        )
+        .replace(
+            "local   decimal unit 万元 optional ",
+            "local   decimal unit 万元 optional total ",
+        );
+    assert_eq!(policy.matches(" total ").count(), 3);
+    std::fs::write(d.join("policy.gj"), policy).unwrap();
+    for (central, right) in [(600.0, true), (650.0, false)] {
+        county_form_totalling(&d.join("台账.xlsx"), central);
+        std::fs::write(
+            d.join("台账.csv"),
+            COUNTY_FORM_CSV.replace("CENTRAL", &central.to_string()),
+        )
+        .unwrap();
+        let (xcode, x, xerr) = check(d, "台账.xlsx", &[]);
+        let (ccode, c, cerr) = check(d, "台账.csv", &[]);
+        // The same records and verdicts from either: the totals row is no record.
+        assert_eq!(
+            verdicts(&x),
+            verdicts(&c),
+            "{x}
+{c}"
+        );
+        assert_eq!(verdicts(&x).len(), 3, "{x}");
+        for v in [&x, &c] {
+            assert_eq!(v["summary"]["records"], 2, "{v}");
+            assert_eq!(v["summary"]["skipped"], 1, "{v}");
+            common::assert_accounted(v, "county form totals");
+        }
+        let mismatches = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+            v["input_problems"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| p["code"] == "I0026")
+                .cloned()
+                .collect()
+        };
+        if right {
+            assert!(
+                mismatches(&x).is_empty() && mismatches(&c).is_empty(),
+                "{x}
+{c}"
+            );
+            assert!(x["summary"].get("total_mismatches").is_none(), "{x}");
+        } else {
+            // 650 万元 where the rows add up to 600 万元: an error at the cell, exit code 1 (as
+            // the failing rules make it anyway), in either file's own terms.
+            let (xm, cm) = (mismatches(&x), mismatches(&c));
+            assert_eq!(
+                (xm.len(), cm.len()),
+                (1, 1),
+                "{x}
+{c}"
+            );
+            assert_eq!(xm[0]["level"], "error");
+            assert_eq!(
+                xm[0]["message"]["zh"],
+                "工作表 资金!F8：合计行的 `资金来源/中央` 为 650 万元，而其上 2 行之和为 600 万元",
+                "{xerr}"
+            );
+            assert_eq!(
+                cm[0]["message"]["zh"],
+                "合计行的 `资金来源/中央` 为 650 万元，而其上 2 行之和为 600 万元",
+                "{cerr}"
+            );
+            assert_eq!(
+                (cm[0]["line"].as_u64(), cm[0]["column"].as_u64()),
+                (Some(7), Some(17))
+            );
+            assert_eq!(x["summary"]["total_mismatches"], 1);
+            assert_eq!(c["summary"]["total_mismatches"], 1);
+        }
+        assert_eq!((xcode, ccode), (1, 1));
+    }
+}
+
+#[test]
+fn a_totals_row_alone_fails_the_run() {
+    // Rules that all pass, a total that does not add up: exit code 1, not 0.
+    let tmp = dir("total-alone");
+    let d = tmp.path();
+    std::fs::write(
+        d.join("policy.gj"),
+        "policy t \"t\"\nrecord row \"行\" {\n  id text key \"编号\"\n  n int total \"人数\"\n}\nrule r \"r\" {\n  cite line 1 \"t\"\n  applies to row\n  require n >= 0\n}\n",
+    )
+    .unwrap();
+    std::fs::write(d.join("a.csv"), "编号,人数\nA,1\nB,2\n合计,4\n").unwrap();
+    let (code, v, err) = check(d, "a.csv", &[]);
+    assert_eq!(code, 1, "{err}\n{v}");
+    assert_eq!(v["summary"]["failing_errors"], 0);
+    assert_eq!(v["summary"]["total_mismatches"], 1);
+    std::fs::write(d.join("a.csv"), "编号,人数\nA,1\nB,2\n合计,3\n").unwrap();
+    let (code, v, err) = check(d, "a.csv", &[]);
+    assert_eq!(code, 0, "{err}\n{v}");
 }
 
 #[test]

@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
         record_type: Some("household".into()),
         encoding: None,
         sheet: None,
+        header_row: None,
     };
     let inputs = MemoryInputs::new().with_spec(spec, records);
     let options = RunOptions {

@@ -28,6 +28,7 @@ fuzz_target!(|data: &[u8]| {
         record_type: Some("household".into()),
         encoding: (pick & 4 != 0).then(|| "gb18030".to_string()),
         sheet: None,
+        header_row: None,
     };
     let inputs = MemoryInputs::new().with_spec(spec, bytes);
     let options = RunOptions {

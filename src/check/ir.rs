@@ -157,6 +157,9 @@ pub struct Field {
     pub also: Vec<String>,
     pub ty: Ty,
     pub optional: bool,
+    /// In a spreadsheet, a 合计 row's cell in this column must equal the sum of the rows above
+    /// it (`total`); checked by the reader.
+    pub total: bool,
     pub span: Span,
 }
 
@@ -712,7 +715,8 @@ impl Rule {
 /// group's key). Readers need not convert the others: no rule, message or finding shows them.
 pub fn mark_used(records: &mut [RecordType], rules: &[Rule]) {
     for rt in records.iter_mut() {
-        rt.used = vec![false; rt.fields.len()];
+        // A `total` field is read for its 合计 rows' check, whether or not a rule reads it.
+        rt.used = rt.fields.iter().map(|f| f.total).collect();
         if let Some(k) = rt.key {
             if let Some(u) = rt.used.get_mut(k) {
                 *u = true;

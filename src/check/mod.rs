@@ -536,12 +536,28 @@ impl Checker {
                 if f.key {
                     key = Some(slot);
                 }
+                if let (Some(at), false) = (f.total, matches!(ty, Ty::Num(_))) {
+                    self.diags.push(e(
+                        "E0201",
+                        at,
+                        format!(
+                            "只有数值字段可以标为 `total`（合计），`{}` 不是数值",
+                            f.name.name
+                        ),
+                        format!(
+                            "only a number field can be marked `total`; `{}` is not a number",
+                            f.name.name
+                        ),
+                    ));
+                }
+                let total = f.total.is_some() && matches!(ty, Ty::Num(_));
                 fields.push(Field {
                     name: f.name.name.clone(),
                     label: f.label.as_ref().map(|l| l.value.clone()),
                     also: f.also.iter().map(|l| l.value.clone()).collect(),
                     ty,
                     optional: f.optional,
+                    total,
                     span: f.span,
                 });
             }

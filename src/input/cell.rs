@@ -83,14 +83,15 @@ pub fn parse_cell(raw: &str, field: &Field) -> Value {
         },
         Ty::Date => match parse_date_cell(t) {
             Some(d) => Value::Date(d),
-            None => bad(
-                t,
-                "应为日期，如 2017-05-23",
-                "expected a date such as 2017-05-23",
-            ),
+            None => not_a_date(t),
         },
         Ty::DateTime => match parse_datetime_cell(t) {
             Some(d) => Value::DateTime(d),
+            None if is_month(t) => bad(
+                t,
+                "只有年月，没有日和时刻：此字段应为时间，如 2023-03-08 09:00",
+                "a month, not a time: this field needs a date and time such as 2023-03-08 09:00",
+            ),
             None => bad(
                 t,
                 "应为时间，如 2017-05-23 08:30",
@@ -363,10 +364,110 @@ fn thousands_ok(num: &str) -> bool {
     first_ok && groups.all(|g| g.len() == 3)
 }
 
+/// Why a cell that `parse_date_cell` cannot read is not a date: a month, an Excel serial, or
+/// neither.
+fn not_a_date(t: &str) -> Value {
+    if is_month(t) {
+        return bad(
+            t,
+            "只有年月，没有日：日期字段应写到日，如 2023-03-31（月份不按月末或月初猜测）",
+            "a month, not a date: a date field needs the day too, such as 2023-03-31 (a month is \
+             not taken for its first or last day)",
+        );
+    }
+    if let Some(d) = super::excel::serial_date(t).filter(|_| t.len() == 5) {
+        return bad(
+            t,
+            format!(
+                "应为日期，不是数字；这像是 Excel 的日期序号（{t} 即 {d}），请在表格中把此列设为日期格式后再导出"
+            ),
+            format!(
+                "expected a date, not a number; this looks like an Excel date serial ({t} is {d}): \
+                 format the column as dates in the spreadsheet and export it again"
+            ),
+        );
+    }
+    bad(
+        t,
+        "应为日期，如 2017-05-23",
+        "expected a date such as 2017-05-23",
+    )
+}
+
+/// Whether a cell names a month and no day: `2023-03`, `2023/3`, `2023.03`, `2023年3月`,
+/// `二〇二三年三月`.
+fn is_month(t: &str) -> bool {
+    let t = chinese_numerals(t).unwrap_or_else(|| t.to_string());
+    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| {
+        n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let month = |y: &str, m: &str| {
+        digits(y, 4..=4)
+            && digits(m, 1..=2)
+            && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+    };
+    if let Some((y, m)) = t.split_once('年') {
+        return m.strip_suffix('月').is_some_and(|m| month(y, m));
+    }
+    t.split_once(['-', '/', '.'])
+        .is_some_and(|(y, m)| month(y, m))
+}
+
+/// A date written in Chinese numerals (`二〇一七年六月三十日`, `二零一七年十二月一日`) in digits
+/// (`2017年6月30日`); `None` when `t` has no Chinese numeral or is not in that shape. The year is
+/// read digit by digit, the month and day as numbers up to 三十一.
+fn chinese_numerals(t: &str) -> Option<String> {
+    const DIGITS: &str = "〇一二三四五六七八九";
+    let digit = |c: char| match c {
+        '零' | '○' | 'Ｏ' | 'O' => Some(0),
+        _ => DIGITS.chars().position(|d| d == c).map(|p| p as u32),
+    };
+    if !t.chars().any(|c| digit(c).is_some() || c == '十') {
+        return None;
+    }
+    let (y, rest) = t.split_once('年')?;
+    let year: String = y
+        .chars()
+        .map(|c| digit(c).and_then(|d| char::from_digit(d, 10)))
+        .collect::<Option<_>>()?;
+    // 一 … 九, 十, 十一 … 十九, 二十 … 三十一.
+    let number = |s: &str| -> Option<u32> {
+        let cs: Vec<char> = s.chars().collect();
+        match cs.as_slice() {
+            ['十'] => Some(10),
+            [d] => digit(*d).filter(|d| *d > 0),
+            ['十', d] => digit(*d).filter(|d| *d > 0).map(|d| 10 + d),
+            [t, '十'] => digit(*t).filter(|t| (2..=3).contains(t)).map(|t| t * 10),
+            [t, '十', d] => {
+                let (t, d) = (digit(*t)?, digit(*d)?);
+                ((2..=3).contains(&t) && d > 0).then_some(t * 10 + d)
+            }
+            _ => None,
+        }
+    };
+    let mut out = format!("{year}年");
+    let (m, rest) = match rest.split_once('月') {
+        Some(p) => p,
+        None if rest.is_empty() => return Some(out),
+        None => return None,
+    };
+    out.push_str(&format!("{}月", number(m)?));
+    if rest.is_empty() {
+        return Some(out);
+    }
+    let d = rest.strip_suffix(['日', '号'])?;
+    out.push_str(&format!("{}日", number(d)?));
+    Some(out)
+}
+
 /// A cell's text as a date, in the forms a submission writes dates in.
 pub fn parse_date_cell(t: &str) -> Option<NaiveDate> {
     if let Some(d) = iso_date(t) {
         return Some(d);
+    }
+    // `二〇一七年六月三十日`, as a document dates itself, is `2017年6月30日`.
+    if let Some(d) = chinese_numerals(t) {
+        return parse_date(&d);
     }
     // `2017年6月30号`, as it is said, is `2017年6月30日`.
     if let Some(d) = t.strip_suffix('号').filter(|d| d.contains('月')) {
@@ -405,9 +506,14 @@ fn iso_date(t: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(num(0, 4)?).ok()?, num(5, 7)?, num(8, 10)?)
 }
 
-/// A cell's text as a date and time.
+/// A cell's text as a date and time. A time with a UTC offset (`2023-05-08T09:00+08:00`,
+/// `2023-05-08T01:00:00Z`) is read as the time it is in China Standard Time (UTC+8), in which
+/// the documents' deadlines are set.
 pub fn parse_datetime_cell(t: &str) -> Option<NaiveDateTime> {
     if let Some(d) = parse_datetime(t) {
+        return Some(d);
+    }
+    if let Some(d) = with_offset(t) {
         return Some(d);
     }
     let (d, time) = t.split_once([' ', 'T'])?;
@@ -416,6 +522,27 @@ pub fn parse_datetime_cell(t: &str) -> Option<NaiveDateTime> {
         .or_else(|_| NaiveTime::parse_from_str(time.trim(), "%H:%M"))
         .ok()?;
     Some(date.and_time(time))
+}
+
+/// A date and time with a UTC offset (RFC 3339, seconds optional), as China Standard Time.
+fn with_offset(t: &str) -> Option<NaiveDateTime> {
+    use chrono::{DateTime, FixedOffset};
+    // `Z` is the offset +00:00.
+    let t = match t.strip_suffix(['Z', 'z']) {
+        Some(utc) => format!("{utc}+00:00"),
+        None => t.to_string(),
+    };
+    let parsed = [
+        "%Y-%m-%dT%H:%M:%S%:z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%:z",
+        "%Y-%m-%d %H:%M%:z",
+    ]
+    .iter()
+    .find_map(|f| DateTime::<FixedOffset>::parse_from_str(&t, f).ok())
+    .or_else(|| DateTime::parse_from_rfc3339(&t).ok())?;
+    let cst = FixedOffset::east_opt(8 * 3600)?;
+    Some(parsed.with_timezone(&cst).naive_local())
 }
 
 /// Reads a JSON value into a field's type.
@@ -479,6 +606,7 @@ mod tests {
             also: Vec::new(),
             ty,
             optional: false,
+            total: false,
             span: Default::default(),
         }
     }
@@ -538,6 +666,71 @@ mod tests {
         ] {
             assert_eq!(parse_cell(s, &date), Value::Date(d), "{s}");
         }
+        for s in [
+            "二〇一七年六月三十日",
+            "二零一七年六月三十日",
+            "二〇一七年六月三十号",
+        ] {
+            assert_eq!(parse_cell(s, &date), Value::Date(d), "{s}");
+        }
+        assert_eq!(
+            parse_cell("二〇二三年十二月一日", &date),
+            Value::Date(NaiveDate::from_ymd_opt(2023, 12, 1).unwrap())
+        );
+        assert_eq!(
+            parse_cell("二〇二三年十月十日", &date),
+            Value::Date(NaiveDate::from_ymd_opt(2023, 10, 10).unwrap())
+        );
+        assert_eq!(
+            parse_cell("二〇二三年三月二十一日", &date),
+            Value::Date(NaiveDate::from_ymd_opt(2023, 3, 21).unwrap())
+        );
+        // An impossible day, or numerals out of shape, are refused.
+        for s in [
+            "二〇一七年二月三十日",
+            "二〇一七年十三月一日",
+            "二〇一七年六月四十日",
+            "二〇一七年六月",
+        ] {
+            assert!(matches!(parse_cell(s, &date), Value::Invalid(_)), "{s}");
+        }
+        // A month is not a date, and says so.
+        for s in ["2023-03", "2023/3", "2023年3月", "二〇二三年三月"] {
+            match parse_cell(s, &date) {
+                Value::Invalid(b) => {
+                    assert!(b.reason_zh.contains("只有年月"), "{s}: {}", b.reason_zh)
+                }
+                v => panic!("{s}: {v:?}"),
+            }
+        }
+        // A serial typed or exported as a number is refused, with the date it would be.
+        match parse_cell("42916", &date) {
+            Value::Invalid(b) => assert!(
+                b.reason_zh.contains("42916 即 2017-06-30"),
+                "{}",
+                b.reason_zh
+            ),
+            v => panic!("{v:?}"),
+        }
+        // A time with an offset is the time in China Standard Time.
+        let dt = field(Ty::DateTime);
+        let nine = NaiveDate::from_ymd_opt(2023, 5, 8)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        for s in [
+            "2023-05-08T09:00+08:00",
+            "2023-05-08T09:00:00+08:00",
+            "2023-05-08 09:00+08:00",
+            "2023-05-08T01:00:00Z",
+            "2023-05-08T03:00+02:00",
+        ] {
+            assert_eq!(parse_cell(s, &dt), Value::DateTime(nine), "{s}");
+        }
+        assert!(matches!(
+            parse_cell("2023-05-08T09:00+25:00", &dt),
+            Value::Invalid(_)
+        ));
         // A time of day in a date field is not dropped.
         assert!(matches!(
             parse_cell("2017/06/30 08:00:00", &date),

@@ -17,7 +17,7 @@
 //!   `RecordLoc::byte` holds the sheet's index. [`place`] finds, for a finding, the sheet's name
 //!   and the column of each field, so that reports say `台账.xlsx › 搬迁户!D12`.
 
-use super::{cell, missing_values, rows, CsvCol, DataDiag, Item, RecordSource};
+use super::{cell, missing_values, recycle, rows, CsvCol, DataDiag, Item, RecordSource};
 use crate::check::ir::{Field, Program, RecordType, Ty};
 use crate::check::units::{self, Unit};
 use crate::input::inputs::{Inputs, ReadSeek, Reread};
@@ -41,7 +41,18 @@ pub(crate) struct XCell {
     number: bool,
 }
 
-type Row = (u32, Vec<XCell>);
+impl XCell {
+    /// A cell of a text file: its 0-based column and its text.
+    pub(crate) fn text(col: u32, text: String) -> XCell {
+        XCell {
+            col,
+            text,
+            number: false,
+        }
+    }
+}
+
+pub(crate) type Row = (u32, Vec<XCell>);
 
 enum Msg {
     /// A sheet starts: its index among the workbook's sheets and its name.
@@ -161,7 +172,12 @@ pub(crate) fn serial_date(text: &str) -> Option<chrono::NaiveDate> {
 
 /// Which sheets a reader wants: the record types to match headers against (and the type the
 /// file was given, if any). `None`: every visible sheet, unchosen (to find one again by index).
-type Choose = Option<(Arc<Vec<RecordType>>, Option<usize>, Option<usize>)>;
+type Choose = Option<(
+    Arc<Vec<RecordType>>,
+    Option<usize>,
+    Option<usize>,
+    Option<u32>,
+)>;
 
 /// Walks the visible sheets of the workbook (or the one named), sending their rows. With
 /// `choose`, the first rows of every sheet are read first, and only the sheets whose header
@@ -274,19 +290,20 @@ fn stream(
         ($wb:expr, $rows:ident) => {{
             let mut wb = $wb;
             let mut sheets = sheets_of!(wb);
-            if let (Some((records, fixed, scope)), None) = (&choose, &only) {
+            if let (Some((records, fixed, scope, header_row)), None) = (&choose, &only) {
                 // The header of each sheet, scored; the best sheet of each type is read, and any
                 // other sheet that matches it as well.
                 let mut scored: Vec<(u32, String, Option<(usize, (usize, bool))>)> = Vec::new();
                 for (i, name) in sheets {
                     let mut first: Vec<Row> = Vec::new();
                     let _ = $rows!(wb, &name, |r: Row| -> Option<bool> {
+                        let at = r.0;
                         first.push(r);
-                        Some(first.len() < SCAN_ROWS)
+                        Some(first.len() < SCAN_ROWS || header_row.is_some_and(|n| at < n))
                     });
                     // Ranked by the fields named, then by naming none twice: a 填表说明 row
                     // that gives a field's label and its name (`单位名称`, `name`) is no header.
-                    let h = find_header(&first, records, *fixed, *scope)
+                    let h = find_header(&first, records, *fixed, *scope, *header_row)
                         .map(|h| (h.ty, (h.columns.len(), h.dups.is_empty())));
                     scored.push((i, name, h));
                 }
@@ -368,6 +385,8 @@ pub(crate) struct Column {
 /// A sheet's header: where it is and what its columns are.
 #[derive(Debug, Clone)]
 pub(crate) struct Header {
+    /// Index in the scanned rows of its first row (its last, unless two rows are joined).
+    pub first: usize,
     /// Index in the scanned rows of its (last) row.
     pub last: usize,
     pub ty: usize,
@@ -473,7 +492,7 @@ fn columns_of(rt: &RecordType, cells: &[(u32, String)]) -> Named {
 /// The header texts of a heading row merged over a second row: a cell of the second row is
 /// joined to the nearest heading at or left of it (`补助资金/中央`); a column whose second row is
 /// empty keeps its heading (`户编号`, merged down).
-fn joined(top: &[XCell], sub: &[XCell]) -> Vec<(u32, String)> {
+pub(crate) fn joined(top: &[XCell], sub: &[XCell]) -> Vec<(u32, String)> {
     let mut cols: Vec<u32> = top.iter().chain(sub).map(|c| c.col).collect();
     cols.sort_unstable();
     cols.dedup();
@@ -495,7 +514,7 @@ fn joined(top: &[XCell], sub: &[XCell]) -> Vec<(u32, String)> {
         .collect()
 }
 
-fn texts(row: &[XCell]) -> Vec<(u32, String)> {
+pub(crate) fn texts(row: &[XCell]) -> Vec<(u32, String)> {
     row.iter()
         .map(|c| (c.col, c.text.trim().to_string()))
         .collect()
@@ -504,11 +523,13 @@ fn texts(row: &[XCell]) -> Vec<(u32, String)> {
 /// Finds the header among `rows` (the first rows of a sheet that hold anything): the row, or
 /// pair of rows, whose cells name the most distinct fields of one record type (of `fixed`, when
 /// given), and at least two of them; the earliest such. `None` when no row names a field, or two types tie.
+/// With `at` (`--header-row`, 1-based), the header starts on that row, and one field named is enough.
 pub(crate) fn find_header(
     rows: &[Row],
     records: &[RecordType],
     fixed: Option<usize>,
     scope: Option<usize>,
+    at: Option<u32>,
 ) -> Option<Header> {
     let mut best: Option<(usize, Header)> = None;
     let mut tie = false;
@@ -523,6 +544,9 @@ pub(crate) fn find_header(
             .collect(),
     };
     for (i, (r, cells)) in rows.iter().enumerate() {
+        if at.is_some_and(|n| *r + 1 != n) {
+            continue;
+        }
         let mut candidates = vec![(i, texts(cells))];
         if let Some((r2, sub)) = rows.get(i + 1) {
             if *r2 == r + 1 {
@@ -536,7 +560,7 @@ pub(crate) fn find_header(
                 let score = columns.len();
                 // A header names at least two fields (or every field of a type of one): a row of
                 // a 填表说明 sheet that lists one field per row names one.
-                if score == 0 || score < rt.fields.len().min(2) {
+                if score == 0 || (at.is_none() && score < rt.fields.len().min(2)) {
                     continue;
                 }
                 match &best {
@@ -549,6 +573,7 @@ pub(crate) fn find_header(
                         best = Some((
                             score,
                             Header {
+                                first: i,
                                 last,
                                 ty: t,
                                 columns,
@@ -567,17 +592,17 @@ pub(crate) fn find_header(
     best.map(|(_, h)| h)
 }
 
-/// Whether a row is a totals row: its first cell holding anything says 合计, 小计 or 总计.
-fn is_total(row: &[XCell]) -> bool {
-    row.iter()
-        .find(|c| !c.text.trim().is_empty())
-        .is_some_and(|c| {
-            let t = squeeze(&c.text);
-            matches!(
-                t.as_str(),
-                "合计" | "小计" | "总计" | "总合计" | "全县合计" | "全市合计"
-            ) || t.starts_with("合计")
-        })
+/// What a totals row's first cell says: `Some(true)` for a subtotal (小计: the rows since the
+/// last totals row), `Some(false)` for a total (合计, 总计: every row since the header), `None`
+/// for any other text. White space inside is ignored (`合  计`).
+pub(crate) fn total_kind(text: &str) -> Option<bool> {
+    let t = squeeze(text);
+    match t.as_str() {
+        "小计" => Some(true),
+        "合计" | "总计" | "总合计" | "全县合计" | "全市合计" => Some(false),
+        _ if t.starts_with("合计") || t.starts_with("总计") => Some(false),
+        _ => None,
+    }
 }
 
 fn blank(row: &[XCell]) -> bool {
@@ -600,6 +625,8 @@ struct Reading {
     columns: Vec<(u32, CsvCol, Column)>,
     /// A `%` column's bare numbers: how many, and whether all were at most 1.
     percent: Vec<(usize, u64, bool, String)>,
+    /// The sums of the `total` fields, for the 合计 rows.
+    totals: Option<super::totals::Totals>,
 }
 
 struct ExcelSource {
@@ -610,6 +637,8 @@ struct ExcelSource {
     fixed: Option<usize>,
     /// The policy whose record types the sheets may hold (`--data POLICY=FILE`), if one is named.
     scope: Option<usize>,
+    /// The 1-based row the header is on (`--header-row`), else found.
+    header_row: Option<u32>,
     sheet: Option<(u32, String, SheetState)>,
     /// Sheets seen and whether a header was found in each.
     seen: Vec<(String, bool)>,
@@ -666,7 +695,13 @@ impl ExcelSource {
 
     /// Decides the header of a sheet from its first rows, then reads the rows after it.
     fn decide(&mut self, index: u32, name: String, rows: Vec<Row>) {
-        let Some(h) = find_header(&rows, &self.records, self.fixed, self.scope) else {
+        let Some(h) = find_header(
+            &rows,
+            &self.records,
+            self.fixed,
+            self.scope,
+            self.header_row,
+        ) else {
             self.seen.push((name, false));
             self.sheet = Some((index, String::new(), SheetState::Passing));
             return;
@@ -748,6 +783,7 @@ impl ExcelSource {
             ty: h.ty,
             columns,
             percent,
+            totals: super::totals::Totals::new(rt),
         };
         let rest: Vec<Row> = rows.into_iter().skip(h.last + 1).collect();
         self.sheet = Some((index, name, SheetState::Reading(reading)));
@@ -757,7 +793,7 @@ impl ExcelSource {
     }
 
     fn row(&mut self, (r, cells): Row) {
-        let Some((sheet, _, state)) = &mut self.sheet else {
+        let Some((sheet, sheet_name, state)) = &mut self.sheet else {
             return;
         };
         match state {
@@ -766,17 +802,21 @@ impl ExcelSource {
                 // Rows above the header (a title, notes, blank rows) are not records, as a CSV
                 // header line is not; rows below it are read when the header is decided.
                 rows.push((r, cells));
-                if rows.len() >= SCAN_ROWS {
+                if rows.len() >= SCAN_ROWS && self.header_row.is_none_or(|n| r >= n) {
                     if let Some((i, name, SheetState::Scanning(rows))) = self.sheet.take() {
                         self.decide(i, name, rows);
                     }
                 }
             }
             SheetState::Reading(reading) => {
-                if blank(&cells) || is_total(&cells) {
+                if blank(&cells) {
                     self.skipped += 1;
                     return;
                 }
+                let total = cells
+                    .iter()
+                    .find(|c| !c.text.trim().is_empty())
+                    .and_then(|c| total_kind(&c.text));
                 let sheet = *sheet;
                 let Some(rt) = self.records.get(reading.ty) else {
                     return;
@@ -803,8 +843,9 @@ impl ExcelSource {
                         continue;
                     };
                     *dst = read_cell(c, f, column);
-                    if let (true, Some(p)) = (
+                    if let (true, None, Some(p)) = (
                         c.number,
+                        total,
                         reading.percent.iter_mut().find(|p| p.0 == column.slot),
                     ) {
                         p.1 += 1;
@@ -815,6 +856,34 @@ impl ExcelSource {
                             }
                         }
                     }
+                }
+                if let Some(subtotal) = total {
+                    // A totals row is no record; where the policy marks fields `total`, it is
+                    // checked against the rows above it.
+                    self.skipped += 1;
+                    if let Some(t) = &mut reading.totals {
+                        let columns = &reading.columns;
+                        let col_of =
+                            |slot: usize| columns.iter().find(|c| c.2.slot == slot).map(|c| c.0);
+                        let name = sheet_name.clone();
+                        let found = t.check(
+                            &rt.fields,
+                            &self.path,
+                            0,
+                            subtotal,
+                            |slot| Some((values.get(slot)?.clone(), col_of(slot)?)),
+                            |d, col| {
+                                prefix_sheet(d, &name, col, r + 1);
+                                d.col = 0;
+                            },
+                        );
+                        self.warnings.extend(found);
+                    }
+                    recycle(values);
+                    return;
+                }
+                if let Some(t) = &mut reading.totals {
+                    t.add(&values, r + 1);
                 }
                 let index = self.index;
                 self.index += 1;
@@ -1054,6 +1123,7 @@ pub(super) fn open(
     program: &Program,
     ty: Option<usize>,
     scope: Option<usize>,
+    header_row: Option<u32>,
     input: u32,
     run: Option<(u64, usize)>,
 ) -> Result<Box<dyn RecordSource>, DataDiag> {
@@ -1081,7 +1151,7 @@ pub(super) fn open(
     let (tx, rx) = sync_channel(CHANNEL_ROWS);
     let only = sheet.clone();
     let records = Arc::new(program.records.clone());
-    let choose: Choose = Some((records.clone(), ty, scope));
+    let choose: Choose = Some((records.clone(), ty, scope, header_row));
     std::thread::Builder::new()
         .name("guiju-workbook".into())
         .spawn(move || {
@@ -1105,6 +1175,7 @@ pub(super) fn open(
         records,
         fixed: ty,
         scope,
+        header_row,
         sheet: None,
         seen: Vec::new(),
         warnings: Vec::new(),
@@ -1201,7 +1272,7 @@ pub fn place(input: &Reread, sheet: u32, ty: usize, program: &Program) -> Option
         // Dropping the receiver stops the thread at its next row.
         drop(rx);
         if let Some(n) = name {
-            let h = find_header(&rows, &program.records, Some(ty), None);
+            let h = find_header(&rows, &program.records, Some(ty), None, None);
             let nfields = program.records.get(ty).map_or(0, |r| r.fields.len());
             let mut columns = vec![None; nfields];
             for c in h.iter().flat_map(|h| &h.columns) {

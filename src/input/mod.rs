@@ -10,6 +10,7 @@ mod inputs;
 mod json;
 pub mod rows;
 mod snippet;
+mod totals;
 
 pub use inputs::{Inputs, MemoryInputs, ReadSeek, Reread, RunInputs};
 pub use snippet::{snippet, Snippet};
@@ -17,7 +18,9 @@ pub use snippet::{snippet, Snippet};
 use crate::check::ir::Program;
 use crate::diag::Msg;
 use crate::value::{Record, RecordLoc, Value};
+use rust_decimal::Decimal;
 use std::io::{BufRead, BufReader};
+use std::str::FromStr;
 
 /// Where a JSON value ends, fed byte by byte: it follows nesting and strings. The streaming
 /// reader and the snippet reader both use it, so they agree on where a record stops.
@@ -62,7 +65,7 @@ impl ValueEnd {
 }
 
 /// One `--data [TYPE=]FILE` argument.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct InputSpec {
     /// The input's name: its path for a file. Its extension gives its format; reports name the
     /// input by it.
@@ -75,6 +78,9 @@ pub struct InputSpec {
     /// For a workbook: the one sheet to read (`台账.xlsx#搬迁户`); else every sheet whose header
     /// names a record type.
     pub sheet: Option<String>,
+    /// For a spreadsheet (CSV or workbook): the 1-based row its header is on (`--header-row`);
+    /// else the header is found among the first rows by the labels it names.
+    pub header_row: Option<u32>,
 }
 
 impl InputSpec {
@@ -105,6 +111,7 @@ impl InputSpec {
             record_type,
             encoding,
             sheet,
+            header_row: None,
         }
     }
 }
@@ -157,6 +164,9 @@ pub struct DataDiag {
     pub help: Option<Msg>,
     /// An error stops reading the file; otherwise the record is counted as unreadable and reading goes on.
     pub fatal: bool,
+    /// An error in what the submission says, not in reading it (a 合计 row that is not the sum
+    /// of its rows): it fails the run as a failing rule does (exit code 1).
+    pub fails: bool,
 }
 
 impl DataDiag {
@@ -177,6 +187,7 @@ impl DataDiag {
             message: Msg::new(zh, en),
             help: None,
             fatal: false,
+            fails: false,
         }
     }
 
@@ -290,6 +301,7 @@ pub(crate) fn open_in_run(
             program,
             default_type,
             scope,
+            spec.header_row,
             input,
             run.map(|r| (r, index)),
         );
@@ -323,8 +335,9 @@ pub(crate) fn open_in_run(
             reader,
             program,
             default_type,
+            scope,
+            spec.header_row,
             input,
-            fixed_type.is_none() && single.is_none(),
         ),
         Format::Jsonl => Ok(Box::new(
             json::Jsonl::new(path, reader, program, default_type, input).within(scope_id),
@@ -584,8 +597,20 @@ struct CsvSource {
     rows: Vec<csv_split::Row>,
     /// The batch's rows in order, kept to reuse the vector.
     read: Vec<CsvRow>,
-    /// Rows with nothing in them, skipped.
+    /// Rows with nothing in them, and totals rows: skipped.
     skipped: u64,
+    /// Rows read after the header while looking for it, to be read again as records.
+    replay: std::collections::VecDeque<(csv_split::Row, csv_split::Start)>,
+    /// The error that ended that reading, if one did: reading stops there.
+    scan_err: Option<DataDiag>,
+    /// The sums of the `total` fields, for the 合计 rows; `None` when there are none.
+    totals: Option<totals::Totals>,
+    /// The batch's totals rows: how many of its records come before each, the row, where it
+    /// starts, and whether it is a 小计.
+    total_rows: Vec<(usize, csv_split::Row, csv_split::Start, bool)>,
+    /// The columns of `%` fields without a unit in their header: the column, its header, how
+    /// many bare numbers it held, and whether all were at most 1.
+    percent: Vec<(usize, String, u64, bool)>,
 }
 
 fn csv_source(
@@ -593,32 +618,91 @@ fn csv_source(
     reader: Box<dyn BufRead + Send>,
     program: &Program,
     ty: Option<usize>,
+    scope: Option<usize>,
+    header_row: Option<u32>,
     input: u32,
-    _ambiguous: bool,
 ) -> Result<Box<dyn RecordSource>, DataDiag> {
     let mut reader = reader;
     let delim = delimiter(path, reader.fill_buf().unwrap_or_default());
     let mut split = csv_split::Splitter::new(reader, delim);
-    let mut headers = csv_split::Row::default();
-    split
-        .read(&mut headers)
-        .map_err(|e| csv_err(path, 1, &e).fatal())?;
-    let columns = headers.iter().count();
-    if columns > rows::MAX_COLUMNS {
-        return Err(rows::too_many_columns(path, columns));
+    // The first rows, read before the header is known: a form saved as CSV has its title, its
+    // notes and a two-row heading above the records, as the workbook does.
+    let scan = excel::SCAN_ROWS.max(header_row.map_or(0, |n| n as usize + 1));
+    let mut first: Vec<(csv_split::Row, csv_split::Start)> = Vec::new();
+    let mut texts: Vec<excel::Row> = Vec::new();
+    // An error after the first row: reported after the rows before it, where reading reaches it.
+    let mut scan_err = None;
+    while first.len() < scan {
+        let mut row = csv_split::Row::default();
+        let start = match split.read(&mut row) {
+            Ok(Some(start)) => start,
+            Ok(None) => break,
+            // An error after the first row is the rows' to report, where they are read.
+            Err(e) if first.is_empty() => return Err(csv_err(path, 1, &e).fatal()),
+            Err(e) => {
+                scan_err = Some(csv_err(path, split.line(), &e).fatal());
+                break;
+            }
+        };
+        let columns = row.iter().count();
+        if columns > rows::MAX_COLUMNS {
+            return Err(rows::too_many_columns(path, columns));
+        }
+        let mut cells = Vec::new();
+        for (i, h) in row.iter().enumerate() {
+            match std::str::from_utf8(h) {
+                Ok(t) => cells.push(excel::XCell::text(
+                    i as u32,
+                    t.trim_start_matches('\u{FEFF}').trim().to_string(),
+                )),
+                // Not UTF-8 in the header: nothing after it can be read. In a later row it is
+                // that row's to report.
+                Err(_) if first.is_empty() => return Err(utf8_error(path, 1, h).with_col_offset(i)),
+                Err(_) => cells.clear(),
+            }
+        }
+        texts.push((first.len() as u32, cells));
+        first.push((row, start));
     }
-    let mut names = Vec::new();
-    for (i, h) in headers.iter().enumerate() {
-        match std::str::from_utf8(h) {
-            Ok(s) => names.push(s.trim_start_matches('\u{FEFF}').trim().to_string()),
-            Err(_) => return Err(utf8_error(path, 1, h).with_col_offset(i)),
+    let found = excel::find_header(&texts, &program.records, ty, scope, header_row);
+    // The header's rows, its names and its record type: as found, or else the first row, whose
+    // names then pick the type (and whose unknown names are warned of).
+    let (header_at, names, ty) = match found {
+        Some(h) => {
+            let names: Vec<(u32, String)> = match (texts.get(h.first), texts.get(h.last)) {
+                (Some(top), Some(sub)) if h.first != h.last => excel::joined(&top.1, &sub.1),
+                (_, Some(row)) => excel::texts(&row.1),
+                _ => Vec::new(),
+            };
+            (h.last, names, h.ty)
+        }
+        None => {
+            let at = header_row.map_or(0, |n| n.saturating_sub(1) as usize);
+            let names = texts
+                .get(at)
+                .map(|r| excel::texts(&r.1))
+                .unwrap_or_default();
+            let plain: Vec<String> = names.iter().map(|n| n.1.clone()).collect();
+            let ty = match ty {
+                Some(t) => t,
+                None => best_type(program, &plain).ok_or_else(|| need_type(path, program))?,
+            };
+            (at, names, ty)
+        }
+    };
+    // Header cells in column order, an empty one where the row has none.
+    let width = names.iter().map(|n| n.0 as usize + 1).max().unwrap_or(0);
+    let mut plain = vec![String::new(); width];
+    for (c, n) in names {
+        if let Some(x) = plain.get_mut(c as usize) {
+            *x = n;
         }
     }
-    // Without a declared type, pick the record type whose fields the headers name best.
-    let ty = match ty {
-        Some(t) => t,
-        None => best_type(program, &names).ok_or_else(|| need_type(path, program))?,
-    };
+    let names = plain;
+    let mut first = first.into_iter().skip(header_at);
+    let (headers, header_start) = first.next().unwrap_or_default();
+    let header_line = u32::try_from(header_start.line.max(1)).unwrap_or(u32::MAX);
+    let replay: std::collections::VecDeque<_> = first.collect();
     let Some(rt) = program.records.get(ty) else {
         return Err(need_type(path, program));
     };
@@ -639,6 +723,7 @@ fn csv_source(
                     let first_name = names.get(first).map(String::as_str).unwrap_or_default();
                     let mut d =
                         rows::duplicate_column(path, (first + 1, first_name), (i + 1, n), f);
+                    d.line = header_line;
                     // Where the second column starts on the header's line, in characters.
                     let at = headers.range(i).map_or(0, |r| r.start);
                     let before = headers.as_slice().get(..at).unwrap_or_default();
@@ -648,7 +733,11 @@ fn csv_source(
                 *x = Some(i);
             }
         } else if !n.is_empty() {
-            warnings.push(not_a_field(path, 1, i as u32 + 1, ("列", "column"), n, rt));
+            // Where the cell starts on the header's line, in characters.
+            let at = headers.range(i).map_or(0, |r| r.start);
+            let before = headers.as_slice().get(..at).unwrap_or_default();
+            let col = String::from_utf8_lossy(before).chars().count() as u32 + 1;
+            warnings.push(not_a_field(path, header_line, col, ("列", "column"), n, rt));
         }
         match (with_unit, CsvCol::of(slot, rt)) {
             (Some((s, unit, bad)), CsvCol::Read(_) | CsvCol::BaseNum(..)) => {
@@ -658,12 +747,70 @@ fn csv_source(
             (_, c) => columns.push(c),
         }
     }
+    if seen.iter().all(Option::is_none) {
+        // Not one cell of the header names a field: whatever the rows hold, nothing could be
+        // read from them.
+        let labels: Vec<&str> = rt
+            .fields
+            .iter()
+            .map(|f| f.label.as_deref().unwrap_or(&f.name))
+            .collect();
+        let scanned = excel::SCAN_ROWS;
+        return Err(DataDiag::new(
+            "I0025",
+            path,
+            header_line,
+            0,
+            match header_row {
+                Some(n) => format!(
+                    "第 {n} 行不是“{}”的表头：没有一个单元格是字段名或标签",
+                    rt.display_name()
+                ),
+                None => format!(
+                    "前 {scanned} 行中找不到“{}”的表头：没有一行的单元格是字段名或标签",
+                    rt.display_name()
+                ),
+            },
+            match header_row {
+                Some(n) => format!(
+                    "row {n} is no header of `{}`: no cell names a field",
+                    rt.name
+                ),
+                None => format!(
+                    "no header of `{}` in the first {scanned} rows: no row names its fields",
+                    rt.name
+                ),
+            },
+        )
+        .help(
+            format!(
+                "表头应为字段的标签：{}（可用 --header-row 指定表头所在行）",
+                labels.join("、")
+            ),
+            format!(
+                "the header should name the fields: {} (--header-row says which row it is)",
+                labels.join(", ")
+            ),
+        )
+        .fatal());
+    }
+    let percent = columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            let f = rt.field(c.slot()?)?;
+            let percent = matches!(&f.ty, crate::check::ir::Ty::Num(n) if n.unit.is_percent());
+            let header = names.get(i)?;
+            // A header with its own unit (`比例（%）`) says how its numbers are meant.
+            (percent && !matches!(c, CsvCol::Unit(..))).then(|| (i, header.clone(), 0, true))
+        })
+        .collect();
     for (f, s) in rt.fields.iter().zip(&seen) {
         if s.is_none() && !f.optional {
             warnings.push(DataDiag::new(
                 "I0007",
                 path,
-                1,
+                header_line,
                 1,
                 format!(
                     "缺少必填字段 `{}` 的列；用到它的规则将为“未知”",
@@ -690,6 +837,11 @@ fn csv_source(
         rows: Vec::new(),
         read: Vec::new(),
         skipped: 0,
+        replay,
+        scan_err,
+        totals: totals::Totals::new(rt),
+        total_rows: Vec::new(),
+        percent,
     }))
 }
 
@@ -708,7 +860,11 @@ pub(crate) fn not_a_field(
         path,
         line,
         col,
-        format!("{} `{name}` 不是记录 `{}` 的字段，已忽略", what.0, rt.name),
+        format!(
+            "{} `{name}` 不是记录“{}”的字段，已忽略",
+            what.0,
+            rt.display_name()
+        ),
         format!(
             "{} `{name}` is not a field of `{}`; ignored",
             what.1, rt.name
@@ -848,6 +1004,14 @@ pub(crate) enum CsvCol {
 }
 
 impl CsvCol {
+    /// The field slot the column is read into, if it is read.
+    fn slot(&self) -> Option<usize> {
+        match *self {
+            CsvCol::Read(s) | CsvCol::BaseNum(s, _) | CsvCol::Unit(s, _) => Some(s),
+            CsvCol::Ignored | CsvCol::Unused => None,
+        }
+    }
+
     fn of(slot: Option<usize>, rt: &crate::check::ir::RecordType) -> CsvCol {
         match slot {
             None => CsvCol::Ignored,
@@ -972,6 +1136,22 @@ impl FirstFatal {
             _ => None,
         }
     }
+}
+
+/// `I0024`: every bare number of a `%` column of a CSV is at most 1.
+fn percent_fractions(path: &str, header: &str) -> DataDiag {
+    DataDiag::new(
+        "I0024",
+        path,
+        0,
+        0,
+        format!(
+            "百分比列 `{header}` 中不带 % 的数都不大于 1，已按百分数读取（0.74 即 0.74%）；若本意是比例（0.74 即 74%），请乘以 100 或写成 `74%`"
+        ),
+        format!(
+            "every number without % in the percent column `{header}` is at most 1; they were read as percents (0.74 is 0.74%). If they are fractions (0.74 for 74%), multiply by 100 or write `74%`"
+        ),
+    )
 }
 
 /// What converting a CSV row needs, shared by the threads that convert a batch.
@@ -1100,7 +1280,21 @@ impl RecordSource for CsvSource {
             let Some(row) = self.rows.get_mut(used) else {
                 break;
             };
-            let start = match self.split.read(row) {
+            let next = match self.replay.pop_front() {
+                Some((r, start)) => {
+                    *row = r;
+                    Ok(Some(start))
+                }
+                None => match self.scan_err.take() {
+                    Some(d) => {
+                        read.push(CsvRow::Bad(Box::new(d)));
+                        more = false;
+                        break;
+                    }
+                    None => self.split.read(row),
+                },
+            };
+            let start = match next {
                 Ok(Some(start)) => start,
                 Ok(None) => {
                     more = false;
@@ -1117,6 +1311,15 @@ impl RecordSource for CsvSource {
             if rows::is_blank(row) {
                 // `,,,,` or a line of spaces: no record, counted as skipped.
                 self.skipped += 1;
+                continue;
+            }
+            if let Some(subtotal) = rows::total_of(row) {
+                // A 合计 row: no record, counted as skipped, and checked against the rows
+                // above it once they are read.
+                self.skipped += 1;
+                if self.totals.is_some() {
+                    self.total_rows.push((used, row.clone(), start, subtotal));
+                }
                 continue;
             }
             let loc = RecordLoc {
@@ -1174,7 +1377,82 @@ impl RecordSource for CsvSource {
                 }),
         );
         self.read = read;
-        match first_bad.cut(out, from) {
+        let cut = first_bad.cut(out, from);
+        // A `%` column's bare numbers, all at most 1, are likely fractions (0.74 for 74 %).
+        for (col, _, n, small) in &mut self.percent {
+            for row in self.rows.get(..used).unwrap_or_default() {
+                let Some(t) = row.get(*col).and_then(|c| std::str::from_utf8(c).ok()) else {
+                    continue;
+                };
+                if let Ok(v) = Decimal::from_str(t.trim()) {
+                    *n += 1;
+                    *small &= v <= Decimal::ONE;
+                }
+            }
+        }
+        if !more || cut.is_some() {
+            for (_, header, n, small) in std::mem::take(&mut self.percent) {
+                if n > 0 && small {
+                    self.warnings.push(percent_fractions(&self.path, &header));
+                }
+            }
+        }
+        if let Some(t) = &mut self.totals {
+            // The records are added up in order, each totals row checked where it stands.
+            fn line_of(it: &Item) -> Option<(u32, &Vec<Value>)> {
+                match it {
+                    Item::Record(r) => Some((r.loc.line, &r.values)),
+                    Item::Bad(_) => None,
+                }
+            }
+            let mut pos = from;
+            for (before, row, start, subtotal) in self.total_rows.drain(..) {
+                let end = from + before;
+                let Some(above) = out.get(pos..end) else {
+                    break;
+                };
+                for (line, values) in above.iter().filter_map(line_of) {
+                    t.add(values, line);
+                }
+                pos = end;
+                let line = u32::try_from(start.line).unwrap_or(u32::MAX);
+                let loc = RecordLoc {
+                    input: self.input,
+                    index: 0,
+                    line,
+                    col: 1,
+                    byte: start.byte,
+                };
+                let Ok(Item::Record(r)) = conv.convert(&row, loc) else {
+                    continue;
+                };
+                let col_of = |slot: usize| -> Option<u32> {
+                    let i = self.columns.iter().position(|c| c.slot() == Some(slot))?;
+                    let at = row.range(i)?.start;
+                    let before = row.as_slice().get(..at)?;
+                    Some(String::from_utf8_lossy(before).chars().count() as u32 + 1)
+                };
+                let found = t.check(
+                    &self.program_fields,
+                    &self.path,
+                    line,
+                    subtotal,
+                    |slot| Some((r.values.get(slot)?.clone(), col_of(slot)?)),
+                    |_, _| {},
+                );
+                self.warnings.extend(found);
+                recycle(r.values);
+            }
+            for (line, values) in out
+                .get(pos..)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(line_of)
+            {
+                t.add(values, line);
+            }
+        }
+        match cut {
             Some(d) => Err(d),
             None => Ok(more),
         }

@@ -194,6 +194,21 @@ pub(crate) fn is_blank(row: &super::csv_split::Row) -> bool {
     cells.all(|c| std::str::from_utf8(c).is_ok_and(|t| t.trim().is_empty()))
 }
 
+/// Whether a CSV row is a totals row: its first cell holding anything says 合计, 小计 or 总计
+/// (see `excel::total_kind`). Most rows' first cell starts with an ASCII character or is a
+/// key, and is not looked at further.
+pub(crate) fn total_of(row: &super::csv_split::Row) -> Option<bool> {
+    let first = row
+        .iter()
+        .find(|c| !std::str::from_utf8(c).is_ok_and(|t| t.trim().is_empty()))?;
+    // 合, 小, 总 and 全 all start with 0xE5 or 0xE6 in UTF-8.
+    let lead = first.iter().find(|b| !b.is_ascii_whitespace())?;
+    if !matches!(lead, 0xE5 | 0xE6) {
+        return None;
+    }
+    super::excel::total_kind(std::str::from_utf8(first).ok()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,7 +85,7 @@ pub fn render_policy_notes(out: &mut dyn Write, notes: &[PolicyNote], lang: Lang
 
 impl<W: Write> Sink for GitHub<W> {
     fn data_diag(&mut self, d: &DataDiag) {
-        let level = if d.fatal {
+        let level = if d.fatal || d.fails {
             CiLevel::Error
         } else {
             CiLevel::Warning

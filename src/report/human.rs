@@ -477,7 +477,7 @@ pub fn render_data_diag(
     input: Option<Reread>,
 ) {
     let kind = report_kind(
-        if d.fatal {
+        if d.fatal || d.fails {
             Frame::Error
         } else {
             Frame::Warning
@@ -526,7 +526,7 @@ pub fn render_data_diag(
             );
         }
         None => {
-            let tag = match (d.fatal, style.lang) {
+            let tag = match (d.fatal || d.fails, style.lang) {
                 (true, Lang::En) => "error",
                 (false, Lang::En) => "warning",
                 (true, Lang::Zh) => "错误",
@@ -811,6 +811,7 @@ mod tests {
             message: crate::diag::Msg::new("坏", "bad"),
             help: None,
             fatal: false,
+            fails: false,
         }
     }
 

@@ -24,7 +24,11 @@ struct DataDiagJson<'a> {
 fn data_diag_json(d: &DataDiag) -> DataDiagJson<'_> {
     DataDiagJson {
         code: d.code,
-        level: if d.fatal { "error" } else { "warning" },
+        level: if d.fatal || d.fails {
+            "error"
+        } else {
+            "warning"
+        },
         file: &d.path,
         line: d.line,
         column: d.col,

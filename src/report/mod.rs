@@ -178,6 +178,10 @@ pub struct Summary {
     pub failing_warnings: u64,
     /// Problems found in the input files that did not stop reading them.
     pub input_warnings: u64,
+    /// 合计 and 小计 rows that are not the sum of the rows above them (`I0026`): like failing
+    /// errors, these make the exit code 1.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub total_mismatches: u64,
     /// Inputs that could not be opened, or not read to their end (not in the JSON report: it
     /// lists the problems themselves).
     #[serde(skip)]
@@ -189,6 +193,10 @@ pub struct Summary {
     /// Record type name → label (`household` → `搬迁户`): how the Chinese summary names types.
     #[serde(skip)]
     pub type_labels: IndexMap<String, String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The encoding a text input was read in.
@@ -223,6 +231,16 @@ impl Summary {
             s.by_rule.insert(r.full_id.clone(), m);
         }
         s
+    }
+
+    #[doc(hidden)]
+    /// Counts a problem found in the data that did not stop reading it.
+    pub fn count_data_problem(&mut self, d: &crate::input::DataDiag) {
+        if d.fails {
+            self.total_mismatches += 1;
+        } else {
+            self.input_warnings += 1;
+        }
     }
 
     #[doc(hidden)]
@@ -318,6 +336,12 @@ impl Summary {
             (n, Lang::Zh) => format!("，{n} 行空行或合计行已跳过"),
             (n, Lang::En) => format!(", {n} empty or totals rows skipped"),
         };
+        let totals = match (self.total_mismatches, lang) {
+            (0, _) => String::new(),
+            (n, Lang::Zh) => format!("，{n} 处合计与其上各行之和不符"),
+            (n, Lang::En) => format!(", {n} totals that do not add up"),
+        };
+        let skipped = skipped + &totals;
         // Inputs decoded from another encoding say which, and how it was told.
         let encodings: String = self
             .encodings
@@ -346,11 +370,17 @@ impl Summary {
                 }
             })
             .collect();
+        // No records: no list of types (not `（）`).
+        let types = match (types.is_empty(), lang) {
+            (true, _) => String::new(),
+            (false, Lang::Zh) => format!("（{}）", types.join("，")),
+            (false, Lang::En) => format!(" ({})", types.join(", ")),
+        };
         match lang {
             Lang::Zh => format!(
-                "共 {} 条记录（{}），{} 条无法读取{}{encodings}；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
+                "共 {} 条记录{}，{} 条无法读取{}{encodings}；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
                 self.records,
-                types.join("，"),
+                types,
                 self.unreadable,
                 skipped,
                 o("pass"),
@@ -361,9 +391,9 @@ impl Summary {
                 self.as_of
             ),
             Lang::En => format!(
-                "{} records ({}), {} unreadable{}{encodings}; outcomes: {} pass, {} fail, {} not applicable, {} pending, {} unknown (as of {})",
+                "{} records{}, {} unreadable{}{encodings}; outcomes: {} pass, {} fail, {} not applicable, {} pending, {} unknown (as of {})",
                 self.records,
-                types.join(", "),
+                types,
                 self.unreadable,
                 skipped,
                 o("pass"),

@@ -349,7 +349,7 @@ impl<W: Write> Sink for Sarif<W> {
         }
         self.notifications.push(json!({
             "descriptor": { "id": d.code },
-            "level": if d.fatal { "error" } else { "warning" },
+            "level": if d.fatal || d.fails { "error" } else { "warning" },
             "message": { "text": text },
             "locations": [{ "physicalLocation": physical(path_uri(&d.path), region(d.line as usize, d.col as usize)) }],
         }));

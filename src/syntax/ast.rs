@@ -97,6 +97,8 @@ pub struct FieldDecl {
     pub ty: TypeExpr,
     pub optional: bool,
     pub key: bool,
+    /// `total`: a spreadsheet's 合计 row must hold the sum of the rows above it.
+    pub total: Option<Span>,
     pub unit: Option<Str>,
     pub label: Option<Str>,
     /// Other headers the field answers to (`"户编号" | "编号"`), after the label.

@@ -542,6 +542,7 @@ impl Builder {
         let mut ty = None;
         let mut optional = false;
         let mut key = false;
+        let mut total = None;
         let mut unit = None;
         let mut label = None;
         let mut also = Vec::new();
@@ -550,8 +551,10 @@ impl Builder {
                 Rule::ident => name = Some(self.ident(c)),
                 Rule::type_expr => ty = Some(self.type_expr(c)?),
                 Rule::field_attr => {
+                    let at = self.span(&c);
                     let mut a = c.into_inner();
                     match a.next().map(|x| x.as_rule()) {
+                        Some(Rule::kw_total) => total = Some(at),
                         Some(Rule::kw_optional) => optional = true,
                         Some(Rule::kw_key) => key = true,
                         Some(Rule::kw_unit) => {
@@ -578,6 +581,7 @@ impl Builder {
             ty,
             optional,
             key,
+            total,
             unit,
             label,
             also,
