@@ -782,17 +782,27 @@ fn fmt(
             let _ = writeln!(err, "error[U0004]: cannot write `{name}`: {e}");
             broken += 1;
         } else {
-            let _ = writeln!(out, "formatted {name}");
+            let _ = match est.lang {
+                Lang::Zh => writeln!(out, "已排版 {name}"),
+                Lang::En => writeln!(out, "formatted {name}"),
+            };
         }
     }
     if broken > 0 {
         EXIT_ERROR
     } else if check && changed > 0 {
-        let _ = writeln!(
-            err,
-            "{changed} of {} files are not formatted; run `guiju fmt` / {changed} 个文件格式不规范",
-            files.len()
-        );
+        let _ = match est.lang {
+            Lang::Zh => writeln!(
+                err,
+                "{} 个文件中有 {changed} 个未按规范排版；请运行 `guiju fmt`",
+                files.len()
+            ),
+            Lang::En => writeln!(
+                err,
+                "{changed} of {} files are not formatted; run `guiju fmt`",
+                files.len()
+            ),
+        };
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -1079,25 +1089,41 @@ fn test(
                 let target = x
                     .for_key
                     .as_ref()
-                    .map(|k| format!(" for \"{k}\""))
+                    .map(|k| match lang {
+                        Lang::Zh => format!("（针对 \"{k}\"）"),
+                        Lang::En => format!(" for \"{k}\""),
+                    })
                     .unwrap_or_default();
+                let said = |o: crate::vocab::Outcome| match lang {
+                    Lang::Zh => o.zh(),
+                    Lang::En => o.as_str(),
+                };
                 if u.seen.is_empty() {
-                    let _ = writeln!(out, "    line {line}: expect {rule} {}{target}: {}", x.outcome.as_str(), match lang {
-                        Lang::Zh => "该规则没有在这些记录上运行（记录类型或 for 键不符？）",
-                        Lang::En => "the rule never ran on these records (wrong record type or `for` key?)",
-                    });
+                    let _ = match lang {
+                        Lang::Zh => writeln!(out, "    第 {line} 行：期望 {rule} {}{target}：该规则没有在这些记录上运行（记录类型或 针对 的键不符？）", said(x.outcome)),
+                        Lang::En => writeln!(out, "    line {line}: expect {rule} {}{target}: the rule never ran on these records (wrong record type or `for` key?)", said(x.outcome)),
+                    };
                 }
                 for s in &u.seen {
                     if s.outcome == x.outcome {
                         continue;
                     }
-                    let _ = writeln!(
-                        out,
-                        "    line {line}: expect {rule} {}{target}, but {} was {}",
-                        x.outcome.as_str(),
-                        s.who,
-                        s.outcome.as_str()
-                    );
+                    let _ = match lang {
+                        Lang::Zh => writeln!(
+                            out,
+                            "    第 {line} 行：期望 {rule} {}{target}，但 {} 为 {}",
+                            said(x.outcome),
+                            s.who,
+                            said(s.outcome)
+                        ),
+                        Lang::En => writeln!(
+                            out,
+                            "    line {line}: expect {rule} {}{target}, but {} was {}",
+                            said(x.outcome),
+                            s.who,
+                            said(s.outcome)
+                        ),
+                    };
                     if let Some(e) = &s.explanation {
                         let _ = writeln!(out, "      {}", e.message.get(lang));
                         for reason in &e.reasons {
@@ -1108,11 +1134,18 @@ fn test(
             }
         }
     }
-    let _ = writeln!(
-        out,
-        "{} policies; {passed} passed, {failed} failed",
-        files.len()
-    );
+    let _ = match lang {
+        Lang::Zh => writeln!(
+            out,
+            "共 {} 个策略；{passed} 项期望通过，{failed} 项未通过",
+            files.len()
+        ),
+        Lang::En => writeln!(
+            out,
+            "{} policies; {passed} passed, {failed} failed",
+            files.len()
+        ),
+    };
     if broken > 0 {
         EXIT_ERROR
     } else if failed > 0 {

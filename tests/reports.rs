@@ -1032,3 +1032,81 @@ fn prerendered_json_findings_are_what_serde_writes() {
     }
     assert!(compared >= 10, "{compared}");
 }
+
+/// What a county clerk reads: the relocation example's report in Chinese says everything in
+/// Chinese, names fields and choices by their labels, and fits a 120-column terminal. Left out
+/// of the check are what is not guiju's wording: file paths, rule ids and codes, cited line
+/// numbers, and the submission's own cells (its keys, `SZ-003`).
+#[test]
+fn the_relocation_report_in_chinese_has_no_english_and_fits_120_columns() {
+    use unicode_width::UnicodeWidthStr;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("examples/relocation-2016/README.md")).unwrap();
+    let mut argv = common::readme_commands(&readme).remove(0);
+    argv.extend(["--lang", "zh", "--color", "never"].map(String::from));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = {
+        let _guard = std::env::set_current_dir(root);
+        guiju::cli::run(argv, &mut out, &mut err)
+    };
+    assert_eq!(code, 1);
+    let report = String::from_utf8(out).unwrap();
+    assert!(report.contains("共 43 条记录"), "{report}");
+    let policy = std::fs::read_to_string(root.join("policies/relocation-2016.gj")).unwrap();
+    let rule_ids: Vec<String> = policy
+        .lines()
+        .filter_map(|l| l.strip_prefix("rule "))
+        .filter_map(|l| l.split_whitespace().next())
+        .map(|id| format!("[{id}]"))
+        .collect();
+    assert!(rule_ids.len() > 30);
+    // Every cell of the submission.
+    let mut cells = std::collections::HashSet::new();
+    for f in ["households", "sites", "ledger", "submissions"] {
+        let text = std::fs::read_to_string(root.join(format!("examples/relocation-2016/{f}.csv")))
+            .unwrap();
+        for line in text.lines().skip(1) {
+            cells.extend(line.split(',').map(str::to_string));
+        }
+    }
+    let mut english = Vec::new();
+    for line in report.lines() {
+        assert!(
+            line.width() <= 120,
+            "wider than 120 columns ({}):\n{line}",
+            line.width()
+        );
+        let token_char = |c: char| c.is_ascii_alphanumeric() || "_-./:[]".contains(c);
+        for token in line
+            .split(|c: char| !token_char(c))
+            .filter(|t| !t.is_empty())
+        {
+            let t = token.trim_matches(|c| ":.".contains(c));
+            let code = t.len() == 7
+                && t.starts_with('[')
+                && t.ends_with(']')
+                && t[1..6].chars().all(|c| c.is_ascii_alphanumeric());
+            let cited = t.starts_with('L') && t[1..].chars().all(|c| c.is_ascii_digit());
+            let is_path = t.contains(".csv") || t.contains(".gj");
+            let is_data = cells.contains(t) || cells.iter().any(|c| !c.is_empty() && t == c.trim());
+            let letters = t
+                .as_bytes()
+                .windows(2)
+                .any(|w| w[0].is_ascii_alphabetic() && w[1].is_ascii_alphabetic());
+            if letters
+                && !code
+                && !cited
+                && !is_path
+                && !is_data
+                && !rule_ids.iter().any(|r| r == t)
+            {
+                english.push(format!("`{t}` in: {line}"));
+            }
+        }
+    }
+    assert!(
+        english.is_empty(),
+        "English in the Chinese report:\n{}",
+        english.join("\n")
+    );
+}

@@ -514,6 +514,24 @@ impl Builtin {
         })
     }
 
+    /// The function's Chinese name (`有值`), as the Chinese report says it.
+    pub fn zh_name(self) -> &'static str {
+        match self {
+            Builtin::Present => "有值",
+            Builtin::Round => "四舍五入",
+            Builtin::Abs => "绝对值",
+            Builtin::Min => "最小",
+            Builtin::Max => "最大",
+            Builtin::MonthEnd => "月底",
+            Builtin::YearEnd => "年底",
+            Builtin::Year => "年份",
+            Builtin::Month => "月份",
+            Builtin::Contains => "包含",
+            Builtin::WorkingDaysBetween => "工作日数",
+            Builtin::AsOf => "截至日",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Builtin::Present => "present",

@@ -178,6 +178,59 @@ impl Render<'_, '_> {
         text.get(x.span.range()).unwrap_or("").trim().to_string()
     }
 
+    /// An expression's source as each language's report says it: in Chinese, its fields by
+    /// their labels, its choices by their labels and its functions by their Chinese names
+    /// (`有值(一户一策帮扶措施)`, not `present(exit_measures)`); in English as written.
+    fn source_msg(&self, x: &Expr) -> Msg {
+        let en = self.source_text(x);
+        let text = self.env.program.sources.text(x.span.source);
+        let Some(whole) = text.get(x.span.range()) else {
+            return Msg::new(en.clone(), en);
+        };
+        let base = x.span.range().start;
+        let mut swaps: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        let rule_record = self.env.rule.record;
+        x.walk(&mut |e| {
+            let r = e.span.range();
+            let (Some(from), Some(to)) = (r.start.checked_sub(base), r.end.checked_sub(base))
+            else {
+                return;
+            };
+            match &e.kind {
+                ExprKind::Field(slot) => {
+                    swaps.push((from..to, self.field_name(rule_record, *slot).0));
+                }
+                ExprKind::Const(Value::Enum(i)) => {
+                    if let Ty::Enum(def) = &e.ty {
+                        swaps.push((from..to, def.label(*i).to_string()));
+                    }
+                }
+                ExprKind::Call(b, _) => {
+                    let written = whole.get(from..to).unwrap_or_default();
+                    let name_len = written.find('(').unwrap_or(0);
+                    if name_len > 0 {
+                        swaps.push((from..from + name_len, b.zh_name().to_string()));
+                    }
+                }
+                _ => {}
+            }
+        });
+        swaps.sort_by_key(|(r, _)| r.start);
+        let mut zh = String::new();
+        let mut at = 0;
+        for (r, with) in swaps {
+            // Overlapping swaps (a field named inside a swapped name) keep the first.
+            if r.start < at {
+                continue;
+            }
+            zh.push_str(whole.get(at..r.start).unwrap_or_default());
+            zh.push_str(&with);
+            at = r.end;
+        }
+        zh.push_str(whole.get(at..).unwrap_or_default());
+        Msg::new(zh.trim().to_string(), en)
+    }
+
     fn field_name(&self, ty: usize, slot: usize) -> (String, String) {
         let f = self.env.program.records.get(ty).and_then(|r| r.field(slot));
         match f {
@@ -248,17 +301,22 @@ impl Render<'_, '_> {
             ExprKind::GroupKey => {
                 let v = self.value_msg_at(&eval(x, env), x);
                 let name = self.source_text(x);
+                let said = self.source_msg(x);
                 self.note_value(name.clone(), v.clone());
-                Msg::new(format!("{name} {}", v.zh), format!("{name} {}", v.en))
+                Msg::new(format!("{} {}", said.zh, v.zh), format!("{name} {}", v.en))
             }
             ExprKind::GroupAgg(_)
             | ExprKind::ListAgg { .. }
             | ExprKind::Call(..)
             | ExprKind::DateDiff(..) => {
                 let text = self.source_text(x);
+                let said = self.source_msg(x);
                 let v = self.value_msg_at(&eval(x, env), x);
                 self.note_value(text.clone(), v.clone());
-                Msg::new(format!("{text} = {}", v.zh), format!("{text} = {}", v.en))
+                Msg::new(
+                    format!("{} = {}", said.zh, v.zh),
+                    format!("{text} = {}", v.en),
+                )
             }
             ExprKind::Neg(i) => {
                 let m = self.render(i);
@@ -303,7 +361,12 @@ impl Render<'_, '_> {
                                 Some((raw, rolled)) => Msg::new(
                                     format!(
                                         "{} {sign} {} = {raw}{rzh}，为休息日，顺延至 {rolled}（民法典第二百零三条，{}）",
-                                        a.zh, b.zh, env.rule.period.calendar_name
+                                        a.zh,
+                                        b.zh,
+                                        // The calendar by its title (国务院部分节假日安排), not its id.
+                                        Some(env.rule.period.calendar.title())
+                                            .filter(|t| !t.is_empty())
+                                            .unwrap_or(&env.rule.period.calendar_name)
                                     ),
                                     format!(
                                         "{} {sign} {} = {raw}{ren}, a day off, so the period ends on {rolled} (Civil Code art. 203, {})",
@@ -431,18 +494,27 @@ impl Render<'_, '_> {
                     }
                 }
             }
-            ExprKind::In(l, _) => {
+            ExprKind::In(l, xs) => {
                 let a = self.render(l);
                 let holds = matches!(eval(x, env), Ok(Value::Bool(true)));
-                let text = self.source_text(x);
+                // In Chinese the choices by their labels (`深山荒芜区、地质灾害区`); in English as
+                // written.
+                let choices: Vec<String> = xs
+                    .iter()
+                    .map(|c| match eval(c, env) {
+                        Ok(v) => format_value(&v, &c.ty, Lang::Zh),
+                        Err(_) => self.source_msg(c).zh,
+                    })
+                    .collect();
+                let text = Msg::new(choices.join("、"), self.source_text(x));
                 let (zh, en) = if holds {
                     ("属于", "is in")
                 } else {
                     ("不属于", "is not in")
                 };
                 Msg::new(
-                    format!("{}（{zh}：{text}）", a.zh),
-                    format!("{} ({en}: {text})", a.en),
+                    format!("{}（{zh}：{}）", a.zh, text.zh),
+                    format!("{} ({en}: {})", a.en, text.en),
                 )
             }
         }
@@ -460,7 +532,30 @@ impl Render<'_, '_> {
             _ => return None,
         };
         let cal = &env.rule.period.calendar;
+        // Two dates the record holds (`乡镇公示 <= 县审批`) are an order, not a deadline: the
+        // first is later than the second, not overdue.
+        // A field whose label says it is a time limit (完成时限, 截止日期) is a deadline.
+        let is_date_held = |x: &Expr| match x.kind {
+            ExprKind::Field(slot) => {
+                let (label, _) = self.field_name(env.rule.record, slot);
+                !["时限", "期限", "截止", "期满"]
+                    .iter()
+                    .any(|w| label.contains(w))
+            }
+            _ => false,
+        };
+        let order = is_date_held(lhs) && is_date_held(rhs);
         match eval(lhs, env) {
+            Ok(Value::Date(act)) if act > deadline && order => {
+                let days = (act - deadline).num_days();
+                Some(Msg::new(
+                    format!("前者晚于后者 {days} 日"),
+                    format!(
+                        "the first is {} after the second",
+                        plural(days, "day", "days")
+                    ),
+                ))
+            }
             Ok(Value::Date(act)) if act > deadline => {
                 let days = (act - deadline).num_days();
                 let wd = cal.working_days_between(deadline, act).ok();
@@ -555,21 +650,26 @@ fn fill(t: &Template, env: &Env, lang: Lang) -> String {
             TemplatePart::Percent(x) => match eval(x, env) {
                 Ok(Value::Num(n)) => s.push_str(&format_num(n, &percent_unit())),
                 Ok(v) => s.push_str(&format_value(&v, &x.ty, lang)),
-                Err(_) => s.push_str(match lang {
-                    Lang::Zh => "（未知）",
-                    Lang::En => "(unknown)",
-                }),
+                Err(h) => s.push_str(not_shown(&h, lang)),
             },
             TemplatePart::Hole(x) => match eval(x, env) {
                 Ok(v) => s.push_str(&format_value(&v, &x.ty, lang)),
-                Err(_) => s.push_str(match lang {
-                    Lang::Zh => "（未知）",
-                    Lang::En => "(unknown)",
-                }),
+                Err(h) => s.push_str(not_shown(&h, lang)),
             },
         }
     }
     s
+}
+
+/// A message's hole whose value cannot be shown: a date that has not happened is said as the
+/// trace says it (（尚未发生）), anything else is unknown.
+fn not_shown(h: &Halt, lang: Lang) -> &'static str {
+    match (h, lang) {
+        (Halt::NotYet { .. } | Halt::Pending(_), Lang::Zh) => "（尚未发生）",
+        (Halt::NotYet { .. } | Halt::Pending(_), Lang::En) => "(not yet)",
+        (_, Lang::Zh) => "（未知）",
+        (_, Lang::En) => "(unknown)",
+    }
 }
 
 fn unknown_msg(h: &Halt) -> Msg {

@@ -136,9 +136,7 @@ impl<'a> Env<'a> {
             None | Some(Value::Missing) => {
                 if let Some(f) = field {
                     if f.optional && matches!(f.ty, Ty::Date | Ty::DateTime) {
-                        return Err(Halt::NotYet {
-                            field: f.name.clone(),
-                        });
+                        return Err(Halt::NotYet { field: name() });
                     }
                 }
                 Err(Halt::Unknown(Unknown {

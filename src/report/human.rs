@@ -348,6 +348,99 @@ fn data_source(s: &crate::input::Snippet) -> Source<String> {
     Source::from(s.text.clone()).with_display_line_offset(s.first_line.saturating_sub(1))
 }
 
+/// The display columns a data line may take in a report before it is shown as the cells that
+/// matter: with ariadne's gutter and a label's message beside it, a report then fits 120.
+const ROW_COLUMNS: usize = 80;
+
+/// A one-line record too wide to show whole (a roster of 50 columns): the cells that decided
+/// the finding, each after its header, `家庭人口 2 ┊ 住房建筑面积 60`, with the character range of
+/// each value in it (in the order of `cells`); a record with no such cell shows its first
+/// columns and `…`. `None` when the record is narrow enough, or spans several lines (JSON).
+fn fitted_row(
+    s: &crate::input::Snippet,
+    cells: &[(String, Range<usize>)],
+    lang: Lang,
+) -> Option<(String, Vec<Range<usize>>)> {
+    use unicode_width::UnicodeWidthStr;
+    let line = s.text.get(s.record.clone())?.trim_end_matches(['\r', '\n']);
+    if line.contains('\n') || line.width() <= ROW_COLUMNS {
+        return None;
+    }
+    let mut text = String::new();
+    let empty = match lang {
+        Lang::Zh => "（空）",
+        Lang::En => "(empty)",
+    };
+    let mut order: Vec<usize> = (0..cells.len()).collect();
+    order.sort_by_key(|&i| cells.get(i).map(|c| c.1.start));
+    let mut placed: Vec<(usize, Range<usize>)> = Vec::new();
+    for i in order {
+        let Some((header, r)) = cells.get(i) else {
+            continue;
+        };
+        // A cell two fields share (rare) is shown once.
+        if let Some((_, at)) = placed
+            .iter()
+            .find(|(j, _)| cells.get(*j).map(|c| &c.1) == Some(r))
+        {
+            let at = at.clone();
+            placed.push((i, at));
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(" ┊ ");
+        }
+        text.push_str(header);
+        text.push(' ');
+        let value = s.text.get(r.clone()).map(str::trim).unwrap_or_default();
+        let value = if value.is_empty() { empty } else { value };
+        let value: String = crate::value::shorten(value).into_owned();
+        let start = text.chars().count();
+        text.push_str(&value);
+        placed.push((i, start..text.chars().count()));
+    }
+    if text.is_empty() {
+        let mut shown = 0;
+        for c in line.chars() {
+            shown += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if shown > ROW_COLUMNS - 2 {
+                break;
+            }
+            text.push(c);
+        }
+        text.push_str(" …");
+        return Some((text.clone(), Vec::new()));
+    }
+    placed.sort_by_key(|(i, _)| *i);
+    Some((text, placed.into_iter().map(|(_, r)| r).collect()))
+}
+
+/// Breaks a note into lines of at most `columns` display columns (a long explanation beside a
+/// label would make the report wider than a terminal).
+fn wrap(text: &str, columns: usize) -> String {
+    wrap_indented(text, columns, "")
+}
+
+/// `wrap`, with each line after the first starting with `indent`.
+fn wrap_indented(text: &str, columns: usize, indent: &str) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut width = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if c == '\n' {
+            width = 0;
+        } else if width + w > columns && c != '）' && c != '，' && c != '。' {
+            out.push('\n');
+            out.push_str(indent);
+            width = indent.len();
+        }
+        out.push(c);
+        width += w;
+    }
+    out
+}
+
 /// Renders policy diagnostics (E/W codes).
 pub fn render_diagnostics(
     out: &mut dyn Write,
@@ -606,6 +699,8 @@ impl<W: Write> Sink for Human<'_, W> {
             Lang::Zh => format!("[{}] {}：{}", f.rule.shown, who, f.message.get(lang)),
             Lang::En => format!("[{}] {}: {}", f.rule.shown, who, f.message.get(lang)),
         };
+        // After `[V0001] 错误：`, a long message goes on under it, so the report fits 120 columns.
+        let title = wrap_indented(&title, 104, "    ");
         let policy_text_for_chars = policy_text.clone();
         let mut files = vec![(policy_file.clone(), Source::from(policy_text))];
         let reason_text: Vec<String> = f.reasons.iter().map(|r| r.get(lang).to_string()).collect();
@@ -619,36 +714,81 @@ impl<W: Write> Sink for Human<'_, W> {
         } else {
             f.spans.iter().map(|s| s.range()).collect()
         };
+        // The header of a fitted row names the record's real column, not the fitted text's.
+        let mut header_fix = None;
         let (primary_id, primary_range, data_labels) = match &f.snippet {
             Some(s) => {
-                files.push((data_id.clone(), data_source(s)));
-                let shift = |r: Range<usize>| r;
-                let mut labels = Vec::new();
-                for fr in &f.fields {
-                    if let Some(r) = &fr.range {
-                        labels.push(
-                            Label::new((data_id.clone(), shift(chars(&s.text, r.clone()))))
-                                .with_message(field_said(f, fr, lang, "")),
-                        );
-                    }
-                }
-                let primary = shift(chars(
+                let cells: Vec<(String, Range<usize>)> = f
+                    .fields
+                    .iter()
+                    .filter_map(|fr| {
+                        let name = match lang {
+                            Lang::Zh => fr.label.clone().unwrap_or_else(|| fr.name.clone()),
+                            Lang::En => fr.name.clone(),
+                        };
+                        Some((name, fr.range.clone()?))
+                    })
+                    .collect();
+                let fitted = fitted_row(s, &cells, lang);
+                let real = chars(
                     &s.text,
                     f.fields
                         .iter()
                         .find_map(|x| x.range.clone())
                         .unwrap_or(s.record.clone()),
-                ));
+                );
+                let (ranges, record_range, primary) = match &fitted {
+                    Some((text, ranges)) => {
+                        files.push((
+                            data_id.clone(),
+                            Source::from(text.clone())
+                                .with_display_line_offset(s.first_line.saturating_sub(1)),
+                        ));
+                        let primary = ranges.first().cloned().unwrap_or(0..text.chars().count());
+                        let line = s.first_line;
+                        header_fix = Some((
+                            format!("[ {data_id}:{line}:{} ]", primary.start + 1),
+                            format!("[ {data_id}:{line}:{} ]", real.start + 1),
+                        ));
+                        (ranges.clone(), 0..text.chars().count(), primary)
+                    }
+                    None => {
+                        files.push((data_id.clone(), data_source(s)));
+                        (
+                            cells.iter().map(|c| chars(&s.text, c.1.clone())).collect(),
+                            chars(&s.text, s.record.clone()),
+                            real,
+                        )
+                    }
+                };
+                let mut labels = Vec::new();
+                let mut ranges = ranges.into_iter();
+                // A fitted row names each cell's header already: the labels' messages (what was
+                // read) are kept only while the report still fits 120 columns beside it.
+                let said: Vec<String> = f
+                    .fields
+                    .iter()
+                    .filter(|fr| fr.range.is_some())
+                    .map(|fr| field_said(f, fr, lang, ""))
+                    .collect();
+                let terse = fitted.as_ref().is_some_and(|(text, _)| {
+                    use unicode_width::UnicodeWidthStr;
+                    let widest = said.iter().map(|m| m.width()).max().unwrap_or(0);
+                    text.width() + widest + 14 > 120
+                });
+                for msg in said {
+                    if let Some(r) = ranges.next() {
+                        let l = Label::new((data_id.clone(), r));
+                        labels.push(if terse { l } else { l.with_message(msg) });
+                    }
+                }
                 if labels.is_empty() {
                     let msg = match (f.outcome, lang) {
                         (Outcome::Unknown, _) => f.message.get(lang).to_string(),
                         (_, Lang::Zh) => "此记录".to_string(),
                         (_, Lang::En) => "this record".to_string(),
                     };
-                    labels.push(
-                        Label::new((data_id.clone(), shift(chars(&s.text, s.record.clone()))))
-                            .with_message(msg),
-                    );
+                    labels.push(Label::new((data_id.clone(), record_range)).with_message(msg));
                 }
                 (data_id.clone(), primary, labels)
             }
@@ -673,18 +813,33 @@ impl<W: Write> Sink for Human<'_, W> {
                 l
             });
         }
-        for (i, r) in rule_spans.iter().enumerate() {
-            let mut l = Label::new((
-                policy_file.clone(),
-                chars(&policy_text_for_chars, r.clone()),
-            ));
-            if i == 0 {
-                l = l.with_message(&rule_label_msg);
+        // In Chinese the rule is named by where it is and what decided it, in words: a clerk
+        // reads no policy source (its identifiers and keywords may be English). In English the
+        // rule's source is shown, with what decided it beside it.
+        if lang == Lang::Zh {
+            // The line of what decided it (the `require`), else of the rule.
+            let line = rule_spans
+                .first()
+                .and_then(|r| policy_text_for_chars.get(..r.start))
+                .map_or(f.rule.line, |before| before.matches('\n').count() + 1);
+            rb = rb.with_note(format!("规则位置：{policy_file}:{line}"));
+            if !reason_text.is_empty() {
+                rb = rb.with_note(wrap(&format!("判断：{}", reason_text.join("；")), 100));
             }
-            if self.style.color {
-                l = l.with_color(Color::Blue);
+        } else {
+            for (i, r) in rule_spans.iter().enumerate() {
+                let mut l = Label::new((
+                    policy_file.clone(),
+                    chars(&policy_text_for_chars, r.clone()),
+                ));
+                if i == 0 {
+                    l = l.with_message(&rule_label_msg);
+                }
+                if self.style.color {
+                    l = l.with_color(Color::Blue);
+                }
+                rb = rb.with_label(l.with_order(1));
             }
-            rb = rb.with_label(l.with_order(1));
         }
         if let (false, Some(sheet)) = (has_data_labels, &f.record.sheet) {
             // A workbook has no text to show: the cells that decided it, by sheet and cell name.
@@ -732,7 +887,7 @@ impl<W: Write> Sink for Human<'_, W> {
                 Lang::Zh => "依据",
                 Lang::En => "cites",
             };
-            rb = rb.with_note(format!("{head} {}", c.render()));
+            rb = rb.with_note(wrap(&format!("{head} {}", c.render()), 100));
         }
         if self.explain && !f.trace.is_empty() {
             let head = match lang {
@@ -743,17 +898,36 @@ impl<W: Write> Sink for Human<'_, W> {
             rb = rb.with_note(format!("{head}:\n{}", lines.join("\n")));
         }
         let before = f.snippet.as_ref().map(|s| s.first_line.saturating_sub(1));
+        let mut buf = Vec::new();
         write_report(
-            &mut self.out,
+            &mut buf,
             rb.finish(),
             Cache { files },
             self.style,
             before.map(|b| (data_id.as_str(), b)),
         );
+        match header_fix {
+            Some((from, to)) => {
+                let text = String::from_utf8_lossy(&buf).replacen(&from, &to, 1);
+                let _ = self.out.write_all(text.as_bytes());
+            }
+            None => {
+                let _ = self.out.write_all(&buf);
+            }
+        }
     }
 
     fn end(&mut self, summary: &Summary) {
-        let _ = writeln!(self.out, "{}", summary.line(self.style.lang));
+        use unicode_width::UnicodeWidthStr;
+        let line = summary.line(self.style.lang);
+        // Wider than a terminal: the outcomes go on the next line.
+        let line = if line.width() > 120 {
+            line.replacen("；结果：", "；\n结果：", 1)
+                .replacen("; outcomes:", ";\noutcomes:", 1)
+        } else {
+            line
+        };
+        let _ = writeln!(self.out, "{line}");
     }
 }
 

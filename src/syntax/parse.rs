@@ -221,12 +221,15 @@ fn syntax_error(
     let found = text.get(start..end).unwrap_or("").to_string();
     let expected = match &e.variant {
         pest::error::ErrorVariant::ParsingError { positives, .. } => {
-            let mut names: Vec<String> = positives.iter().filter_map(|r| describe(*r)).collect();
+            let mut names: Vec<(&str, &str)> =
+                positives.iter().filter_map(|r| describe(*r)).collect();
             names.sort();
             names.dedup();
             names
         }
-        pest::error::ErrorVariant::CustomError { message } => vec![message.clone()],
+        pest::error::ErrorVariant::CustomError { message } => {
+            vec![(message.as_str(), message.as_str())]
+        }
     };
     let (zh, en) = if found.is_empty() && !last_piece {
         (
@@ -247,54 +250,67 @@ fn syntax_error(
     let mut d = Diagnostic::error("E0001", Msg::new(zh, en))
         .with_label(Span::new(source, offset + start, offset + end), None);
     if !expected.is_empty() {
-        let list = expected.join(", ");
+        let zh: Vec<&str> = expected.iter().map(|e| e.0).collect();
+        let en: Vec<&str> = expected.iter().map(|e| e.1).collect();
         d = d.with_help(Msg::new(
-            format!("此处应为：{list}"),
-            format!("expected {list}"),
+            format!("此处应为：{}", zh.join("、")),
+            format!("expected {}", en.join(", ")),
         ));
     }
     d
 }
 
-/// Names a grammar rule as a user would call it.
-fn describe(r: Rule) -> Option<String> {
+/// Names a grammar rule as a user would call it, in Chinese and in English.
+fn describe(r: Rule) -> Option<(&'static str, &'static str)> {
     let s = match r {
-        Rule::ident => "a name",
-        Rule::string => "a quoted string",
+        Rule::ident => ("名称", "a name"),
+        Rule::string => ("带引号的字符串", "a quoted string"),
         Rule::expr | Rule::add_expr | Rule::mul_expr | Rule::unary | Rule::postfix => {
-            "an expression"
+            ("表达式", "an expression")
         }
-        Rule::cmp_op => "a comparison",
-        Rule::date_lit => "a date (YYYY-MM-DD)",
-        Rule::number | Rule::int_lit | Rule::quantity => "a number",
-        Rule::unit => "a unit",
-        Rule::type_expr => "a type",
-        Rule::outcome => "an outcome (pass, fail, not_applicable, pending, unknown)",
-        Rule::severity_level => "a severity (error, warning, info)",
-        Rule::bool_lit => "true or false",
-        Rule::field_decl => "a field",
-        Rule::cite_part => "a citation part",
-        Rule::object_lit => "`{`",
-        Rule::EOI => "end of file",
-        Rule::kw_rule => "`rule`",
-        Rule::kw_record => "`record`",
-        Rule::kw_example => "`example`",
-        Rule::kw_policy => "`policy`",
-        Rule::kw_then => "`then`",
-        Rule::kw_else => "`else`",
-        Rule::kw_applies => "`applies to`",
-        Rule::kw_require => "`require`",
-        Rule::kw_cite => "`cite`",
-        Rule::kw_expect => "`expect`",
+        Rule::cmp_op => ("比较", "a comparison"),
+        Rule::date_lit => ("日期（YYYY-MM-DD）", "a date (YYYY-MM-DD)"),
+        Rule::number | Rule::int_lit | Rule::quantity => ("数", "a number"),
+        Rule::unit => ("单位", "a unit"),
+        Rule::type_expr => ("类型", "a type"),
+        Rule::outcome => (
+            "结果（通过、违反、不适用、待定、未知）",
+            "an outcome (pass, fail, not_applicable, pending, unknown)",
+        ),
+        Rule::severity_level => (
+            "级别（错误、警告、提示）",
+            "a severity (error, warning, info)",
+        ),
+        Rule::bool_lit => ("是 或 否", "true or false"),
+        Rule::field_decl => ("字段", "a field"),
+        Rule::cite_part => ("依据的一部分", "a citation part"),
+        Rule::object_lit => ("`{`", "`{`"),
+        Rule::EOI => ("文件结束", "end of file"),
+        Rule::kw_rule => ("`规则`（rule）", "`rule`"),
+        Rule::kw_record => ("`记录`（record）", "`record`"),
+        Rule::kw_example => ("`示例`（example）", "`example`"),
+        Rule::kw_policy => ("`政策`（policy）", "`policy`"),
+        Rule::kw_then => ("`则`（then）", "`then`"),
+        Rule::kw_else => ("`否则`（else）", "`else`"),
+        Rule::kw_applies => ("`适用于`（applies to）", "`applies to`"),
+        Rule::kw_require => ("`要求`（require）", "`require`"),
+        Rule::kw_cite => ("`依据`（cite）", "`cite`"),
+        Rule::kw_expect => ("`期望`（expect）", "`expect`"),
         Rule::rule_decl
         | Rule::record_decl
         | Rule::example_decl
         | Rule::use_decl
-        | Rule::const_decl => "an item (record, rule, example, use, const)",
-        Rule::header_attr => "a header attribute (document, issuer, issued, effective, source)",
+        | Rule::const_decl => (
+            "条目（记录、规则、示例、引用、常量）",
+            "an item (record, rule, example, use, const)",
+        ),
+        Rule::header_attr => (
+            "政策头部属性（文号、发文机关、印发、施行、来源）",
+            "a header attribute (document, issuer, issued, effective, source)",
+        ),
         _ => return None,
     };
-    Some(s.to_string())
+    Some(s)
 }
 
 struct Builder {
