@@ -4,7 +4,9 @@
 //! carries the explanation; an unknown outcome is an `<error>` (the rule could not be decided);
 //! a pending one is `<skipped>`. Diagnostics of the policy (E/W codes) form a first suite,
 //! `guiju.policy`; input problems a last one, `guiju.input`.
-//! The whole document is written at the end, when the counts are known.
+//! The document is written at the end, when the counts are known. Until then each test case is
+//! written, as it comes, to a temporary file, and only where it is (16 bytes) is kept per suite:
+//! 600,000 findings held about 2 GB as strings, and hold about 10 MB so.
 
 use super::{Finding, PolicyNote, RuleInfo, Sink, Summary};
 use crate::diag::Lang;
@@ -44,10 +46,79 @@ fn a(s: &str) -> String {
 struct Suite {
     name: String,
     class: String,
-    cases: Vec<String>,
+    /// Where each test case's text is in the spill: offset and length.
+    cases: Vec<(u64, u64)>,
     failures: u64,
     errors: u64,
     skipped: u64,
+}
+
+/// Test cases written out as they come: to an unnamed temporary file (removed when it is
+/// closed), or, where none can be made, to memory.
+struct Spill {
+    file: Option<std::io::BufWriter<std::fs::File>>,
+    memory: Vec<u8>,
+    len: u64,
+}
+
+impl Spill {
+    fn new() -> Spill {
+        Spill {
+            file: tempfile::tempfile().ok().map(std::io::BufWriter::new),
+            memory: Vec::new(),
+            len: 0,
+        }
+    }
+
+    /// Appends a test case; where it is.
+    fn put(&mut self, text: &str) -> (u64, u64) {
+        let at = self.len;
+        let n = text.len() as u64;
+        let written = match &mut self.file {
+            Some(f) => f.write_all(text.as_bytes()).is_ok(),
+            None => false,
+        };
+        if !written {
+            // The file failed (a full disk): the rest is held in memory, after a marker offset.
+            self.file = None;
+            self.memory.extend_from_slice(text.as_bytes());
+        }
+        self.len += n;
+        (at, n)
+    }
+
+    /// Copies the test cases at `places` to `out`, in order.
+    fn copy(&mut self, places: &[(u64, u64)], out: &mut dyn Write) -> std::io::Result<()> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut buf = Vec::new();
+        let file_len = self.len - self.memory.len() as u64;
+        if let Some(f) = &mut self.file {
+            f.flush()?;
+        }
+        for &(at, n) in places {
+            buf.resize(usize::try_from(n).unwrap_or(0), 0);
+            if at >= file_len {
+                let from = usize::try_from(at - file_len).unwrap_or(usize::MAX);
+                let slice = self.memory.get(from..from + buf.len()).unwrap_or_default();
+                out.write_all(slice)?;
+                continue;
+            }
+            match &mut self.file {
+                Some(f) => {
+                    let f = f.get_mut();
+                    f.seek(SeekFrom::Start(at))?;
+                    f.read_exact(&mut buf)?;
+                    out.write_all(&buf)?;
+                }
+                None => {
+                    return Err(std::io::Error::other(
+                        "the report's temporary file was lost",
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Collects test cases per rule; writes the document at the end.
@@ -57,6 +128,7 @@ pub struct JUnit<W: Write> {
     explain: bool,
     suites: IndexMap<String, Suite>,
     input: Suite,
+    spill: Spill,
 }
 
 impl<W: Write> JUnit<W> {
@@ -69,6 +141,7 @@ impl<W: Write> JUnit<W> {
         explain: bool,
     ) -> JUnit<W> {
         let mut suites = IndexMap::new();
+        let mut spill = Spill::new();
         if !notes.is_empty() {
             let mut s = Suite {
                 name: "guiju.policy".into(),
@@ -87,14 +160,14 @@ impl<W: Write> JUnit<W> {
                 } else {
                     ("failure", "warning")
                 };
-                s.cases.push(format!(
+                s.cases.push(spill.put(&format!(
                     "    <testcase name=\"{}\" classname=\"guiju.policy\" file=\"{}\" line=\"{}\"><{tag} message=\"{}\" type=\"{kind}\">{}</{tag}></testcase>\n",
                     a(&name),
                     a(&n.file),
                     n.line,
                     a(n.message.get(lang)),
                     xml_escape(&body, false)
-                ));
+                )));
                 if n.error {
                     s.errors += 1;
                 } else {
@@ -128,6 +201,7 @@ impl<W: Write> JUnit<W> {
                 class: "guiju.input".into(),
                 ..Suite::default()
             },
+            spill,
         }
     }
 
@@ -194,7 +268,7 @@ impl<W: Write> Sink for JUnit<W> {
         } else {
             ("failure", "warning")
         };
-        self.input.cases.push(format!(
+        self.input.cases.push(self.spill.put(&format!(
             "    <testcase name=\"{}\" classname=\"guiju.input\" file=\"{}\" line=\"{}\"><{tag} message=\"{}\" type=\"{}\">{}</{tag}></testcase>\n",
             a(&name),
             a(&d.path),
@@ -202,7 +276,7 @@ impl<W: Write> Sink for JUnit<W> {
             a(d.message.get(lang)),
             kind,
             xml_escape(&body, false)
-        ));
+        )));
         if d.fatal {
             self.input.errors += 1;
         } else {
@@ -254,36 +328,17 @@ impl<W: Write> Sink for JUnit<W> {
                 )
             }
         };
-        suite.cases.push(format!(
+        let case = format!(
             "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{line}\">{inner}</testcase>\n",
             a(&f.who(lang)),
             a(&suite.class),
             a(&f.record.file),
-        ));
+        );
+        suite.cases.push(self.spill.put(&case));
     }
 
     fn end(&mut self, summary: &Summary) {
         let lang = self.lang;
-        let mut body = String::new();
-        let (mut tests, mut failures, mut errors, mut skipped) = (0u64, 0u64, 0u64, 0u64);
-        let mut write_suite = |body: &mut String, s: &Suite| {
-            let n = s.cases.len() as u64;
-            tests += n;
-            failures += s.failures;
-            errors += s.errors;
-            skipped += s.skipped;
-            body.push_str(&format!(
-                "  <testsuite name=\"{}\" tests=\"{n}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">\n",
-                a(&s.name),
-                s.failures,
-                s.errors,
-                s.skipped
-            ));
-            for c in &s.cases {
-                body.push_str(c);
-            }
-            body.push_str("  </testsuite>\n");
-        };
         for (id, s) in self.suites.iter_mut() {
             let passed = summary
                 .by_rule
@@ -296,23 +351,47 @@ impl<W: Write> Sink for JUnit<W> {
                     Lang::Zh => format!("通过：{passed}"),
                     Lang::En => format!("passed: {passed}"),
                 };
-                s.cases.push(format!(
+                s.cases.push(self.spill.put(&format!(
                     "    <testcase name=\"{}\" classname=\"{}\"/>\n",
                     a(&name),
                     a(&s.class)
-                ));
+                )));
             }
         }
-        for s in self.suites.values() {
-            write_suite(&mut body, s);
-        }
-        if !self.input.cases.is_empty() {
-            write_suite(&mut body, &self.input);
-        }
-        let _ = write!(
-            self.out,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"guiju\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">\n{body}</testsuites>\n"
+        let input = (!self.input.cases.is_empty()).then_some(&self.input);
+        let all: Vec<&Suite> = self.suites.values().chain(input).collect();
+        let total = |f: fn(&Suite) -> u64| all.iter().map(|s| f(s)).sum::<u64>();
+        let (tests, failures, errors, skipped) = (
+            total(|s| s.cases.len() as u64),
+            total(|s| s.failures),
+            total(|s| s.errors),
+            total(|s| s.skipped),
         );
+        let out = &mut self.out;
+        let spill = &mut self.spill;
+        let mut write = || -> std::io::Result<()> {
+            write!(
+                out,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"guiju\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">\n"
+            )?;
+            for s in &all {
+                write!(
+                    out,
+                    "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">\n",
+                    a(&s.name),
+                    s.cases.len(),
+                    s.failures,
+                    s.errors,
+                    s.skipped
+                )?;
+                spill.copy(&s.cases, out)?;
+                writeln!(out, "  </testsuite>")?;
+            }
+            writeln!(out, "</testsuites>")
+        };
+        // A write that fails leaves the report cut short, as in every format: write errors do
+        // not yet reach the exit code (see the note on issue 16).
+        let _ = write();
     }
 }
 
