@@ -375,9 +375,9 @@ impl<W: Write> Sink for JUnit<W> {
                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"guiju\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"0\">\n"
             )?;
             for s in &all {
-                write!(
+                writeln!(
                     out,
-                    "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">\n",
+                    "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\">",
                     a(&s.name),
                     s.cases.len(),
                     s.failures,
