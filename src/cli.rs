@@ -478,13 +478,14 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
             &notes,
             o.explain,
         )),
-        FormatArg::Junit => Box::new(JUnit::new(
-            report_out,
-            st.lang,
-            &rules_of(&program),
-            &notes,
-            o.explain,
-        )),
+        FormatArg::Junit => {
+            let junit = JUnit::new(report_out, st.lang, &rules_of(&program), &notes, o.explain);
+            // Test cases wait on disk, not in memory, until the counts are known.
+            Box::new(match crate::fs::spill_file() {
+                Some(f) => junit.spilling_to(Box::new(f)),
+                None => junit,
+            })
+        }
         FormatArg::Github => Box::new(GitHub {
             out: {
                 github::render_policy_notes(report_out, &notes, st.lang);

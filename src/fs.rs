@@ -7,6 +7,12 @@ pub mod sandbox;
 use crate::check::{Refusal, Resolver};
 use crate::input::{InputSpec, Inputs, ReadSeek};
 
+/// An unnamed temporary file (removed when it is closed), for a report that must wait for the
+/// end of the run (JUnit); `None` where none can be made.
+pub(crate) fn spill_file() -> Option<std::fs::File> {
+    tempfile::tempfile().ok()
+}
+
 /// Data files named by their paths (`InputSpec::path`), opened from the file system.
 #[derive(Debug, Clone, Default)]
 pub struct FsInputs {

@@ -5,8 +5,9 @@
 //! a pending one is `<skipped>`. Diagnostics of the policy (E/W codes) form a first suite,
 //! `guiju.policy`; input problems a last one, `guiju.input`.
 //! The document is written at the end, when the counts are known. Until then each test case is
-//! written, as it comes, to a temporary file, and only where it is (16 bytes) is kept per suite:
-//! 600,000 findings held about 2 GB as strings, and hold about 10 MB so.
+//! written, as it comes, to a spill file the front end gives ([`JUnit::spilling_to`]: the CLI
+//! gives an unnamed temporary file), else to memory, and only where it is (16 bytes) is kept per
+//! suite: 600,000 findings held about 2 GB as strings, and hold about 10 MB so.
 
 use super::{Finding, PolicyNote, RuleInfo, Sink, Summary};
 use crate::diag::Lang;
@@ -53,10 +54,15 @@ struct Suite {
     skipped: u64,
 }
 
-/// Test cases written out as they come: to an unnamed temporary file (removed when it is
-/// closed), or, where none can be made, to memory.
+/// Where test cases wait for the end of the run: a file to write, then to read back.
+pub trait SpillFile: std::io::Read + std::io::Write + std::io::Seek + Send {}
+
+impl<T: std::io::Read + std::io::Write + std::io::Seek + Send> SpillFile for T {}
+
+/// Test cases written out as they come: to a spill file, or, without one (or once it fails), to
+/// memory.
 struct Spill {
-    file: Option<std::io::BufWriter<std::fs::File>>,
+    file: Option<std::io::BufWriter<Box<dyn SpillFile>>>,
     memory: Vec<u8>,
     len: u64,
 }
@@ -64,7 +70,7 @@ struct Spill {
 impl Spill {
     fn new() -> Spill {
         Spill {
-            file: tempfile::tempfile().ok().map(std::io::BufWriter::new),
+            file: None,
             memory: Vec::new(),
             len: 0,
         }
@@ -203,6 +209,15 @@ impl<W: Write> JUnit<W> {
             },
             spill,
         }
+    }
+
+    /// Test cases wait in `file` (an unnamed temporary file, say) rather than in memory: memory
+    /// then does not grow with the findings' text. Before any finding is reported.
+    pub fn spilling_to(mut self, file: Box<dyn SpillFile>) -> JUnit<W> {
+        if self.spill.len == 0 {
+            self.spill.file = Some(std::io::BufWriter::new(file));
+        }
+        self
     }
 
     fn explanation(&self, f: &Finding) -> String {
