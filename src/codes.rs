@@ -827,12 +827,15 @@ header matches the field's label in the policy.",
         "I0007",
         "缺少必填字段的列",
         "missing column for a required field",
-        "表头中没有某个非 `optional` 字段的列。用到该字段的规则在每条记录上都将是“未知”\
-（unknown），而不会当作零或假。补上该列，或者在策略中把字段标为 `optional`。",
-        "The header has no column for a field that is not `optional`. Every rule that needs the \
-field will be unknown on every record; the value is never taken as zero or false. Add the column, \
-or mark the field `optional` in the policy.",
-        "households.csv:\n  户编号,住房建筑面积\n[I0007] Warning: no column for the required field `家庭人口`; rules that need it will be unknown",
+        "表头（CSV 或工作表）中没有某个非 `optional` 字段的列。每条记录都会缺少它，该文件（或工作簿）\
+因此不读取，退出码为 2：缺少的值不会当作零或假，也不会让整份提交看起来没有违规。帮助中列出表头里\
+未识别的列（可能是写错了的标签）。补上该列，或者在策略中把字段标为 `optional`。",
+        "The header (of a CSV or a sheet) has no column for a field that is not `optional`. Every \
+record would lack it, so the file (or workbook) is not read, and the exit code is 2: a missing \
+value is never taken as zero or false, nor lets a submission look clean. The help lists the \
+header's cells that name no field (perhaps the label misspelt). Add the column, or mark the field \
+`optional` in the policy.",
+        "households.csv:\n  户编号,住房建筑面积\n[I0007] Error: no column for the required field(s) 家庭人口; the file is not read",
     ),
     text(
         "I0020",
@@ -938,6 +941,17 @@ value (missing or unreadable; missing is not taken for 0), or the totals cell is
 This is a warning: the total is neither confirmed nor refuted. An empty cell in a totals row is \
 not checked.",
         "$ guiju check policy.gj --data 台账.csv\n[I0027] Warning: the totals row's `补助资金` cannot be checked: line 7 has no readable `补助资金` (missing is not taken for 0)",
+    ),
+    text(
+        "I0028",
+        "文件中没有记录",
+        "a file with no record",
+        "一个数据文件中一条记录也没有读到：只有表头、全是空行或合计行、JSON 的 `[]`、空文件。\
+没有检查任何内容，退出码为 2：空白表不能当作没有违规的提交。",
+        "Not one record was read from a data file: a header and nothing under it, only blank or \
+totals rows, a JSON `[]`, an empty file. Nothing was checked, and the exit code is 2: a blank \
+form must not pass as a clean submission.",
+        "$ guiju check policy.gj --data 空白表.csv\n[I0028] Error: the file holds no record: nothing was checked",
     ),
     // ------------------------------------------------------------ U: command line
     text(

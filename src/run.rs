@@ -130,6 +130,8 @@ impl<'p> Session<'p> {
                         continue;
                     }
                 };
+                let (records_before, errors_before, skipped_before) =
+                    (summary.records, summary.input_errors, summary.skipped);
                 if let Some(e) = src.encoding() {
                     summary.encodings.insert(
                         this.name().to_string(),
@@ -292,6 +294,13 @@ impl<'p> Session<'p> {
                     },
                 );
                 summary.skipped += src.skipped();
+                // An input that held no record at all (and did not fail on its own): nothing
+                // of it was checked.
+                if summary.records == records_before && summary.input_errors == errors_before {
+                    let d = input::no_records(&spec.path, summary.skipped - skipped_before);
+                    sink.data_diag_in(&d, this);
+                    summary.input_errors += 1;
+                }
             }
         });
         // Groups are judged, and their findings built (and, where the view allows, rendered),

@@ -732,22 +732,25 @@ impl ExcelSource {
             prefix_sheet(&mut d, &name, *col, header_row);
             self.warnings.push(d);
         }
-        for (slot, f) in rt.fields.iter().enumerate() {
-            if !f.optional && !h.columns.iter().any(|c| c.slot == slot) {
-                let label = f.label.as_deref().unwrap_or(&f.name);
-                let mut d = DataDiag::new(
-                    "I0007",
-                    &self.path,
-                    0,
-                    0,
-                    format!("缺少必填字段 `{label}` 的列；用到它的规则将为“未知”"),
-                    format!(
-                        "no column for the required field `{label}`; rules that need it will be unknown"
-                    ),
-                );
-                prefix_sheet(&mut d, &name, 0, header_row);
-                self.warnings.push(d);
-            }
+        let missing: Vec<&Field> = rt
+            .fields
+            .iter()
+            .enumerate()
+            .filter(|(slot, f)| {
+                !f.optional
+                    && !matches!(f.ty, Ty::List(_))
+                    && !h.columns.iter().any(|c| c.slot == *slot)
+            })
+            .map(|(_, f)| f)
+            .collect();
+        if !missing.is_empty() {
+            let unknown: Vec<&str> = h.unknown.iter().map(|(_, t)| t.as_str()).collect();
+            let mut d = super::missing_columns(&self.path, 0, &missing, &unknown);
+            (d.line, d.col) = (0, 0);
+            prefix_sheet(&mut d, &name, 0, header_row);
+            self.fatal = Some(d);
+            self.sheet = Some((index, name, SheetState::Passing));
+            return;
         }
         if let Some((run, input)) = self.run {
             let mut cols = vec![None; rt.fields.len()];

@@ -805,23 +805,24 @@ fn csv_source(
             (percent && !matches!(c, CsvCol::Unit(..))).then(|| (i, header.clone(), 0, true))
         })
         .collect();
-    for (f, s) in rt.fields.iter().zip(&seen) {
-        if s.is_none() && !f.optional {
-            warnings.push(DataDiag::new(
-                "I0007",
-                path,
-                header_line,
-                1,
-                format!(
-                    "缺少必填字段 `{}` 的列；用到它的规则将为“未知”",
-                    f.label.as_deref().unwrap_or(&f.name)
-                ),
-                format!(
-                    "no column for the required field `{}`; rules that need it will be unknown",
-                    f.label.as_deref().unwrap_or(&f.name)
-                ),
-            ));
-        }
+    let missing: Vec<&crate::check::ir::Field> = rt
+        .fields
+        .iter()
+        .zip(&seen)
+        // A list field is read from JSON only: a spreadsheet has no column for it.
+        .filter(|(f, s)| {
+            s.is_none() && !f.optional && !matches!(f.ty, crate::check::ir::Ty::List(_))
+        })
+        .map(|(f, _)| f)
+        .collect();
+    if !missing.is_empty() {
+        let unknown: Vec<&str> = names
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| !n.is_empty() && seen.iter().all(|s| *s != Some(*i)))
+            .map(|(_, n)| n.as_str())
+            .collect();
+        return Err(missing_columns(path, header_line, &missing, &unknown));
     }
     Ok(Box::new(CsvSource {
         path: path.to_string(),
@@ -843,6 +844,72 @@ fn csv_source(
         total_rows: Vec::new(),
         percent,
     }))
+}
+
+/// `I0028`: an input of which not one record was read (a header and nothing under it, `[]`, an
+/// empty file): nothing was checked, so the run must not pass (exit code 2).
+pub(crate) fn no_records(path: &str, skipped: u64) -> DataDiag {
+    let (zh, en) = match skipped {
+        0 => (String::new(), String::new()),
+        n => (
+            format!("（{n} 行空行或合计行已跳过）"),
+            format!(" ({n} empty or totals rows skipped)"),
+        ),
+    };
+    DataDiag::new(
+        "I0028",
+        path,
+        0,
+        0,
+        format!("文件中没有任何记录{zh}：未检查任何内容"),
+        format!("the file holds no record{en}: nothing was checked"),
+    )
+    .help(
+        "确认提交的是填好的表，而不是空白表；数据应写在表头之下",
+        "check that the filled-in form was submitted, not the blank one; records go under the header",
+    )
+    .fatal()
+}
+
+/// `I0007`: required fields with no column: the file is not read (exit code 2), since every
+/// record would lack them; `unknown` are the header's cells that name no field, which may be
+/// them misspelt.
+pub(crate) fn missing_columns(
+    path: &str,
+    line: u32,
+    missing: &[&crate::check::ir::Field],
+    unknown: &[&str],
+) -> DataDiag {
+    let labels: Vec<&str> = missing
+        .iter()
+        .map(|f| f.label.as_deref().unwrap_or(&f.name))
+        .collect();
+    let d = DataDiag::new(
+        "I0007",
+        path,
+        line,
+        1,
+        format!("缺少必填字段的列：{}；文件未读取", labels.join("、")),
+        format!(
+            "no column for the required field(s) {}; the file is not read",
+            labels.join(", ")
+        ),
+    );
+    let d = if unknown.is_empty() {
+        d.help(
+            "表头应写明这些字段的标签；确实可以不填的字段，可在策略中标为 optional（可选）",
+            "the header should name these fields by their labels; a field that may truly be left out can be marked optional in the policy",
+        )
+    } else {
+        d.help(
+            format!("表头中这些列不是字段：{}；是否写错了？", unknown.join("、")),
+            format!(
+                "these header cells name no field: {}; misspelt?",
+                unknown.join(", ")
+            ),
+        )
+    };
+    d.fatal()
 }
 
 /// `I0006`: a column or key (`what`, in both languages) that names no field of `rt`, ignored;
