@@ -120,7 +120,8 @@ pub(crate) struct CheckArgs {
     pub encoding: Option<String>,
     /// The 1-based row of every spreadsheet's header (CSV, or each sheet of a workbook), when
     /// it is not found by the labels it names (a title or notes above it are then passed over).
-    #[arg(long = "header-row", value_parser = clap::value_parser!(u32).range(1..=1_048_576))]
+    /// At most 1000: the rows above the header are held while it is looked for.
+    #[arg(long = "header-row", value_parser = clap::value_parser!(u32).range(1..=crate::input::excel::MAX_HEADER_ROW as i64))]
     pub header_row: Option<u32>,
     /// Threads for evaluation (default: all cores).
     #[arg(long, short = 'j')]

@@ -29,6 +29,10 @@ use std::sync::Arc;
 /// How many rows (that hold a cell) are searched for the header.
 pub(crate) const SCAN_ROWS: usize = 30;
 
+/// The furthest row `--header-row` may name: the rows above a header are held while it is
+/// looked for.
+pub(crate) const MAX_HEADER_ROW: u32 = 1000;
+
 /// Rows waiting between the reading thread and the reader.
 const CHANNEL_ROWS: usize = 1024;
 

@@ -251,6 +251,20 @@ pub(crate) fn open_in_run(
         return Err(DataDiag::new("I0001", "", 0, 0, "内部错误", "internal error").fatal());
     };
     let path = spec.path.as_str();
+    if let Some(n) = spec.header_row.filter(|n| *n > excel::MAX_HEADER_ROW) {
+        return Err(DataDiag::new(
+            "I0025",
+            path,
+            0,
+            0,
+            format!("表头所在行 {n} 超过上限 {}", excel::MAX_HEADER_ROW),
+            format!(
+                "the header row {n} is past the limit of {}",
+                excel::MAX_HEADER_ROW
+            ),
+        )
+        .fatal());
+    }
     let Some(format) = Format::of(path) else {
         return Err(DataDiag::new(
             "I0001",
