@@ -60,6 +60,12 @@ impl Row {
         self.ranges().nth(i)
     }
 
+    /// The 1-based column, in characters, at which field `i` starts (as diagnostics count).
+    pub(crate) fn char_col(&self, i: usize) -> Option<u32> {
+        let before = self.bytes.get(..self.range(i)?.start)?;
+        Some(String::from_utf8_lossy(before).chars().count() as u32 + 1)
+    }
+
     pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
         self.bytes.get(self.range(i)?)
     }

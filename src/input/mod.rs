@@ -739,18 +739,14 @@ fn csv_source(
                         rows::duplicate_column(path, (first + 1, first_name), (i + 1, n), f);
                     d.line = header_line;
                     // Where the second column starts on the header's line, in characters.
-                    let at = headers.range(i).map_or(0, |r| r.start);
-                    let before = headers.as_slice().get(..at).unwrap_or_default();
-                    d.col = String::from_utf8_lossy(before).chars().count() as u32 + 1;
+                    d.col = headers.char_col(i).unwrap_or(1);
                     return Err(d);
                 }
                 *x = Some(i);
             }
         } else if !n.is_empty() {
             // Where the cell starts on the header's line, in characters.
-            let at = headers.range(i).map_or(0, |r| r.start);
-            let before = headers.as_slice().get(..at).unwrap_or_default();
-            let col = String::from_utf8_lossy(before).chars().count() as u32 + 1;
+            let col = headers.char_col(i).unwrap_or(1);
             warnings.push(not_a_field(path, header_line, col, ("列", "column"), n, rt));
         }
         match (with_unit, CsvCol::of(slot, rt)) {
@@ -1509,9 +1505,7 @@ impl RecordSource for CsvSource {
                 };
                 let col_of = |slot: usize| -> Option<u32> {
                     let i = self.columns.iter().position(|c| c.slot() == Some(slot))?;
-                    let at = row.range(i)?.start;
-                    let before = row.as_slice().get(..at)?;
-                    Some(String::from_utf8_lossy(before).chars().count() as u32 + 1)
+                    row.char_col(i)
                 };
                 let found = t.check(
                     &self.program_fields,
