@@ -8,6 +8,7 @@ use crate::fs::sandbox::{
     read_bytes_limited, read_limited, Sandbox, MAX_CALENDAR_BYTES, MAX_POLICY_BYTES,
 };
 use crate::fs::FsInputs;
+use crate::fs::ReportFile;
 use crate::input::{self, InputSpec};
 use crate::report::github::{self, GitHub};
 use crate::report::human::{self, Human, Style};
@@ -25,8 +26,11 @@ pub const EXIT_OK: i32 = 0;
 /// Exit code 1: at least one failing finding of error severity (or a failed example, or a file
 /// `fmt --check` would change).
 pub const EXIT_FINDINGS: i32 = 1;
-/// Exit code 2: a policy, usage or input error.
+/// Exit code 2: a policy, usage or input error, or a report that could not be written whole.
 pub const EXIT_ERROR: i32 = 2;
+/// Exit code 130 (128 + SIGINT, as shells report it): interrupted by Ctrl-C or SIGTERM, with
+/// nothing written to `--output` (see [`handle_interrupts`]).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -319,7 +323,7 @@ fn report_policy(
         return;
     }
     let failed = c.program.is_none();
-    if format == FormatArg::Json && failed {
+    if format == FormatArg::Json && failed && !to_file {
         jsonr::render_policy_errors(out, &c.diagnostics, &c.sources);
     } else if format == FormatArg::Github && !to_file {
         // Written as annotations with the report.
@@ -328,49 +332,191 @@ fn report_policy(
     }
 }
 
-/// When the policy does not compile, the CI formats still write a report, holding its diagnostics,
-/// so that a CI step uploading it finds one that says why nothing was checked.
-fn ci_policy_report(
+/// When the policy does not compile, the report still says so: the CI formats write one holding
+/// its diagnostics, so that a CI step uploading it finds one that says why nothing was checked;
+/// and with `--output` every format replaces the file (JSON with the policy errors, the human
+/// view with the diagnostics), so that yesterday's report is never taken for today's.
+fn policy_failure_report(
     o: &CheckArgs,
+    compiled: &Compiled,
     lang: Lang,
     notes: &[PolicyNote],
     out: &mut dyn Write,
     err: &mut dyn Write,
-) {
-    if !matches!(
+) -> i32 {
+    let ci = matches!(
         o.format,
         FormatArg::Sarif | FormatArg::Junit | FormatArg::Github
-    ) {
-        return;
+    );
+    if !ci && o.output.is_none() {
+        return EXIT_ERROR;
     }
-    let mut file_out = match &o.output {
-        Some(p) => match std::fs::File::create(p) {
-            Ok(f) => Some(std::io::BufWriter::new(f)),
-            Err(e) => {
-                let _ = writeln!(err, "error[U0004]: cannot write `{}`: {e}", p.display());
-                return;
-            }
-        },
-        None => None,
+    let mut file_out = match open_report(o, err) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
-    let w: &mut dyn Write = match file_out.as_mut() {
-        Some(f) => f,
+    let mut latch = Latch::new(match file_out.as_mut() {
+        Some(f) => f as &mut dyn Write,
         None => out,
-    };
+    });
+    let w: &mut dyn Write = &mut latch;
     let summary = Summary::default();
     match o.format {
         FormatArg::Sarif => Sarif::new(w, lang, &[], notes, o.explain).end(&summary),
         FormatArg::Junit => JUnit::new(w, lang, &[], notes, o.explain).end(&summary),
-        _ => github::render_policy_notes(w, notes, lang),
+        FormatArg::Github => github::render_policy_notes(w, notes, lang),
+        FormatArg::Json | FormatArg::Summary => {
+            jsonr::render_policy_errors(w, &compiled.diagnostics, &compiled.sources)
+        }
+        FormatArg::Human => human::render_diagnostics(
+            w,
+            &compiled.diagnostics,
+            &compiled.sources,
+            Style {
+                color: false,
+                ..style(&o.common, false)
+            },
+        ),
     }
-    if let Some(mut f) = file_out {
-        let _ = f.flush();
+    let _ = latch.flush();
+    let written = latch.finish();
+    finish_report(o, file_out, written, lang, err).unwrap_or(EXIT_ERROR)
+}
+
+/// The report file `--output` names, opened to be written whole ([`ReportFile`]), or `None`
+/// without `--output`; an error (exit 2) when it names an input or a policy of the run, or
+/// cannot be made.
+fn open_report(o: &CheckArgs, err: &mut dyn Write) -> Result<Option<ReportFile>, i32> {
+    let Some(path) = &o.output else {
+        return Ok(None);
+    };
+    let inputs = o
+        .data
+        .iter()
+        .map(|d| PathBuf::from(InputSpec::parse(d).path))
+        .chain(o.policies.iter().cloned())
+        .chain(o.common.calendar.iter().cloned());
+    for input in inputs {
+        if crate::fs::same_file(path, &input) {
+            let (path, input) = (path.display(), input.display());
+            let lang = style(&o.common, false).lang;
+            let _ = writeln!(
+                err,
+                "{}",
+                match lang {
+                    Lang::Zh => format!(
+                        "error[U0009]: --output `{path}` 是本次检查的输入（`{input}`），报告会覆盖它；请另选输出文件"
+                    ),
+                    Lang::En => format!(
+                        "error[U0009]: --output `{path}` is an input of this run (`{input}`): the report would replace it; choose another file"
+                    ),
+                }
+            );
+            return Err(EXIT_ERROR);
+        }
+    }
+    match ReportFile::create(path) {
+        Ok(f) => Ok(Some(f)),
+        Err(e) => {
+            let _ = writeln!(err, "error[U0004]: cannot write `{}`: {e}", path.display());
+            Err(EXIT_ERROR)
+        }
+    }
+}
+
+/// Ends a report: `written` says whether every write of it succeeded. A whole report in a
+/// file is put in place of the previous one; a report cut short is an error (exit 2, `U0008`)
+/// and, in a file, never replaces the previous one. `None` when the report is in place.
+fn finish_report(
+    o: &CheckArgs,
+    file: Option<ReportFile>,
+    written: std::io::Result<()>,
+    lang: Lang,
+    err: &mut dyn Write,
+) -> Option<i32> {
+    let kept = file.as_ref().is_some_and(ReportFile::replaces);
+    let place = |f: ReportFile| f.commit();
+    let done = written.and_then(|()| file.map_or(Ok(()), place));
+    let e = done.err()?;
+    let _ = writeln!(
+        err,
+        "{}",
+        match (lang, o.output.as_ref().filter(|_| kept)) {
+            (Lang::Zh, Some(p)) => format!(
+                "error[U0008]: 报告未能完整写出：{e}；{} 保持原样",
+                p.display()
+            ),
+            (Lang::Zh, None) => format!("error[U0008]: 报告未能完整写出：{e}"),
+            (Lang::En, Some(p)) => format!(
+                "error[U0008]: the report could not be written whole: {e}; `{}` is as it was",
+                p.display()
+            ),
+            (Lang::En, None) => format!("error[U0008]: the report could not be written whole: {e}"),
+        }
+    );
+    Some(EXIT_ERROR)
+}
+
+/// A writer that keeps the first error it meets and drops what is written after it, so that a
+/// view that cannot stop at a failed write (a sink's methods return nothing) does not hide it:
+/// the front end asks [`Latch::finish`] at the end.
+struct Latch<W: Write> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Latch<W> {
+    fn new(inner: W) -> Latch<W> {
+        Latch { inner, error: None }
+    }
+
+    /// `Ok` when every write and flush succeeded, else the first error.
+    fn finish(self) -> std::io::Result<()> {
+        self.error.map_or(Ok(()), Err)
+    }
+
+    fn keep<T>(&mut self, r: std::io::Result<T>, or: T) -> std::io::Result<T> {
+        match r {
+            Ok(v) => Ok(v),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                self.error = Some(e);
+                Ok(or)
+            }
+        }
+    }
+}
+
+impl<W: Write> Write for Latch<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.error.is_some() {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.keep(r, buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        if self.error.is_some() {
+            return Ok(());
+        }
+        let r = self.inner.write_all(buf);
+        self.keep(r, ())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.error.is_some() {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.keep(r, ())
     }
 }
 
 fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32 {
     let st = style(&o.common, std::io::stdout().is_terminal());
     let est = style(&o.common, std::io::stderr().is_terminal());
+    INTERRUPT_ZH.store(est.lang == Lang::Zh, std::sync::atomic::Ordering::Relaxed);
     let as_of = match as_of_date(&o.as_of, err) {
         Ok(d) => d,
         Err(c) => return c,
@@ -396,8 +542,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
                 Lang::En => format!("the policy has {n} error(s); no data was checked"),
             }
         );
-        ci_policy_report(&o, st.lang, &notes, out, err);
-        return EXIT_ERROR;
+        return policy_failure_report(&o, &compiled, st.lang, &notes, out, err);
     };
     if let Err(c) = apply_calendar(&mut program, &o.common, err) {
         return c;
@@ -442,25 +587,23 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
             })
             .collect(),
     );
-    // The report goes to --output when given; the summary line always reaches the terminal.
-    let mut file_out: Option<std::io::BufWriter<std::fs::File>> = match &o.output {
-        Some(p) => match std::fs::File::create(p) {
-            Ok(f) => Some(std::io::BufWriter::new(f)),
-            Err(e) => {
-                let _ = writeln!(err, "error[U0004]: cannot write `{}`: {e}", p.display());
-                return EXIT_ERROR;
-            }
-        },
-        None => None,
+    // The report goes to --output when given (written whole or not at all); the summary line
+    // always reaches the terminal. Every write is latched, so that a failed one (a full disk, a
+    // closed pipe) reaches the exit code.
+    let mut file_out = match open_report(&o, err) {
+        Ok(f) => f,
+        Err(code) => return code,
     };
+    let mut file_latch = file_out.as_mut().map(Latch::new);
+    let mut out = Latch::new(out);
     let file_style = Style { color: false, ..st };
     // With --output, a report other than the human one goes to the file and the human report to the terminal.
     let terminal_human =
         o.output.is_some() && !matches!(o.format, FormatArg::Human | FormatArg::Summary);
     let (report_out, term_out): (&mut (dyn Write + Send), Option<&mut (dyn Write + Send)>) =
-        match file_out.as_mut() {
-            Some(f) => (f, Some(&mut *out)),
-            None => (&mut *out, None),
+        match file_latch.as_mut() {
+            Some(f) => (f, Some(&mut out)),
+            None => (&mut out, None),
         };
     let mut sink: Box<dyn Sink + Send + '_> = match o.format {
         FormatArg::Human => Box::new(Human {
@@ -509,14 +652,39 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     let mut sink = Progress::new(std::io::stderr().is_terminal(), est.lang, sink);
     let summary = session.run(&inputs, &mut sink);
     sink.clear();
+    let lost = sink.take_error();
     drop(sink);
-    if let Some(mut f) = file_out {
-        let _ = f.flush();
-        if !terminal_human {
-            let _ = writeln!(out, "{}", summary.line(st.lang));
+    let written = match file_latch {
+        Some(mut f) => {
+            let _ = f.flush();
+            lost.map_or(Ok(()), Err).and(f.finish())
         }
+        None => lost.map_or(Ok(()), Err),
+    };
+    if o.output.is_some() && !terminal_human {
+        let _ = writeln!(out, "{}", summary.line(st.lang));
     }
-    check_exit(&summary, &o.fail_on, st.lang, err)
+    let _ = out.flush();
+    let shown = out.finish();
+    let exit = check_exit(&summary, &o.fail_on, st.lang, err);
+    // The report file first: it is put in place when whole, whatever became of the terminal.
+    let file_failed = finish_report(&o, file_out, written, st.lang, err);
+    let terminal_failed = match shown {
+        Ok(()) => None,
+        Err(e) => {
+            let _ = writeln!(
+                err,
+                "{}",
+                match st.lang {
+                    Lang::Zh => format!("error[U0008]: 标准输出未能完整写出：{e}"),
+                    Lang::En =>
+                        format!("error[U0008]: standard output could not be written whole: {e}"),
+                }
+            );
+            Some(EXIT_ERROR)
+        }
+    };
+    file_failed.or(terminal_failed).unwrap_or(exit)
 }
 
 /// What besides a failing error-severity finding fails a check (`--fail-on`).
@@ -1261,5 +1429,89 @@ impl Sink for Progress<'_> {
 
     fn progress(&mut self, input: &str, records: u64) {
         self.tick(input, records);
+    }
+
+    fn take_error(&mut self) -> Option<std::io::Error> {
+        self.sink.take_error()
+    }
+}
+
+/// The language of the message printed on Ctrl-C: the run's (`guiju check` sets it).
+static INTERRUPT_ZH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes Ctrl-C (SIGINT, and SIGTERM) end the process cleanly, for the binary: the progress line
+/// is cleared, a report being written to `--output` is removed so that the previous one stays as
+/// it was, and the exit code is [`EXIT_INTERRUPTED`]. Without it the process would die with a
+/// half-drawn progress line and a temporary file left beside the report.
+pub fn handle_interrupts() {
+    let _ = ctrlc::set_handler(|| {
+        let removed = crate::fs::remove_partial_reports();
+        let mut e = std::io::stderr();
+        if e.is_terminal() {
+            let _ = write!(e, "\r\x1b[2K");
+        }
+        let zh = INTERRUPT_ZH.load(std::sync::atomic::Ordering::Relaxed);
+        let _ = writeln!(
+            e,
+            "{}",
+            match (zh, removed > 0) {
+                (true, true) => "已中断：报告未写出，原有的报告文件保持原样",
+                (true, false) => "已中断",
+                (false, true) =>
+                    "interrupted: no report was written; the previous report file is as it was",
+                (false, false) => "interrupted",
+            }
+        );
+        std::process::exit(EXIT_INTERRUPTED);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Latch;
+    use std::io::Write;
+
+    /// Takes `room` bytes, then fails as a full disk does.
+    struct Disk {
+        room: usize,
+        kept: Vec<u8>,
+    }
+
+    impl Write for Disk {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.room == 0 {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            let n = buf.len().min(self.room);
+            self.room -= n;
+            self.kept
+                .extend_from_slice(buf.get(..n).unwrap_or_default());
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_latch_keeps_the_first_write_error_for_the_end() {
+        let mut disk = Disk {
+            room: 10,
+            kept: Vec::new(),
+        };
+        let mut latch = Latch::new(&mut disk);
+        // The views ignore the result of each write, as a sink's methods return nothing.
+        assert!(writeln!(latch, "0123456789abcdef").is_ok());
+        assert!(writeln!(latch, "more").is_ok());
+        let e = latch.finish().unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(28));
+        assert_eq!(disk.kept, b"0123456789");
+
+        let mut fine = Vec::new();
+        let mut latch = Latch::new(&mut fine);
+        writeln!(latch, "all of it").unwrap();
+        assert!(latch.finish().is_ok());
+        assert_eq!(fine, b"all of it\n");
     }
 }

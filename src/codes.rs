@@ -987,9 +987,11 @@ an unreasonable `--jobs`. Try again with fewer jobs (`-j 1`).",
         "U0004",
         "无法写入报告文件",
         "cannot write the report file",
-        "`--output` 指定的文件无法创建（目录不存在或没有权限）。检查路径；报告不会写出。",
-        "The file named by `--output` cannot be created (its folder does not exist, or there is no \
-permission). Check the path; no report is written.",
+        "`--output` 指定的文件无法创建（目录不存在、没有权限，或它是目录）。检查路径；报告不会写出，\
+原有的同名文件保持原样。",
+        "The file named by `--output` cannot be created (its folder does not exist, there is no \
+permission, or it is a folder). Check the path; no report is written, and a file already there is \
+left as it was.",
         "$ guiju check policy.gj --data households.csv --format sarif --output out/guiju.sarif\nerror[U0004]: cannot write `out/guiju.sarif`: No such file or directory",
     ),
     text(
@@ -1020,6 +1022,31 @@ named pipe or the like rather than a regular file, or it is larger than the 4 Mi
         "`--jobs` 的值超过 guiju 在本机使用的线程数上限（CPU 核数，至少 8）。检查照常进行，只用上限数目的线程；更多的线程只会等待，却会耗尽内存。见 docs/limits.md。",
         "The value of `--jobs` is more than the threads guiju uses on this machine (one per core, at least 8). The check goes on with that many threads: more would only wait, and would exhaust memory. See docs/limits.md.",
         "$ guiju check policy.gj --data households.csv -j 100000\nwarning[U0007]: --jobs 100000 is more than the 8 threads guiju uses here; using 8",
+    ),
+    text(
+        "U0008",
+        "报告未能完整写出",
+        "the report could not be written whole",
+        "写报告时出错（磁盘已满、管道被关闭等），报告不完整。退出码为 2，不论检查结果如何：\
+不完整的报告不能当作检查通过。用 `--output` 时，报告先写到同一目录下的临时文件，完整写出后才替换原文件，\
+所以出错时原有的报告保持原样，不会留下半个文件。",
+        "Writing the report failed (a full disk, a closed pipe), so the report is not whole. The exit \
+code is 2, whatever the verdicts: a report cut short must not pass for a clean check. With \
+`--output`, the report is written to a temporary file in the same folder and put in place of the \
+old one only when complete, so on such an error the previous report is left as it was and no half \
+file remains. (Ctrl-C likewise leaves the previous report in place; the exit code is then 130.)",
+        "$ guiju check policy.gj --data households.csv --format json > /dev/full\nerror[U0008]: standard output could not be written whole: No space left on device (os error 28)",
+    ),
+    text(
+        "U0009",
+        "输出文件是本次检查的输入",
+        "`--output` names an input",
+        "`--output` 指定的文件就是本次检查的数据文件、策略文件或 `--calendar` 日历（也包括指向它们的链接）。\
+报告会覆盖提交的数据，因此不予执行，什么也不写。请另选输出文件。",
+        "The file named by `--output` is one of the run's data files, policy files or its \
+`--calendar` (or a link to one). The report would replace the submission, so nothing is run and \
+nothing is written. Choose another file.",
+        "$ guiju check policy.gj --data households.csv --output households.csv\nerror[U0009]: --output `households.csv` is an input of this run (`households.csv`): the report would replace it; choose another file",
     ),
     text(
         "U0020",

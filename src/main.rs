@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    guiju::cli::handle_interrupts();
     // Neither stream is locked for the whole run: the report is written from one of the worker
     // threads, and the progress line goes to stderr from there too.
     let mut stdout = std::io::stdout();
@@ -15,8 +16,16 @@ fn main() {
     } else {
         let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
         let code = guiju::cli::run(args, &mut out, &mut stderr);
-        if out.flush().is_err() && code == 0 {
-            // The report could not be written whole.
+        // `check` flushes and judges its own output (and has said so when it failed); this is
+        // for the other commands.
+        if let Err(e) = out
+            .flush()
+            .map_err(|e| (code != guiju::cli::EXIT_ERROR).then_some(e))
+        {
+            let Some(e) = e else {
+                std::process::exit(guiju::cli::EXIT_ERROR);
+            };
+            let _ = writeln!(stderr, "error[U0008]: standard output could not be written whole: {e} / 标准输出未能完整写出");
             std::process::exit(guiju::cli::EXIT_ERROR);
         }
         code

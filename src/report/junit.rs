@@ -135,6 +135,7 @@ pub struct JUnit<W: Write> {
     suites: IndexMap<String, Suite>,
     input: Suite,
     spill: Spill,
+    error: Option<std::io::Error>,
 }
 
 impl<W: Write> JUnit<W> {
@@ -208,6 +209,7 @@ impl<W: Write> JUnit<W> {
                 ..Suite::default()
             },
             spill,
+            error: None,
         }
     }
 
@@ -404,9 +406,15 @@ impl<W: Write> Sink for JUnit<W> {
             }
             writeln!(out, "</testsuites>")
         };
-        // A write that fails leaves the report cut short, as in every format: write errors do
-        // not yet reach the exit code (see the note on issue 16).
-        let _ = write();
+        // The writer's own errors are the front end's to see (the CLI's writer keeps them); one
+        // reading the spill back is kept here, for `take_error`.
+        if let Err(e) = write() {
+            self.error = Some(e);
+        }
+    }
+
+    fn take_error(&mut self) -> Option<std::io::Error> {
+        self.error.take()
     }
 }
 

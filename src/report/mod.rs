@@ -440,6 +440,11 @@ pub trait Sink {
     fn wants_findings(&self) -> bool {
         true
     }
+    /// An error this view met that its writer did not see (JUnit's test cases lost from their
+    /// spill file), taken once the run has ended: the report is then not whole.
+    fn take_error(&mut self) -> Option<std::io::Error> {
+        None
+    }
 }
 
 #[doc(hidden)]
@@ -880,5 +885,11 @@ impl Sink for Tee<'_> {
 
     fn wants_findings(&self) -> bool {
         self.0.wants_findings() || self.1.wants_findings()
+    }
+
+    fn take_error(&mut self) -> Option<std::io::Error> {
+        let first = self.0.take_error();
+        let second = self.1.take_error();
+        first.or(second)
     }
 }
