@@ -1200,8 +1200,35 @@ fn test(
             files,
             &Sandbox::new(std::slice::from_ref(f), &common.allow_path),
         );
-        if !compiled.diagnostics.is_empty() {
-            human::render_diagnostics(err, &compiled.diagnostics, &compiled.sources, est);
+        // For the author, a quote that does not stand on its cited lines (or a `source` that
+        // cannot be read) is an error, and the policy fails its test; `check` only warns.
+        let mut diagnostics = compiled.diagnostics.clone();
+        let mut misquoted = 0usize;
+        for d in &mut diagnostics {
+            if matches!(d.code, "W0102" | "W0103") {
+                d.level = Level::Error;
+                misquoted += 1;
+            }
+        }
+        if let Some(program) = &compiled.program {
+            diagnostics.extend(crate::check::authoring_lints(program, 0));
+        }
+        if !diagnostics.is_empty() {
+            human::render_diagnostics(err, &diagnostics, &compiled.sources, est);
+        }
+        if misquoted > 0 {
+            failed += misquoted;
+            let _ = writeln!(
+                out,
+                "✗ {}: {}",
+                f.display(),
+                match lang {
+                    Lang::Zh => format!("{misquoted} 处引文与原文不符"),
+                    Lang::En => format!(
+                        "{misquoted} citation problem(s): the quotes do not stand on their lines"
+                    ),
+                }
+            );
         }
         let Some(mut program) = compiled.program else {
             broken += 1;

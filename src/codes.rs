@@ -754,6 +754,66 @@ rule cap "单个项目不超过500万元" {     # W0101: add cite line N "…"
   require amount <= 500 万元
 }"#,
     ),
+    policy(
+        "W0102",
+        "引文的原话不在所引的行",
+        "a quote is not on the lines it cites",
+        "规则 `cite line N \"原话\"` 引用的原话不在 `source` 文件的第 N 行（`cite line N-M` 时为第 N 至 M 行连起来读）。\
+原话须照原文抄写，标点、空格一致；如果这段话在原文别处，帮助信息给出它所在的行。`guiju check` 中是警告；\
+在 `guiju test` 中是错误，策略的测试不通过。",
+        "The words a rule quotes with `cite line N \"…\"` do not stand on line N of the `source` file (on \
+lines N to M read as one run, for `cite line N-M`). Quotes must be copied as the document writes them, \
+punctuation and spaces too; when the words stand elsewhere in the document, the help gives the line. \
+A warning in `guiju check`; an error in `guiju test`, where the policy fails its test.",
+        r#"policy demo "示例"
+  document "三政办〔2017〕28号"
+  source "example.gj"
+
+record fund "资金" {
+  id text key
+}
+
+rule cap "单个项目不超过500万元" {
+  cite line 1 "单个项目不超过500万元"     # W0102: line 1 is `policy demo "示例"`
+  applies to fund
+  require present(id)
+}"#,
+    ),
+    text(
+        "W0103",
+        "无法读取 `source` 原文",
+        "the `source` document cannot be read",
+        "策略头部 `source` 指定的原文文件不存在、不可读、不在策略所在目录树内或超过 16 MiB，\
+所以引文的原话未能核对。`guiju check` 中是警告；在 `guiju test` 中是错误。原文只用于核对引文，\
+从不出现在任何报告中。",
+        "The document named by the header's `source` does not exist, cannot be read, lies outside the \
+policy's directory tree, or is larger than 16 MiB, so the citations' words were not checked. A \
+warning in `guiju check`; an error in `guiju test`. The document is read only to check quotes, \
+and never appears in any report.",
+        "$ guiju check policy.gj --data households.csv --lang en\n[W0103] Warning: cannot read the `source` file `seeds/004.txt`: No such file or directory (os error 2); the words of 12 citation(s) were not checked",
+    ),
+    text(
+        "W0104",
+        "引用行号却没有 `source`",
+        "lines cited with no `source`",
+        "策略的规则用 `cite line N` 引用原文的行，但策略头部没有 `source`，这些引文无法核对。\
+在头部写 `source \"原文.txt\"`，指向策略所编码文件的原文。只由 `guiju test` 报告。",
+        "The policy's rules cite lines of the document with `cite line N`, but the header names no \
+`source`, so those quotes cannot be checked. Write `source \"document.txt\"` in the header, naming \
+the document's text. Reported by `guiju test` only.",
+        "$ guiju test policy.gj --lang en\n[W0104] Warning: policy `demo` has 3 rule(s) citing lines but names no `source`: their quotes cannot be checked",
+    ),
+    text(
+        "W0105",
+        "策略没有示例",
+        "a policy with no example",
+        "策略没有 `example`，它的规则都未经测试：没有记录证明规则读对了原文。\
+为每条规则写出通过和违反的记录（`expect 规则 pass` / `fail`）。只由 `guiju test` 报告。",
+        "The policy has no `example`, so none of its rules is tested: no record shows that a rule reads \
+the text right. Write a passing and a failing record for each rule (`expect RULE pass` / `fail`). \
+Reported by `guiju test` only.",
+        "$ guiju test policy.gj --lang en\n[W0105] Warning: policy `demo` has no example: none of its rules is tested",
+    ),
     // ------------------------------------------------------------ I: input data
     text(
         "I0001",

@@ -190,4 +190,8 @@ impl Resolver for FsResolver {
     fn resolve(&self, from: &str, path: &str) -> Result<(String, String), Refusal> {
         sandbox::around(from).read(from, path)
     }
+
+    fn document(&self, from: &str, path: &str) -> Option<Result<String, Refusal>> {
+        Some(sandbox::around(from).read_document(from, path))
+    }
 }

@@ -111,6 +111,8 @@ pub struct PolicyInfo {
     pub source_file: Option<String>,
     pub path: String,
     pub source: SourceId,
+    /// Where the policy's id is written in its header.
+    pub span: Span,
     pub keywords: KeywordLang,
 }
 

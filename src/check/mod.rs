@@ -1,5 +1,7 @@
 //! Syntax tree to checked program: resolves every name, checks types and units, and reports all problems at once.
 
+mod citations;
+pub use citations::authoring_lints;
 mod fold;
 pub mod index;
 pub mod ir;
@@ -21,6 +23,13 @@ use units::Unit;
 /// Returns the resolved name and the text. Only the caller touches the file system.
 pub trait Resolver {
     fn resolve(&self, from: &str, path: &str) -> Result<(String, String), Refusal>;
+    /// The text of the document a policy's `source` names, read only to check the words its
+    /// citations quote (never quoted in a diagnostic); `None` where this resolver reads no
+    /// documents (then citations are not checked). By default, `None`.
+    fn document(&self, from: &str, path: &str) -> Option<Result<String, Refusal>> {
+        let _ = (from, path);
+        None
+    }
 }
 
 /// Why a resolver did not give a file's text: a code of its own (`E0305` a path outside the
@@ -52,6 +61,11 @@ impl Resolver for MemoryResolver {
             .get(path)
             .map(|t| (path.to_string(), t.clone()))
             .ok_or_else(|| format!("no file named `{path}`").into())
+    }
+
+    /// A document given among the files (citations are not checked against one that is not).
+    fn document(&self, _from: &str, path: &str) -> Option<Result<String, Refusal>> {
+        self.0.get(path).map(|t| Ok(t.clone()))
     }
 }
 
@@ -872,17 +886,21 @@ impl Checker {
                 source_file: h.source.as_ref().map(|s| s.value.clone()),
                 path: p.path.clone(),
                 source: p.source,
+                span: h.id.span,
                 keywords: p.ast.keywords,
             });
-            // `source` is never opened by guiju; it names the policy's document beside it, and
-            // must not point outside its tree either.
+            // `source` names the policy's document beside it, inside its tree; it is read only
+            // to check the words each citation quotes (`citations`), and never quoted itself.
             if let Some(src) = &h.source {
                 let path = std::path::Path::new(&src.value);
-                if path.has_root()
+                if !(path.has_root()
                     || path
                         .components()
-                        .any(|c| matches!(c, std::path::Component::ParentDir))
+                        .any(|c| matches!(c, std::path::Component::ParentDir)))
                 {
+                    let found = citations::check(&p.path, h, &p.ast.items, resolver);
+                    self.diags.extend(found);
+                } else {
                     self.diags.push(e(
                         "E0305",
                         src.span,

@@ -13,6 +13,8 @@ use std::path::{Component, Path, PathBuf};
 /// The largest policy (`.gj`) file read, on the command line or by `use`: the largest shipped
 /// policy is about 40 KiB.
 pub const MAX_POLICY_BYTES: u64 = 4 * 1024 * 1024;
+/// The largest `source` document read (to check citations): the shipped ones are under 1 MiB.
+pub const MAX_SOURCE_BYTES: u64 = 16 * 1024 * 1024;
 /// The largest calendar (`.cal`) read, by `--calendar` or `calendar "…"`: a year is about 2 KiB.
 pub const MAX_CALENDAR_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -144,6 +146,16 @@ impl Sandbox {
 
     /// A file `from` names as `path`: its display name and its text.
     pub fn read(&self, from: &str, path: &str) -> Result<(String, String), Refusal> {
+        self.read_as(from, path, false)
+    }
+
+    /// The document a policy's `source` names (any text file inside the tree, up to
+    /// [`MAX_SOURCE_BYTES`]): read only to check the words its citations quote, never quoted.
+    pub fn read_document(&self, from: &str, path: &str) -> Result<String, Refusal> {
+        self.read_as(from, path, true).map(|(_, text)| text)
+    }
+
+    fn read_as(&self, from: &str, path: &str, document: bool) -> Result<(String, String), Refusal> {
         let outside = |en: &str, zh: &str| Refusal {
             code: Some("E0305"),
             en: en.to_string(),
@@ -160,6 +172,7 @@ impl Sandbox {
             ));
         }
         let (limit, ok_ext) = match rel.extension().and_then(|e| e.to_str()) {
+            _ if document => (MAX_SOURCE_BYTES, true),
             Some("gj") => (MAX_POLICY_BYTES, true),
             Some("cal") => (MAX_CALENDAR_BYTES, true),
             _ => (0, false),
@@ -229,6 +242,10 @@ fn normalize(p: &Path) -> Option<PathBuf> {
 impl Resolver for Sandbox {
     fn resolve(&self, from: &str, path: &str) -> Result<(String, String), Refusal> {
         self.read(from, path)
+    }
+
+    fn document(&self, from: &str, path: &str) -> Option<Result<String, Refusal>> {
+        Some(self.read_document(from, path))
     }
 }
 
