@@ -1210,6 +1210,7 @@ fn test(
                 misquoted += 1;
             }
         }
+        diagnostics.extend(compiled.lints.iter().cloned());
         if let Some(program) = &compiled.program {
             diagnostics.extend(crate::check::authoring_lints(program, 0));
         }

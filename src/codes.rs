@@ -732,6 +732,24 @@ rule cap "单个项目不超过500万元" {     # E0401: no `applies to`
   require amount <= 500 万元
 }"#,
     ),
+    policy(
+        "E0209",
+        "必填字段不能有默认值",
+        "a default on a required field",
+        "`default` 只能用于可选（`optional`）字段：它说明空单元格或缺少的键代表什么值。\
+必填字段缺失是要报告的问题（结果为“未知”，并指出字段），不能代为填写。默认值须是字段类型的常量\
+（`default false`、`default 0 元`、`default new_build`），否则为 E0201。",
+        "`default` belongs on an optional field only: it says what a blank cell or an absent key stands \
+for. A missing required value is a problem to report (the outcome is unknown, naming the field), \
+not one to fill in. The default must be a constant of the field's type (`default false`, \
+`default 0 元`, `default new_build`), else E0201.",
+        r#"policy demo "示例"
+
+record household "搬迁户" {
+  id         text key
+  registered bool default true     # E0209: make it `optional default true`, or drop the default
+}"#,
+    ),
     // ------------------------------------------------------------ W: policy warnings
     policy(
         "W0101",
@@ -813,6 +831,24 @@ the document's text. Reported by `guiju test` only.",
 the text right. Write a passing and a failing record for each rule (`expect RULE pass` / `fail`). \
 Reported by `guiju test` only.",
         "$ guiju test policy.gj --lang en\n[W0105] Warning: policy `demo` has no example: none of its rules is tested",
+    ),
+    text(
+        "W0106",
+        "`where` 读取可选字段而未说明为空时的含义",
+        "an optional field in `where` with nothing said about a blank",
+        "规则的 `where` 读取一个可选字段，却没有 `present(字段)`，字段也没有 `default`。\
+该字段为空的每条记录，`where` 都无法判断，规则结果一律为“未知”——一列多数单位留空的可选字段，\
+会让整份台账的这条规则都无法判断。由原文决定空值的含义：给字段加上默认值\
+（`co_relocated bool optional default false`），或在 `where` 中写明 `present(字段)`。\
+日期字段除外：为空的可选日期表示该行为尚未发生，另有含义。只由 `guiju test` 报告。",
+        "A rule's `where` reads an optional field with no `present(field)` in it, and the field has no \
+`default`. For every record where the field is blank the `where` cannot be decided, so the outcome \
+is unknown: an optional column most offices leave empty makes the rule unknown for a whole \
+register. Say what a blank means, as the document does: a default on the field \
+(`co_relocated bool optional default false`), or `present(field)` in the `where`. Dates are left \
+out: a blank optional date is an act not yet done, a meaning of its own. Reported by `guiju test` \
+only.",
+        "$ guiju test policy.gj --lang en\n[W0106] Warning: rule `shared_unit_report` reads the optional field `shared_unit` in its `where` without saying what a blank means: for every record where it is blank, the outcome is unknown",
     ),
     // ------------------------------------------------------------ I: input data
     text(

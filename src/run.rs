@@ -258,7 +258,7 @@ impl<'p> Session<'p> {
                                 input::recycle(r.values);
                             }
                         }
-                        let (read, warnings) = read_batch(&mut *src, batch, &mut items);
+                        let (read, warnings) = read_batch(program, &mut *src, batch, &mut items);
                         more = matches!(read, Ok(true));
                         let first = seq;
                         seq += items.len() as u64;
@@ -348,11 +348,18 @@ impl<'p> Session<'p> {
 /// Reads the next batch into `items` (empty) and takes the warnings reading it raised. Runs
 /// inside the pool: sources parse on its threads.
 fn read_batch(
+    program: &Program,
     src: &mut dyn input::RecordSource,
     batch: usize,
     items: &mut Vec<Item>,
 ) -> (Result<bool, DataDiag>, Vec<DataDiag>) {
     let read = src.next_batch(batch, items);
+    // Blank values of fields with a `default` are read as it, once, before any rule.
+    for it in items.iter_mut() {
+        if let Item::Record(r) = it {
+            program.fill_defaults(r);
+        }
+    }
     (read, src.warnings())
 }
 

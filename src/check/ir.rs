@@ -28,6 +28,22 @@ pub struct Program {
 }
 
 impl Program {
+    /// Reads each missing value of `rec` whose field has a `default` as that default, before any
+    /// rule sees the record (every reader and the examples alike).
+    pub fn fill_defaults(&self, rec: &mut Record) {
+        let Some(rt) = self.records.get(rec.ty) else {
+            return;
+        };
+        if !rt.has_defaults {
+            return;
+        }
+        for (f, v) in rt.fields.iter().zip(rec.values.iter_mut()) {
+            if let (Some(d), Value::Missing) = (&f.default, &*v) {
+                *v = d.clone();
+            }
+        }
+    }
+
     /// The record type a submission names: `name`, `label` (`搬迁户`), or either qualified by
     /// its policy (`relocation_2016::household`, or by the policy file's stem,
     /// `relocation-2016::household`). `None` when no type or more than one answers; see
@@ -132,6 +148,8 @@ pub struct RecordType {
     pub shown_name: String,
     /// Only used as the element of a list field.
     pub element_only: bool,
+    /// Whether a field has a `default` (`Program::fill_defaults` has work to do).
+    pub has_defaults: bool,
     /// Per field: whether a rule reads it or it names a record (see `mark_used`).
     pub used: Vec<bool>,
 }
@@ -162,6 +180,9 @@ pub struct Field {
     /// In a spreadsheet, a 合计 row's cell in this column must equal the sum of the rows above
     /// it (`total`); checked by the reader.
     pub total: bool,
+    /// `default V`: the value a missing value of this optional field is read as (filled in
+    /// before any rule sees the record; see `RecordType::defaults`).
+    pub default: Option<Value>,
     pub span: Span,
 }
 

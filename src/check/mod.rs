@@ -3,6 +3,7 @@
 mod citations;
 pub use citations::authoring_lints;
 mod fold;
+mod guards;
 pub mod index;
 pub mod ir;
 pub mod units;
@@ -74,6 +75,9 @@ pub struct Compiled {
     pub program: Option<Program>,
     pub sources: SourceMap,
     pub diagnostics: Vec<Diagnostic>,
+    /// What an author should look at, which `check`'s reader (the agency) cannot act on: W0106.
+    /// `guiju test` (and an editor) show them; `guiju check` does not.
+    pub lints: Vec<Diagnostic>,
     /// Every definition and reference the checker resolved, with or without errors.
     pub index: SymbolIndex,
 }
@@ -134,6 +138,7 @@ struct Checker {
     sources: SourceMap,
     parsed: Vec<Parsed>,
     diags: Vec<Diagnostic>,
+    lints: Vec<Diagnostic>,
     records: Vec<RecordType>,
     /// Record types by name: every declaration, each in its own file's namespace.
     record_index: HashMap<String, Vec<usize>>,
@@ -203,6 +208,7 @@ impl Checker {
             sources: SourceMap::new(),
             parsed: Vec::new(),
             diags: Vec::new(),
+            lints: Vec::new(),
             records: Vec::new(),
             record_index: HashMap::new(),
             consts: HashMap::new(),
@@ -230,6 +236,7 @@ impl Checker {
             program: None,
             sources: self.sources,
             diagnostics: self.diags,
+            lints: self.lints,
             index: self.index,
         }
     }
@@ -256,6 +263,7 @@ impl Checker {
             program,
             sources: self.sources,
             diagnostics: self.diags,
+            lints: self.lints,
             index: self.index,
         }
     }
@@ -503,6 +511,7 @@ impl Checker {
                 policy: file,
                 shown_name: String::new(),
                 element_only: false,
+                has_defaults: false,
                 used: Vec::new(),
             });
         }
@@ -565,17 +574,41 @@ impl Checker {
                     ));
                 }
                 let total = f.total.is_some() && matches!(ty, Ty::Num(_));
-                fields.push(Field {
+                let mut field = Field {
                     name: f.name.name.clone(),
                     label: f.label.as_ref().map(|l| l.value.clone()),
                     also: f.also.iter().map(|l| l.value.clone()).collect(),
                     ty,
                     optional: f.optional,
                     total,
+                    default: None,
                     span: f.span,
-                });
+                };
+                if let Some(x) = &f.default {
+                    if f.optional {
+                        field.default = match self.literal_for_field(&field, x) {
+                            Value::Missing => None,
+                            v => Some(v),
+                        };
+                    } else {
+                        self.diags.push(e(
+                            "E0209",
+                            x.span,
+                            format!(
+                                "必填字段 `{}` 不能有 `default`：缺失的必填值是要报告的问题，不能代为填写",
+                                f.name.name
+                            ),
+                            format!(
+                                "the required field `{}` cannot have a `default`: a missing required value is a problem to report, not to fill in",
+                                f.name.name
+                            ),
+                        ));
+                    }
+                }
+                fields.push(field);
             }
             if let Some(rt) = self.records.get_mut(idx) {
+                rt.has_defaults = fields.iter().any(|f| f.default.is_some());
                 rt.fields = fields;
                 rt.lookup = lookup;
                 rt.key = key;
@@ -1054,6 +1087,10 @@ impl Checker {
         let filter = applies.filter.as_ref().map(|f| {
             let x = self.expr(f, &record_sc);
             self.expect_bool(&x);
+            if let Some(rt) = self.records.get(record) {
+                let found = guards::unguarded_optionals(&r.name.name, f, rt);
+                self.lints.extend(found);
+            }
             x
         });
         let mut sc = Sc {

@@ -50,6 +50,10 @@ pub fn run_example(
     // (rule, who, key, verdict)
     let mut seen: Vec<(usize, String, Option<String>, Verdict)> = Vec::new();
     for (i, rec) in ex.records.iter().enumerate() {
+        // As a reader's records are: blank values of fields with a `default` read as it.
+        let mut filled = rec.clone();
+        program.fill_defaults(&mut filled);
+        let rec = &filled;
         let key = key_text(program, rec.ty, &rec.values);
         let who = key.clone().unwrap_or_else(|| format!("#{}", i + 1));
         engine.check_record(rec, &mut |v| {

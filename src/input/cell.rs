@@ -607,6 +607,7 @@ mod tests {
             ty,
             optional: false,
             total: false,
+            default: None,
             span: Default::default(),
         }
     }

@@ -103,6 +103,8 @@ pub struct FieldDecl {
     pub label: Option<Str>,
     /// Other headers the field answers to (`"户编号" | "编号"`), after the label.
     pub also: Vec<Str>,
+    /// `default V`: what a missing value of this (optional) field stands for.
+    pub default: Option<Expr>,
     pub span: Span,
 }
 

@@ -562,6 +562,7 @@ impl Builder {
         let mut unit = None;
         let mut label = None;
         let mut also = Vec::new();
+        let mut default = None;
         for c in p.into_inner() {
             match c.as_rule() {
                 Rule::ident => name = Some(self.ident(c)),
@@ -573,6 +574,11 @@ impl Builder {
                         Some(Rule::kw_total) => total = Some(at),
                         Some(Rule::kw_optional) => optional = true,
                         Some(Rule::kw_key) => key = true,
+                        Some(Rule::kw_default) => {
+                            if let Some(x) = a.next() {
+                                default = Some(self.expr(x)?);
+                            }
+                        }
                         Some(Rule::kw_unit) => {
                             if let Some(u) = a.next() {
                                 unit = Some(Str {
@@ -601,6 +607,7 @@ impl Builder {
             unit,
             label,
             also,
+            default,
             span,
         })
     }
