@@ -7,9 +7,11 @@ use crate::diag::Lang;
 use crate::input::DataDiag;
 use std::io::Write;
 
-/// Escapes a command's message, as the Actions runner unescapes it: `%`, CR and LF.
+/// Escapes a command's message, as the Actions runner unescapes it: `%`, CR and LF; and makes
+/// text from the submission [`super::terminal_safe`] (the log shows annotations in a terminal).
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::terminal_safe(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

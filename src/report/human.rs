@@ -577,7 +577,23 @@ pub fn render_data_diag(
         },
         style.lang,
     );
-    let line_text = input.and_then(|i| lines.get(&i, u64::from(d.line)));
+    // Text from the submission never drives the terminal: the line, and the message and help
+    // that quote its cells.
+    let line_text = input
+        .and_then(|i| lines.get(&i, u64::from(d.line)))
+        .map(|t| super::terminal_safe(&t).into_owned());
+    let safe_diag;
+    let d = {
+        let safe = |m: &crate::diag::Msg| {
+            crate::diag::Msg::new(super::terminal_safe(&m.zh), super::terminal_safe(&m.en))
+        };
+        safe_diag = DataDiag {
+            message: safe(&d.message),
+            help: d.help.as_ref().map(safe),
+            ..d.clone()
+        };
+        &safe_diag
+    };
     match line_text {
         Some(text) => {
             let start: usize = text
@@ -685,6 +701,9 @@ impl<W: Write> Sink for Human<'_, W> {
     }
 
     fn finding(&mut self, f: &Finding) {
+        // Text from the submission never drives the terminal (an escape sequence in a cell).
+        let safe = f.terminal_safe();
+        let f = safe.as_ref().unwrap_or(f);
         let lang = self.style.lang;
         let policy_file = f.rule.file.clone();
         let policy_text = self

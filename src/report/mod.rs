@@ -893,3 +893,89 @@ impl Sink for Tee<'_> {
         first.or(second)
     }
 }
+
+/// Text from a submission made safe for a terminal: every character that would drive it rather
+/// than show (C0 controls but tab and newline, DEL, C1 controls, and the bidirectional overrides
+/// and isolates that reorder what is shown) becomes a visible stand-in of the same length in
+/// bytes and characters (`?`, `¿`, `�`), so that byte and character offsets into the text stay
+/// right. An escape sequence in a cell then shows as `?[31m`, never as red; `?]8;;…` never as a
+/// link. Borrowed when there is nothing to replace (almost always).
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    fn stand_in(c: char) -> Option<char> {
+        match c {
+            '\t' | '\n' => None,
+            '\u{0}'..='\u{1f}' | '\u{7f}' => Some('?'),
+            '\u{80}'..='\u{9f}' | '\u{61c}' => Some('¿'),
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                Some('\u{fffd}')
+            }
+            _ => None,
+        }
+    }
+    // A carriage return ending a line (CRLF) is a line end; any other returns the cursor to
+    // the start of the line, to overwrite what was shown.
+    let lone_cr = |i: usize| s.as_bytes().get(i + 1) != Some(&b'\n');
+    let needs = |(i, c): (usize, char)| match c {
+        '\r' => lone_cr(i),
+        c => stand_in(c).is_some(),
+    };
+    if !s.char_indices().any(needs) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.char_indices()
+            .map(|(i, c)| match c {
+                '\r' if !lone_cr(i) => c,
+                c => stand_in(c).unwrap_or(c),
+            })
+            .collect(),
+    )
+}
+
+impl Finding {
+    /// This finding with its text from the submission made [`terminal_safe`] (the key, the
+    /// values, the messages built from them, the data snippet), for a view that writes to a
+    /// terminal; `None` when nothing in it needs it.
+    pub fn terminal_safe(&self) -> Option<Finding> {
+        let unsafe_text = |s: &str| matches!(terminal_safe(s), std::borrow::Cow::Owned(_));
+        let msg_unsafe = |m: &Msg| unsafe_text(&m.zh) || unsafe_text(&m.en);
+        let needed = self.record.key.as_deref().is_some_and(unsafe_text)
+            || self
+                .record
+                .group
+                .as_ref()
+                .is_some_and(|g| unsafe_text(&g.key))
+            || self
+                .fields
+                .iter()
+                .any(|f| f.value.as_deref().is_some_and(unsafe_text))
+            || msg_unsafe(&self.message)
+            || self.reasons.iter().any(msg_unsafe)
+            || self.values.values().any(msg_unsafe)
+            || self.trace.iter().any(msg_unsafe)
+            || self.snippet.as_ref().is_some_and(|s| unsafe_text(&s.text));
+        if !needed {
+            return None;
+        }
+        let safe = |s: &str| terminal_safe(s).into_owned();
+        let safe_msg = |m: &Msg| Msg::new(safe(&m.zh), safe(&m.en));
+        let mut f = self.clone();
+        f.record.key = f.record.key.as_deref().map(safe);
+        if let Some(g) = &mut f.record.group {
+            g.key = safe(&g.key);
+        }
+        for field in &mut f.fields {
+            field.value = field.value.as_deref().map(safe);
+        }
+        f.message = safe_msg(&f.message);
+        f.reasons = f.reasons.iter().map(safe_msg).collect();
+        for v in f.values.values_mut() {
+            *v = safe_msg(v);
+        }
+        f.trace = f.trace.iter().map(safe_msg).collect();
+        if let Some(s) = &mut f.snippet {
+            s.text = safe(&s.text);
+        }
+        Some(f)
+    }
+}
