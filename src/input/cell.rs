@@ -203,6 +203,18 @@ fn parse_number_general(t: &str, field_unit: &units::Unit, int: bool) -> Value {
         );
     }
     let (num, unit) = units::split_number_unit(t);
+    if num
+        .split_once('.')
+        .is_some_and(|(_, frac)| frac.contains(','))
+    {
+        // `1.000,5`: a point then a comma is the European spelling of 1000.5, and dropping the
+        // comma as a thousands separator read it as 1.0005.
+        return bad(
+            t,
+            "小数点后不能有逗号：如果这是欧洲写法的 1000.5（点分千位、逗号作小数点），请写作 1000.5",
+            "a comma after the decimal point: if this is the European spelling of 1000.5 (a point between thousands, a decimal comma), write 1000.5",
+        );
+    }
     if num.contains(',') && !thousands_ok(num) {
         return bad(t, "千位分隔符位置不对", "misplaced thousands separator");
     }
@@ -630,6 +642,9 @@ mod tests {
         assert_eq!(parse_cell("  ", &f), Value::Missing);
         assert!(matches!(parse_cell(",135万元", &f), Value::Invalid(_)));
         assert!(matches!(parse_cell("12,34", &f), Value::Invalid(_)));
+        // The European 1000.5 is refused, not read as 1.0005 with its comma dropped.
+        assert!(matches!(parse_cell("1.000,5", &f), Value::Invalid(_)));
+        assert!(matches!(parse_cell("1.234,56万元", &f), Value::Invalid(_)));
     }
 
     #[test]
