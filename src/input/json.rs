@@ -19,6 +19,12 @@ struct Typing {
     input: u32,
     unknown_keys: Vec<HashMap<String, ()>>,
     warnings: Vec<DataDiag>,
+    /// What each name of a record type means as a type key (`$type` values, top-level keys):
+    /// names and labels, bare and qualified by policy id and file stem, each looked up once here
+    /// (in the file's scope) instead of once per record, which built a list and, in a scope, a
+    /// qualified name. A key not in it takes the slow path (and names no type, or a form not
+    /// listed).
+    types: HashMap<Box<str>, Option<usize>, BuildHasherDefault<Fnv>>,
     /// Per record type, field name or label → slot (`RecordType::lookup` with a cheaper hash).
     slots: Vec<HashMap<Box<str>, usize, BuildHasherDefault<Fnv>>>,
     /// Per record type and slot, the field's name and label, each when it names that slot: keys
@@ -64,7 +70,7 @@ impl Typing {
             rules: Vec::new(),
             examples: Vec::new(),
         };
-        Typing {
+        let mut typing = Typing {
             path: path.to_string(),
             program: Arc::new(ProgramView {
                 records: program.records.clone(),
@@ -101,15 +107,61 @@ impl Typing {
                         .collect()
                 })
                 .collect(),
-        }
+            types: HashMap::default(),
+        };
+        typing.index_type_names();
+        typing
+    }
+
+    /// Makes unqualified type keys name `scope`'s record types (`--data POLICY=FILE`).
+    fn set_scope(&mut self, scope: Option<String>) {
+        self.scope = scope;
+        self.types.clear();
+        self.index_type_names();
     }
 
     /// The record type a type key (`$type`, a top-level key) names, in the file's policy when
     /// `--data POLICY=FILE` named one.
     fn type_named(&self, n: &str) -> Option<usize> {
+        match self.types.get(n) {
+            Some(&t) => t,
+            None => self.type_named_slowly(n),
+        }
+    }
+
+    fn type_named_slowly(&self, n: &str) -> Option<usize> {
         match &self.scope {
             Some(p) if !n.contains("::") => self.program.shell.record_type(&format!("{p}::{n}")),
             _ => self.program.shell.record_type(n),
+        }
+    }
+
+    /// Fills [`Typing::types`].
+    fn index_type_names(&mut self) {
+        let shell = &self.program.shell;
+        let mut keys: Vec<String> = Vec::new();
+        for r in shell.records.iter().filter(|r| !r.element_only) {
+            let names = std::iter::once(r.name.as_str()).chain(r.label.as_deref());
+            let policy = shell.policies.get(r.policy);
+            let stem = policy.and_then(|p| {
+                std::path::Path::new(&p.path)
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .map(str::to_string)
+            });
+            let qualifiers: Vec<String> = policy
+                .map(|p| p.id.clone())
+                .into_iter()
+                .chain(stem)
+                .collect();
+            for n in names {
+                keys.push(n.to_string());
+                keys.extend(qualifiers.iter().map(|q| format!("{q}::{n}")));
+            }
+        }
+        for k in keys {
+            let t = self.type_named_slowly(&k);
+            self.types.insert(k.into(), t);
         }
     }
 
@@ -744,7 +796,7 @@ pub(super) struct Jsonl {
 impl Jsonl {
     /// Type keys name record types of policy `scope` unqualified (`--data POLICY=FILE`).
     pub(super) fn within(mut self, scope: Option<String>) -> Jsonl {
-        self.typing.scope = scope;
+        self.typing.set_scope(scope);
         self
     }
 
@@ -987,7 +1039,7 @@ impl Cursor {
 impl JsonDoc {
     /// Type keys name record types of policy `scope` unqualified (`--data POLICY=FILE`).
     pub(super) fn within(mut self, scope: Option<String>) -> JsonDoc {
-        self.typing.scope = scope;
+        self.typing.set_scope(scope);
         self
     }
 
@@ -1238,6 +1290,7 @@ impl RecordSource for JsonDoc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::input::cell;
     use crate::value::Value;
 
@@ -1558,5 +1611,55 @@ record row "行" {
                 }
             }
         }
+    }
+
+    #[test]
+    fn type_keys_are_named_as_the_program_names_them() {
+        let land = "policy land \"耕地\"\nrecord project \"建设项目\" {\n  id text key\n}\n";
+        let reno = "policy renovation \"改造\"\nrecord project \"改造项目\" {\n  id text key\n}\nrecord site \"小区\" {\n  id text key\n}\n";
+        let program = crate::check::compile(
+            vec![
+                ("a/land-use.gj".to_string(), land.to_string()),
+                ("b/renovation.gj".to_string(), reno.to_string()),
+            ],
+            &crate::check::MemoryResolver(Default::default()),
+        )
+        .program
+        .expect("compiles");
+        let names = [
+            "project",
+            "建设项目",
+            "改造项目",
+            "site",
+            "小区",
+            "land::project",
+            "land-use::project",
+            "renovation::project",
+            "renovation::改造项目",
+            "renovation::site",
+            "land::site",
+            "nothing",
+            "",
+            "::",
+            "a::b::c",
+        ];
+        for scope in [None, Some("renovation"), Some("land"), Some("land-use")] {
+            let mut typing = Typing::new("t.json", &program, None, 0);
+            typing.set_scope(scope.map(str::to_string));
+            for n in names {
+                assert_eq!(
+                    typing.type_named(n),
+                    typing.type_named_slowly(n),
+                    "{n} in {scope:?}"
+                );
+            }
+        }
+        let mut typing = Typing::new("t.json", &program, None, 0);
+        typing.set_scope(Some("renovation".to_string()));
+        assert_eq!(
+            typing.type_named("project"),
+            program.record_type("renovation::project")
+        );
+        assert!(typing.type_named("project").is_some());
     }
 }
