@@ -1049,6 +1049,19 @@ totals rows, a JSON `[]`, an empty file. Nothing was checked, and the exit code 
 form must not pass as a clean submission.",
         "$ guiju check policy.gj --data 空白表.csv\n[I0028] Error: the file holds no record: nothing was checked",
     ),
+    text(
+        "I0029",
+        "有默认值的字段整列缺失",
+        "a defaulted field with no column",
+        "策略为这个可选字段写了默认值（`default`），而表格（CSV 或工作表）中根本没有这一列，\
+所以每条记录都按默认值读取。默认值只代替空单元格：整列缺失时文件什么也没说。这是警告；\
+请确认表格确实不需要这一列，或补上这一列。",
+        "The policy gives this optional field a `default`, and the spreadsheet (CSV or sheet) has no \
+column for it at all, so every record reads the default. A default stands for a blank cell; with \
+the column missing, the file says nothing. A warning: check that the form truly leaves the column \
+out, or add it.",
+        "$ guiju check policy.gj --data 台账.csv\n[I0029] Warning: no column for 同步搬迁户 (default false); every record reads the default",
+    ),
     // ------------------------------------------------------------ U: command line
     text(
         "U0001",

@@ -703,3 +703,28 @@ fn a_csv_header_with_a_unit_reads_its_numbers_in_that_unit() {
         "{v}"
     );
 }
+
+#[test]
+fn a_defaulted_column_left_out_of_a_workbook_is_said() {
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases/optional-defaults");
+    let d = tempfile::tempdir().unwrap();
+    std::fs::copy(case.join("policy.gj"), d.path().join("policy.gj")).unwrap();
+    let xlsx = d.path().join("no-column.xlsx");
+    csv_to_workbook(&case.join("no-column.csv"), &xlsx);
+    let (code, v, err) = check(d.path(), "no-column.xlsx", &[]);
+    assert_eq!(code, 1, "{err}");
+    let problems = v["input_problems"].as_array().cloned().unwrap_or_default();
+    let said = problems
+        .iter()
+        .find(|p| p["code"] == "I0029")
+        .unwrap_or_else(|| panic!("no I0029 in {problems:?}"));
+    assert!(
+        said["message"]["en"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no column for 同步搬迁户 (default false)"),
+        "{said}"
+    );
+    // The default is still applied: household A (not registered, not marked 同步搬迁户) fails.
+    assert!(verdicts(&v).contains(&("eligibility".into(), "A".into(), "fail".into())));
+}

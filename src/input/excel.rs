@@ -756,6 +756,12 @@ impl ExcelSource {
             self.sheet = Some((index, name, SheetState::Passing));
             return;
         }
+        let has_column = |slot: usize| h.columns.iter().any(|c| c.slot == slot);
+        if let Some(mut d) = super::defaulted_columns(&self.path, 0, rt, &has_column) {
+            (d.line, d.col) = (0, 0);
+            prefix_sheet(&mut d, &name, 0, header_row);
+            self.warnings.push(d);
+        }
         if let Some((run, input)) = self.run {
             let mut cols = vec![None; rt.fields.len()];
             for c in &h.columns {

@@ -834,6 +834,9 @@ fn csv_source(
             .collect();
         return Err(missing_columns(path, header_line, &missing, &unknown));
     }
+    warnings.extend(defaulted_columns(path, header_line, rt, &|slot| {
+        seen.get(slot).is_some_and(Option::is_some)
+    }));
     Ok(Box::new(CsvSource {
         path: path.to_string(),
         split,
@@ -879,6 +882,60 @@ pub(crate) fn no_records(path: &str, skipped: u64) -> DataDiag {
         "check that the filled-in form was submitted, not the blank one; records go under the header",
     )
     .fatal()
+}
+
+/// `I0029`: optional fields with a `default` that a rule reads and that have no column: every
+/// record of the file reads them as their default, which the file then does not say; a warning,
+/// so that a column left out is never taken silently for a column of defaults.
+pub(crate) fn defaulted_columns(
+    path: &str,
+    line: u32,
+    rt: &crate::check::ir::RecordType,
+    seen: &dyn Fn(usize) -> bool,
+) -> Option<DataDiag> {
+    let absent: Vec<(&crate::check::ir::Field, &Value)> = rt
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(slot, _)| rt.used.get(*slot).copied().unwrap_or(true) && !seen(*slot))
+        .filter_map(|(_, f)| Some((f, f.default.as_ref()?)))
+        .collect();
+    if absent.is_empty() {
+        return None;
+    }
+    let each = |lang: crate::diag::Lang| -> Vec<String> {
+        absent
+            .iter()
+            .map(|(f, v)| {
+                let v = crate::eval::format_value(v, &f.ty, lang);
+                let name = f.label.as_deref().unwrap_or(&f.name);
+                match lang {
+                    crate::diag::Lang::Zh => format!("{name}（默认 {v}）"),
+                    crate::diag::Lang::En => format!("{name} (default {v})"),
+                }
+            })
+            .collect()
+    };
+    Some(
+        DataDiag::new(
+            "I0029",
+            path,
+            line,
+            1,
+            format!(
+                "表中没有这些列：{}；每条记录都按默认值读取",
+                each(crate::diag::Lang::Zh).join("、")
+            ),
+            format!(
+                "no column for {}; every record reads the default",
+                each(crate::diag::Lang::En).join(", ")
+            ),
+        )
+        .help(
+            "默认值只代替空单元格；整列缺失时，请确认表格确实不需要这一列，或补上这一列",
+            "a default stands for a blank cell; with the whole column missing, check that the form truly leaves it out, or add the column",
+        ),
+    )
 }
 
 /// `I0007`: required fields with no column: the file is not read (exit code 2), since every
