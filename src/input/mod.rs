@@ -907,7 +907,7 @@ pub(crate) fn defaulted_columns(
         absent
             .iter()
             .map(|(f, v)| {
-                let v = crate::eval::format_value(v, &f.ty, lang);
+                let v = default_shown(v, &f.ty, lang);
                 let name = f.label.as_deref().unwrap_or(&f.name);
                 match lang {
                     crate::diag::Lang::Zh => format!("{name}（默认 {v}）"),
@@ -936,6 +936,42 @@ pub(crate) fn defaulted_columns(
             "a default stands for a blank cell; with the whole column missing, check that the form truly leaves it out, or add the column",
         ),
     )
+}
+
+/// A field's default as the header warning names it: `否`/`false`, an enum's label, a number
+/// in the field's unit. (The evaluator's formatting is not the reader's to call.)
+fn default_shown(v: &Value, ty: &crate::check::ir::Ty, lang: crate::diag::Lang) -> String {
+    use crate::check::ir::Ty;
+    let zh = lang == crate::diag::Lang::Zh;
+    match (v, ty) {
+        (Value::Bool(b), _) => match (b, zh) {
+            (true, true) => "是".into(),
+            (false, true) => "否".into(),
+            (b, false) => b.to_string(),
+        },
+        (Value::Enum(i), Ty::Enum(def)) => def
+            .variants
+            .get(usize::from(*i))
+            .map(|(n, l)| {
+                if zh {
+                    l.clone().unwrap_or_else(|| n.clone())
+                } else {
+                    n.clone()
+                }
+            })
+            .unwrap_or_default(),
+        (Value::Num(n), Ty::Num(t)) => {
+            let shown = n.checked_div(t.unit.scale).unwrap_or(*n).normalize();
+            if t.unit.name.is_empty() {
+                shown.to_string()
+            } else {
+                format!("{shown} {}", t.unit.name)
+            }
+        }
+        (Value::Text(t), _) => format!("“{t}”"),
+        (Value::Date(d), _) => d.to_string(),
+        _ => "…".into(),
+    }
 }
 
 /// `I0007`: required fields with no column: the file is not read (exit code 2), since every
