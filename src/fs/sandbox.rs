@@ -4,7 +4,9 @@
 //! read for ever); and a file a policy names must lie inside the directory tree of the policies
 //! given on the command line, or under a root given with `--allow-path`, and be a policy (`.gj`)
 //! or a calendar (`.cal`): a policy in a pull request cannot make a run read, and quote in its
-//! diagnostics, `/proc/self/environ`, `../../.env` or a symlink to a key.
+//! diagnostics, `/proc/self/environ`, `../../.env` or a symlink to a key. The one other file read
+//! is the document a policy's `source` names ([`Sandbox::read_document`]: any text file, in the
+//! same trees), only to check the words its citations quote; it is never quoted.
 
 use crate::check::{Refusal, Resolver};
 use std::io::Read;
