@@ -93,6 +93,27 @@ fn relocation_policy() -> String {
         .into_owned()
 }
 
+/// `guiju check POLICY --data DATA --format FORMAT --output REPORT`: the exit code and the
+/// report file read back as JSON.
+fn check_to_file(
+    policy: &Path,
+    data: &Path,
+    format: &str,
+    report: &Path,
+) -> (Option<i32>, serde_json::Value) {
+    let run = Command::new(env!("CARGO_BIN_EXE_guiju"))
+        .arg("check")
+        .arg(policy)
+        .arg("--data")
+        .arg(data)
+        .args(["--format", format, "--output"])
+        .arg(report)
+        .output()
+        .unwrap();
+    let written = serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
+    (run.status.code(), written)
+}
+
 fn partial_files(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -168,18 +189,8 @@ fn a_broken_policy_replaces_the_report_file_with_its_errors() {
     std::fs::write(&policy, "policy x {\n").unwrap();
     let report = dir.path().join("r.json");
     std::fs::write(&report, "yesterday's report").unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_guiju"))
-        .arg("check")
-        .arg(&policy)
-        .arg("--data")
-        .arg(&data)
-        .args(["--format", "json", "--output"])
-        .arg(&report)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(2));
-    let written: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let (code, written) = check_to_file(&policy, &data, "json", &report);
+    assert_eq!(code, Some(2));
     assert_eq!(written["policy_errors"][0]["code"], "E0001", "{written}");
     assert!(partial_files(dir.path()).is_empty());
 }
@@ -243,16 +254,8 @@ fn a_whole_report_replaces_the_previous_one() {
     let data = households(dir.path(), 1);
     let report = dir.path().join("r.sarif");
     std::fs::write(&report, "yesterday's report").unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_guiju"))
-        .args(["check", &relocation_policy(), "--data"])
-        .arg(&data)
-        .args(["--format", "sarif", "--output"])
-        .arg(&report)
-        .output()
-        .unwrap();
-    assert_eq!(run.status.code(), Some(1));
-    let written: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    let (code, written) = check_to_file(Path::new(&relocation_policy()), &data, "sarif", &report);
+    assert_eq!(code, Some(1));
     assert_eq!(written["version"], "2.1.0");
     #[cfg(unix)]
     {
