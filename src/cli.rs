@@ -1131,23 +1131,12 @@ fn template(
     EXIT_OK
 }
 
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place: the file is
-/// written whole or not at all.
+/// Writes `bytes` to `path` whole or not at all, as a report is ([`ReportFile`]: a temporary file
+/// beside it, renamed when complete, removed on failure or Ctrl-C).
 fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.partial", std::process::id()));
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
+    let mut f = ReportFile::create(path)?;
+    f.write_all(bytes)?;
+    f.commit()
 }
 
 fn collect_policy_files(paths: &[PathBuf]) -> Vec<PathBuf> {
