@@ -131,8 +131,7 @@ fn forget_partial(tmp: &std::path::Path) {
 }
 
 /// Removes the temporary files of reports still being written (on Ctrl-C), so that the previous
-/// reports stay as they were and no partial file is left beside them.
-/// How many there were.
+/// reports stay as they were and no partial file is left beside them; says how many there were.
 pub(crate) fn remove_partial_reports() -> usize {
     match PARTIAL.lock() {
         Ok(p) => {

@@ -181,7 +181,7 @@ pub struct Field {
     /// it (`total`); checked by the reader.
     pub total: bool,
     /// `default V`: the value a missing value of this optional field is read as (filled in
-    /// before any rule sees the record; see `RecordType::defaults`).
+    /// before any rule sees the record: `Program::fill_defaults`).
     pub default: Option<Value>,
     pub span: Span,
 }

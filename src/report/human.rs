@@ -579,20 +579,28 @@ pub fn render_data_diag(
     );
     // Text from the submission never drives the terminal: the line, and the message and help
     // that quote its cells.
+    // A copy only where something needs replacing (almost never).
     let line_text = input
         .and_then(|i| lines.get(&i, u64::from(d.line)))
-        .map(|t| super::terminal_safe(&t).into_owned());
+        .map(|t| {
+            let changed = match super::terminal_safe(&t) {
+                std::borrow::Cow::Owned(s) => Some(s),
+                std::borrow::Cow::Borrowed(_) => None,
+            };
+            changed.unwrap_or(t)
+        });
+    let safe_message = super::msg_terminal_safe(&d.message);
+    let safe_help = d.help.as_ref().and_then(super::msg_terminal_safe);
     let safe_diag;
-    let d = {
-        let safe = |m: &crate::diag::Msg| {
-            crate::diag::Msg::new(super::terminal_safe(&m.zh), super::terminal_safe(&m.en))
-        };
+    let d = if safe_message.is_some() || safe_help.is_some() {
         safe_diag = DataDiag {
-            message: safe(&d.message),
-            help: d.help.as_ref().map(safe),
+            message: safe_message.unwrap_or_else(|| d.message.clone()),
+            help: safe_help.or_else(|| d.help.clone()),
             ..d.clone()
         };
         &safe_diag
+    } else {
+        d
     };
     match line_text {
         Some(text) => {

@@ -932,13 +932,21 @@ pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// `m` made [`terminal_safe`] in both languages, or `None` when neither needs it.
+pub(crate) fn msg_terminal_safe(m: &Msg) -> Option<Msg> {
+    match (terminal_safe(&m.zh), terminal_safe(&m.en)) {
+        (std::borrow::Cow::Borrowed(_), std::borrow::Cow::Borrowed(_)) => None,
+        (zh, en) => Some(Msg::new(zh, en)),
+    }
+}
+
 impl Finding {
     /// This finding with its text from the submission made [`terminal_safe`] (the key, the
     /// values, the messages built from them, the data snippet), for a view that writes to a
     /// terminal; `None` when nothing in it needs it.
     pub fn terminal_safe(&self) -> Option<Finding> {
         let unsafe_text = |s: &str| matches!(terminal_safe(s), std::borrow::Cow::Owned(_));
-        let msg_unsafe = |m: &Msg| unsafe_text(&m.zh) || unsafe_text(&m.en);
+        let msg_unsafe = |m: &Msg| msg_terminal_safe(m).is_some();
         let needed = self.record.key.as_deref().is_some_and(unsafe_text)
             || self
                 .record
@@ -958,7 +966,7 @@ impl Finding {
             return None;
         }
         let safe = |s: &str| terminal_safe(s).into_owned();
-        let safe_msg = |m: &Msg| Msg::new(safe(&m.zh), safe(&m.en));
+        let safe_msg = |m: &Msg| msg_terminal_safe(m).unwrap_or_else(|| m.clone());
         let mut f = self.clone();
         f.record.key = f.record.key.as_deref().map(safe);
         if let Some(g) = &mut f.record.group {
