@@ -750,6 +750,58 @@ record household "搬迁户" {
   registered bool default true     # E0209: make it `optional default true`, or drop the default
 }"#,
     ),
+    policy(
+        "E0210",
+        "被关联的记录类型没有主键",
+        "a ref to a record type without a key",
+        "`ref T` 字段填写的是另一类记录 `T` 的主键，规则经由它读取那条记录（`site.mode`），\
+`T` 的规则也经由它汇总指向自己的记录（`household.count()`）。因此 `T` 必须有一个标为 `key` \
+的字段；`ref` 字段的类型就是这个主键的类型。",
+        "A `ref T` field holds the key of a record of type `T`: rules read that record through it \
+(`site.mode`), and rules on `T` aggregate the records that refer to it (`household.count()`). So \
+`T` needs a field marked `key`; the `ref` field has that key's type.",
+        r#"policy demo "示例"
+
+record site "安置点" {
+  name text "安置点名称"
+}
+
+record household "搬迁户" {
+  id   text key
+  site ref site                    # E0210: mark the field that names a site `key`
+}"#,
+    ),
+    policy(
+        "E0211",
+        "关联汇总用错了地方",
+        "a joined aggregate out of place",
+        "`household.count()`、`household.sum(subsidy where …)` 写在对某类记录逐条检查的规则中，\
+对被检查的每条记录，汇总另一类记录里经由 `ref` 字段指向它的那些。这要求：那一类记录恰有一个\
+`ref` 字段指向被检查的类型（没有或不止一个时无法确定按哪个汇总）；汇总不在分组规则、\
+其他汇总或列表汇总之内。",
+        "`household.count()`, `household.sum(subsidy where …)` in a rule that checks each record of \
+a type aggregates, for each record checked, the records of the other type that refer to it through \
+their `ref` field. That type must have exactly one `ref` field to the type checked (with none or \
+two, which one to aggregate by is not clear), and the aggregate cannot stand in a grouped rule, \
+another aggregate or a list aggregate.",
+        r#"policy demo "示例"
+
+record site "安置点" {
+  id         text key
+  households int unit 户 "安置户数"
+}
+
+record household "搬迁户" {
+  id   text key
+  site text "安置点"                 # not `ref site`
+}
+
+rule site_counts "安置户数与台账一致" {
+  cite line 1 "安置户数与台账一致"
+  applies to site
+  require households == household.count()    # E0211: household has no ref to site
+}"#,
+    ),
     // ------------------------------------------------------------ W: policy warnings
     policy(
         "W0101",
@@ -1061,6 +1113,21 @@ column for it at all, so every record reads the default. A default stands for a 
 the column missing, the file says nothing. A warning: check that the form truly leaves the column \
 out, or add it.",
         "$ guiju check policy.gj --data 台账.csv\n[I0029] Warning: no column for 同步搬迁户 (default false); every record reads the default",
+    ),
+    text(
+        "I0030",
+        "关联的记录不在提交的数据中",
+        "a ref to a record the submission does not have",
+        "这些记录的 `ref` 字段填写了另一类记录的主键（如搬迁户所填的安置点编号），而提交的数据中\
+没有这条记录。按那一类记录汇总（`household.count()`）时，这些记录没有计入任何一条；经由它读取\
+（`site.mode`）的规则结果为“未知”，并指出这个主键。这是警告：补报缺少的记录，或更正所填的主键。\
+每个主键只报告一次，指向第一条填写它的记录。",
+        "These records' `ref` field names the key of a record of another type (the site number a \
+household gives) that the submission does not have. No total per record of that type \
+(`household.count()`) counted them, and rules reading through the field (`site.mode`) are unknown, \
+naming the key. A warning: add the missing record, or correct the key. Each key is said once, at \
+the first record that names it.",
+        "[I0030] Warning: 1 record(s) refer to the 安置点 `S9`, which is not in the submission; no total per 安置点 counted them",
     ),
     // ------------------------------------------------------------ U: command line
     text(

@@ -10,7 +10,7 @@
 //! its own spares; findings are built before that, so reporting never needs them.
 
 use crate::check::ir::Program;
-use crate::eval::{Engine, GroupEarly, GroupRun, Verdict};
+use crate::eval::{Engine, GroupEarly, GroupRun, Lookups, Verdict};
 use crate::input::{self, DataDiag, Inputs, Item, RunInputs};
 use crate::report::{finding_for_group, finding_for_record, Finding, Prerendered, Sink, Summary};
 use crate::syntax::ast::Outcome;
@@ -100,20 +100,25 @@ impl<'p> Session<'p> {
         let run_inputs = RunInputs::new(inputs);
         // A view without findings (`--format summary`) only counts: verdicts are not explained.
         let want_findings = sink.wants_findings();
-        let engine = Engine::new(program, as_of).explaining(want_findings);
-        let prerender = sink.prerender().map(|p| p.for_program(program));
         let pool = &self.pool;
+        let batch = self.options.batch.max(1);
+        // The records rules read through `ref` fields, read ahead from the whole submission.
+        let lookups = pool.install(|| read_lookups(program, inputs, batch));
+        let engine = Engine::new(program, as_of)
+            .explaining(want_findings)
+            .with_lookups(&lookups);
+        let prerender = sink.prerender().map(|p| p.for_program(program));
         // Groups are aggregated, batch by batch in input order, while later batches are read
         // and evaluated. Spread over half of the threads: on two cores one thread aggregating
         // (while the other reads, then both convert) measured faster than two shards, each of
         // which looks at every record for its keys.
         let mut groups =
-            GroupRun::with_shards(program, as_of, (pool.current_num_threads() / 2).max(1));
+            GroupRun::with_shards(program, as_of, (pool.current_num_threads() / 2).max(1))
+                .with_lookups(&lookups);
         // The position of the next batch's first item among all items read, for the order of
         // groups.
         let mut seq = 0u64;
         let mut summary = Summary::new(program, as_of.to_string());
-        let batch = self.options.batch.max(1);
         // The whole run, reading and reporting too, is on the pool's threads: a calling thread
         // outside it would hand work to the pool and sleep until it came back, and on a virtual
         // machine each of those wake-ups cost more than the report (`--jobs 1` was 5 % slower).
@@ -303,6 +308,19 @@ impl<'p> Session<'p> {
                 }
             }
         });
+        // Records that refer to a record the submission does not have: said once per key.
+        for d in groups.dangling() {
+            let Some(this) = run_inputs.input(d.first.input as usize) else {
+                continue;
+            };
+            let target = program
+                .records
+                .get(d.target)
+                .map_or("", |r| r.display_name());
+            let diag = input::dangling_reference(this.name(), &d.first, target, &d.key, d.records);
+            sink.data_diag_in(&diag, this);
+            summary.count_data_problem(&diag);
+        }
         // Groups are judged, and their findings built (and, where the view allows, rendered),
         // on the pool; they are counted and written here, in order.
         let judged: Vec<(Outcome, usize, Option<Found>)> = pool.install(|| {
@@ -314,7 +332,11 @@ impl<'p> Session<'p> {
                     let found = (want_findings
                         && outcome != Outcome::Pass
                         && outcome != Outcome::NotApplicable)
-                        .then(|| finding_for_group(program, &run_inputs, g))
+                        .then(|| match g.record.clone() {
+                            // A joined rule judged one record: its finding is the record's.
+                            Some(rec) => finding_for_record(program, &run_inputs, &rec, g.verdict),
+                            None => finding_for_group(program, &run_inputs, g),
+                        })
                         .flatten()
                         .map(|f| match &prerender {
                             Some(p) => Found::Rendered(p.render(&f)),
@@ -343,6 +365,39 @@ impl<'p> Session<'p> {
         input::forget_encodings(run_inputs.id());
         summary
     }
+}
+
+/// The records of the types rules read through `ref` fields (`site.households`), from every
+/// input of the run, read once before the run judges any record. An input whose reader knows
+/// it holds another type (a CSV) is not read. What reading says is left to the run, which reads
+/// every input again: an input that cannot be opened or read is reported there.
+fn read_lookups(program: &Program, inputs: &dyn Inputs, batch: usize) -> Lookups {
+    let mut lookups = Lookups::for_program(program);
+    if lookups.is_empty() {
+        return lookups;
+    }
+    let mut items = Vec::with_capacity(batch);
+    for ii in 0..inputs.specs().len() {
+        let Ok(mut src) = input::open(inputs, ii, program) else {
+            continue;
+        };
+        if src.record_type().is_some_and(|t| !lookups.wants(t)) {
+            continue;
+        }
+        loop {
+            items.clear();
+            let (read, _) = read_batch(program, &mut *src, batch, &mut items);
+            for it in &items {
+                if let Item::Record(r) = it {
+                    lookups.add(program, r);
+                }
+            }
+            if !matches!(read, Ok(true)) {
+                break;
+            }
+        }
+    }
+    lookups
 }
 
 /// Reads the next batch into `items` (empty) and takes the warnings reading it raised. Runs

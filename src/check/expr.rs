@@ -180,7 +180,15 @@ impl Checker {
                 filter,
                 has_parens,
             } => {
+                if let A::Name(id) = &receiver.kind {
+                    if let Some(t) = self.join_source(id, sc) {
+                        return self.join_agg(t, id, name, args, filter.as_deref(), sc, span);
+                    }
+                }
                 let recv = self.expr(receiver, sc);
+                if let (Some(target), false) = (self.refers_of(&recv, sc), *has_parens) {
+                    return self.deref(recv, target, name, span);
+                }
                 let Ty::List(elem) = recv.ty else {
                     if recv.ty != Ty::Error {
                         let (zh, en) = recv.ty.describe();
@@ -224,6 +232,204 @@ impl Checker {
                 )
             }
         }
+    }
+
+    /// The record type that `x`, a `ref` field (of the record, a list element, or a record
+    /// read through another `ref`), names.
+    fn refers_of(&self, x: &Expr, sc: &Sc) -> Option<usize> {
+        let (ty, slot) = match &x.kind {
+            ExprKind::Field(s) => (sc.record?, *s),
+            ExprKind::Elem(s) => (sc.elem?, *s),
+            ExprKind::Deref { target, slot, .. } => (*target, *slot),
+            _ => return None,
+        };
+        self.records.get(ty)?.field(slot)?.refers
+    }
+
+    /// `site.households`: the field `name` of the `target` record that `via` names.
+    fn deref(&mut self, via: Expr, target: usize, name: &ast::Ident, span: Span) -> Expr {
+        let Some(rt) = self.records.get(target) else {
+            return err(span);
+        };
+        let Some(slot) = rt.slot(&name.name) else {
+            let known: Vec<String> = rt.fields.iter().map(|f| f.name.clone()).collect();
+            let tname = rt.name.clone();
+            let mut d = e(
+                "E0103",
+                name.span,
+                format!("记录类型 `{tname}` 没有字段 `{}`", name.name),
+                format!("the record type `{tname}` has no field `{}`", name.name),
+            );
+            if let Some(s) = did_you_mean(&name.name, known.iter().map(String::as_str)) {
+                d = d.with_help(Msg::new(
+                    format!("是否应为 `{s}`？"),
+                    format!("did you mean `{s}`?"),
+                ));
+            }
+            self.diags.push(d);
+            return err(span);
+        };
+        let ty = rt.field(slot).map(|f| f.ty.clone()).unwrap_or(Ty::Error);
+        self.refer_field(target, slot, name.span);
+        mk(
+            ExprKind::Deref {
+                via: Box::new(via),
+                target,
+                slot,
+            },
+            ty,
+            span,
+        )
+    }
+
+    /// Whether `id` names a value here: a local, a field (of the element or the record), a
+    /// constant.
+    fn names_value(&self, id: &ast::Ident, sc: &Sc) -> bool {
+        let n = id.name.as_str();
+        let field_of = |r: Option<usize>| r.and_then(|r| self.records.get(r)?.slot(n)).is_some();
+        sc.locals.iter().any(|(l, _)| l == n)
+            || field_of(sc.elem)
+            || field_of(sc.record)
+            || self.const_named(n).is_some()
+    }
+
+    /// The record type a method's receiver names, when it names no local, field or constant:
+    /// `household` of `household.count()` (by name or by label).
+    fn join_source(&self, id: &ast::Ident, sc: &Sc) -> Option<usize> {
+        let n = id.name.as_str();
+        if self.names_value(id, sc) {
+            return None;
+        }
+        self.record_named(n).or_else(|| {
+            (0..self.records.len()).find(|&i| {
+                self.records.get(i).is_some_and(|r| {
+                    !r.element_only && r.label.as_deref() == Some(n) && self.sees(r.policy)
+                })
+            })
+        })
+    }
+
+    /// `household.count()`, `household.sum(subsidy where …)` in a rule on each record of a
+    /// type the records of `src` refer to: an aggregate over the records referring to the one
+    /// judged, through their `ref` field.
+    #[allow(clippy::too_many_arguments)]
+    fn join_agg(
+        &mut self,
+        src: usize,
+        id: &ast::Ident,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        filter: Option<&ast::Expr>,
+        sc: &Sc,
+        span: Span,
+    ) -> Expr {
+        self.refer_record(src, id.span);
+        let src_name = self
+            .records
+            .get(src)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let Some(kind) = AggKind::from_name(&name.name) else {
+            self.diags.push(e(
+                "E0106",
+                name.span,
+                format!("`{src_name}` 的记录没有 `{}` 这种汇总", name.name),
+                format!(
+                    "unknown aggregate `{}` over the records of `{src_name}`",
+                    name.name
+                ),
+            ));
+            return err(span);
+        };
+        let judged = match (sc.record, sc.fields, sc.grouped, sc.in_agg, sc.elem) {
+            (Some(r), true, false, false, None) => r,
+            _ => {
+                self.diags.push(
+                    e(
+                        "E0211",
+                        span,
+                        format!("`{src_name}.{}` 只能用在逐条检查记录的规则中", name.name),
+                        format!(
+                            "`{src_name}.{}` belongs in a rule that checks one record at a time",
+                            name.name
+                        ),
+                    )
+                    .with_help(Msg::new(
+                        "关联汇总对被检查的每条记录，汇总指向它的另一类记录；不能用在分组规则、汇总或列表汇总之内",
+                        "a joined aggregate sums, for each record checked, the records of another type that refer to it; it cannot stand in a grouped rule, an aggregate or a list aggregate",
+                    )),
+                );
+                return err(span);
+            }
+        };
+        let judged_name = self
+            .records
+            .get(judged)
+            .map(|r| r.name.clone())
+            .unwrap_or_default();
+        let vias: Vec<usize> = self
+            .records
+            .get(src)
+            .map(|r| {
+                r.fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.refers == Some(judged))
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let via = match vias.as_slice() {
+            [one] => *one,
+            [] => {
+                self.diags.push(
+                    e(
+                        "E0211",
+                        id.span,
+                        format!("`{src_name}` 没有关联 `{judged_name}` 的字段"),
+                        format!("`{src_name}` has no field that refers to `{judged_name}`"),
+                    )
+                    .with_help(Msg::new(
+                        format!("在 `{src_name}` 中声明一个 `ref {judged_name}` 字段，写明每条记录属于哪个 `{judged_name}`"),
+                        format!("declare a field `ref {judged_name}` in `{src_name}`, naming the `{judged_name}` each record belongs to"),
+                    )),
+                );
+                return err(span);
+            }
+            _ => {
+                self.diags.push(e(
+                    "E0211",
+                    id.span,
+                    format!("`{src_name}` 有多个关联 `{judged_name}` 的字段，无法确定按哪一个汇总"),
+                    format!("`{src_name}` has more than one field that refers to `{judged_name}`: which one to aggregate by is not clear"),
+                ));
+                return err(span);
+            }
+        };
+        let inner = Sc {
+            record: None,
+            fields: false,
+            key: None,
+            grouped: false,
+            elem: Some(src),
+            locals: Vec::new(),
+            local_syms: Vec::new(),
+            in_agg: true,
+        };
+        let (expr, filter, ty) = self.agg_parts(kind, args, filter, &inner, span);
+        let idx = self.aggs.len();
+        self.aggs.push(GroupAgg {
+            kind,
+            expr,
+            filter,
+            span,
+            source: Some(JoinSource {
+                ty: src,
+                via,
+                name_span: id.span,
+            }),
+        });
+        mk(ExprKind::GroupAgg(idx), ty, span)
     }
 
     /// Checks `x` where a value of type `want` is expected, so bare names may be enum variants.
@@ -549,12 +755,18 @@ impl Checker {
         sc: &Sc,
         span: Span,
     ) -> Expr {
-        // Check the side that is not a bare name first, so `purpose == poverty` resolves `poverty` as a variant.
+        // A bare name that names a value (a field, a local, a constant) is checked first, so
+        // that the other side may be a variant of its enum: `purpose == poverty`,
+        // `poverty == purpose`, `site.mode == centralised`.
+        let names_value = |x: &ast::Expr| match &x.kind {
+            A::Name(id) => self.names_value(id, sc),
+            _ => false,
+        };
         let (l, r) = if matches!(lhs.kind, A::Name(_)) && !matches!(rhs.kind, A::Name(_)) {
             let l = self.expr(lhs, sc);
             let r = self.expr_expecting(rhs, sc, &l.ty);
             (l, r)
-        } else if matches!(rhs.kind, A::Name(_)) && !matches!(lhs.kind, A::Name(_)) {
+        } else if names_value(rhs) && !matches!(lhs.kind, A::Name(_)) {
             let r = self.expr(rhs, sc);
             let l = self.expr_expecting(lhs, sc, &r.ty);
             (l, r)
@@ -673,6 +885,7 @@ impl Checker {
                 expr,
                 filter,
                 span,
+                source: None,
             });
             return mk(ExprKind::GroupAgg(idx), ty, span);
         }
@@ -976,6 +1189,7 @@ impl Checker {
                     expr: Some(date),
                     filter: filt,
                     span,
+                    source: None,
                 });
                 mk(ExprKind::GroupAgg(idx), Ty::Dates, span)
             }

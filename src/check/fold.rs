@@ -59,6 +59,7 @@ pub(crate) fn fold(x: &Expr, period: &PeriodRules) -> Result<Value, NotConst> {
         | ExprKind::Elem(_)
         | ExprKind::Local(_)
         | ExprKind::GroupKey
+        | ExprKind::Deref { .. }
         | ExprKind::GroupAgg(_)
         | ExprKind::ListAgg { .. }
         | ExprKind::Every { .. } => Err(NotConst::Record),

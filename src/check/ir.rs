@@ -183,6 +183,8 @@ pub struct Field {
     /// `default V`: the value a missing value of this optional field is read as (filled in
     /// before any rule sees the record: `Program::fill_defaults`).
     pub default: Option<Value>,
+    /// `ref T`: the field holds the key of a record of type `T` (its type is that key's type).
+    pub refers: Option<usize>,
     pub span: Span,
 }
 
@@ -365,6 +367,9 @@ pub enum Scope {
     Each,
     /// Once per group of records sharing the key field (or once over all, when `None`).
     Group(Option<usize>),
+    /// Once per record, with aggregates over the records of other types that refer to it
+    /// (`household.count()` in a rule on a county's report): judged once every record is read.
+    Joined,
 }
 
 #[derive(Debug, Clone)]
@@ -479,6 +484,21 @@ impl AggKind {
         })
     }
 
+    /// Its Chinese name (`计数`), as the Chinese report says it.
+    pub fn zh_name(self) -> &'static str {
+        match self {
+            AggKind::Sum => "合计",
+            AggKind::Count => "计数",
+            AggKind::Min => "最小",
+            AggKind::Max => "最大",
+            AggKind::Avg => "平均",
+            AggKind::All => "全部",
+            AggKind::Any => "任一",
+            AggKind::Distinct => "去重计数",
+            AggKind::Dates => "每期",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             AggKind::Sum => "sum",
@@ -497,9 +517,23 @@ impl AggKind {
 #[derive(Debug, Clone)]
 pub struct GroupAgg {
     pub kind: AggKind,
+    /// Over the group's records; for a joined aggregate, over the referring records, whose
+    /// fields it names as `ExprKind::Elem`.
     pub expr: Option<Expr>,
     pub filter: Option<Expr>,
     pub span: Span,
+    /// For a joined aggregate, the records it runs over.
+    pub source: Option<JoinSource>,
+}
+
+/// The records a joined aggregate runs over: those of type `ty` whose `ref` field `via` holds
+/// the key of the record being judged.
+#[derive(Debug, Clone)]
+pub struct JoinSource {
+    pub ty: usize,
+    pub via: usize,
+    /// Where the type is named (`household` of `household.count()`).
+    pub name_span: Span,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -590,6 +624,12 @@ pub enum ExprKind {
     Local(usize),
     /// The key of the group being checked.
     GroupKey,
+    /// A field of the record that a `ref` field names (`site.households`): `via` gives its key.
+    Deref {
+        via: Box<Expr>,
+        target: usize,
+        slot: usize,
+    },
     Neg(Box<Expr>),
     Arith(ArithOp, Box<Expr>, Box<Expr>),
     Cmp {
@@ -677,7 +717,7 @@ impl Expr {
             | ExprKind::Local(_)
             | ExprKind::GroupKey
             | ExprKind::GroupAgg(_) => {}
-            ExprKind::Neg(x) | ExprKind::Not(x) => x.walk(f),
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Deref { via: x, .. } => x.walk(f),
             ExprKind::Arith(_, a, b) | ExprKind::Cmp { lhs: a, rhs: b, .. } => {
                 a.walk(f);
                 b.walk(f);
@@ -780,6 +820,42 @@ pub fn mark_used(records: &mut [RecordType], rules: &[Rule]) {
                 }
             }
         });
+    }
+    // A field read through a `ref` (`site.mode`) is read in the other record.
+    let mut derefs = Vec::new();
+    for rule in rules {
+        rule.walk(&mut |x| {
+            if let ExprKind::Deref { target, slot, .. } = x.kind {
+                derefs.push((target, slot));
+            }
+        });
+    }
+    for (t, s) in derefs {
+        if let Some(u) = records.get_mut(t).and_then(|rt| rt.used.get_mut(s)) {
+            *u = true;
+        }
+    }
+    // A joined aggregate reads the referring records' fields, and their `ref` field.
+    for rule in rules {
+        for a in &rule.aggs {
+            let Some(src) = &a.source else { continue };
+            let Some(rt) = records.get_mut(src.ty) else {
+                continue;
+            };
+            let mut mark = |s: usize| {
+                if let Some(u) = rt.used.get_mut(s) {
+                    *u = true;
+                }
+            };
+            mark(src.via);
+            for x in a.expr.iter().chain(&a.filter) {
+                x.walk(&mut |e| {
+                    if let ExprKind::Elem(s) = e.kind {
+                        mark(s);
+                    }
+                });
+            }
+        }
     }
     // Elements of list fields are read whole.
     for rt in records.iter_mut() {

@@ -582,6 +582,10 @@ impl Checker {
                     optional: f.optional,
                     total,
                     default: None,
+                    refers: match &f.ty {
+                        TypeExpr::Ref(r) => self.record_named(&r.name),
+                        _ => None,
+                    },
                     span: f.span,
                 };
                 if let Some(x) = &f.default {
@@ -612,6 +616,70 @@ impl Checker {
                 rt.fields = fields;
                 rt.lookup = lookup;
                 rt.key = key;
+            }
+        }
+        self.resolve_refs(&decls);
+    }
+
+    /// Gives every `ref T` field the type of `T`'s key; a `T` without a key cannot be referred
+    /// to (E0210).
+    fn resolve_refs(&mut self, decls: &[(usize, ast::RecordDecl)]) {
+        let mut spans: HashMap<Span, &ast::FieldDecl> = HashMap::new();
+        for (_, r) in decls {
+            for f in &r.fields {
+                spans.insert(f.span, f);
+            }
+        }
+        for ri in 0..self.records.len() {
+            let n = self.records.get(ri).map_or(0, |r| r.fields.len());
+            for slot in 0..n {
+                let Some((target, span)) = self
+                    .records
+                    .get(ri)
+                    .and_then(|r| r.field(slot))
+                    .and_then(|f| Some((f.refers?, f.span)))
+                else {
+                    continue;
+                };
+                let key_ty = self
+                    .records
+                    .get(target)
+                    .and_then(|t| t.field(t.key?))
+                    .map(|k| k.ty.clone());
+                let at = match spans.get(&span).map(|f| &f.ty) {
+                    Some(TypeExpr::Ref(id)) => id.span,
+                    _ => span,
+                };
+                let ty = match key_ty {
+                    Some(t) => t,
+                    None => {
+                        let name = self
+                            .records
+                            .get(target)
+                            .map(|t| t.name.clone())
+                            .unwrap_or_default();
+                        self.diags.push(
+                            e(
+                                "E0210",
+                                at,
+                                format!("记录类型 `{name}` 没有主键，不能被关联"),
+                                format!("the record type `{name}` has no key, so it cannot be referred to"),
+                            )
+                            .with_help(Msg::new(
+                                format!("在 `{name}` 中把标识记录的字段标为 `key`"),
+                                format!("mark the field that names a `{name}` as `key`"),
+                            )),
+                        );
+                        Ty::Error
+                    }
+                };
+                if let Some(f) = self
+                    .records
+                    .get_mut(ri)
+                    .and_then(|r| r.fields.get_mut(slot))
+                {
+                    f.ty = ty;
+                }
             }
         }
     }
@@ -707,6 +775,18 @@ impl Checker {
                 Some(i) => {
                     self.refer_record(i, r.span);
                     Ty::List(i)
+                }
+                None => {
+                    self.unknown_record(&r.name, r.span);
+                    Ty::Error
+                }
+            },
+            // The type of the referred record's key, once every record's fields are known
+            // (`resolve_refs`).
+            TypeExpr::Ref(r) => match self.record_named(&r.name) {
+                Some(i) => {
+                    self.refer_record(i, r.span);
+                    Ty::Text
                 }
                 None => {
                     self.unknown_record(&r.name, r.span);
@@ -1078,6 +1158,8 @@ impl Checker {
             }
         };
         let grouped = matches!(scope, Scope::Group(_));
+        // A rule's aggregates, its `where`'s joined ones too.
+        self.aggs.clear();
         // `where` filters single records, before any grouping.
         let record_sc = Sc {
             record: Some(record),
@@ -1100,7 +1182,6 @@ impl Checker {
             grouped,
             ..Sc::default()
         };
-        self.aggs.clear();
         let mut lets = Vec::new();
         for (name, ex) in &r.lets {
             if sc.locals.iter().any(|(n, _)| n == &name.name) {
@@ -1155,6 +1236,20 @@ impl Checker {
                 _ => message_zh = Some(t),
             }
         }
+        // A rule with joined aggregates is judged once every record is read.
+        let scope = match self.aggs.iter().find(|a| a.source.is_some()) {
+            Some(a) if grouped => {
+                self.diags.push(e(
+                    "E0211",
+                    a.span,
+                    "关联汇总只能用在逐条检查记录的规则中，不能用在分组规则中".into(),
+                    "a joined aggregate belongs in a rule that checks one record at a time, not in a grouped rule".into(),
+                ));
+                scope
+            }
+            Some(_) => Scope::Joined,
+            None => scope,
+        };
         Some(Rule {
             id: r.name.name.clone(),
             title: r.title.as_ref().map(|t| t.value.clone()),

@@ -1,6 +1,6 @@
 //! Running a policy's examples: each expectation met or not, and why.
 
-use super::{format_value, Engine, Explanation, GroupRun, Verdict};
+use super::{format_value, Engine, Explanation, GroupRun, Lookups, Verdict};
 use crate::check::ir::{Example, Program};
 use crate::diag::Lang;
 use crate::value::Value;
@@ -45,15 +45,25 @@ pub fn run_example(
     default_as_of: NaiveDate,
 ) -> ExampleResult {
     let as_of = ex.as_of.unwrap_or(default_as_of);
-    let engine = Engine::new(program, as_of);
-    let mut groups = GroupRun::new(program, as_of);
+    // As a reader's records are: blank values of fields with a `default` read as it.
+    let filled: Vec<crate::value::Record> = ex
+        .records
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            program.fill_defaults(&mut r);
+            r
+        })
+        .collect();
+    let mut lookups = Lookups::for_program(program);
+    for r in &filled {
+        lookups.add(program, r);
+    }
+    let engine = Engine::new(program, as_of).with_lookups(&lookups);
+    let mut groups = GroupRun::new(program, as_of).with_lookups(&lookups);
     // (rule, who, key, verdict)
     let mut seen: Vec<(usize, String, Option<String>, Verdict)> = Vec::new();
-    for (i, rec) in ex.records.iter().enumerate() {
-        // As a reader's records are: blank values of fields with a `default` read as it.
-        let mut filled = rec.clone();
-        program.fill_defaults(&mut filled);
-        let rec = &filled;
+    for (i, rec) in filled.iter().enumerate() {
         let key = key_text(program, rec.ty, &rec.values);
         let who = key.clone().unwrap_or_else(|| format!("#{}", i + 1));
         engine.check_record(rec, &mut |v| {
@@ -65,6 +75,13 @@ pub fn run_example(
     }
     for g in groups.finish() {
         let rule = g.verdict.rule;
+        // A joined rule's verdict is on one record, known by its key.
+        if let Some(rec) = &g.record {
+            let key = key_text(program, rec.ty, &rec.values);
+            let who = key.clone().unwrap_or_else(|| "#?".into());
+            seen.push((rule, who, key, g.verdict));
+            continue;
+        }
         let key = match &g.key {
             Value::Missing => None,
             v => Some(format_value(v, &crate::check::ir::Ty::Text, Lang::Zh)),

@@ -205,6 +205,45 @@ impl Render<'_, '_> {
                         swaps.push((from..to, def.label(*i).to_string()));
                     }
                 }
+                // A joined aggregate (`household.count(where …)`): the type by its label, the
+                // aggregate by its Chinese name, the referring records' fields by their labels.
+                ExprKind::GroupAgg(i) => {
+                    let Some(agg) = self.env.rule.aggs.get(*i) else {
+                        return;
+                    };
+                    let Some(src) = &agg.source else { return };
+                    let at = |r: std::ops::Range<usize>| {
+                        Some(r.start.checked_sub(base)?..r.end.checked_sub(base)?)
+                    };
+                    let Some(name) = at(src.name_span.range()) else {
+                        return;
+                    };
+                    let rt = self.env.program.records.get(src.ty);
+                    if let Some(rt) = rt {
+                        swaps.push((name.clone(), rt.display_name().to_string()));
+                    }
+                    let written = whole.get(name.end..to).unwrap_or_default();
+                    if let (Some(dot), Some(paren)) = (written.find('.'), written.find('(')) {
+                        if dot < paren {
+                            let m = name.end + dot + 1..name.end + paren;
+                            swaps.push((m, agg.kind.zh_name().to_string()));
+                        }
+                    }
+                    // `where` said as the Chinese keyword.
+                    if let Some(fs) = agg.filter.as_ref().and_then(|f| at(f.span.range())) {
+                        let before = whole.get(..fs.start).unwrap_or_default().trim_end();
+                        if before.ends_with("where") {
+                            swaps.push((before.len() - 5..before.len(), "当".to_string()));
+                        }
+                    }
+                    for x in agg.expr.iter().chain(&agg.filter) {
+                        x.walk(&mut |e| {
+                            if let (ExprKind::Elem(slot), Some(r)) = (&e.kind, at(e.span.range())) {
+                                swaps.push((r, self.field_name(src.ty, *slot).0));
+                            }
+                        });
+                    }
+                }
                 ExprKind::Call(b, _) => {
                     let written = whole.get(from..to).unwrap_or_default();
                     let name_len = written.find('(').unwrap_or(0);
@@ -263,6 +302,17 @@ impl Render<'_, '_> {
                     Lang::Zh => format!("`{raw}`（无法读取）"),
                     Lang::En => format!("`{raw}` (unreadable)"),
                 }),
+                UnknownReason::NoSuchRecord { target, key } => Msg::new(
+                    format!("（没有{target} `{key}`）"),
+                    format!("(no {target} `{key}`)"),
+                ),
+                UnknownReason::NoRecords { of } => {
+                    Msg::new(format!("（没有{of}记录）"), format!("(no {of} records)"))
+                }
+                UnknownReason::TwoRecords { target, key } => Msg::new(
+                    format!("（{target} `{key}` 不止一条）"),
+                    format!("(more than one {target} `{key}`)"),
+                ),
                 _ => Msg::new("（缺失）", "(missing)"),
             },
         }
@@ -279,6 +329,22 @@ impl Render<'_, '_> {
                 let v = self.value_msg_at(&eval(x, env), x);
                 self.note_value(en.clone(), v.clone());
                 Msg::new(cat(&[&zh, " ", &v.zh]), cat(&[&en, " ", &v.en]))
+            }
+            // `site.households`: the record's own field named, then the other record's.
+            ExprKind::Deref { via, target, slot } => {
+                let (vzh, _) = match &via.kind {
+                    ExprKind::Field(s) => {
+                        self.fields.push(*s);
+                        self.field_name(env.rule.record, *s)
+                    }
+                    ExprKind::Elem(s) => self.field_name(env.elem.map_or(usize::MAX, |e| e.1), *s),
+                    _ => (self.source_msg(via).zh, String::new()),
+                };
+                let (fzh, _) = self.field_name(*target, *slot);
+                let en = self.source_text(x);
+                let v = self.value_msg_at(&eval(x, env), x);
+                self.note_value(en.clone(), v.clone());
+                Msg::new(cat(&[&vzh, ".", &fzh, " ", &v.zh]), cat(&[&en, " ", &v.en]))
             }
             ExprKind::Elem(slot) => {
                 let ty = env.elem.map(|e| e.1).unwrap_or(usize::MAX);
@@ -698,6 +764,18 @@ fn unknown_msg(h: &Halt) -> Msg {
                     format!("`{f}` has not happened yet, so it cannot be computed with"),
                 ),
                 UnknownReason::EmptySet => Msg::new("汇总的集合为空", "the aggregated set is empty"),
+                UnknownReason::NoSuchRecord { target, key } => Msg::new(
+                    format!("`{f}` 关联的{target} `{key}` 不在提交的数据中"),
+                    format!("the {target} `{key}` that `{f}` names is not in the submission"),
+                ),
+                UnknownReason::NoRecords { of } => Msg::new(
+                    format!("提交的数据中没有任何{of}记录，无法汇总"),
+                    format!("the submission has no {of} records to aggregate"),
+                ),
+                UnknownReason::TwoRecords { target, key } => Msg::new(
+                    format!("`{f}` 关联的{target} `{key}` 在提交的数据中不止一条，无法确定是哪一条"),
+                    format!("more than one {target} of the submission has the key `{key}` that `{f}` names"),
+                ),
             }
         }
         Halt::Pending(p) => Msg::new(

@@ -1,7 +1,10 @@
 //! Aggregates: accumulators fed record by record, and grouped rules judged once per group.
 
 use super::fast::{FastAgg, FastBool, Fed};
-use super::{eval, judge, not_yet_unknown, order, unknown, Env, Halt, UnknownReason, Verdict, R};
+use super::{
+    eval, judge, not_yet_unknown, order, unknown, Env, Halt, Lookups, UnknownReason, Verdict,
+    NO_LOOKUPS, R,
+};
 use crate::check::ir::*;
 use crate::value::{Record, RecordLoc, Value};
 use crate::vocab::Outcome;
@@ -219,13 +222,30 @@ pub struct Group {
     seq: u64,
 }
 
-/// A group's verdict, with where its first record was.
+/// A group's verdict, with where its first record was. For a joined rule, the verdict on one
+/// record (`record`), `records` the referring records aggregated.
 #[derive(Debug, Clone)]
 pub struct GroupVerdict {
     pub key: Value,
     pub records: u64,
     pub first: RecordLoc,
     pub verdict: Verdict,
+    /// The record judged, for a joined rule.
+    pub record: Option<Arc<Record>>,
+}
+
+/// A key that records refer to and that no record of the submission has (see
+/// [`GroupRun::dangling`]).
+#[derive(Debug, Clone)]
+pub struct Dangling {
+    /// The record type referred to.
+    pub target: usize,
+    /// The key, as text.
+    pub key: String,
+    /// How many records refer to it.
+    pub records: u64,
+    /// Where the first of them is.
+    pub first: RecordLoc,
 }
 
 type Groups = IndexMap<String, Group, foldhash::fast::RandomState>;
@@ -233,6 +253,9 @@ type Groups = IndexMap<String, Group, foldhash::fast::RandomState>;
 /// A grouped rule and the fast forms of its `where` and aggregates (see `fast`).
 struct GroupRule {
     index: usize,
+    /// A rule with joined aggregates (`Scope::Joined`): its groups are keyed by the referring
+    /// records' `ref` field, and it judges each record of its own type at the end.
+    joined: bool,
     filter: Option<FastBool>,
     aggs: Vec<Option<FastAgg>>,
 }
@@ -252,6 +275,8 @@ struct Shard {
 pub struct GroupRun<'p> {
     program: &'p Program,
     as_of: NaiveDate,
+    /// The records rules read through `ref` fields.
+    lookups: &'p Lookups,
     /// The grouped rules.
     rules: Vec<GroupRule>,
     shards: Vec<Shard>,
@@ -259,6 +284,13 @@ pub struct GroupRun<'p> {
     seen: Vec<bool>,
     /// Records fed one at a time so far (`feed`).
     fed: u64,
+    /// Per record type judged by a joined rule: its records, in input order, kept to the end.
+    kept: Vec<Vec<Arc<Record>>>,
+    /// Per record type: whether a joined rule judges it (its records are kept).
+    keeps: Vec<bool>,
+    /// Per record type: whether any record of it was read (a joined aggregate over a type the
+    /// submission has none of is unknown, not 0).
+    types_seen: Vec<bool>,
 }
 
 impl<'p> GroupRun<'p> {
@@ -272,11 +304,31 @@ impl<'p> GroupRun<'p> {
             .rules
             .iter()
             .enumerate()
-            .filter(|(_, r)| matches!(r.scope, Scope::Group(_)))
-            .map(|(index, r)| GroupRule {
-                index,
-                filter: r.filter.as_ref().and_then(|f| FastBool::compile(r, f)),
-                aggs: r.aggs.iter().map(|a| FastAgg::compile(r, a)).collect(),
+            .filter(|(_, r)| matches!(r.scope, Scope::Group(_) | Scope::Joined))
+            .map(|(index, r)| {
+                let joined = matches!(r.scope, Scope::Joined);
+                GroupRule {
+                    index,
+                    joined,
+                    // A joined rule's `where` is on the record judged, at the end; its
+                    // aggregates read referring records, through the interpreter.
+                    filter: (!joined)
+                        .then(|| r.filter.as_ref().and_then(|f| FastBool::compile(r, f)))
+                        .flatten(),
+                    aggs: r
+                        .aggs
+                        .iter()
+                        .map(|a| (!joined).then(|| FastAgg::compile(r, a)).flatten())
+                        .collect(),
+                }
+            })
+            .collect();
+        let kept = vec![Vec::new(); program.records.len()];
+        let keeps: Vec<bool> = (0..program.records.len())
+            .map(|t| {
+                rules
+                    .iter()
+                    .any(|g| g.joined && program.rules.get(g.index).is_some_and(|r| r.record == t))
             })
             .collect();
         let shards = (0..shards.max(1))
@@ -287,15 +339,24 @@ impl<'p> GroupRun<'p> {
         GroupRun {
             program,
             as_of,
+            lookups: &NO_LOOKUPS,
             seen: vec![false; rules.len()],
             rules,
             shards,
             fed: 0,
+            kept,
+            keeps,
+            types_seen: vec![false; program.records.len()],
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+
+    /// Reading through `ref` fields in `lookups` (read ahead from the submission).
+    pub fn with_lookups(self, lookups: &'p Lookups) -> GroupRun<'p> {
+        GroupRun { lookups, ..self }
     }
 
     /// This run with every `where` and aggregate left to the interpreter: the reference the
@@ -314,11 +375,18 @@ impl<'p> GroupRun<'p> {
     pub fn feed(&mut self, rec: &Record, out: &mut dyn FnMut(Verdict)) {
         self.early(rec, out);
         self.saw(rec.ty);
+        if let (Some(true), Some(kept)) = (self.keeps.get(rec.ty), self.kept.get_mut(rec.ty)) {
+            kept.push(Arc::new(rec.clone()));
+        }
+        if let Some(t) = self.types_seen.get_mut(rec.ty) {
+            *t = true;
+        }
         let seq = self.fed;
         self.fed += 1;
-        let (program, as_of, rules, n) = (self.program, self.as_of, &self.rules, self.shards.len());
+        let (program, as_of, lookups) = (self.program, self.as_of, self.lookups);
+        let (rules, n) = (&self.rules, self.shards.len());
         for (i, shard) in self.shards.iter_mut().enumerate() {
-            shard.feed(program, as_of, rules, rec, seq, i, n);
+            shard.feed(program, as_of, lookups, rules, rec, seq, i, n);
         }
     }
 
@@ -332,6 +400,7 @@ impl<'p> GroupRun<'p> {
         GroupEarly {
             program: self.program,
             as_of: self.as_of,
+            lookups: self.lookups,
             rules: &self.rules,
         }
     }
@@ -342,12 +411,16 @@ impl<'p> GroupRun<'p> {
         let early = GroupEarly {
             program: self.program,
             as_of: self.as_of,
+            lookups: self.lookups,
             rules: &self.rules,
         };
         let feed = GroupFeed {
             run: early,
             shards: &mut self.shards,
             seen: &mut self.seen,
+            kept: &mut self.kept,
+            keeps: &self.keeps,
+            types_seen: &mut self.types_seen,
         };
         (early, feed)
     }
@@ -357,21 +430,76 @@ impl<'p> GroupRun<'p> {
         mark_seen(self.program, &self.rules, &mut self.seen, ty);
     }
 
+    /// The keys that records refer to (through a `ref` field a joined rule aggregates by) and no
+    /// record of the submission has: each once, with how many records refer to it and where the
+    /// first is, in the order first seen. Those records took part in no joined rule's total.
+    pub fn dangling(&self) -> Vec<Dangling> {
+        let mut out: Vec<(u64, Dangling)> = Vec::new();
+        let mut said: HashSet<(usize, String)> = HashSet::new();
+        for (k, gr) in self.rules.iter().enumerate() {
+            let Some(rule) = self.program.rules.get(gr.index).filter(|_| gr.joined) else {
+                continue;
+            };
+            let key_slot = self.program.records.get(rule.record).and_then(|r| r.key);
+            let have: HashSet<String> = self
+                .kept
+                .get(rule.record)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| key_slot.and_then(|s| r.values.get(s)))
+                .map(key_of)
+                .collect();
+            for shard in &self.shards {
+                let Some(groups) = shard.groups.get(k) else {
+                    continue;
+                };
+                for (text, g) in groups {
+                    if have.contains(text) || !said.insert((rule.record, text.clone())) {
+                        continue;
+                    }
+                    out.push((
+                        g.seq,
+                        Dangling {
+                            target: rule.record,
+                            key: text.clone(),
+                            records: g.records,
+                            first: g.first,
+                        },
+                    ));
+                }
+            }
+        }
+        out.sort_by_key(|(seq, _)| *seq);
+        out.into_iter().map(|(_, d)| d).collect()
+    }
+
     /// Judges every group, in the order groups were first seen.
     pub fn finish(self) -> Vec<GroupVerdict> {
         use rayon::prelude::*;
         let mut out = Vec::new();
-        let mut per_rule: Vec<Vec<Group>> = self.rules.iter().map(|_| Vec::new()).collect();
+        let mut per_rule: Vec<Vec<(String, Group)>> =
+            self.rules.iter().map(|_| Vec::new()).collect();
         for shard in self.shards {
             for (all, groups) in per_rule.iter_mut().zip(shard.groups) {
-                all.extend(groups.into_values());
+                all.extend(groups);
             }
         }
-        for ((gr, mut groups), seen) in self.rules.into_iter().zip(per_rule).zip(self.seen) {
+        for ((gr, groups), seen) in self.rules.into_iter().zip(per_rule).zip(self.seen) {
             let ri = gr.index;
             let Some(rule) = self.program.rules.get(ri) else {
                 continue;
             };
+            if gr.joined {
+                let kept = self.kept.get(rule.record).map_or(&[][..], Vec::as_slice);
+                let (program, as_of, lookups) = (self.program, self.as_of, self.lookups);
+                let by_key: std::collections::HashMap<String, Group> = groups.into_iter().collect();
+                let types_seen = &self.types_seen;
+                out.par_extend(kept.par_iter().map(|rec| {
+                    judge_joined(program, as_of, lookups, ri, rule, rec, &by_key, types_seen)
+                }));
+                continue;
+            }
+            let mut groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
             groups.sort_by_key(|g| g.seq);
             let keyed = matches!(rule.scope, Scope::Group(Some(_)));
             // `applies to all` judges the records of its type once, even when its `where` leaves none;
@@ -386,20 +514,21 @@ impl<'p> GroupRun<'p> {
                 });
             }
             // Groups are judged on the threads of the current rayon pool, and kept in order.
-            let (program, as_of) = (self.program, self.as_of);
+            let (program, as_of, lookups) = (self.program, self.as_of, self.lookups);
             out.par_extend(groups.into_par_iter().map(|g| {
                 let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
                 let verdict = if keyed && g.key.is_missing() {
                     missing_key(program, ri, rule)
                 } else {
                     // `judge` builds an explanation only for a finding.
-                    judge(program, ri, rule, &[], &aggs, Some(&g.key), as_of)
+                    judge(program, ri, rule, &[], &aggs, Some(&g.key), as_of, lookups)
                 };
                 GroupVerdict {
                     key: g.key,
                     records: g.records,
                     first: g.first,
                     verdict,
+                    record: None,
                 }
             }));
         }
@@ -412,6 +541,7 @@ impl<'p> GroupRun<'p> {
 pub struct GroupEarly<'a, 'p> {
     program: &'p Program,
     as_of: NaiveDate,
+    lookups: &'p Lookups,
     rules: &'a [GroupRule],
 }
 
@@ -424,7 +554,11 @@ impl GroupEarly<'_, '_> {
             let Some(rule) = self.program.rules.get(ri) else {
                 continue;
             };
-            let Some(f) = rule.filter.as_ref().filter(|_| rule.record == rec.ty) else {
+            let Some(f) = rule
+                .filter
+                .as_ref()
+                .filter(|_| rule.record == rec.ty && !gr.joined)
+            else {
                 continue;
             };
             // A `where` the fast path decides is decided: no unknown verdict.
@@ -435,7 +569,8 @@ impl GroupEarly<'_, '_> {
             {
                 continue;
             }
-            let env = Env::record(self.program, rule, &rec.values, self.as_of);
+            let env =
+                Env::record(self.program, rule, &rec.values, self.as_of).with_lookups(self.lookups);
             if let Err(h) = eval(f, &env).map_err(not_yet_unknown) {
                 out(Verdict {
                     rule: ri,
@@ -453,6 +588,9 @@ pub struct GroupFeed<'a, 'p> {
     run: GroupEarly<'a, 'p>,
     shards: &'a mut [Shard],
     seen: &'a mut [bool],
+    kept: &'a mut [Vec<Arc<Record>>],
+    keeps: &'a [bool],
+    types_seen: &'a mut [bool],
 }
 
 impl GroupFeed<'_, '_> {
@@ -469,6 +607,7 @@ impl GroupFeed<'_, '_> {
         let GroupEarly {
             program,
             as_of,
+            lookups,
             rules,
         } = self.run;
         if rules.is_empty() {
@@ -482,12 +621,35 @@ impl GroupFeed<'_, '_> {
         }
         for (ty, _) in types.iter().enumerate().filter(|(_, s)| **s) {
             mark_seen(program, rules, self.seen, ty);
+            if let Some(t) = self.types_seen.get_mut(ty) {
+                *t = true;
+            }
+        }
+        // The records joined rules judge, kept to the end (only their types'; memory grows
+        // with them).
+        if types.iter().zip(self.keeps).any(|(t, k)| *t && *k) {
+            for rec in items.iter().filter_map(&record) {
+                if let (Some(true), Some(kept)) =
+                    (self.keeps.get(rec.ty), self.kept.get_mut(rec.ty))
+                {
+                    kept.push(Arc::new(rec.clone()));
+                }
+            }
         }
         let n = self.shards.len();
         if let [shard] = &mut *self.shards {
             for (k, rec) in items.iter().enumerate() {
                 if let Some(rec) = record(rec) {
-                    shard.feed(program, as_of, rules, rec, first_seq + k as u64, 0, 1);
+                    shard.feed(
+                        program,
+                        as_of,
+                        lookups,
+                        rules,
+                        rec,
+                        first_seq + k as u64,
+                        0,
+                        1,
+                    );
                 }
             }
             return;
@@ -498,7 +660,16 @@ impl GroupFeed<'_, '_> {
             .for_each(|(i, shard)| {
                 for (k, it) in items.iter().enumerate() {
                     if let Some(rec) = record(it) {
-                        shard.feed(program, as_of, rules, rec, first_seq + k as u64, i, n);
+                        shard.feed(
+                            program,
+                            as_of,
+                            lookups,
+                            rules,
+                            rec,
+                            first_seq + k as u64,
+                            i,
+                            n,
+                        );
                     }
                 }
             });
@@ -523,6 +694,7 @@ impl Shard {
         &mut self,
         program: &Program,
         as_of: NaiveDate,
+        lookups: &Lookups,
         rules: &[GroupRule],
         rec: &Record,
         seq: u64,
@@ -533,6 +705,10 @@ impl Shard {
             let Some(rule) = program.rules.get(gr.index) else {
                 continue;
             };
+            if gr.joined {
+                feed_joined(program, as_of, lookups, rule, groups, rec, seq, me, n);
+                continue;
+            }
             if rule.record != rec.ty {
                 continue;
             }
@@ -553,7 +729,7 @@ impl Shard {
                 continue;
             }
             // Built only when the fast path leaves a record to the interpreter.
-            let env = || Env::record(program, rule, &rec.values, as_of);
+            let env = || Env::record(program, rule, &rec.values, as_of).with_lookups(lookups);
             if let Some(f) = &rule.filter {
                 let fast = gr
                     .filter
@@ -596,6 +772,171 @@ impl Shard {
     }
 }
 
+/// Adds a record to the joined aggregates of `rule` over its type: in the group of the record
+/// its `ref` field names, when that group falls to shard `me` of `n`. A record whose `ref` field
+/// is blank or unreadable names no record and is not aggregated.
+#[allow(clippy::too_many_arguments)]
+fn feed_joined(
+    program: &Program,
+    as_of: NaiveDate,
+    lookups: &Lookups,
+    rule: &Rule,
+    groups: &mut Groups,
+    rec: &Record,
+    seq: u64,
+    me: usize,
+    n: usize,
+) {
+    let Some(via) = rule
+        .aggs
+        .iter()
+        .find_map(|a| a.source.as_ref().filter(|s| s.ty == rec.ty).map(|s| s.via))
+    else {
+        return;
+    };
+    let key = rec.values.get(via).unwrap_or(&Value::Missing);
+    if matches!(key, Value::Missing | Value::Invalid(_)) {
+        return;
+    }
+    let owned;
+    let text: &str = match key {
+        Value::Text(t) => t,
+        other => {
+            owned = key_of(other);
+            &owned
+        }
+    };
+    if n > 1 && shard_of(text, n) != me {
+        return;
+    }
+    let group = match groups.get_index_of(text) {
+        Some(i) => match groups.get_index_mut(i) {
+            Some((_, g)) => g,
+            None => return,
+        },
+        None => groups.entry(text.to_string()).or_insert_with(|| Group {
+            key: key.clone(),
+            accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
+            records: 0,
+            first: rec.loc,
+            seq,
+        }),
+    };
+    group.records += 1;
+    let env = Env::record(program, rule, &[], as_of)
+        .with_lookups(lookups)
+        .with_elem(&rec.values, rec.ty);
+    for (acc, agg) in group.accs.iter_mut().zip(&rule.aggs) {
+        if agg.source.as_ref().is_some_and(|s| s.ty == rec.ty) {
+            acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env);
+        }
+    }
+}
+
+/// A joined rule's verdict on one record of its type, with the aggregates of the records that
+/// refer to it (none: a count of 0, a sum of 0).
+#[allow(clippy::too_many_arguments)]
+fn judge_joined(
+    program: &Program,
+    as_of: NaiveDate,
+    lookups: &Lookups,
+    ri: usize,
+    rule: &Rule,
+    rec: &Arc<Record>,
+    by_key: &std::collections::HashMap<String, Group>,
+    types_seen: &[bool],
+) -> GroupVerdict {
+    let rt = program.records.get(rule.record);
+    let key_slot = rt.and_then(|r| r.key);
+    let key = key_slot
+        .and_then(|k| rec.values.get(k))
+        .cloned()
+        .unwrap_or(Value::Missing);
+    let group = match &key {
+        Value::Missing | Value::Invalid(_) => None,
+        k => by_key.get(&key_of(k)),
+    };
+    let done = |verdict: Verdict| GroupVerdict {
+        key: key.clone(),
+        records: group.map_or(0, |g| g.records),
+        first: rec.loc,
+        verdict,
+        record: Some(Arc::clone(rec)),
+    };
+    // Without its key, the records that refer to it cannot be found.
+    if matches!(key, Value::Missing | Value::Invalid(_)) {
+        let field = key_slot
+            .and_then(|k| rt?.field(k))
+            .map(|f| f.label.clone().unwrap_or_else(|| f.name.clone()))
+            .unwrap_or_default();
+        let why = crate::diag::Msg::new(
+            format!("主键 `{field}` 缺失，找不到关联它的记录"),
+            format!(
+                "the key `{field}` is missing, so the records that refer to it cannot be found"
+            ),
+        );
+        return done(unknown_verdict(ri, why));
+    }
+    // An aggregate over a type of which the submission has no record at all is unknown: the
+    // register was not sent, which says nothing of how many records it has.
+    let aggs: Vec<R> = rule
+        .aggs
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match &a.source {
+            Some(s) if !types_seen.get(s.ty).copied().unwrap_or(false) => {
+                Err(Halt::Unknown(super::Unknown {
+                    field: None,
+                    reason: UnknownReason::NoRecords {
+                        of: program
+                            .records
+                            .get(s.ty)
+                            .map(|r| r.display_name().to_string())
+                            .unwrap_or_default(),
+                    },
+                }))
+            }
+            _ => match group.and_then(|g| g.accs.get(i)) {
+                Some(acc) => acc.finish(),
+                None => Acc::new(a.kind).finish(),
+            },
+        })
+        .collect();
+    if let Some(f) = &rule.filter {
+        let env = Env {
+            aggs: &aggs,
+            ..Env::record(program, rule, &rec.values, as_of).with_lookups(lookups)
+        };
+        match eval(f, &env).map_err(not_yet_unknown) {
+            Ok(Value::Bool(true)) => {}
+            Ok(_) => {
+                return done(Verdict {
+                    rule: ri,
+                    outcome: Outcome::NotApplicable,
+                    explanation: None,
+                })
+            }
+            Err(h) => {
+                return done(Verdict {
+                    rule: ri,
+                    outcome: Outcome::Unknown,
+                    explanation: Some(Box::new(super::explain::explain_filter(&env, &h))),
+                })
+            }
+        }
+    }
+    done(judge(
+        program,
+        ri,
+        rule,
+        &rec.values,
+        &aggs,
+        None,
+        as_of,
+        lookups,
+    ))
+}
+
 /// Which of `n` shards a group key falls to (FNV-1a: stable, and cheap for short keys).
 fn shard_of(key: &str, n: usize) -> usize {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -621,6 +962,11 @@ fn missing_key(program: &Program, ri: usize, rule: &Rule) -> Verdict {
         format!("分组字段 `{field}` 缺失"),
         format!("the grouping field `{field}` is missing"),
     );
+    unknown_verdict(ri, why)
+}
+
+/// An unknown verdict, for the reason `why`.
+fn unknown_verdict(ri: usize, why: crate::diag::Msg) -> Verdict {
     Verdict {
         rule: ri,
         outcome: Outcome::Unknown,

@@ -6,7 +6,7 @@ mod fast;
 mod group;
 
 pub use explain::{format_value, Explanation};
-pub use group::{GroupEarly, GroupFeed, GroupRun, GroupVerdict};
+pub use group::{Dangling, GroupEarly, GroupFeed, GroupRun, GroupVerdict};
 
 use crate::calendar::{add_months, add_years, month_end, year_end, CalendarError};
 use crate::check::ir::*;
@@ -16,6 +16,8 @@ use chrono::{Datelike, Duration, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Why an expression has no definite value.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +55,22 @@ pub enum UnknownReason {
     },
     NotYetHappened,
     EmptySet,
+    /// A `ref` field names a record (of the type labelled `target`) that the submission does
+    /// not have.
+    NoSuchRecord {
+        target: String,
+        key: String,
+    },
+    /// A joined aggregate over a record type (labelled `of`) of which the submission has no
+    /// record at all.
+    NoRecords {
+        of: String,
+    },
+    /// A `ref` field names a key that more than one record of the submission has.
+    TwoRecords {
+        target: String,
+        key: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,9 +104,94 @@ fn cal_err(e: CalendarError) -> Halt {
     }
 }
 
+/// The records rules read through `ref` fields (`site.households`), by type and key: read from
+/// the whole submission before its records are judged. Only the types some rule reads through a
+/// `ref` are kept, so memory grows with those records only.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    /// Per record type (empty for a type no rule reads through a `ref`): key → record, or
+    /// `None` when two records have the key.
+    by_type: Vec<HashMap<String, Option<Arc<Record>>>>,
+    /// Per record type: whether some rule reads it through a `ref`.
+    wanted: Vec<bool>,
+}
+
+/// No records: what an environment reads through a `ref` outside a run that built lookups.
+static NO_LOOKUPS: Lookups = Lookups {
+    by_type: Vec::new(),
+    wanted: Vec::new(),
+};
+
+impl Lookups {
+    /// Empty lookups for the types `program`'s rules read through a `ref`.
+    pub fn for_program(program: &Program) -> Lookups {
+        let mut wanted = vec![false; program.records.len()];
+        for r in &program.rules {
+            r.walk(&mut |x| {
+                if let ExprKind::Deref { target, .. } = x.kind {
+                    if let Some(w) = wanted.get_mut(target) {
+                        *w = true;
+                    }
+                }
+            });
+        }
+        Lookups {
+            by_type: vec![HashMap::new(); program.records.len()],
+            wanted,
+        }
+    }
+
+    /// Whether no rule reads through a `ref`: nothing to read ahead.
+    pub fn is_empty(&self) -> bool {
+        !self.wanted.iter().any(|w| *w)
+    }
+
+    /// Whether records of type `ty` are kept.
+    pub fn wants(&self, ty: usize) -> bool {
+        self.wanted.get(ty).copied().unwrap_or(false)
+    }
+
+    /// Keeps `rec` when its type is read through a `ref` and its key is present.
+    pub fn add(&mut self, program: &Program, rec: &Record) {
+        if !self.wants(rec.ty) {
+            return;
+        }
+        let Some(key) = program
+            .records
+            .get(rec.ty)
+            .and_then(|rt| rt.key)
+            .and_then(|k| rec.values.get(k))
+            .filter(|v| !matches!(v, Value::Missing | Value::Invalid(_)))
+        else {
+            return;
+        };
+        let Some(map) = self.by_type.get_mut(rec.ty) else {
+            return;
+        };
+        map.entry(group::key_of(key))
+            .and_modify(|e| *e = None)
+            .or_insert_with(|| Some(Arc::new(rec.clone())));
+    }
+
+    /// The record of type `ty` whose key is `key`.
+    fn get(&self, ty: usize, key: &Value) -> Result<&Record, bool> {
+        match self
+            .by_type
+            .get(ty)
+            .and_then(|m| m.get(&group::key_of(key)))
+        {
+            Some(Some(r)) => Ok(r),
+            Some(None) => Err(true),
+            None => Err(false),
+        }
+    }
+}
+
 /// What an expression is evaluated against.
 pub struct Env<'a> {
     pub program: &'a Program,
+    /// The records read through `ref` fields.
+    pub lookups: &'a Lookups,
     pub rule: &'a Rule,
     pub record: &'a [Value],
     pub elem: Option<(&'a [Value], usize)>,
@@ -108,6 +211,7 @@ impl<'a> Env<'a> {
     ) -> Env<'a> {
         Env {
             program,
+            lookups: &NO_LOOKUPS,
             rule,
             record,
             elem: None,
@@ -116,6 +220,11 @@ impl<'a> Env<'a> {
             key: None,
             as_of,
         }
+    }
+
+    /// This environment, reading through `ref` fields in `lookups`.
+    pub(crate) fn with_lookups(self, lookups: &'a Lookups) -> Env<'a> {
+        Env { lookups, ..self }
     }
 
     fn with_elem(&self, elem: &'a [Value], ty: usize) -> Env<'a> {
@@ -175,6 +284,41 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             Some(Value::Missing) | None => Err(unknown(UnknownReason::Missing)),
             Some(v) => Ok(v.clone()),
         },
+        ExprKind::Deref { via, target, slot } => {
+            let key = eval(via, env).map_err(not_yet_unknown)?;
+            let named = || match &via.kind {
+                ExprKind::Field(s) => env.program.records.get(env.rule.record)?.field(*s),
+                ExprKind::Elem(s) => env.program.records.get(env.elem?.1)?.field(*s),
+                ExprKind::Deref { target, slot, .. } => {
+                    env.program.records.get(*target)?.field(*slot)
+                }
+                _ => None,
+            };
+            match env.lookups.get(*target, &key) {
+                Ok(rec) => env.field_value(&rec.values, *target, *slot),
+                Err(two) => {
+                    let target_name = env
+                        .program
+                        .records
+                        .get(*target)
+                        .map(|r| r.display_name().to_string())
+                        .unwrap_or_default();
+                    let key = match &key {
+                        Value::Text(t) => t.to_string(),
+                        other => group::key_of(other),
+                    };
+                    let (target, key) = (target_name, key);
+                    Err(Halt::Unknown(Unknown {
+                        field: named().map(|f| f.label.clone().unwrap_or_else(|| f.name.clone())),
+                        reason: if two {
+                            UnknownReason::TwoRecords { target, key }
+                        } else {
+                            UnknownReason::NoSuchRecord { target, key }
+                        },
+                    }))
+                }
+            }
+        }
         ExprKind::GroupAgg(i) => env
             .aggs
             .get(*i)
@@ -793,6 +937,7 @@ pub struct Verdict {
 
 /// Evaluates the lets, requirements and exceptions of a rule against one environment, and
 /// explains the verdict when it is a finding. `record`-level filtering has already happened.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn judge(
     program: &Program,
     rule_idx: usize,
@@ -801,8 +946,11 @@ pub(crate) fn judge(
     aggs: &[R],
     key: Option<&Value>,
     as_of: NaiveDate,
+    lookups: &Lookups,
 ) -> Verdict {
-    judge_as(program, rule_idx, rule, record, aggs, key, as_of, true)
+    judge_as(
+        program, rule_idx, rule, record, aggs, key, as_of, lookups, true,
+    )
 }
 
 /// As [`judge`]; with `explain` false, a finding's verdict carries no explanation.
@@ -815,12 +963,13 @@ fn judge_as(
     aggs: &[R],
     key: Option<&Value>,
     as_of: NaiveDate,
+    lookups: &Lookups,
     explain: bool,
 ) -> Verdict {
     let base = Env {
         aggs,
         key,
-        ..Env::record(program, rule, record, as_of)
+        ..Env::record(program, rule, record, as_of).with_lookups(lookups)
     };
     // Each let sees the lets before it.
     let mut locals: Vec<R> = Vec::with_capacity(rule.lets.len());
@@ -911,6 +1060,8 @@ pub struct Engine<'p> {
     fast: Vec<Option<fast::FastRule>>,
     /// Whether findings' verdicts carry an explanation (not when a run only counts).
     explain: bool,
+    /// The records rules read through `ref` fields.
+    lookups: &'p Lookups,
 }
 
 impl<'p> Engine<'p> {
@@ -921,7 +1072,7 @@ impl<'p> Engine<'p> {
         for (i, r) in program.rules.iter().enumerate() {
             let target = match r.scope {
                 Scope::Each => each_rules.get_mut(r.record),
-                Scope::Group(_) => group_rules.get_mut(r.record),
+                Scope::Group(_) | Scope::Joined => group_rules.get_mut(r.record),
             };
             if let Some(t) = target {
                 t.push(i);
@@ -934,7 +1085,13 @@ impl<'p> Engine<'p> {
             group_rules,
             fast: program.rules.iter().map(fast::FastRule::compile).collect(),
             explain: true,
+            lookups: &NO_LOOKUPS,
         }
+    }
+
+    /// Reading through `ref` fields in `lookups` (read ahead from the submission).
+    pub fn with_lookups(self, lookups: &'p Lookups) -> Engine<'p> {
+        Engine { lookups, ..self }
     }
 
     /// With `false`, verdicts carry no explanation (`Verdict::explanation` is `None`): for a run
@@ -1018,7 +1175,8 @@ impl<'p> Engine<'p> {
     /// The interpreter's verdict, with an explanation for a finding.
     fn interpret_record(&self, ri: usize, rule: &Rule, values: &[Value]) -> Verdict {
         if let Some(f) = &rule.filter {
-            let env = Env::record(self.program, rule, values, self.as_of);
+            let env =
+                Env::record(self.program, rule, values, self.as_of).with_lookups(self.lookups);
             match eval(f, &env).map_err(not_yet_unknown) {
                 Ok(Value::Bool(true)) => {}
                 Ok(_) => {
@@ -1048,6 +1206,7 @@ impl<'p> Engine<'p> {
             &[],
             None,
             self.as_of,
+            self.lookups,
             self.explain,
         )
     }

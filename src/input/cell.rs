@@ -620,6 +620,7 @@ mod tests {
             optional: false,
             total: false,
             default: None,
+            refers: None,
             span: Default::default(),
         }
     }

@@ -226,6 +226,11 @@ pub trait RecordSource: Send {
     fn encoding(&self) -> Option<decode::TextEncoding> {
         None
     }
+    /// The record type of every record of the input, when the reader knows it once the input is
+    /// open (a CSV file holds one type); `None` when records may be of several.
+    fn record_type(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// Opens input `index` of `inputs` as a record stream.
@@ -391,6 +396,9 @@ impl RecordSource for Encoded {
     }
     fn encoding(&self) -> Option<decode::TextEncoding> {
         Some(self.encoding)
+    }
+    fn record_type(&self) -> Option<usize> {
+        self.inner.record_type()
     }
 }
 
@@ -882,6 +890,31 @@ pub(crate) fn no_records(path: &str, skipped: u64) -> DataDiag {
         "check that the filled-in form was submitted, not the blank one; records go under the header",
     )
     .fatal()
+}
+
+/// `I0030`: `records` records (the first at `at`) refer, through a `ref` field, to the
+/// `target` of key `key`, which the submission does not have: no joined total counted them.
+pub fn dangling_reference(
+    path: &str,
+    at: &crate::value::RecordLoc,
+    target: &str,
+    key: &str,
+    records: u64,
+) -> DataDiag {
+    let mut d = DataDiag::new(
+        "I0030",
+        path,
+        at.line,
+        at.col,
+        format!("{records} 条记录关联的{target} `{key}` 不在提交的数据中；按{target}汇总时没有计入这些记录"),
+        format!("{records} record(s) refer to the {target} `{key}`, which is not in the submission; no total per {target} counted them"),
+    )
+    .help(
+        format!("补报该{target}，或更正这些记录所填的{target}"),
+        format!("add that {target} to the submission, or correct the {target} these records name"),
+    );
+    d.byte = Some(at.byte);
+    d
 }
 
 /// `I0029`: optional fields with a `default` that a rule reads and that have no column: every
@@ -1632,6 +1665,9 @@ impl RecordSource for CsvSource {
 
     fn skipped(&self) -> u64 {
         self.skipped
+    }
+    fn record_type(&self) -> Option<usize> {
+        Some(self.ty)
     }
 }
 

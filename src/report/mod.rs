@@ -298,7 +298,10 @@ impl Summary {
             program.rules.iter().map(|r| r.full_id.as_str()).collect();
         if ids.len() == program.rules.len() {
             for r in &program.rules {
-                if !matches!(r.scope, crate::check::ir::Scope::Each) {
+                if !matches!(
+                    r.scope,
+                    crate::check::ir::Scope::Each | crate::check::ir::Scope::Joined
+                ) {
                     continue;
                 }
                 let of_type = program

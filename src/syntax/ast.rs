@@ -118,6 +118,8 @@ pub enum TypeExpr {
     DateTime,
     Enum(Vec<(Ident, Option<Str>)>),
     List(Ident),
+    /// `ref T`: the key of a record of type `T`.
+    Ref(Ident),
 }
 
 #[derive(Debug, Clone)]

@@ -650,6 +650,16 @@ impl Builder {
                 };
                 TypeExpr::List(self.ident(n))
             }
+            Rule::ref_type => {
+                let Some(n) = inner.into_inner().find(|x| x.as_rule() == Rule::ident) else {
+                    return Err(bad(
+                        span,
+                        "关联缺少记录类型".into(),
+                        "ref without a record type".into(),
+                    ));
+                };
+                TypeExpr::Ref(self.ident(n))
+            }
             _ => return Err(bad(span, "未知类型".into(), "unknown type".into())),
         })
     }
