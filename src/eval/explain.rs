@@ -238,8 +238,15 @@ impl Render<'_, '_> {
                     }
                     for x in agg.expr.iter().chain(&agg.filter) {
                         x.walk(&mut |e| {
-                            if let (ExprKind::Elem(slot), Some(r)) = (&e.kind, at(e.span.range())) {
-                                swaps.push((r, self.field_name(src.ty, *slot).0));
+                            let Some(r) = at(e.span.range()) else { return };
+                            match (&e.kind, &e.ty) {
+                                (ExprKind::Elem(slot), _) => {
+                                    swaps.push((r, self.field_name(src.ty, *slot).0));
+                                }
+                                (ExprKind::Const(Value::Enum(i)), Ty::Enum(def)) => {
+                                    swaps.push((r, def.label(*i).to_string()));
+                                }
+                                _ => {}
                             }
                         });
                     }
