@@ -4,7 +4,8 @@
 //! In one run it
 //! - generates deterministic synthetic submissions (a fixed-seed LCG) into `target/bench-data/`:
 //!   1,000,000 records each (override with `GUIJU_BENCH_RECORDS=N`) for the three policies in
-//!   `benches/policies/`, as JSONL and as CSV;
+//!   `benches/policies/`, as JSONL and as CSV (and, for `joins`, 3,000 county summaries beside
+//!   the `grouped` project list);
 //! - times `guiju check` (`guiju::cli::run`, `--format json`, the report written to a writer
 //!   that keeps only its tail, for the summary) with `--jobs 1` and `--jobs 2`, and a
 //!   hand-written baseline (serde_json / csv crate, plain `if`s over `rust_decimal`) that applies
@@ -251,6 +252,36 @@ fn generate(name: &str, n: u64, csv_too: bool) -> (PathBuf, PathBuf) {
         t.elapsed().as_secs_f64()
     );
     (jsonl, csv)
+}
+
+/// The county summaries of the `joins` benchmark, from the `grouped` project list at `funds`:
+/// 3,000 counties, one in five poor, each reporting its projects' total (every tenth off by one
+/// cent, to fail `reported_matches`).
+fn generate_counties(funds: &Path) -> PathBuf {
+    let out = funds.with_extension("counties.csv");
+    if out.exists() {
+        return out;
+    }
+    let mut sums: Vec<rust_decimal::Decimal> = vec![rust_decimal::Decimal::ZERO; 3000];
+    let mut r = csv::Reader::from_path(funds).unwrap();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let c: usize = rec[1][1..].parse().unwrap();
+        sums[c] += rust_decimal::Decimal::from_str_exact(&rec[2]).unwrap();
+    }
+    let mut w = BufWriter::new(File::create(&out).unwrap());
+    writeln!(w, "county,kind,reported").unwrap();
+    for (c, sum) in sums.iter().enumerate() {
+        let kind = if c % 5 == 0 { "poor" } else { "non_poor" };
+        let reported = if c % 10 == 3 {
+            *sum + rust_decimal::Decimal::new(1, 2)
+        } else {
+            *sum
+        };
+        writeln!(w, "C{c:04},{kind},{reported}").unwrap();
+    }
+    w.flush().unwrap();
+    out
 }
 
 /// The CSV header of the `households` benchmark file (the record type of `households.gj`).
@@ -631,6 +662,7 @@ fn child(mode: &str) {
                 ("thresholds", _) => baseline::thresholds_csv(&args[1]),
                 ("deadlines", "jsonl") => baseline::deadlines_jsonl(&args[1]),
                 ("deadlines", _) => baseline::deadlines_csv(&args[1]),
+                ("joins", _) => baseline::joins_csv(&args[1], &args[3]),
                 (_, "jsonl") => baseline::grouped_jsonl(&args[1]),
                 _ => baseline::grouped_csv(&args[1]),
             };
@@ -1422,6 +1454,63 @@ mod baseline {
         judge(n, groups)
     }
 
+    // (d) joins: the county summaries read into a map by key, the project list streamed
+    // through it (each project reads its county) and summed per county, then each county judged.
+
+    pub fn joins_csv(counties: &str, funds: &str) -> Counts {
+        let (mut r, h) = csv_reader(counties);
+        let ix: Vec<usize> = ["county", "kind", "reported"]
+            .iter()
+            .map(|n| h[*n])
+            .collect();
+        let mut rec = csv::ByteRecord::new();
+        // key → (poor, reported), in input order for judging.
+        let mut order: Vec<String> = Vec::new();
+        let mut by_key: HashMap<String, (bool, Decimal)> = HashMap::new();
+        while r.read_byte_record(&mut rec).unwrap() {
+            let f = |i: usize| rec.get(ix[i]).unwrap_or(b"");
+            let key = std::str::from_utf8(f(0)).unwrap().to_string();
+            by_key.insert(key.clone(), (f(1) == b"poor", dec(f(2))));
+            order.push(key);
+        }
+        let mut c = Counts {
+            records: order.len() as u64,
+            ..Counts::default()
+        };
+        let mut groups: HashMap<String, Sums> = HashMap::new();
+        let (mut r, h) = csv_reader(funds);
+        let ix: Vec<usize> = ["county", "amount", "purpose"]
+            .iter()
+            .map(|n| h[*n])
+            .collect();
+        let cap = Decimal::new(990, 0);
+        while r.read_byte_record(&mut rec).unwrap() {
+            let f = |i: usize| rec.get(ix[i]).unwrap_or(b"");
+            let county = std::str::from_utf8(f(0)).unwrap();
+            let amount = dec(f(1));
+            match by_key.get(county) {
+                Some((true, _)) => c.add(ok(amount <= cap)),
+                Some((false, _)) => c.add(Out::Na),
+                None => c.add(Out::Unknown),
+            }
+            feed(&mut groups, county, amount, f(2) == b"poverty");
+            c.records += 1;
+        }
+        for key in &order {
+            let (poor, reported) = by_key[key];
+            let g = groups.get(key);
+            let (poverty, total) =
+                g.map_or((Decimal::ZERO, Decimal::ZERO), |g| (g.poverty, g.total));
+            c.add(if poor {
+                Out::Na
+            } else {
+                ok(poverty >= Decimal::new(50, 2) * total)
+            });
+            c.add(ok(reported == total));
+        }
+        c
+    }
+
     pub fn grouped_csv(path: &str) -> Counts {
         let mut groups = HashMap::new();
         let mut n = 0;
@@ -1571,6 +1660,66 @@ fn households_section(n: u64, repeat: usize) -> usize {
     mismatches
 }
 
+/// (d) joins: the `grouped` project list (CSV) with 3,000 county summaries, each project reading
+/// its county through `ref` and each county summing its projects. Returns the runs that disagree.
+fn joins_section(n: u64, repeat: usize) -> usize {
+    let (_, funds) = generate("grouped", n, true);
+    let counties = generate_counties(&funds);
+    let policy = policy_path("joins");
+    let mb = std::fs::metadata(&funds).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
+    let args = |jobs: usize| {
+        let mut a = guiju_args(&policy, &counties, jobs);
+        a.insert(5, "--data".into());
+        a.insert(6, funds.to_string_lossy().into_owned());
+        a
+    };
+    let children = [
+        (
+            "baseline",
+            vec![
+                "joins".to_string(),
+                counties.to_string_lossy().into_owned(),
+                "csv".into(),
+                funds.to_string_lossy().into_owned(),
+            ],
+        ),
+        ("guiju", args(1)),
+        ("guiju", args(2)),
+    ];
+    let mut runs = run_rounds(&children, repeat).into_iter();
+    let base = runs.next().unwrap();
+    let row = |who: &str, r: &Run, ratio: Option<f64>, agree: &str| {
+        println!(
+            "| joins | csv | {mb:.0} | {who} | {:.0} | {:.1} | {:.1} | {} | {agree} |",
+            n as f64 / r.secs,
+            mb / r.secs,
+            r.hwm_kb as f64 / 1024.0,
+            ratio
+                .map(|x| format!("{x:.2}×"))
+                .unwrap_or_else(|| "—".into()),
+        );
+    };
+    row("baseline", &base, None, "");
+    let mut bad = 0;
+    let mut j1 = 0.0;
+    for (jobs, r) in [1, 2].into_iter().zip(runs) {
+        let agree = if r.counts == base.counts {
+            "yes".to_string()
+        } else {
+            bad += 1;
+            format!("NO: guiju {:?} vs baseline {:?}", r.counts, base.counts)
+        };
+        let who = if jobs == 1 {
+            j1 = r.secs;
+            "guiju --jobs 1".to_string()
+        } else {
+            format!("guiju --jobs 2 ({:.2}× jobs 1)", j1 / r.secs)
+        };
+        row(&who, &r, Some(base.secs / r.secs), &agree);
+    }
+    bad
+}
+
 fn main() {
     if let Ok(mode) = std::env::var("GUIJU_BENCH_CHILD") {
         child(&mode);
@@ -1650,6 +1799,9 @@ fn main() {
                 row(&who, &r, Some(base.secs / r.secs), &agree);
             }
         }
+    }
+    if only.is_empty() || only.split(',').any(|o| o == "joins") {
+        mismatches += joins_section(n, repeat);
     }
     if only.is_empty() || only.split(',').any(|o| o == "households") {
         mismatches += households_section(n, repeat);

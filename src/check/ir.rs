@@ -764,6 +764,63 @@ impl Expr {
     }
 }
 
+impl Expr {
+    /// Calls `f` on this expression and every expression inside it, children first, to change
+    /// them.
+    pub fn walk_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match &mut self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Field(_)
+            | ExprKind::Elem(_)
+            | ExprKind::Local(_)
+            | ExprKind::GroupKey
+            | ExprKind::GroupAgg(_) => {}
+            ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Deref { via: x, .. } => x.walk_mut(f),
+            ExprKind::Arith(_, a, b)
+            | ExprKind::Cmp { lhs: a, rhs: b, .. }
+            | ExprKind::DateDiff(a, b) => {
+                a.walk_mut(f);
+                b.walk_mut(f);
+            }
+            ExprKind::And(xs) | ExprKind::Or(xs) | ExprKind::Call(_, xs) => {
+                xs.iter_mut().for_each(|x| x.walk_mut(f))
+            }
+            ExprKind::If(c, t, e) => {
+                c.walk_mut(f);
+                t.walk_mut(f);
+                e.walk_mut(f);
+            }
+            ExprKind::In(x, xs) => {
+                x.walk_mut(f);
+                xs.iter_mut().for_each(|x| x.walk_mut(f));
+            }
+            ExprKind::DateAdd { date, duration, .. } => {
+                date.walk_mut(f);
+                duration.walk_mut(f);
+            }
+            ExprKind::ListAgg {
+                list, expr, filter, ..
+            } => {
+                list.walk_mut(f);
+                if let Some(x) = expr {
+                    x.walk_mut(f);
+                }
+                if let Some(x) = filter {
+                    x.walk_mut(f);
+                }
+            }
+            ExprKind::Every {
+                dates, from, to, ..
+            } => {
+                dates.walk_mut(f);
+                from.walk_mut(f);
+                to.walk_mut(f);
+            }
+        }
+        f(self);
+    }
+}
+
 impl Rule {
     /// Calls `f` on every expression of the rule: its `where`, lets, requirements, exceptions,
     /// aggregates and message holes.

@@ -315,10 +315,15 @@ impl<'p> GroupRun<'p> {
                     filter: (!joined)
                         .then(|| r.filter.as_ref().and_then(|f| FastBool::compile(r, f)))
                         .flatten(),
+                    // A joined aggregate reads the referring record's fields (`Elem`); its fast
+                    // form reads them as the values it is given.
                     aggs: r
                         .aggs
                         .iter()
-                        .map(|a| (!joined).then(|| FastAgg::compile(r, a)).flatten())
+                        .map(|a| match &a.source {
+                            Some(_) => FastAgg::compile(r, &elems_as_fields(a)),
+                            None => FastAgg::compile(r, a),
+                        })
                         .collect(),
                 }
             })
@@ -706,7 +711,9 @@ impl Shard {
                 continue;
             };
             if gr.joined {
-                feed_joined(program, as_of, lookups, rule, groups, rec, seq, me, n);
+                feed_joined(
+                    program, as_of, lookups, rule, &gr.aggs, groups, rec, seq, me, n,
+                );
                 continue;
             }
             if rule.record != rec.ty {
@@ -781,6 +788,7 @@ fn feed_joined(
     as_of: NaiveDate,
     lookups: &Lookups,
     rule: &Rule,
+    fast: &[Option<FastAgg>],
     groups: &mut Groups,
     rec: &Record,
     seq: u64,
@@ -823,14 +831,39 @@ fn feed_joined(
         }),
     };
     group.records += 1;
-    let env = Env::record(program, rule, &[], as_of)
-        .with_lookups(lookups)
-        .with_elem(&rec.values, rec.ty);
-    for (acc, agg) in group.accs.iter_mut().zip(&rule.aggs) {
-        if agg.source.as_ref().is_some_and(|s| s.ty == rec.ty) {
-            acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env);
+    let env = || {
+        Env::record(program, rule, &[], as_of)
+            .with_lookups(lookups)
+            .with_elem(&rec.values, rec.ty)
+    };
+    for ((acc, agg), fast) in group.accs.iter_mut().zip(&rule.aggs).zip(fast) {
+        if agg.source.as_ref().is_none_or(|s| s.ty != rec.ty) {
+            continue;
+        }
+        match fast
+            .as_ref()
+            .and_then(|f| f.eval(&rec.values, &rule.period))
+        {
+            Some(Fed::Skip) => {}
+            Some(Fed::One) => acc.feed_value(None),
+            Some(Fed::Num(n)) => acc.feed_value(Some(Value::Num(n))),
+            None => acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env()),
         }
     }
+}
+
+/// A joined aggregate with the referring record's fields (`Elem`) read as the record's own
+/// (`Field`): the form the fast path compiles, given the referring record's values.
+fn elems_as_fields(agg: &GroupAgg) -> GroupAgg {
+    let mut a = agg.clone();
+    for x in a.expr.iter_mut().chain(a.filter.iter_mut()) {
+        x.walk_mut(&mut |e| {
+            if let ExprKind::Elem(s) = e.kind {
+                e.kind = ExprKind::Field(s);
+            }
+        });
+    }
+    a
 }
 
 /// A joined rule's verdict on one record of its type, with the aggregates of the records that

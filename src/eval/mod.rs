@@ -175,11 +175,13 @@ impl Lookups {
 
     /// The record of type `ty` whose key is `key`.
     fn get(&self, ty: usize, key: &Value) -> Result<&Record, bool> {
-        match self
-            .by_type
-            .get(ty)
-            .and_then(|m| m.get(&group::key_of(key)))
-        {
+        let map = self.by_type.get(ty);
+        // A text key is its own canonical text: found without copying it.
+        let found = match key {
+            Value::Text(t) => map.and_then(|m| m.get(&**t)),
+            other => map.and_then(|m| m.get(&group::key_of(other))),
+        };
+        match found {
             Some(Some(r)) => Ok(r),
             Some(None) => Err(true),
             None => Err(false),
