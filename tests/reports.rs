@@ -1051,7 +1051,7 @@ fn the_relocation_report_in_chinese_has_no_english_and_fits_120_columns() {
     };
     assert_eq!(code, 1);
     let report = String::from_utf8(out).unwrap();
-    assert!(report.contains("共 43 条记录"), "{report}");
+    assert!(report.contains("共 55 条记录"), "{report}");
     let policy = std::fs::read_to_string(root.join("policies/relocation-2016.gj")).unwrap();
     let rule_ids: Vec<String> = policy
         .lines()
@@ -1062,7 +1062,7 @@ fn the_relocation_report_in_chinese_has_no_english_and_fits_120_columns() {
     assert!(rule_ids.len() > 30);
     // Every cell of the submission.
     let mut cells = std::collections::HashSet::new();
-    for f in ["households", "sites", "ledger", "submissions"] {
+    for f in ["households", "sites", "ledger", "submissions", "archives"] {
         let text = std::fs::read_to_string(root.join(format!("examples/relocation-2016/{f}.csv")))
             .unwrap();
         for line in text.lines().skip(1) {
