@@ -706,6 +706,7 @@ impl Checker {
                         date: Box::new(l),
                         duration: Box::new(r),
                         subtract: op == Sub,
+                        deadline: false,
                     },
                     ty,
                     span,
@@ -902,6 +903,10 @@ impl Checker {
                 "month",
                 "contains",
                 "working_days_between",
+                "age",
+                "date",
+                "floor",
+                "ceil",
                 "sum",
                 "count",
                 "avg",
@@ -940,8 +945,13 @@ impl Checker {
             | Builtin::MonthEnd
             | Builtin::YearEnd
             | Builtin::Year
-            | Builtin::Month => arity(1),
-            Builtin::Round | Builtin::Contains | Builtin::WorkingDaysBetween => arity(2),
+            | Builtin::Month
+            | Builtin::Floor
+            | Builtin::Ceil => arity(1),
+            Builtin::Round | Builtin::Contains | Builtin::WorkingDaysBetween | Builtin::Age => {
+                arity(2)
+            }
+            Builtin::Date => arity(1) || arity(3),
             Builtin::AsOf => arity(0),
             Builtin::Min | Builtin::Max => xs.len() >= 2,
         };
@@ -1058,6 +1068,52 @@ impl Checker {
                 Ty::Duration(DurationUnit::WorkingDays)
             }
             Builtin::AsOf => Ty::Date,
+            Builtin::Age => {
+                for x in &xs {
+                    if !matches!(x.ty, Ty::Date | Ty::DateTime) {
+                        return bad(self, x, "日期", "a date");
+                    }
+                }
+                Ty::Num(NumTy {
+                    unit: Unit::none(),
+                    int: true,
+                })
+            }
+            Builtin::Date if xs.len() == 1 => {
+                if !matches!(first, Ty::Date | Ty::DateTime) {
+                    return bad(self, &x0, "时间或日期", "a datetime or a date");
+                }
+                Ty::Date
+            }
+            Builtin::Date => {
+                for x in &xs {
+                    if !matches!(&x.ty, Ty::Num(n) if n.unit.name.is_empty()) {
+                        return bad(
+                            self,
+                            x,
+                            "年、月、日的数",
+                            "a number of a year, month or day",
+                        );
+                    }
+                }
+                Ty::Date
+            }
+            // A whole number of the unit the value is held in: of a unit that scales (万元,
+            // %) that would not be a whole number of the unit written, so it is refused.
+            Builtin::Floor | Builtin::Ceil => match &first {
+                Ty::Num(n) if n.unit.scale == Decimal::ONE => Ty::Num(NumTy {
+                    unit: n.unit.clone(),
+                    int: true,
+                }),
+                _ => {
+                    return bad(
+                        self,
+                        &x0,
+                        "不带单位或以基本单位（元、人、平方米）计的数",
+                        "a number without a unit, or in a base unit (元, 人, m²)",
+                    )
+                }
+            },
         };
         mk(ExprKind::Call(b, xs), ty, span)
     }

@@ -69,10 +69,13 @@ pub(crate) fn fold(x: &Expr, period: &PeriodRules) -> Result<Value, NotConst> {
             _ => Err(NotConst::Form),
         },
         ExprKind::Arith(op, l, r) => arith(*op, fold(l, period)?, fold(r, period)?),
+        // A constant (or an example's value) written as `d + p` is folded as a deadline, as before
+        // rules said where a period's end is one: it is moved off a day off by the period rules.
         ExprKind::DateAdd {
             date,
             duration,
             subtract,
+            ..
         } => date_add(
             fold(date, period)?,
             fold(duration, period)?,

@@ -550,6 +550,12 @@ pub enum Builtin {
     Contains,
     WorkingDaysBetween,
     AsOf,
+    /// `age(birth, on)`: whole years (周岁) completed on `on`.
+    Age,
+    /// `date(y, m, d)`, or `date(datetime)`: a date.
+    Date,
+    Floor,
+    Ceil,
 }
 
 impl Builtin {
@@ -567,6 +573,10 @@ impl Builtin {
             "contains" | "包含" => Builtin::Contains,
             "working_days_between" | "工作日数" => Builtin::WorkingDaysBetween,
             "as_of" | "截至日" => Builtin::AsOf,
+            "age" | "周岁" => Builtin::Age,
+            "date" | "日期" => Builtin::Date,
+            "floor" | "向下取整" => Builtin::Floor,
+            "ceil" | "向上取整" => Builtin::Ceil,
             _ => return None,
         })
     }
@@ -586,6 +596,10 @@ impl Builtin {
             Builtin::Contains => "包含",
             Builtin::WorkingDaysBetween => "工作日数",
             Builtin::AsOf => "截至日",
+            Builtin::Age => "周岁",
+            Builtin::Date => "日期",
+            Builtin::Floor => "向下取整",
+            Builtin::Ceil => "向上取整",
         }
     }
 
@@ -603,6 +617,10 @@ impl Builtin {
             Builtin::Contains => "contains",
             Builtin::WorkingDaysBetween => "working_days_between",
             Builtin::AsOf => "as_of",
+            Builtin::Age => "age",
+            Builtin::Date => "date",
+            Builtin::Floor => "floor",
+            Builtin::Ceil => "ceil",
         }
     }
 }
@@ -648,6 +666,12 @@ pub enum ExprKind {
         date: Box<Expr>,
         duration: Box<Expr>,
         subtract: bool,
+        /// The period's end is a deadline, the latest day an act may take place (it bounds a
+        /// comparison from above: `act <= date + duration`), and so is moved off a day off where
+        /// the rule's period rules say so. Elsewhere (an age, an anniversary, a minimum length:
+        /// `birth + 80 years <= on`) it is the day reached, never moved. Set by
+        /// `check::deadlines`.
+        deadline: bool,
     },
     /// `date - date`, in days (or hours for datetimes).
     DateDiff(Box<Expr>, Box<Expr>),

@@ -1,6 +1,7 @@
 //! Syntax tree to checked program: resolves every name, checks types and units, and reports all problems at once.
 
 mod citations;
+mod deadlines;
 pub use citations::authoring_lints;
 mod fold;
 mod guards;
@@ -1250,7 +1251,7 @@ impl Checker {
             Some(_) => Scope::Joined,
             None => scope,
         };
-        Some(Rule {
+        let mut rule = Rule {
             id: r.name.name.clone(),
             title: r.title.as_ref().map(|t| t.value.clone()),
             policy,
@@ -1270,7 +1271,9 @@ impl Checker {
             name_span: r.name.span,
             full_id: String::new(),
             shown_id: String::new(),
-        })
+        };
+        deadlines::mark(&mut rule);
+        Some(rule)
     }
 
     fn template(&mut self, m: &ast::Str, sc: &Sc) -> Template {

@@ -409,6 +409,7 @@ impl Render<'_, '_> {
                 date,
                 duration,
                 subtract,
+                deadline,
             } => {
                 let a = self.render(date);
                 let b = self.render(duration);
@@ -427,10 +428,11 @@ impl Render<'_, '_> {
                     _ => (String::new(), String::new()),
                 };
                 match (dv, du) {
-                    (Ok(d), Ok(u)) => match date_add(&d, &u, *subtract, &env.rule.period) {
-                        Ok((v, step)) => {
-                            let shown = format_value(&v, &x.ty, Lang::En);
-                            match step.and_then(|s| s.rolled.map(|r| (s.raw, r))) {
+                    (Ok(d), Ok(u)) => {
+                        match date_add(&d, &u, *subtract, &env.rule.period, *deadline) {
+                            Ok((v, step)) => {
+                                let shown = format_value(&v, &x.ty, Lang::En);
+                                match step.and_then(|s| s.rolled.map(|r| (s.raw, r))) {
                                 Some((raw, rolled)) => Msg::new(
                                     format!(
                                         "{} {sign} {} = {raw}{rzh}，为休息日，顺延至 {rolled}（民法典第二百零三条，{}）",
@@ -451,15 +453,16 @@ impl Render<'_, '_> {
                                     format!("{} {sign} {} = {shown}{ren}", a.en, b.en),
                                 ),
                             }
+                            }
+                            Err(h) => {
+                                let v = self.value_msg(&Err(h), &x.ty);
+                                Msg::new(
+                                    format!("{} {sign} {} = {}", a.zh, b.zh, v.zh),
+                                    format!("{} {sign} {} = {}", a.en, b.en, v.en),
+                                )
+                            }
                         }
-                        Err(h) => {
-                            let v = self.value_msg(&Err(h), &x.ty);
-                            Msg::new(
-                                format!("{} {sign} {} = {}", a.zh, b.zh, v.zh),
-                                format!("{} {sign} {} = {}", a.en, b.en, v.en),
-                            )
-                        }
-                    },
+                    }
                     _ => Msg::new(
                         format!("{} {sign} {}", a.zh, b.zh),
                         format!("{} {sign} {}", a.en, b.en),
@@ -771,6 +774,7 @@ fn unknown_msg(h: &Halt) -> Msg {
                     format!("`{f}` has not happened yet, so it cannot be computed with"),
                 ),
                 UnknownReason::EmptySet => Msg::new("汇总的集合为空", "the aggregated set is empty"),
+                UnknownReason::NoSuchDate => Msg::new("年、月、日组不成一个日期", "the year, month and day make no date"),
                 UnknownReason::NoSuchRecord { target, key } => Msg::new(
                     format!("`{f}` 关联的{target} `{key}` 不在提交的数据中"),
                     format!("the {target} `{key}` that `{f}` names is not in the submission"),

@@ -138,6 +138,7 @@ enum FDate {
         date: Box<FDate>,
         duration: Value,
         subtract: bool,
+        deadline: bool,
     },
 }
 
@@ -215,6 +216,7 @@ impl Compiler<'_> {
                 date,
                 duration,
                 subtract,
+                deadline,
             } => {
                 let d = self.resolve(duration);
                 let ExprKind::Const(v @ Value::Duration(..)) = &d.kind else {
@@ -224,6 +226,7 @@ impl Compiler<'_> {
                     date: Box::new(self.date(date)?),
                     duration: v.clone(),
                     subtract: *subtract,
+                    deadline: *deadline,
                 }
             }
             _ => return None,
@@ -437,9 +440,10 @@ impl FDate {
                 date,
                 duration,
                 subtract,
+                deadline,
             } => {
                 let d = Value::Date(date.eval(rec, period)?);
-                match date_add(&d, duration, *subtract, period) {
+                match date_add(&d, duration, *subtract, period, *deadline) {
                     Ok((Value::Date(r), _)) => Some(r),
                     _ => None,
                 }

@@ -61,6 +61,8 @@ pub enum UnknownReason {
         target: String,
         key: String,
     },
+    /// `date(y, m, d)` with no such day (2017-02-30), or a part that is not a whole number.
+    NoSuchDate,
     /// A joined aggregate over a record type (labelled `of`) of which the submission has no
     /// record at all.
     NoRecords {
@@ -392,10 +394,11 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             date,
             duration,
             subtract,
+            deadline,
         } => {
             let d = eval(date, env).map_err(not_yet_unknown)?;
             let dur = eval(duration, env)?;
-            date_add(&d, &dur, *subtract, &env.rule.period).map(|(v, _)| v)
+            date_add(&d, &dur, *subtract, &env.rule.period, *deadline).map(|(v, _)| v)
         }
         ExprKind::DateDiff(a, b) => {
             let a = eval(a, env).map_err(not_yet_unknown)?;
@@ -550,11 +553,15 @@ pub struct DateStep {
 }
 
 /// `date ± duration`, counted as a period of Chinese law.
+///
+/// `deadline`: the end is the latest day for an act, moved off a day off when the period rules
+/// say so; otherwise (an age, an anniversary) it is the day reached, never moved.
 pub fn date_add(
     d: &Value,
     dur: &Value,
     subtract: bool,
     period: &PeriodRules,
+    deadline: bool,
 ) -> Result<(Value, Option<DateStep>), Halt> {
     let Value::Duration(n, unit) = dur else {
         return Err(unknown(UnknownReason::Missing));
@@ -585,7 +592,7 @@ pub fn date_add(
                 DurationUnit::Hours => None,
             }
             .ok_or_else(|| unknown(UnknownReason::Overflow))?;
-            if period.extend_on_day_off && !subtract {
+            if period.extend_on_day_off && deadline && !subtract {
                 let rolled = cal.roll_forward(raw).map_err(cal_err)?;
                 let step = DateStep {
                     raw,
@@ -615,6 +622,23 @@ pub fn date_add(
                 .ok_or_else(|| unknown(UnknownReason::Overflow))
         }
         _ => Err(unknown(UnknownReason::Missing)),
+    }
+}
+
+/// Whole years (周岁) from `birth` to `on`: the birthday itself completes a year. A 29 February
+/// birthday falls, in a common year, where the month rule puts a period's end (民法典 第二百零二条:
+/// 28 February; `next_day`: 1 March). A birthday is never moved off a day off. Before `birth`,
+/// negative.
+pub(crate) fn age(birth: NaiveDate, on: NaiveDate, rule: MonthRule) -> i64 {
+    let years = i64::from(on.year()) - i64::from(birth.year());
+    let Ok(y) = i32::try_from(years) else {
+        return years;
+    };
+    let birthday = month_rule(birth, add_years(birth, y), rule);
+    if on < birthday {
+        years - 1
+    } else {
+        years
     }
 }
 
@@ -852,6 +876,42 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
             _ => Err(unknown(UnknownReason::Missing)),
         },
         Builtin::AsOf => Ok(Value::Date(env.as_of)),
+        Builtin::Age => {
+            let birth = date_of(&arg(0)?).ok_or_else(|| unknown(UnknownReason::Missing))?;
+            let on = date_of(&arg(1)?).ok_or_else(|| unknown(UnknownReason::Missing))?;
+            Ok(Value::Num(Decimal::from(age(
+                birth,
+                on,
+                env.rule.period.month_rule,
+            ))))
+        }
+        Builtin::Date if args.len() == 1 => date_of(&arg(0)?)
+            .map(Value::Date)
+            .ok_or_else(|| unknown(UnknownReason::Missing)),
+        Builtin::Date => {
+            let part = |i: usize| -> Result<i64, Halt> {
+                match arg(i)? {
+                    Value::Num(n) if n.fract().is_zero() => {
+                        n.to_i64().ok_or_else(|| unknown(UnknownReason::Overflow))
+                    }
+                    _ => Err(unknown(UnknownReason::NoSuchDate)),
+                }
+            };
+            let (y, m, d) = (part(0)?, part(1)?, part(2)?);
+            let date = i32::try_from(y).ok().and_then(|y| {
+                NaiveDate::from_ymd_opt(y, u32::try_from(m).ok()?, u32::try_from(d).ok()?)
+            });
+            date.map(Value::Date)
+                .ok_or_else(|| unknown(UnknownReason::NoSuchDate))
+        }
+        Builtin::Floor | Builtin::Ceil => match arg(0)? {
+            Value::Num(n) => Ok(Value::Num(if b == Builtin::Floor {
+                n.floor()
+            } else {
+                n.ceil()
+            })),
+            _ => Err(unknown(UnknownReason::Missing)),
+        },
         Builtin::WorkingDaysBetween => match (arg(0)?, arg(1)?) {
             (Value::Date(a), Value::Date(b)) => env
                 .rule
