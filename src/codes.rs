@@ -1251,11 +1251,11 @@ and renamed when complete, so a failure leaves no half-written file.",
         "V0000",
         "通过或不适用",
         "pass or not applicable",
-        "规则在这条记录（或这一组）上通过，或不适用（`where` 不成立，或某条 `unless` 例外成立）。\
-这类结果不作为检查发现报告，只计入汇总。",
-        "The rule passes on this record (or group), or does not apply to it (its `where` is false, \
-or an `unless` exception holds). Such verdicts are not reported as findings; they are counted in \
-the summary.",
+        "规则在这条记录（或这一组）上通过，或不适用（`where` 不成立）。\
+这类结果不作为检查发现报告，只计入汇总。某条 `unless` 例外成立而免于要求的，是“豁免”（V0004）。",
+        "The rule passes on this record (or group), or does not apply to it (its `where` is false). \
+Such verdicts are not reported as findings; they are counted in the summary. A record that an \
+`unless` exception releases from the requirement is exempt (V0004).",
         "5 records (household 5), 0 unreadable; outcomes: 1 pass, 2 fail, 1 not applicable, 0 pending, 1 unknown",
     ),
     text(
@@ -1295,6 +1295,22 @@ warning (a note for info rules), JUnit an <error>.",
 date is empty). Checked after the deadline, it becomes a pass or a failure. SARIF marks it a note, \
 GitHub a notice, JUnit <skipped>.",
         "$ guiju check policy.gj --data opinions.json --as-of 2024-07-10 --lang en\n[V0003] Pending: [report_within_90_days] opinion O3: pending: `reported_on` has not happened yet and the deadline 2024-10-08 has not passed",
+    ),
+    text(
+        "V0004",
+        "依例外豁免",
+        "exempt by an exception",
+        "规则的要求不满足（或无法判断、待定），但规则的某条 `unless` 例外成立，这条记录依例外免于要求。\
+豁免不是违反，不影响退出码；但它作为提示级别的检查发现报告，写明所依据的例外和规则的原文依据，\
+并在汇总中单独计数，使审核者看到哪些记录援引了例外。在 SARIF 中标为 note，GitHub 中为 notice，\
+JUnit 中为通过的测试用例（说明写在 <system-out> 中）。示例中写 `expect 规则 exempt`。",
+        "A requirement of the rule does not hold (or cannot be decided, or is pending), but one of \
+its `unless` exceptions does, so the record is released from the requirement. An exemption is not \
+a failure and does not change the exit code; it is reported as an info-level finding naming the \
+exception relied on and the rule's citations, and counted on its own in the summary, so that an \
+auditor sees who relied on the exception. SARIF marks it a note, GitHub a notice, JUnit a passing \
+test case with the explanation in <system-out>. An example expects it with `expect RULE exempt`.",
+        "[V0004] Advice: [occupy_good_supplement_good] project P3: exempt from 占优补优: the requirement does not hold, but the exception does: livelihood_project",
     ),
 ];
 

@@ -20,15 +20,19 @@ pub enum Outcome {
     NotApplicable,
     Pending,
     Unknown,
+    /// A requirement does not hold, and an exception (`unless`) that does: the record relied on
+    /// it (豁免). Reported at info level, with the exception's citation; never a failure.
+    Exempt,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 6] = [
         Outcome::Pass,
         Outcome::Fail,
         Outcome::NotApplicable,
         Outcome::Pending,
         Outcome::Unknown,
+        Outcome::Exempt,
     ];
 
     /// The outcome's place in `ALL`.
@@ -40,6 +44,7 @@ impl Outcome {
             Outcome::NotApplicable => 2,
             Outcome::Pending => 3,
             Outcome::Unknown => 4,
+            Outcome::Exempt => 5,
         }
     }
 
@@ -50,6 +55,7 @@ impl Outcome {
             Outcome::NotApplicable => "not_applicable",
             Outcome::Pending => "pending",
             Outcome::Unknown => "unknown",
+            Outcome::Exempt => "exempt",
         }
     }
 
@@ -60,6 +66,7 @@ impl Outcome {
             Outcome::NotApplicable => "不适用",
             Outcome::Pending => "待定",
             Outcome::Unknown => "未知",
+            Outcome::Exempt => "豁免",
         }
     }
 }

@@ -135,7 +135,7 @@ fn an_exception_exempts_a_failing_record() {
     examples_hold(&format!(
         "{HOUSEHOLD}rule r \"r\" {{\n cite line 1 \"q\"\n applies to household\n require floor_area / members <= 25 m²\n unless kind == repurchase\n}}\n\
          example \"e\" {{\n household {{ id: \"A\", members: 1, floor_area: 30 m², kind: repurchase }}\n household {{ id: \"B\", members: 1, floor_area: 30 m², kind: new_build }}\n household {{ id: \"C\", members: 1, floor_area: 30 m² }}\n\
-          expect r not_applicable for \"A\"\n expect r fail for \"B\"\n expect r unknown for \"C\"\n}}\n"
+          expect r exempt for \"A\"\n expect r fail for \"B\"\n expect r unknown for \"C\"\n}}\n"
     ));
 }
 

@@ -842,6 +842,7 @@ pub(super) fn explain(
         ));
         let decisive = match outcome {
             Outcome::Fail => matches!(v, Ok(Value::Bool(false))),
+            Outcome::Exempt => !matches!(v, Ok(Value::Bool(true))),
             Outcome::Pending => matches!(v, Err(Halt::Pending(_))),
             _ => v.is_err(),
         };
@@ -850,9 +851,16 @@ pub(super) fn explain(
             spans.push(req.span);
         }
     }
+    // The exception relied on, for an exempt verdict.
+    let mut relied: Option<Msg> = None;
     for u in &rule.unless {
         let m = r.render(u);
         let v = eval(u, env);
+        if exempt && relied.is_none() && matches!(v, Ok(Value::Bool(true))) {
+            relied = Some(m.clone());
+            reasons.push(m.clone());
+            spans.push(u.span);
+        }
         let (szh, sen) = match v {
             Ok(Value::Bool(true)) => ("成立，予以豁免", "holds, so the rule is waived"),
             Ok(_) => ("不成立", "does not hold"),
@@ -885,9 +893,20 @@ pub(super) fn explain(
                 .unwrap_or_else(|| Msg::new("期限未到", "the deadline has not passed"));
             Msg::new(format!("待定：{}", m.zh), format!("pending: {}", m.en))
         }
+        Outcome::Exempt => {
+            let t = rule.title.as_deref().unwrap_or(&rule.id);
+            let (zh, en) = relied
+                .map(|m| (m.zh, m.en))
+                .unwrap_or_else(|| ("例外".into(), "an exception".into()));
+            Msg::new(
+                format!("豁免：{t}（要求不满足，但例外成立：{zh}）"),
+                format!(
+                    "exempt from {t}: the requirement does not hold, but the exception does: {en}"
+                ),
+            )
+        }
         _ => default_message(rule),
     };
-    let _ = exempt;
     let unknown = match (outcome, halt) {
         (Outcome::Unknown, Some(h)) => Some(unknown_msg(h)),
         _ => None,

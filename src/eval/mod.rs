@@ -1081,7 +1081,7 @@ fn judge_as(
         match logic(&rule.unless, &env, true) {
             Ok(Value::Bool(true)) => {
                 exempt = true;
-                outcome = Outcome::NotApplicable;
+                outcome = Outcome::Exempt;
             }
             Ok(_) => {}
             Err(h) => {
@@ -1092,17 +1092,20 @@ fn judge_as(
             }
         }
     }
-    let explanation =
-        if explain && matches!(outcome, Outcome::Fail | Outcome::Unknown | Outcome::Pending) {
-            Some(Box::new(explain::explain(
-                &env,
-                outcome,
-                halt.as_ref(),
-                exempt,
-            )))
-        } else {
-            None
-        };
+    let explanation = if explain
+        && matches!(
+            outcome,
+            Outcome::Fail | Outcome::Unknown | Outcome::Pending | Outcome::Exempt
+        ) {
+        Some(Box::new(explain::explain(
+            &env,
+            outcome,
+            halt.as_ref(),
+            exempt,
+        )))
+    } else {
+        None
+    };
     Verdict {
         rule: rule_idx,
         outcome,

@@ -693,6 +693,7 @@ impl<W: Write> Human<'_, W> {
             (Outcome::Fail, Severity::Warning) => Frame::Warning,
             (Outcome::Fail, Severity::Info) => Frame::Advice,
             (Outcome::Pending, _) => Frame::Pending,
+            (Outcome::Exempt, _) => Frame::Advice,
             _ => Frame::Unknown,
         };
         report_kind(frame, lang)

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::io::Write;
 
 /// The version of the JSON report's shape; it changes only when a field changes meaning or goes away.
-pub const JSON_VERSION: u32 = 2;
+pub const JSON_VERSION: u32 = 3;
 
 #[derive(Serialize)]
 struct DataDiagJson<'a> {
@@ -37,7 +37,7 @@ fn data_diag_json(d: &DataDiag) -> DataDiagJson<'_> {
     }
 }
 
-/// Streams `{"version":1,"lang":…,"findings":[…],"input_problems":[…],"summary":{…}}`, or, for
+/// Streams `{"version":3,"lang":…,"findings":[…],"input_problems":[…],"summary":{…}}`, or, for
 /// `--format summary`, the same document without `findings`.
 pub struct Json<W: Write> {
     out: W,
@@ -68,7 +68,7 @@ impl<W: Write> Json<W> {
         }
     }
 
-    /// `--format summary`: `{"version":1,"lang":…,"input_problems":[…],"summary":{…}}`, the JSON
+    /// `--format summary`: `{"version":3,"lang":…,"input_problems":[…],"summary":{…}}`, the JSON
     /// report without its findings, so that a run that only counts builds none.
     pub fn summary_only(mut out: W, lang: Lang) -> Json<W> {
         let lang_s = match lang {
@@ -140,7 +140,7 @@ struct PolicyDiagJson<'a> {
     help: &'a Option<crate::diag::Msg>,
 }
 
-/// Policy diagnostics as JSON: `{"version":1,"policy_errors":[…]}`.
+/// Policy diagnostics as JSON: `{"version":3,"policy_errors":[…]}`.
 pub fn render_policy_errors(out: &mut dyn Write, diags: &[Diagnostic], sources: &SourceMap) {
     let items: Vec<PolicyDiagJson> = diags
         .iter()

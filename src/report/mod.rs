@@ -24,6 +24,7 @@ pub fn finding_code(o: Outcome) -> &'static str {
         Outcome::Fail => "V0001",
         Outcome::Unknown => "V0002",
         Outcome::Pending => "V0003",
+        Outcome::Exempt => "V0004",
         _ => "V0000",
     }
 }
@@ -114,11 +115,11 @@ pub struct RuleRef {
 /// A rule's non-passing verdict on a record or group: what the user acts on.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    /// `V0001` (fail), `V0002` (unknown) or `V0003` (pending).
+    /// `V0001` (fail), `V0002` (unknown), `V0003` (pending) or `V0004` (exempt).
     pub code: &'static str,
-    /// The verdict: fail, unknown or pending.
+    /// The verdict: fail, unknown, pending or exempt.
     pub outcome: Outcome,
-    /// The rule's severity.
+    /// The rule's severity (`info` for an exemption).
     pub severity: Severity,
     /// The rule, located in its policy.
     pub rule: RuleRef,
@@ -379,6 +380,15 @@ impl Summary {
             (false, Lang::Zh) => format!("（{}）", types.join("，")),
             (false, Lang::En) => format!(" ({})", types.join(", ")),
         };
+        // Exemptions are said only when there are some: the exception is rare, and `0 exempt` on
+        // every run would say nothing.
+        let (exempt_zh, exempt_en) = match o("exempt") {
+            0 => (String::new(), String::new()),
+            n => (
+                format!("；另有 {n} 项依例外豁免"),
+                format!("; and {n} exempt by an exception"),
+            ),
+        };
         match lang {
             Lang::Zh => format!(
                 "共 {} 条记录{}，{} 条无法读取{}{encodings}；结果：{} 通过，{} 违反，{} 不适用，{} 待定，{} 未知（截至 {}）",
@@ -392,7 +402,7 @@ impl Summary {
                 o("pending"),
                 o("unknown"),
                 self.as_of
-            ),
+            ) + &exempt_zh,
             Lang::En => format!(
                 "{} records{}, {} unreadable{}{encodings}; outcomes: {} pass, {} fail, {} not applicable, {} pending, {} unknown (as of {})",
                 self.records,
@@ -405,7 +415,7 @@ impl Summary {
                 o("pending"),
                 o("unknown"),
                 self.as_of
-            ),
+            ) + &exempt_en,
         }
     }
 }
@@ -682,7 +692,13 @@ fn make(
     Some(Finding {
         code: finding_code(v.outcome),
         outcome: v.outcome,
-        severity: rule.severity,
+        // An exemption is reported at info level, whatever the rule's severity: it is not a
+        // failure, but an auditor sees who relied on the exception.
+        severity: if v.outcome == Outcome::Exempt {
+            Severity::Info
+        } else {
+            rule.severity
+        },
         rule: rule_ref(program, rule)?,
         record: RecordRef {
             file: input

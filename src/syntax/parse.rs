@@ -275,7 +275,7 @@ fn describe(r: Rule) -> Option<(&'static str, &'static str)> {
         Rule::type_expr => ("类型", "a type"),
         Rule::outcome => (
             "结果（通过、违反、不适用、待定、未知）",
-            "an outcome (pass, fail, not_applicable, pending, unknown)",
+            "an outcome (pass, fail, not_applicable, pending, unknown, exempt)",
         ),
         Rule::severity_level => (
             "级别（错误、警告、提示）",
@@ -841,6 +841,7 @@ impl Builder {
                                     Some(Rule::kw_not_applicable) => Outcome::NotApplicable,
                                     Some(Rule::kw_pending) => Outcome::Pending,
                                     Some(Rule::kw_unknown) => Outcome::Unknown,
+                                    Some(Rule::kw_exempt) => Outcome::Exempt,
                                     _ => Outcome::Pass,
                                 }
                             }
