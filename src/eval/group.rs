@@ -750,30 +750,12 @@ impl Shard {
                     continue;
                 }
             }
-            let group = match groups.get_index_of(text) {
-                Some(i) => match groups.get_index_mut(i) {
-                    Some((_, g)) => g,
-                    None => continue,
-                },
-                None => groups.entry(text.to_string()).or_insert_with(|| Group {
-                    key: key.clone(),
-                    accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
-                    records: 0,
-                    first: rec.loc,
-                    seq,
-                }),
+            let Some(group) = group_for(groups, text, key, rule, rec, seq) else {
+                continue;
             };
             group.records += 1;
             for ((acc, agg), fast) in group.accs.iter_mut().zip(&rule.aggs).zip(&gr.aggs) {
-                match fast
-                    .as_ref()
-                    .and_then(|f| f.eval(&rec.values, &rule.period))
-                {
-                    Some(Fed::Skip) => {}
-                    Some(Fed::One) => acc.feed_value(None),
-                    Some(Fed::Num(n)) => acc.feed_value(Some(Value::Num(n))),
-                    None => acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env()),
-                }
+                feed_one(acc, agg, fast.as_ref(), rec, &rule.period, &env);
             }
         }
     }
@@ -817,18 +799,8 @@ fn feed_joined(
     if n > 1 && shard_of(text, n) != me {
         return;
     }
-    let group = match groups.get_index_of(text) {
-        Some(i) => match groups.get_index_mut(i) {
-            Some((_, g)) => g,
-            None => return,
-        },
-        None => groups.entry(text.to_string()).or_insert_with(|| Group {
-            key: key.clone(),
-            accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
-            records: 0,
-            first: rec.loc,
-            seq,
-        }),
+    let Some(group) = group_for(groups, text, key, rule, rec, seq) else {
+        return;
     };
     group.records += 1;
     let env = || {
@@ -840,15 +812,46 @@ fn feed_joined(
         if agg.source.as_ref().is_none_or(|s| s.ty != rec.ty) {
             continue;
         }
-        match fast
-            .as_ref()
-            .and_then(|f| f.eval(&rec.values, &rule.period))
-        {
-            Some(Fed::Skip) => {}
-            Some(Fed::One) => acc.feed_value(None),
-            Some(Fed::Num(n)) => acc.feed_value(Some(Value::Num(n))),
-            None => acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env()),
-        }
+        feed_one(acc, agg, fast.as_ref(), rec, &rule.period, &env);
+    }
+}
+
+/// The group of key `text` (`key` as a value), made, first seen at `rec`, when there is none.
+fn group_for<'g>(
+    groups: &'g mut Groups,
+    text: &str,
+    key: &Value,
+    rule: &Rule,
+    rec: &Record,
+    seq: u64,
+) -> Option<&'g mut Group> {
+    match groups.get_index_of(text) {
+        Some(i) => groups.get_index_mut(i).map(|(_, g)| g),
+        None => Some(groups.entry(text.to_string()).or_insert_with(|| Group {
+            key: key.clone(),
+            accs: rule.aggs.iter().map(|a| Acc::new(a.kind)).collect(),
+            records: 0,
+            first: rec.loc,
+            seq,
+        })),
+    }
+}
+
+/// Adds `rec` to one aggregate: through its fast form where that decides, else the interpreter
+/// in the environment `env` builds.
+fn feed_one<'e>(
+    acc: &mut Acc,
+    agg: &GroupAgg,
+    fast: Option<&FastAgg>,
+    rec: &Record,
+    period: &PeriodRules,
+    env: &dyn Fn() -> Env<'e>,
+) {
+    match fast.and_then(|f| f.eval(&rec.values, period)) {
+        Some(Fed::Skip) => {}
+        Some(Fed::One) => acc.feed_value(None),
+        Some(Fed::Num(n)) => acc.feed_value(Some(Value::Num(n))),
+        None => acc.feed(agg.expr.as_ref(), agg.filter.as_ref(), &env()),
     }
 }
 
