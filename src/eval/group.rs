@@ -210,6 +210,15 @@ pub(crate) fn key_of(v: &Value) -> String {
     }
 }
 
+/// A value's canonical text (`key_of`), borrowed for a text key: it is hashed and found
+/// without copying it.
+pub(crate) fn key_text(v: &Value) -> std::borrow::Cow<'_, str> {
+    match v {
+        Value::Text(t) => std::borrow::Cow::Borrowed(t),
+        other => std::borrow::Cow::Owned(key_of(other)),
+    }
+}
+
 /// One group of a grouped rule.
 #[derive(Debug, Clone)]
 pub struct Group {
@@ -723,15 +732,8 @@ impl Shard {
                 Scope::Group(Some(slot)) => rec.values.get(slot).unwrap_or(&Value::Missing),
                 _ => &Value::Missing,
             };
-            // A text key is its own canonical text: it is hashed and found without copying it.
-            let owned;
-            let text: &str = match key {
-                Value::Text(t) => t,
-                other => {
-                    owned = key_of(other);
-                    &owned
-                }
-            };
+            let text = key_text(key);
+            let text: &str = &text;
             if n > 1 && shard_of(text, n) != me {
                 continue;
             }
@@ -788,14 +790,8 @@ fn feed_joined(
     if matches!(key, Value::Missing | Value::Invalid(_)) {
         return;
     }
-    let owned;
-    let text: &str = match key {
-        Value::Text(t) => t,
-        other => {
-            owned = key_of(other);
-            &owned
-        }
-    };
+    let text = key_text(key);
+    let text: &str = &text;
     if n > 1 && shard_of(text, n) != me {
         return;
     }

@@ -177,12 +177,10 @@ impl Lookups {
 
     /// The record of type `ty` whose key is `key`.
     fn get(&self, ty: usize, key: &Value) -> Result<&Record, bool> {
-        let map = self.by_type.get(ty);
-        // A text key is its own canonical text: found without copying it.
-        let found = match key {
-            Value::Text(t) => map.and_then(|m| m.get(&**t)),
-            other => map.and_then(|m| m.get(&group::key_of(other))),
-        };
+        let found = self
+            .by_type
+            .get(ty)
+            .and_then(|m| m.get(&*group::key_text(key)));
         match found {
             Some(Some(r)) => Ok(r),
             Some(None) => Err(true),
@@ -307,11 +305,7 @@ pub fn eval(x: &Expr, env: &Env) -> R {
                         .get(*target)
                         .map(|r| r.display_name().to_string())
                         .unwrap_or_default();
-                    let key = match &key {
-                        Value::Text(t) => t.to_string(),
-                        other => group::key_of(other),
-                    };
-                    let (target, key) = (target_name, key);
+                    let (target, key) = (target_name, group::key_text(&key).into_owned());
                     Err(Halt::Unknown(Unknown {
                         field: named().map(|f| f.label.clone().unwrap_or_else(|| f.name.clone())),
                         reason: if two {
