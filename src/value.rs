@@ -22,8 +22,9 @@ pub enum Value {
     /// Records of a list field, each a row of values of the element record type. Boxed, so that
     /// a value takes 24 bytes, not 32.
     List(Box<[Vec<Value>]>),
-    /// The distinct dates of a set of records, for periodic obligations (`every`).
-    Dates(std::sync::Arc<std::collections::BTreeSet<NaiveDate>>),
+    /// The dates of a set of records, each with how many records bear it, for periodic
+    /// obligations (`every`).
+    Dates(std::sync::Arc<std::collections::BTreeMap<NaiveDate, u32>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]

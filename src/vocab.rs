@@ -75,6 +75,9 @@ impl Outcome {
 pub enum DurationUnit {
     Hours,
     Days,
+    /// Weeks of seven days. Outside `every` the checker lowers a number of weeks to days; in
+    /// `every` a week is a calendar week, Monday to Sunday.
+    Weeks,
     WorkingDays,
     Months,
     Years,

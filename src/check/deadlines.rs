@@ -1,7 +1,7 @@
 //! Which period ends are deadlines. `date + period` is moved off a day off (民法典 第二百零三条,
 //! where the rule's period rules say so) only where it is the latest day for an act: where it
 //! bounds a comparison from above (`act <= start + 90 days`, `start + 90 days >= act`, `<` and
-//! `>` alike), directly, through a `let`, through either branch of an `if`, or as the start of
+//! `>` alike) or is the date of a target (`require … by start + 1 year`), directly, through a `let`, through either branch of an `if`, or as the start of
 //! another such period (`start + 15 days + 7 working days`). Anywhere else it is the day
 //! reached, never moved: an age or an anniversary (`birth + 80 years <= on`: the eightieth
 //! birthday, a Saturday or not), a minimum length (`end >= start + 3 years`), a date shown or
@@ -42,12 +42,15 @@ pub(super) fn mark(rule: &mut Rule) {
 
 /// At a comparison, marks the side that bounds from above.
 fn bounds(e: &mut Expr, lets: &mut Vec<usize>) {
-    if let ExprKind::Cmp { op, lhs, rhs, .. } = &mut e.kind {
-        match op {
+    match &mut e.kind {
+        ExprKind::Cmp { op, lhs, rhs, .. } => match op {
             CmpOp::Le | CmpOp::Lt => upper(rhs, lets),
             CmpOp::Ge | CmpOp::Gt => upper(lhs, lets),
             _ => {}
-        }
+        },
+        // `require C by D`: D is the latest day for the target.
+        ExprKind::By(_, d) => upper(d, lets),
+        _ => {}
     }
 }
 

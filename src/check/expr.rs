@@ -63,6 +63,19 @@ impl Checker {
                     span,
                 )
             }
+            // A number of weeks is a number of days (`2周` is 14 days); only `every` reads a week
+            // as a calendar week.
+            A::Duration {
+                amount,
+                unit: DurationUnit::Weeks,
+            } => mk(
+                ExprKind::Const(Value::Duration(
+                    Decimal::from(*amount) * Decimal::from(7),
+                    DurationUnit::Days,
+                )),
+                Ty::Duration(DurationUnit::Days),
+                span,
+            ),
             A::Duration { amount, unit } => mk(
                 ExprKind::Const(Value::Duration(Decimal::from(*amount), *unit)),
                 Ty::Duration(*unit),
@@ -148,6 +161,21 @@ impl Checker {
                     ty,
                     span,
                 )
+            }
+            A::By(c, d) => {
+                let c = self.expr(c, sc);
+                self.expect_bool(&c);
+                let d = self.expr(d, sc);
+                if !matches!(d.ty, Ty::Date | Ty::Error) {
+                    let (zh, en) = d.ty.describe();
+                    self.diags.push(e(
+                        "E0201",
+                        d.span,
+                        format!("`by`（期限）之后应为日期，这里是{zh}"),
+                        format!("`by` takes a date, found {en}"),
+                    ));
+                }
+                mk(ExprKind::By(Box::new(c), Box::new(d)), Ty::Bool, span)
             }
             A::In(l, opts) => {
                 let l = self.expr(l, sc);
@@ -1118,8 +1146,8 @@ impl Checker {
         mk(ExprKind::Call(b, xs), ty, span)
     }
 
-    /// `every(PERIOD, DATE, FROM, TO [where C])` over a group, or `list.every(…)` over a list field:
-    /// at least one record dated in every period between FROM and TO.
+    /// `every(PERIOD, DATE, FROM, TO [, MIN] [where C])` over a group, or `list.every(…)` over a
+    /// list field: at least MIN (one unless said) records dated in every period between FROM and TO.
     fn every(
         &mut self,
         list: Option<(Expr, usize)>,
@@ -1129,33 +1157,61 @@ impl Checker {
         span: Span,
     ) -> Expr {
         let usage = Msg::new(
-            "写成 `every(1个月, 日期字段, 起始日期, 截止日期)`，可加 `where 条件`",
-            "write `every(1 month, DATE_FIELD, FROM, TO)`, optionally with `where CONDITION`",
+            "写成 `every(1个月, 日期字段, 起始日期, 截止日期)`，每期不止一次时加第五个参数 `every(1周, 日期字段, 起始日期, 截止日期, 4)`，可加 `where 条件`",
+            "write `every(1 month, DATE_FIELD, FROM, TO)`, with a fifth argument for more than one a period (`every(1 week, DATE_FIELD, FROM, TO, 4)`), optionally with `where CONDITION`",
         );
         let (Some(p), Some(d), Some(f), Some(t), true) = (
             args.first(),
             args.get(1),
             args.get(2),
             args.get(3),
-            args.len() == 4,
+            args.len() == 4 || args.len() == 5,
         ) else {
             self.diags.push(
                 e(
                     "E0205",
                     span,
-                    "`every` 需要四个参数".into(),
-                    "`every` takes four arguments".into(),
+                    "`every` 需要四个参数（或五个：第五个是每期至少几次）".into(),
+                    "`every` takes four arguments (or five: the fifth is how many a period at least)".into(),
                 )
                 .with_help(usage),
             );
             return err(span);
+        };
+        let min = match args.get(4) {
+            None => 1,
+            Some(m) => match &m.kind {
+                A::Number { value, unit }
+                    if value.fract().is_zero()
+                        && *value >= Decimal::ONE
+                        && unit.as_deref().is_none_or(|u| u == "次" || u == "人次")
+                        && rust_decimal::prelude::ToPrimitive::to_u32(value).is_some() =>
+                {
+                    rust_decimal::prelude::ToPrimitive::to_u32(value).unwrap_or(1)
+                }
+                _ => {
+                    self.diags.push(
+                        e(
+                            "E0205",
+                            m.span,
+                            "`every` 的第五个参数是每期至少几次，应写成正整数，如 `4` 或 `4次`".into(),
+                            "the fifth argument of `every` is how many a period at least, a whole number such as `4`".into(),
+                        )
+                        .with_help(usage),
+                    );
+                    return err(span);
+                }
+            },
         };
         let (amount, unit) = match &p.kind {
             A::Duration { amount, unit }
                 if *amount > 0
                     && matches!(
                         unit,
-                        DurationUnit::Days | DurationUnit::Months | DurationUnit::Years
+                        DurationUnit::Days
+                            | DurationUnit::Weeks
+                            | DurationUnit::Months
+                            | DurationUnit::Years
                     ) =>
             {
                 (*amount, *unit)
@@ -1165,8 +1221,8 @@ impl Checker {
                     e(
                         "E0205",
                         p.span,
-                        "`every` 的第一个参数应为周期，如 `1个月`、`3个月`、`1年`、`7日`".into(),
-                        "the first argument of `every` is a period such as `1 month`, `3 months`, `1 year`, `7 days`".into(),
+                        "`every` 的第一个参数应为周期，如 `1周`、`1个月`、`3个月`、`1年`、`7日`".into(),
+                        "the first argument of `every` is a period such as `1 week`, `1 month`, `3 months`, `1 year`, `7 days`".into(),
                     )
                     .with_help(usage),
                 );
@@ -1257,6 +1313,7 @@ impl Checker {
                 unit,
                 from: Box::new(from),
                 to: Box::new(to),
+                min,
             },
             Ty::Bool,
             span,

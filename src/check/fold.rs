@@ -62,7 +62,8 @@ pub(crate) fn fold(x: &Expr, period: &PeriodRules) -> Result<Value, NotConst> {
         | ExprKind::Deref { .. }
         | ExprKind::GroupAgg(_)
         | ExprKind::ListAgg { .. }
-        | ExprKind::Every { .. } => Err(NotConst::Record),
+        | ExprKind::Every { .. }
+        | ExprKind::By(..) => Err(NotConst::Record),
         ExprKind::Neg(i) => match fold(i, period)? {
             Value::Num(n) => Ok(Value::Num(-n)),
             Value::Duration(n, u) => Ok(Value::Duration(-n, u)),
@@ -147,6 +148,11 @@ fn date_add(d: Value, dur: Value, subtract: bool, period: &PeriodRules) -> Resul
                 DurationUnit::Days => date
                     .checked_add_signed(Duration::days(signed))
                     .ok_or(NotConst::Overflow)?,
+                DurationUnit::Weeks => date
+                    .checked_add_signed(Duration::days(
+                        signed.checked_mul(7).ok_or(NotConst::Overflow)?,
+                    ))
+                    .ok_or(NotConst::Overflow)?,
                 DurationUnit::Months => month_rule(date, add_months(date, months()?), period),
                 DurationUnit::Years => month_rule(date, add_years(date, months()?), period),
                 DurationUnit::WorkingDays => {
@@ -169,6 +175,9 @@ fn date_add(d: Value, dur: Value, subtract: bool, period: &PeriodRules) -> Resul
         Value::DateTime(dt) => match unit {
             DurationUnit::Hours => dt.checked_add_signed(Duration::hours(signed)),
             DurationUnit::Days => dt.checked_add_signed(Duration::days(signed)),
+            DurationUnit::Weeks => signed
+                .checked_mul(7)
+                .and_then(|d| dt.checked_add_signed(Duration::days(d))),
             DurationUnit::Months => Some(add_months(dt.date(), months()?).and_time(dt.time())),
             DurationUnit::Years => Some(add_years(dt.date(), months()?).and_time(dt.time())),
             DurationUnit::WorkingDays => return Err(NotConst::Form),

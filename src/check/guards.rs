@@ -28,7 +28,7 @@ pub(super) fn unguarded_optionals(rule: &str, filter: &Expr, rt: &RecordType) ->
                 }
             }
             ExprKind::Neg(a) | ExprKind::Not(a) => stack.push((a, in_present)),
-            ExprKind::Arith(_, a, b) => {
+            ExprKind::Arith(_, a, b) | ExprKind::By(a, b) => {
                 stack.push((b, in_present));
                 stack.push((a, in_present));
             }

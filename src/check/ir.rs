@@ -286,6 +286,7 @@ pub fn duration_unit_names(u: DurationUnit) -> (&'static str, &'static str) {
     match u {
         DurationUnit::Hours => ("小时", "hours"),
         DurationUnit::Days => ("日", "days"),
+        DurationUnit::Weeks => ("周", "weeks"),
         DurationUnit::WorkingDays => ("个工作日", "working days"),
         DurationUnit::Months => ("个月", "months"),
         DurationUnit::Years => ("年", "years"),
@@ -683,13 +684,17 @@ pub enum ExprKind {
         filter: Option<Box<Expr>>,
     },
     GroupAgg(usize),
-    /// At least one date in every period of the given length between `from` and `to`.
+    /// `require C by D`: C, a target due on D. Not holding before D is pending.
+    By(Box<Expr>, Box<Expr>),
+    /// At least `min` dates (one unless said) in every period of the given length between
+    /// `from` and `to`.
     Every {
         dates: Box<Expr>,
         amount: u32,
         unit: DurationUnit,
         from: Box<Expr>,
         to: Box<Expr>,
+        min: u32,
     },
 }
 
@@ -746,7 +751,7 @@ impl Expr {
                 a.walk(f);
                 b.walk(f);
             }
-            ExprKind::DateDiff(a, b) => {
+            ExprKind::DateDiff(a, b) | ExprKind::By(a, b) => {
                 a.walk(f);
                 b.walk(f);
             }
@@ -802,7 +807,8 @@ impl Expr {
             ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Deref { via: x, .. } => x.walk_mut(f),
             ExprKind::Arith(_, a, b)
             | ExprKind::Cmp { lhs: a, rhs: b, .. }
-            | ExprKind::DateDiff(a, b) => {
+            | ExprKind::DateDiff(a, b)
+            | ExprKind::By(a, b) => {
                 a.walk_mut(f);
                 b.walk_mut(f);
             }

@@ -1,6 +1,6 @@
 //! Explanations of findings: the numbers that decided them, in both languages. Built only for findings.
 
-use super::{date_add, eval, Env, Halt, UnknownReason, R};
+use super::{date_add, eval, Env, Halt, PendingKind, UnknownReason, R};
 use crate::check::ir::*;
 use crate::diag::{cat, Lang, Msg};
 use crate::value::Value;
@@ -211,22 +211,35 @@ impl Render<'_, '_> {
                     let Some(agg) = self.env.rule.aggs.get(*i) else {
                         return;
                     };
-                    let Some(src) = &agg.source else { return };
                     let at = |r: std::ops::Range<usize>| {
                         Some(r.start.checked_sub(base)?..r.end.checked_sub(base)?)
                     };
-                    let Some(name) = at(src.name_span.range()) else {
-                        return;
-                    };
-                    let rt = self.env.program.records.get(src.ty);
-                    if let Some(rt) = rt {
-                        swaps.push((name.clone(), rt.display_name().to_string()));
-                    }
-                    let written = whole.get(name.end..to).unwrap_or_default();
-                    if let (Some(dot), Some(paren)) = (written.find('.'), written.find('(')) {
-                        if dot < paren {
-                            let m = name.end + dot + 1..name.end + paren;
-                            swaps.push((m, agg.kind.zh_name().to_string()));
+                    let src = agg.source.as_ref();
+                    match src {
+                        Some(src) => {
+                            let Some(name) = at(src.name_span.range()) else {
+                                return;
+                            };
+                            let rt = self.env.program.records.get(src.ty);
+                            if let Some(rt) = rt {
+                                swaps.push((name.clone(), rt.display_name().to_string()));
+                            }
+                            let written = whole.get(name.end..to).unwrap_or_default();
+                            if let (Some(dot), Some(paren)) = (written.find('.'), written.find('('))
+                            {
+                                if dot < paren {
+                                    let m = name.end + dot + 1..name.end + paren;
+                                    swaps.push((m, agg.kind.zh_name().to_string()));
+                                }
+                            }
+                        }
+                        // A group's own aggregate (`sum(amount)`): its Chinese name.
+                        None => {
+                            let written = whole.get(from..to).unwrap_or_default();
+                            let name_len = written.find('(').unwrap_or(0);
+                            if name_len > 0 && !written.starts_with('(') {
+                                swaps.push((from..from + name_len, agg.kind.zh_name().to_string()));
+                            }
                         }
                     }
                     // `where` said as the Chinese keyword.
@@ -239,11 +252,14 @@ impl Render<'_, '_> {
                     for x in agg.expr.iter().chain(&agg.filter) {
                         x.walk(&mut |e| {
                             let Some(r) = at(e.span.range()) else { return };
-                            match (&e.kind, &e.ty) {
-                                (ExprKind::Elem(slot), _) => {
+                            match (&e.kind, &e.ty, src) {
+                                (ExprKind::Elem(slot), _, Some(src)) => {
                                     swaps.push((r, self.field_name(src.ty, *slot).0));
                                 }
-                                (ExprKind::Const(Value::Enum(i)), Ty::Enum(def)) => {
+                                (ExprKind::Field(slot), _, None) => {
+                                    swaps.push((r, self.field_name(rule_record, *slot).0));
+                                }
+                                (ExprKind::Const(Value::Enum(i)), Ty::Enum(def), _) => {
                                     swaps.push((r, def.label(*i).to_string()));
                                 }
                                 _ => {}
@@ -275,6 +291,38 @@ impl Render<'_, '_> {
         }
         zh.push_str(whole.get(at..).unwrap_or_default());
         Msg::new(zh.trim().to_string(), en)
+    }
+
+    /// The label of the date an `every` counts (`巡查日期`).
+    fn dates_label(&self, dates: &Expr) -> String {
+        let env = self.env;
+        let field = match &dates.kind {
+            ExprKind::GroupAgg(i) => env
+                .rule
+                .aggs
+                .get(*i)
+                .and_then(|a| a.expr.as_ref())
+                .and_then(|x| match (&x.kind, &a_source(env, *i)) {
+                    (ExprKind::Field(s), None) => Some((env.rule.record, *s)),
+                    (ExprKind::Elem(s), Some(ty)) => Some((*ty, *s)),
+                    _ => None,
+                }),
+            ExprKind::ListAgg { list, expr, .. } => match (&list.ty, expr.as_deref()) {
+                (
+                    Ty::List(ty),
+                    Some(Expr {
+                        kind: ExprKind::Elem(s),
+                        ..
+                    }),
+                ) => Some((*ty, *s)),
+                _ => None,
+            },
+            _ => None,
+        };
+        match field {
+            Some((ty, slot)) => self.field_name(ty, slot).0,
+            None => self.source_msg(dates).zh,
+        }
     }
 
     fn field_name(&self, ty: usize, slot: usize) -> (String, String) {
@@ -514,6 +562,14 @@ impl Render<'_, '_> {
                 let parts: Vec<Msg> = xs.iter().map(|p| self.render(p)).collect();
                 join(parts, " 或 ", " or ")
             }
+            ExprKind::By(c, d) => {
+                let m = self.render(c);
+                let by = self.render(d);
+                Msg::new(
+                    format!("{}（期限 {}）", m.zh, by.zh),
+                    format!("{} (by {})", m.en, by.en),
+                )
+            }
             ExprKind::Not(i) => {
                 let m = self.render(i);
                 Msg::new(format!("并非（{}）", m.zh), format!("not ({})", m.en))
@@ -523,47 +579,21 @@ impl Render<'_, '_> {
                 Ok(_) => self.render(f),
                 Err(_) => self.render(c),
             },
-            ExprKind::Every { from, to, .. } => {
+            ExprKind::Every {
+                dates,
+                from,
+                to,
+                amount,
+                unit,
+                ..
+            } => {
                 let text = self.source_text(x);
+                // In Chinese, said in words: `巡查日期 每周`, not the policy's `every(1周, day, …)`.
+                let zh = format!("{} {}", self.dates_label(dates), period_zh(*amount, *unit));
                 let f = self.render(from);
                 let t = self.render(to);
-                match super::uncovered(x, env) {
-                    Ok(missing) if missing.is_empty() => Msg::new(
-                        format!("{text}：{}至{}各期均有记录", f.zh, t.zh),
-                        format!(
-                            "{text}: every period from {} to {} has a record",
-                            f.en, t.en
-                        ),
-                    ),
-                    Ok(missing) => {
-                        let shown: Vec<String> = missing
-                            .iter()
-                            .take(6)
-                            .map(|(a, b)| format!("{a}..{b}"))
-                            .collect();
-                        let more = if missing.len() > 6 {
-                            format!(" (+{})", missing.len() - 6)
-                        } else {
-                            String::new()
-                        };
-                        Msg::new(
-                            format!(
-                                "{text}：{}至{}有 {} 期没有记录：{}{more}",
-                                f.zh,
-                                t.zh,
-                                missing.len(),
-                                shown.join("、")
-                            ),
-                            format!(
-                                "{text}: {} from {} to {} {} no record: {}{more}",
-                                plural(missing.len() as i64, "period", "periods"),
-                                f.en,
-                                t.en,
-                                if missing.len() == 1 { "has" } else { "have" },
-                                shown.join(", ")
-                            ),
-                        )
-                    }
+                match super::coverage(x, env) {
+                    Ok(cov) => every_msg(&Msg::new(zh, text.clone()), &f, &t, &cov),
                     Err(h) => {
                         let v = self.value_msg(&Err(h), &x.ty);
                         Msg::new(format!("{text} = {}", v.zh), format!("{text} = {}", v.en))
@@ -789,13 +819,31 @@ fn unknown_msg(h: &Halt) -> Msg {
                 ),
             }
         }
-        Halt::Pending(p) => Msg::new(
-            format!("`{}` 尚未发生，期限 {} 未到", p.field, p.deadline),
-            format!(
-                "`{}` has not happened yet and the deadline {} has not passed",
-                p.field, p.deadline
+        Halt::Pending(p) => match p.kind {
+            PendingKind::Act => Msg::new(
+                format!("`{}` 尚未发生，期限 {} 未到", p.field, p.deadline),
+                format!(
+                    "`{}` has not happened yet and the deadline {} has not passed",
+                    p.field, p.deadline
+                ),
             ),
-        ),
+            PendingKind::Periods(n) => Msg::new(
+                format!(
+                    "已结束的各期均已达到要求；尚未结束的 {n} 期记录还不够，最后一期 {} 结束",
+                    p.deadline
+                ),
+                format!(
+                    "every period that is over meets it; {} not over yet {} too few records so far, the last ending {}",
+                    plural(n as i64, "period", "periods"),
+                    if n == 1 { "has" } else { "have" },
+                    p.deadline
+                ),
+            ),
+            PendingKind::Target => Msg::new(
+                format!("尚未达到，期限 {} 未到", p.deadline),
+                format!("not met yet, and its date {} has not come", p.deadline),
+            ),
+        },
         Halt::NotYet { field } => Msg::new(
             format!("`{field}` 尚未发生"),
             format!("`{field}` has not happened yet"),
@@ -960,6 +1008,114 @@ pub(super) fn explain_filter(env: &Env, h: &Halt) -> Explanation {
         unknown: Some(u),
         pending: None,
         spans: env.rule.filter.iter().map(|f| f.span).collect(),
+    }
+}
+
+/// The record type a group aggregate ranges over when it is not the rule's own.
+fn a_source(env: &Env, i: usize) -> Option<usize> {
+    env.rule.aggs.get(i)?.source.as_ref().map(|s| s.ty)
+}
+
+/// A period of an `every` as a Chinese document says it: 每周, 每月, 每季度, 每半年, 每年, 每7日.
+fn period_zh(amount: u32, unit: crate::vocab::DurationUnit) -> String {
+    use crate::vocab::DurationUnit as U;
+    match (amount, unit) {
+        (1, U::Weeks) => "每周".into(),
+        (1, U::Months) => "每月".into(),
+        (3, U::Months) => "每季度".into(),
+        (6, U::Months) => "每半年".into(),
+        (12, U::Months) | (1, U::Years) => "每年".into(),
+        (n, u) => format!("每{n}{}", duration_unit_names(u).0),
+    }
+}
+
+/// The periods an `every` found short, as a reason: at most six shown, each with its count when
+/// the rule asks for more than one a period.
+fn every_msg(said: &Msg, f: &Msg, t: &Msg, cov: &super::Coverage) -> Msg {
+    let (text_zh, text) = (&said.zh, &said.en);
+    let shown = |list: &[super::Short], zh: bool| -> String {
+        let mut parts: Vec<String> = list
+            .iter()
+            .take(6)
+            .map(|s| match (cov.min > 1, zh) {
+                (true, true) => format!("{}至{}（{} 次）", s.first, s.last, s.count),
+                (true, false) => format!("{}..{} ({})", s.first, s.last, s.count),
+                (false, true) => format!("{}至{}", s.first, s.last),
+                (false, false) => format!("{}..{}", s.first, s.last),
+            })
+            .collect();
+        if list.len() > 6 {
+            parts.push(format!("(+{})", list.len() - 6));
+        }
+        parts.join(if zh { "、" } else { ", " })
+    };
+    let (need_zh, need_en) = if cov.min > 1 {
+        (
+            format!("不少于 {} 次", cov.min),
+            format!("at least {} records", cov.min),
+        )
+    } else {
+        ("有记录".to_string(), "a record".to_string())
+    };
+    if !cov.short.is_empty() {
+        let n = cov.short.len();
+        let (zh, en) = if cov.min > 1 {
+            (
+                format!("有 {n} 期不足 {} 次", cov.min),
+                format!(
+                    "{} {} fewer than {} records",
+                    plural(n as i64, "period", "periods"),
+                    if n == 1 { "has" } else { "have" },
+                    cov.min
+                ),
+            )
+        } else {
+            (
+                format!("有 {n} 期没有记录"),
+                format!(
+                    "{} {} no record",
+                    plural(n as i64, "period", "periods"),
+                    if n == 1 { "has" } else { "have" }
+                ),
+            )
+        };
+        Msg::new(
+            format!(
+                "{text_zh}：{}至{}{zh}：{}",
+                f.zh,
+                t.zh,
+                shown(&cov.short, true)
+            ),
+            format!(
+                "{text}: {en} from {} to {}: {}",
+                f.en,
+                t.en,
+                shown(&cov.short, false)
+            ),
+        )
+    } else if !cov.open.is_empty() {
+        Msg::new(
+            format!(
+                "{text_zh}：{}至{}已结束的各期均{need_zh}；尚未结束的：{}",
+                f.zh,
+                t.zh,
+                shown(&cov.open, true)
+            ),
+            format!(
+                "{text}: every period from {} to {} that is over has {need_en}; not over yet: {}",
+                f.en,
+                t.en,
+                shown(&cov.open, false)
+            ),
+        )
+    } else {
+        Msg::new(
+            format!("{text_zh}：{}至{}各期均{need_zh}", f.zh, t.zh),
+            format!(
+                "{text}: every period from {} to {} has {need_en}",
+                f.en, t.en
+            ),
+        )
     }
 }
 

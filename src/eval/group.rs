@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 /// One aggregate's running state.
@@ -30,7 +30,8 @@ enum State {
     Avg(Decimal, u64),
     Truth(bool),
     Distinct(HashSet<String>),
-    Dates(BTreeSet<NaiveDate>),
+    /// Each date with the number of records dated on it.
+    Dates(BTreeMap<NaiveDate, u32>),
     Halted(Halt),
 }
 
@@ -44,7 +45,7 @@ impl Acc {
             AggKind::All => State::Truth(true),
             AggKind::Any => State::Truth(false),
             AggKind::Distinct => State::Distinct(HashSet::new()),
-            AggKind::Dates => State::Dates(BTreeSet::new()),
+            AggKind::Dates => State::Dates(BTreeMap::new()),
         };
         Acc { kind, state }
     }
@@ -159,11 +160,13 @@ impl Acc {
                 None
             }
             (State::Dates(set), Some(Value::Date(d))) => {
-                set.insert(d);
+                let n = set.entry(d).or_insert(0);
+                *n = n.saturating_add(1);
                 None
             }
             (State::Dates(set), Some(Value::DateTime(d))) => {
-                set.insert(d.date());
+                let n = set.entry(d.date()).or_insert(0);
+                *n = n.saturating_add(1);
                 None
             }
             _ => Some(State::Halted(unknown(UnknownReason::Missing))),

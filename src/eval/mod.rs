@@ -79,6 +79,19 @@ pub enum UnknownReason {
 pub struct Pending {
     pub field: String,
     pub deadline: String,
+    pub kind: PendingKind,
+}
+
+/// What is waited for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PendingKind {
+    /// An act not recorded yet, whose deadline has not passed.
+    Act,
+    /// Periods of an `every` (this many) not over yet, with too few records so far; `deadline`
+    /// is the last day of the last of them.
+    Periods(usize),
+    /// A target (`require … by D`) not met yet, whose date `deadline` has not come.
+    Target,
 }
 
 type R = Result<Value, Halt>;
@@ -365,6 +378,20 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             Value::Bool(b) => Ok(Value::Bool(!b)),
             _ => Err(unknown(UnknownReason::Missing)),
         },
+        // A target not met is a failure once its date has come (the data are complete to the end
+        // of `--as-of`), pending before.
+        ExprKind::By(c, d) => match eval(c, env).map_err(not_yet_unknown)? {
+            Value::Bool(true) => Ok(Value::Bool(true)),
+            _ => match eval(d, env).map_err(not_yet_unknown)? {
+                Value::Date(d) if env.as_of < d => Err(Halt::Pending(Pending {
+                    field: String::new(),
+                    deadline: d.to_string(),
+                    kind: PendingKind::Target,
+                })),
+                Value::Date(_) => Ok(Value::Bool(false)),
+                _ => Err(unknown(UnknownReason::Missing)),
+            },
+        },
         ExprKind::If(c, t, f) => match eval(c, env).map_err(not_yet_unknown)? {
             Value::Bool(true) => eval(t, env),
             _ => eval(f, env),
@@ -410,7 +437,7 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             }
         }
         ExprKind::Call(b, args) => call(*b, args, env),
-        ExprKind::Every { .. } => uncovered(x, env).map(|m| Value::Bool(m.is_empty())),
+        ExprKind::Every { .. } => coverage(x, env)?.value(),
         ExprKind::ListAgg {
             kind,
             list,
@@ -567,6 +594,9 @@ pub fn date_add(
         Value::Date(date) => {
             let raw = match unit {
                 DurationUnit::Days => date.checked_add_signed(Duration::days(signed)),
+                DurationUnit::Weeks => signed
+                    .checked_mul(7)
+                    .and_then(|d| date.checked_add_signed(Duration::days(d))),
                 DurationUnit::Months => i32::try_from(signed)
                     .ok()
                     .map(|m| month_rule(*date, add_months(*date, m), period.month_rule)),
@@ -601,6 +631,7 @@ pub fn date_add(
             let delta = match unit {
                 DurationUnit::Hours => Duration::hours(signed),
                 DurationUnit::Days => Duration::days(signed),
+                DurationUnit::Weeks => Duration::days(signed.saturating_mul(7)),
                 _ => {
                     let date = match unit {
                         DurationUnit::Months => {
@@ -749,6 +780,7 @@ fn not_yet_cmp(op: CmpOp, field: &str, other: &Value, as_of: NaiveDate, flipped:
         Err(Halt::Pending(Pending {
             field: field.to_string(),
             deadline: d.to_string(),
+            kind: PendingKind::Act,
         }))
     };
     // `--as-of D` means the data is complete to the end of D: an act not recorded falls after D.
@@ -919,20 +951,60 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
     }
 }
 
-/// The periods of an `every` with no dated record in them, as (first day, last day).
+/// One period of an `every` that has fewer records than it needs: its first and last day and
+/// how many records it has.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Short {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub count: u32,
+}
+
+/// What an `every` found: the periods over by `--as-of` that have too few records (a failure),
+/// and those not over yet that have too few so far (pending: the period may still fill).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Coverage {
+    pub min: u32,
+    pub short: Vec<Short>,
+    pub open: Vec<Short>,
+}
+
+impl Coverage {
+    /// The value of the `every`: false when a period that is over has too few records, pending
+    /// when only periods not over yet do, true when none has too few.
+    pub(crate) fn value(&self) -> R {
+        if !self.short.is_empty() {
+            Ok(Value::Bool(false))
+        } else if let Some(last) = self.open.last() {
+            Err(Halt::Pending(Pending {
+                field: String::new(),
+                deadline: last.last.to_string(),
+                kind: PendingKind::Periods(self.open.len()),
+            }))
+        } else {
+            Ok(Value::Bool(true))
+        }
+    }
+}
+
+/// The periods of an `every` with fewer than its minimum of dated records (one, unless a fifth
+/// argument says more).
 /// Periods of whole months that divide a year (1, 2, 3, 4, 6, 12 months; years) follow the
-/// calendar (months, quarters, half-years, years); other periods run back to back from FROM.
-/// Only periods that lie wholly between FROM and TO are required.
-pub(crate) fn uncovered(x: &Expr, env: &Env) -> Result<Vec<(NaiveDate, NaiveDate)>, Halt> {
+/// calendar (months, quarters, half-years, years); weeks are calendar weeks, Monday to Sunday;
+/// other periods run back to back from FROM. Only periods that lie wholly between FROM and TO
+/// are required. A period that ends after the as-of date is not over: too few records in it so
+/// far is pending, not a failure.
+pub(crate) fn coverage(x: &Expr, env: &Env) -> Result<Coverage, Halt> {
     let ExprKind::Every {
         dates,
         amount,
         unit,
         from,
         to,
+        min,
     } = &x.kind
     else {
-        return Ok(Vec::new());
+        return Ok(Coverage::default());
     };
     let set = match eval(dates, env)? {
         Value::Dates(s) => s,
@@ -949,9 +1021,16 @@ pub(crate) fn uncovered(x: &Expr, env: &Env) -> Result<Vec<(NaiveDate, NaiveDate
         DurationUnit::Years => amount.checked_mul(12),
         _ => None,
     };
-    let mut missing = Vec::new();
-    let mut start = match months {
-        Some(m) if m > 0 && 12 % m == 0 => {
+    let days = match unit {
+        DurationUnit::Weeks => i64::from(*amount) * 7,
+        _ => i64::from(*amount),
+    };
+    let mut cov = Coverage {
+        min: *min,
+        ..Coverage::default()
+    };
+    let mut start = match (months, unit) {
+        (Some(m), _) if m > 0 && 12 % m == 0 => {
             // The calendar period that contains FROM; a period begun before FROM is not required.
             let m0 = from.month0() / m * m + 1;
             let first = NaiveDate::from_ymd_opt(from.year(), m0, 1)
@@ -962,21 +1041,43 @@ pub(crate) fn uncovered(x: &Expr, env: &Env) -> Result<Vec<(NaiveDate, NaiveDate
                 first
             }
         }
+        // The calendar week that contains FROM; a week begun before FROM is not required.
+        (_, DurationUnit::Weeks) => {
+            let back = i64::from(from.weekday().num_days_from_monday());
+            if back == 0 {
+                from
+            } else {
+                from.checked_add_signed(Duration::days(7 - back))
+                    .ok_or_else(|| unknown(UnknownReason::Overflow))?
+            }
+        }
         _ => from,
     };
     for _ in 0..100_000 {
         let next = match months {
             Some(m) => add_months(start, m as i32),
             None => start
-                .checked_add_signed(Duration::days(i64::from(*amount)))
+                .checked_add_signed(Duration::days(days))
                 .ok_or_else(|| unknown(UnknownReason::Overflow))?,
         };
         let Some(end) = next.pred_opt() else { break };
         if end > to {
-            return Ok(missing);
+            return Ok(cov);
         }
-        if set.range(start..=end).next().is_none() {
-            missing.push((start, end));
+        let count = set
+            .range(start..=end)
+            .fold(0u32, |n, (_, k)| n.saturating_add(*k));
+        if count < *min {
+            let s = Short {
+                first: start,
+                last: end,
+                count,
+            };
+            if end <= env.as_of {
+                cov.short.push(s);
+            } else {
+                cov.open.push(s);
+            }
         }
         start = next;
     }

@@ -190,6 +190,28 @@ fn write_report(
     }
 }
 
+/// A Chinese frame's notes, numbered, under a title ariadne drew without a body.
+fn bare_notes(notes: &[String]) -> String {
+    let mut out = String::new();
+    for (i, n) in notes.iter().enumerate() {
+        let head = if notes.len() == 1 {
+            "注：".to_string()
+        } else {
+            format!("注 {}：", i + 1)
+        };
+        let pad = " ".repeat(unicode_width::UnicodeWidthStr::width(head.as_str()));
+        out.push_str("   │\n");
+        for (j, line) in n.lines().enumerate() {
+            out.push_str("   │ ");
+            out.push_str(if j == 0 { &head } else { &pad });
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push_str("───╯\n");
+    out
+}
+
 /// Skips an ANSI escape sequence starting at `i` of `b`: where it ends, or `i`.
 fn skip_escape(b: &[u8], i: usize) -> usize {
     if b.get(i) != Some(&0x1b) || b.get(i + 1) != Some(&b'[') {
@@ -841,6 +863,7 @@ impl<W: Write> Sink for Human<'_, W> {
                 l
             });
         }
+        let mut notes: Vec<String> = Vec::new();
         // In Chinese the rule is named by where it is and what decided it, in words: a clerk
         // reads no policy source (its identifiers and keywords may be English). In English the
         // rule's source is shown, with what decided it beside it.
@@ -850,9 +873,9 @@ impl<W: Write> Sink for Human<'_, W> {
                 .first()
                 .and_then(|r| policy_text_for_chars.get(..r.start))
                 .map_or(f.rule.line, |before| before.matches('\n').count() + 1);
-            rb = rb.with_note(format!("规则位置：{policy_file}:{line}"));
+            notes.push(format!("规则位置：{policy_file}:{line}"));
             if !reason_text.is_empty() {
-                rb = rb.with_note(wrap(&format!("判断：{}", reason_text.join("；")), 100));
+                notes.push(wrap(&format!("判断：{}", reason_text.join("；")), 100));
             }
         } else {
             for (i, r) in rule_spans.iter().enumerate() {
@@ -888,7 +911,7 @@ impl<W: Write> Sink for Human<'_, W> {
                 Lang::Zh => format!("记录位置：{} › {sheet}!{cell}", f.record.file),
                 Lang::En => format!("record at {} › {sheet}!{cell}", f.record.file),
             };
-            rb = rb.with_note(if cells.is_empty() {
+            notes.push(if cells.is_empty() {
                 loc
             } else {
                 let sep = match lang {
@@ -908,14 +931,14 @@ impl<W: Write> Sink for Human<'_, W> {
                     f.record.file, f.record.line, f.record.column
                 ),
             };
-            rb = rb.with_note(loc);
+            notes.push(loc);
         }
         for c in &f.citations {
             let head = match lang {
                 Lang::Zh => "依据",
                 Lang::En => "cites",
             };
-            rb = rb.with_note(wrap(&format!("{head} {}", c.render()), 100));
+            notes.push(wrap(&format!("{head} {}", c.render()), 100));
         }
         if self.explain && !f.trace.is_empty() {
             let head = match lang {
@@ -923,7 +946,16 @@ impl<W: Write> Sink for Human<'_, W> {
                 Lang::En => "evaluation",
             };
             let lines: Vec<&str> = f.trace.iter().map(|t| t.get(lang)).collect();
-            rb = rb.with_note(format!("{head}:\n{}", lines.join("\n")));
+            notes.push(format!("{head}:\n{}", lines.join("\n")));
+        }
+        // A Chinese finding with nothing to point at (a group's, which has no one record) has no
+        // label for ariadne to draw, and ariadne then draws only the title: its notes are written
+        // here, in the same frame.
+        let bare = lang == Lang::Zh && !has_data_labels && f.snippet.is_none();
+        if !bare {
+            for n in &notes {
+                rb = rb.with_note(n);
+            }
         }
         let before = f.snippet.as_ref().map(|s| s.first_line.saturating_sub(1));
         let mut buf = Vec::new();
@@ -942,6 +974,9 @@ impl<W: Write> Sink for Human<'_, W> {
             None => {
                 let _ = self.out.write_all(&buf);
             }
+        }
+        if bare {
+            let _ = self.out.write_all(bare_notes(&notes).as_bytes());
         }
     }
 

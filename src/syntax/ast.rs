@@ -226,6 +226,9 @@ pub enum ExprKind {
     Or(Vec<Expr>),
     Not(Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `require CONDITION by DATE`: a target that must hold by a date; before it, not holding
+    /// yet is pending. Only a requirement is written so.
+    By(Box<Expr>, Box<Expr>),
     In(Box<Expr>, Vec<Expr>),
     Call {
         name: Ident,

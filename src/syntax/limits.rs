@@ -239,7 +239,7 @@ pub fn for_each_child<'a>(e: &'a Expr, f: &mut dyn FnMut(&'a Expr)) {
         | ExprKind::DateTime(_)
         | ExprKind::Name(_) => {}
         ExprKind::Neg(a) | ExprKind::Not(a) => f(a),
-        ExprKind::Arith(_, a, b) => {
+        ExprKind::Arith(_, a, b) | ExprKind::By(a, b) => {
             f(a);
             f(b);
         }

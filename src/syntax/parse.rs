@@ -696,8 +696,21 @@ impl Builder {
                     r.lets.push((self.ident(n), self.top_expr(e)?));
                 }
                 Rule::require => {
-                    if let Some(e) = c.into_inner().nth(1) {
-                        r.requires.push(self.top_expr(e)?);
+                    let mut it = c.into_inner().skip(1);
+                    if let Some(e) = it.next() {
+                        let cond = self.top_expr(e)?;
+                        // `by DATE`: the keyword, then the date.
+                        match it.nth(1) {
+                            Some(d) => {
+                                let by = self.top_expr(d)?;
+                                let span = cond.span.to(by.span);
+                                r.requires.push(Expr {
+                                    kind: ExprKind::By(Box::new(cond), Box::new(by)),
+                                    span,
+                                });
+                            }
+                            None => r.requires.push(cond),
+                        }
                     }
                 }
                 Rule::unless => {
@@ -1261,6 +1274,7 @@ impl Builder {
                         DurationUnit::WorkingDays
                     }
                     "days" | "day" | "日" | "天" => DurationUnit::Days,
+                    "weeks" | "week" | "个星期" | "星期" | "周" => DurationUnit::Weeks,
                     "months" | "month" | "个月" => DurationUnit::Months,
                     "years" | "year" | "年" => DurationUnit::Years,
                     _ => DurationUnit::Hours,
