@@ -456,9 +456,6 @@ fn field_uses(program: &Program, ty: usize) -> Vec<(Vec<String>, Vec<String>)> {
                 slots.push(s);
             }
         });
-        if let crate::check::ir::Scope::Group(Some(k)) = rule.scope {
-            slots.push(k);
-        }
         slots.sort_unstable();
         slots.dedup();
         let name = match &rule.title {

@@ -23,6 +23,16 @@ fn is_bare_number(x: &Expr) -> bool {
         && matches!(&x.ty, Ty::Num(n) if n.unit.name.is_empty())
 }
 
+/// What an `every` counts the dates of.
+enum EverySrc {
+    /// The records of the group being judged.
+    Group,
+    /// A list field's elements (the list, its element type).
+    List(Expr, usize),
+    /// The records of another type that refer to the one judged (`patrol.every(…)`).
+    Joined(JoinSource),
+}
+
 fn is_every(name: &str) -> bool {
     name == "every" || name == "每期"
 }
@@ -30,6 +40,18 @@ fn is_every(name: &str) -> bool {
 impl Checker {
     pub(super) fn expr(&mut self, x: &ast::Expr, sc: &Sc) -> Expr {
         let span = x.span;
+        // In a grouped rule, a computed key written again (`year(paid_on)` of `grouped by county,
+        // year(paid_on)`) is the group's key.
+        if sc.grouped
+            && !sc.fields
+            && !sc.in_agg
+            && sc.elem.is_none()
+            && !matches!(x.kind, A::Name(_))
+        {
+            if let Some(i) = self.computed_key(x, sc) {
+                return i;
+            }
+        }
         match &x.kind {
             A::Number { value, unit } => {
                 let unit = match unit {
@@ -198,7 +220,7 @@ impl Checker {
                 mk(ExprKind::In(Box::new(l), opts), Ty::Bool, span)
             }
             A::Call { name, args, filter } if is_every(&name.name) => {
-                self.every(None, args, filter.as_deref(), sc, span)
+                self.every(EverySrc::Group, args, filter.as_deref(), sc, span)
             }
             A::Call { name, args, filter } => self.call(name, args, filter.as_deref(), sc, span),
             A::Method {
@@ -230,7 +252,13 @@ impl Checker {
                     return err(span);
                 };
                 if is_every(&name.name) {
-                    return self.every(Some((recv, elem)), args, filter.as_deref(), sc, span);
+                    return self.every(
+                        EverySrc::List(recv, elem),
+                        args,
+                        filter.as_deref(),
+                        sc,
+                        span,
+                    );
                 }
                 let Some(kind) = AggKind::from_name(&name.name) else {
                     self.diags.push(e(
@@ -357,7 +385,8 @@ impl Checker {
             .get(src)
             .map(|r| r.name.clone())
             .unwrap_or_default();
-        let Some(kind) = AggKind::from_name(&name.name) else {
+        let every = is_every(&name.name);
+        let Some(kind) = AggKind::from_name(&name.name).or(every.then_some(AggKind::Dates)) else {
             self.diags.push(e(
                 "E0106",
                 name.span,
@@ -434,10 +463,18 @@ impl Checker {
                 return err(span);
             }
         };
+        let source = JoinSource {
+            ty: src,
+            via,
+            name_span: id.span,
+        };
+        if every {
+            return self.every(EverySrc::Joined(source), args, filter, sc, span);
+        }
         let inner = Sc {
             record: None,
             fields: false,
-            key: None,
+            keys: Vec::new(),
             grouped: false,
             elem: Some(src),
             locals: Vec::new(),
@@ -451,11 +488,7 @@ impl Checker {
             expr,
             filter,
             span,
-            source: Some(JoinSource {
-                ty: src,
-                via,
-                name_span: id.span,
-            }),
+            source: Some(source),
         });
         mk(ExprKind::GroupAgg(idx), ty, span)
     }
@@ -532,8 +565,8 @@ impl Checker {
                 if sc.fields {
                     return mk(ExprKind::Field(slot), ty, span);
                 }
-                if sc.key == Some(slot) {
-                    return mk(ExprKind::GroupKey, ty, span);
+                if let Some(i) = sc.keys.iter().position(|(k, _)| *k == Some(slot)) {
+                    return mk(ExprKind::GroupKey(i), ty, span);
                 }
                 self.diags.push(
                     e(
@@ -974,6 +1007,7 @@ impl Checker {
             | Builtin::YearEnd
             | Builtin::Year
             | Builtin::Month
+            | Builtin::Week
             | Builtin::Floor
             | Builtin::Ceil => arity(1),
             Builtin::Round | Builtin::Contains | Builtin::WorkingDaysBetween | Builtin::Age => {
@@ -1070,6 +1104,12 @@ impl Checker {
                 }
                 Ty::Date
             }
+            Builtin::Week => {
+                if !matches!(first, Ty::Date | Ty::DateTime) {
+                    return bad(self, &x0, "日期", "a date");
+                }
+                Ty::Date
+            }
             Builtin::Year | Builtin::Month => {
                 if !matches!(first, Ty::Date | Ty::DateTime) {
                     return bad(self, &x0, "日期", "a date");
@@ -1150,7 +1190,7 @@ impl Checker {
     /// list field: at least MIN (one unless said) records dated in every period between FROM and TO.
     fn every(
         &mut self,
-        list: Option<(Expr, usize)>,
+        list: EverySrc,
         args: &[ast::Expr],
         filter: Option<&ast::Expr>,
         sc: &Sc,
@@ -1229,7 +1269,7 @@ impl Checker {
                 return err(span);
             }
         };
-        if list.is_none() && (!sc.grouped || sc.in_agg) {
+        if matches!(list, EverySrc::Group) && (!sc.grouped || sc.in_agg) {
             self.diags.push(
                 e(
                     "E0206",
@@ -1245,11 +1285,21 @@ impl Checker {
             return err(span);
         }
         let inner = match &list {
-            Some((_, elem)) => Sc {
+            EverySrc::List(_, elem) => Sc {
                 elem: Some(*elem),
                 ..sc.clone()
             },
-            None => Sc {
+            EverySrc::Joined(src) => Sc {
+                record: None,
+                fields: false,
+                keys: Vec::new(),
+                grouped: false,
+                elem: Some(src.ty),
+                locals: Vec::new(),
+                local_syms: Vec::new(),
+                in_agg: true,
+            },
+            EverySrc::Group => Sc {
                 fields: true,
                 in_agg: true,
                 ..sc.clone()
@@ -1284,7 +1334,7 @@ impl Checker {
             }
         }
         let dates = match list {
-            Some((recv, _)) => mk(
+            EverySrc::List(recv, _) => mk(
                 ExprKind::ListAgg {
                     kind: AggKind::Dates,
                     list: Box::new(recv),
@@ -1294,14 +1344,18 @@ impl Checker {
                 Ty::Dates,
                 span,
             ),
-            None => {
+            EverySrc::Group | EverySrc::Joined(_) => {
+                let source = match list {
+                    EverySrc::Joined(src) => Some(src),
+                    _ => None,
+                };
                 let idx = self.aggs.len();
                 self.aggs.push(GroupAgg {
                     kind: AggKind::Dates,
                     expr: Some(date),
                     filter: filt,
                     span,
-                    source: None,
+                    source,
                 });
                 mk(ExprKind::GroupAgg(idx), Ty::Dates, span)
             }
@@ -1399,4 +1453,61 @@ impl Checker {
         };
         (expr, filter, ty)
     }
+}
+
+impl Checker {
+    /// `x` as the group key it writes again, if it is one of `sc`'s computed keys: typed as
+    /// the key is, by lowering it over the record once.
+    fn computed_key(&mut self, x: &ast::Expr, sc: &Sc) -> Option<Expr> {
+        let text = squeeze(self.sources.text(x.span.source).get(x.span.range())?);
+        let i = sc
+            .keys
+            .iter()
+            .position(|(slot, t)| slot.is_none() && *t == text)?;
+        let record_sc = Sc {
+            record: sc.record,
+            fields: true,
+            ..Sc::default()
+        };
+        // The key was lowered without error when the rule's scope was made: the same again, its
+        // diagnostics (none) dropped.
+        let n = self.diags.len();
+        let ty = self.expr(x, &record_sc).ty;
+        self.diags.truncate(n);
+        Some(mk(ExprKind::GroupKey(i), ty, x.span))
+    }
+
+    /// What a report calls a group key: a field's label, a function of fields in words
+    /// (`年份(拨付日期)`), else the key as written.
+    pub(super) fn key_label(&self, record: usize, x: &Expr, text: &str) -> (String, String) {
+        let rt = self.records.get(record);
+        let field = |s: usize| rt.and_then(|r| r.field(s));
+        match &x.kind {
+            ExprKind::Field(s) => match field(*s) {
+                Some(f) => (
+                    f.label.clone().unwrap_or_else(|| f.name.clone()),
+                    f.name.clone(),
+                ),
+                None => (text.to_string(), text.to_string()),
+            },
+            ExprKind::Call(b, args) => {
+                let parts: Vec<(String, String)> = args
+                    .iter()
+                    .map(|a| self.key_label(record, a, text))
+                    .collect();
+                let zh: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
+                let en: Vec<&str> = parts.iter().map(|p| p.1.as_str()).collect();
+                (
+                    format!("{}({})", b.zh_name(), zh.join("，")),
+                    format!("{}({})", b.name(), en.join(", ")),
+                )
+            }
+            _ => (text.to_string(), text.to_string()),
+        }
+    }
+}
+
+/// `s` with its white space removed: two writings of one expression compare equal.
+pub(super) fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
 }

@@ -58,7 +58,7 @@ pub(crate) fn fold(x: &Expr, period: &PeriodRules) -> Result<Value, NotConst> {
         ExprKind::Field(_)
         | ExprKind::Elem(_)
         | ExprKind::Local(_)
-        | ExprKind::GroupKey
+        | ExprKind::GroupKey(_)
         | ExprKind::Deref { .. }
         | ExprKind::GroupAgg(_)
         | ExprKind::ListAgg { .. }

@@ -366,11 +366,35 @@ impl MonthRule {
 pub enum Scope {
     /// Once per record.
     Each,
-    /// Once per group of records sharing the key field (or once over all, when `None`).
-    Group(Option<usize>),
+    /// Once per group of records sharing the keys (or once over all, when there is none).
+    Group(Vec<GroupKey>),
     /// Once per record, with aggregates over the records of other types that refer to it
     /// (`household.count()` in a rule on a county's report): judged once every record is read.
     Joined,
+}
+
+/// One key of a grouped rule: a field (`county`) or a value computed from the record's fields
+/// (`year(paid_on)`). A group's key value is the key's value when there is one key, else a list
+/// of one row, the keys' values in order (see `eval::group::key_part`).
+#[derive(Debug, Clone)]
+pub struct GroupKey {
+    /// Over the record's fields.
+    pub expr: Expr,
+    /// As written, white space removed: a rule names the key by writing it again.
+    pub text: String,
+    /// What a report calls it (a field's label; the expression in words otherwise), Chinese
+    /// and English.
+    pub label: (String, String),
+}
+
+impl GroupKey {
+    /// The field it is, when it is one.
+    pub fn slot(&self) -> Option<usize> {
+        match self.expr.kind {
+            ExprKind::Field(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -557,6 +581,8 @@ pub enum Builtin {
     Date,
     Floor,
     Ceil,
+    /// `week(d)`: the Monday that begins the calendar week of `d` (to group by week).
+    Week,
 }
 
 impl Builtin {
@@ -578,6 +604,7 @@ impl Builtin {
             "date" | "日期" => Builtin::Date,
             "floor" | "向下取整" => Builtin::Floor,
             "ceil" | "向上取整" => Builtin::Ceil,
+            "week" | "所在周" => Builtin::Week,
             _ => return None,
         })
     }
@@ -593,6 +620,7 @@ impl Builtin {
             Builtin::MonthEnd => "月底",
             Builtin::YearEnd => "年底",
             Builtin::Year => "年份",
+            Builtin::Week => "所在周",
             Builtin::Month => "月份",
             Builtin::Contains => "包含",
             Builtin::WorkingDaysBetween => "工作日数",
@@ -614,6 +642,7 @@ impl Builtin {
             Builtin::MonthEnd => "month_end",
             Builtin::YearEnd => "year_end",
             Builtin::Year => "year",
+            Builtin::Week => "week",
             Builtin::Month => "month",
             Builtin::Contains => "contains",
             Builtin::WorkingDaysBetween => "working_days_between",
@@ -642,7 +671,8 @@ pub enum ExprKind {
     Elem(usize),
     Local(usize),
     /// The key of the group being checked.
-    GroupKey,
+    /// The `i`th key of the group being judged.
+    GroupKey(usize),
     /// A field of the record that a `ref` field names (`site.households`): `via` gives its key.
     Deref {
         via: Box<Expr>,
@@ -744,7 +774,7 @@ impl Expr {
             | ExprKind::Field(_)
             | ExprKind::Elem(_)
             | ExprKind::Local(_)
-            | ExprKind::GroupKey
+            | ExprKind::GroupKey(_)
             | ExprKind::GroupAgg(_) => {}
             ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Deref { via: x, .. } => x.walk(f),
             ExprKind::Arith(_, a, b) | ExprKind::Cmp { lhs: a, rhs: b, .. } => {
@@ -802,7 +832,7 @@ impl Expr {
             | ExprKind::Field(_)
             | ExprKind::Elem(_)
             | ExprKind::Local(_)
-            | ExprKind::GroupKey
+            | ExprKind::GroupKey(_)
             | ExprKind::GroupAgg(_) => {}
             ExprKind::Neg(x) | ExprKind::Not(x) | ExprKind::Deref { via: x, .. } => x.walk_mut(f),
             ExprKind::Arith(_, a, b)
@@ -852,12 +882,17 @@ impl Expr {
 }
 
 impl Rule {
-    /// Calls `f` on every expression of the rule: its `where`, lets, requirements, exceptions,
-    /// aggregates and message holes.
+    /// Calls `f` on every expression of the rule: its group keys, `where`, lets, requirements,
+    /// exceptions, aggregates and message holes.
     pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
-        let top = self
-            .filter
+        let keys: &[GroupKey] = match &self.scope {
+            Scope::Group(keys) => keys,
+            _ => &[],
+        };
+        let top = keys
             .iter()
+            .map(|k| &k.expr)
+            .chain(&self.filter)
             .chain(self.lets.iter().map(|l| &l.expr))
             .chain(&self.requires)
             .chain(&self.unless)
@@ -895,11 +930,6 @@ pub fn mark_used(records: &mut [RecordType], rules: &[Rule]) {
         let Some(rt) = records.get_mut(rule.record) else {
             continue;
         };
-        if let Scope::Group(Some(k)) = rule.scope {
-            if let Some(u) = rt.used.get_mut(k) {
-                *u = true;
-            }
-        }
         rule.walk(&mut |x| {
             if let ExprKind::Field(s) = x.kind {
                 if let Some(u) = rt.used.get_mut(s) {

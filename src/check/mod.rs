@@ -190,7 +190,9 @@ struct Sc {
     record: Option<usize>,
     /// Fields of `record` may be named directly (false at the top level of a grouped rule).
     fields: bool,
-    key: Option<usize>,
+    /// The keys of a grouped rule: the field each is, if it is one, and its text as written
+    /// (white space removed), by which a rule names a computed key.
+    keys: Vec<(Option<usize>, String)>,
     grouped: bool,
     elem: Option<usize>,
     locals: Vec<(String, Ty)>,
@@ -1141,31 +1143,50 @@ impl Checker {
                 format!("rule `{}` has no `require`", r.name.name),
             ));
         }
-        let (scope, key) = match &applies.scope {
-            AppliesScope::Each => (Scope::Each, None),
-            AppliesScope::All => (Scope::Group(None), None),
-            AppliesScope::GroupedBy(k) => {
-                let slot = self.records.get(record).and_then(|rt| rt.slot(&k.name));
-                match slot {
-                    Some(s) => {
-                        self.refer_field(record, s, k.span);
-                        (Scope::Group(Some(s)), Some(s))
-                    }
-                    None => {
-                        self.unknown_field(record, &k.name, k.span, &[]);
-                        (Scope::Group(None), None)
-                    }
-                }
-            }
-        };
-        let grouped = matches!(scope, Scope::Group(_));
         // A rule's aggregates, its `where`'s joined ones too.
         self.aggs.clear();
-        // `where` filters single records, before any grouping.
+        // `where` and the group keys read single records, before any grouping.
         let record_sc = Sc {
             record: Some(record),
             fields: true,
             ..Sc::default()
+        };
+        let scope = match &applies.scope {
+            AppliesScope::Each => Scope::Each,
+            AppliesScope::All => Scope::Group(Vec::new()),
+            AppliesScope::GroupedBy(keys) => {
+                let mut out = Vec::new();
+                for k in keys {
+                    let x = self.expr(k, &record_sc);
+                    if matches!(x.ty, Ty::List(_) | Ty::Dates | Ty::Duration(_)) {
+                        let (zh, en) = x.ty.describe();
+                        self.diags.push(e(
+                            "E0201",
+                            k.span,
+                            format!("分组键应为字段或由字段算出的值（文本、数、日期、选项等），这里是{zh}"),
+                            format!("a group key is a field or a value computed from fields (text, a number, a date, a choice…), found {en}"),
+                        ));
+                    }
+                    let text = expr::squeeze(
+                        self.sources
+                            .text(k.span.source)
+                            .get(k.span.range())
+                            .unwrap_or(""),
+                    );
+                    let label = self.key_label(record, &x, &text);
+                    out.push(GroupKey {
+                        expr: x,
+                        text,
+                        label,
+                    });
+                }
+                Scope::Group(out)
+            }
+        };
+        let grouped = matches!(scope, Scope::Group(_));
+        let keys: Vec<(Option<usize>, String)> = match &scope {
+            Scope::Group(keys) => keys.iter().map(|k| (k.slot(), k.text.clone())).collect(),
+            _ => Vec::new(),
         };
         let filter = applies.filter.as_ref().map(|f| {
             let x = self.expr(f, &record_sc);
@@ -1179,7 +1200,7 @@ impl Checker {
         let mut sc = Sc {
             record: Some(record),
             fields: !grouped,
-            key,
+            keys,
             grouped,
             ..Sc::default()
         };

@@ -82,19 +82,10 @@ pub fn run_example(
             seen.push((rule, who, key, g.verdict));
             continue;
         }
-        let key = match &g.key {
-            Value::Missing => None,
-            v => Some(format_value(v, &crate::check::ir::Ty::Text, Lang::Zh)),
-        };
-        let key = key.or_else(|| match program.rules.get(rule).map(|r| &r.scope) {
-            Some(crate::check::ir::Scope::Group(Some(slot))) => program
-                .rules
-                .get(rule)
-                .and_then(|r| program.records.get(r.record))
-                .and_then(|rt| rt.field(*slot))
-                .map(|f| format_value(&g.key, &f.ty, Lang::Zh)),
-            _ => None,
-        });
+        let key = program
+            .rules
+            .get(rule)
+            .and_then(|r| super::group::key_shown(r, &g.key));
         let who = key
             .clone()
             .map(|k| format!("group {k}"))

@@ -419,7 +419,7 @@ impl Render<'_, '_> {
                 }
                 None => Msg::new("?", "?"),
             },
-            ExprKind::GroupKey => {
+            ExprKind::GroupKey(_) => {
                 let v = self.value_msg_at(&eval(x, env), x);
                 let name = self.source_text(x);
                 let said = self.source_msg(x);

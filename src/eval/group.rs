@@ -196,6 +196,96 @@ impl Acc {
     }
 }
 
+/// The key value of `rec`'s group under `rule` (see `GroupKey`): a key field's value borrowed;
+/// a computed key's value, missing where it cannot be computed; with several keys, one row of
+/// their values. `Missing` for `applies to all`.
+pub(crate) fn group_key<'r>(
+    program: &Program,
+    rule: &Rule,
+    rec: &'r Record,
+    as_of: NaiveDate,
+    lookups: &Lookups,
+) -> std::borrow::Cow<'r, Value> {
+    use std::borrow::Cow;
+    let Scope::Group(keys) = &rule.scope else {
+        return Cow::Owned(Value::Missing);
+    };
+    let one = |k: &crate::check::ir::GroupKey| -> Cow<'r, Value> {
+        match k.slot() {
+            Some(s) => Cow::Borrowed(rec.values.get(s).unwrap_or(&Value::Missing)),
+            None => {
+                let env = Env::record(program, rule, &rec.values, as_of).with_lookups(lookups);
+                Cow::Owned(eval(&k.expr, &env).unwrap_or(Value::Missing))
+            }
+        }
+    };
+    match keys.as_slice() {
+        [] => Cow::Owned(Value::Missing),
+        [k] => one(k),
+        many => Cow::Owned(Value::List(
+            vec![many.iter().map(|k| one(k).into_owned()).collect()].into_boxed_slice(),
+        )),
+    }
+}
+
+/// The `i`th part of a group's key value under a rule of `n` keys.
+pub(crate) fn key_part(key: &Value, i: usize, n: usize) -> &Value {
+    match key {
+        Value::List(rows) if n > 1 => rows
+            .first()
+            .and_then(|r| r.get(i))
+            .unwrap_or(&Value::Missing),
+        v if i == 0 => v,
+        _ => &Value::Missing,
+    }
+}
+
+/// A group's key as a report shows it: each part in its type's form, a missing part as
+/// （缺失）, parts joined by `、`. `None` for `applies to all`.
+pub fn key_shown(rule: &Rule, key: &Value) -> Option<String> {
+    let Scope::Group(keys) = &rule.scope else {
+        return None;
+    };
+    if keys.is_empty() {
+        return None;
+    }
+    let n = keys.len();
+    let parts: Vec<String> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| match key_part(key, i, n) {
+            Value::Missing => "（缺失）".to_string(),
+            v => super::format_value(v, &k.expr.ty, crate::diag::Lang::Zh),
+        })
+        .collect();
+    Some(parts.join("、"))
+}
+
+/// The number of keys of a rule (0 for `applies to all` and for per-record rules).
+pub(crate) fn key_count(rule: &Rule) -> usize {
+    match &rule.scope {
+        Scope::Group(k) => k.len(),
+        _ => 0,
+    }
+}
+
+/// Whether some part of a group's key is missing: the group cannot be judged.
+fn key_missing(key: &Value, rule: &Rule) -> bool {
+    let n = key_count(rule);
+    (0..n).any(|i| matches!(key_part(key, i, n), Value::Missing | Value::Invalid(_)))
+}
+
+/// A group key's canonical text (`key_text` of each part, joined by a unit separator).
+fn group_text<'k>(key: &'k Value, rule: &Rule) -> std::borrow::Cow<'k, str> {
+    let n = key_count(rule);
+    if n <= 1 {
+        return key_text(key);
+    }
+    let parts: Vec<std::borrow::Cow<'_, str>> =
+        (0..n).map(|i| key_text(key_part(key, i, n))).collect();
+    std::borrow::Cow::Owned(parts.join("\u{1f}"))
+}
+
 /// A canonical text for a value, to group and count distinct values.
 pub(crate) fn key_of(v: &Value) -> String {
     match v {
@@ -518,7 +608,7 @@ impl<'p> GroupRun<'p> {
             }
             let mut groups: Vec<Group> = groups.into_iter().map(|(_, g)| g).collect();
             groups.sort_by_key(|g| g.seq);
-            let keyed = matches!(rule.scope, Scope::Group(Some(_)));
+            let keyed = matches!(&rule.scope, Scope::Group(k) if !k.is_empty());
             // `applies to all` judges the records of its type once, even when its `where` leaves none;
             // a submission with no record of the type at all is not judged by it.
             if !keyed && groups.is_empty() && seen {
@@ -534,8 +624,8 @@ impl<'p> GroupRun<'p> {
             let (program, as_of, lookups) = (self.program, self.as_of, self.lookups);
             out.par_extend(groups.into_par_iter().map(|g| {
                 let aggs: Vec<R> = g.accs.iter().map(Acc::finish).collect();
-                let verdict = if keyed && g.key.is_missing() {
-                    missing_key(program, ri, rule)
+                let verdict = if keyed && key_missing(&g.key, rule) {
+                    missing_key(ri, rule, &g.key)
                 } else {
                     // `judge` builds an explanation only for a finding.
                     judge(program, ri, rule, &[], &aggs, Some(&g.key), as_of, lookups)
@@ -731,11 +821,9 @@ impl Shard {
             if rule.record != rec.ty {
                 continue;
             }
-            let key = match rule.scope {
-                Scope::Group(Some(slot)) => rec.values.get(slot).unwrap_or(&Value::Missing),
-                _ => &Value::Missing,
-            };
-            let text = key_text(key);
+            let key = group_key(program, rule, rec, as_of, lookups);
+            let key: &Value = &key;
+            let text = group_text(key, rule);
             let text: &str = &text;
             if n > 1 && shard_of(text, n) != me {
                 continue;
@@ -983,20 +1071,34 @@ fn shard_of(key: &str, n: usize) -> usize {
 }
 
 /// The records whose grouping field is missing cannot be judged as a group: unknown, naming the field.
-fn missing_key(program: &Program, ri: usize, rule: &Rule) -> Verdict {
-    let field = match rule.scope {
-        Scope::Group(Some(slot)) => program
-            .records
-            .get(rule.record)
-            .and_then(|r| r.field(slot))
-            .map(|f| f.label.clone().unwrap_or_else(|| f.name.clone()))
-            .unwrap_or_default(),
-        _ => String::new(),
+fn missing_key(ri: usize, rule: &Rule, key: &Value) -> Verdict {
+    let keys: &[crate::check::ir::GroupKey] = match &rule.scope {
+        Scope::Group(k) => k,
+        _ => &[],
     };
-    let why = crate::diag::Msg::new(
-        format!("分组字段 `{field}` 缺失"),
-        format!("the grouping field `{field}` is missing"),
-    );
+    let n = keys.len();
+    let gone: Vec<&crate::check::ir::GroupKey> = keys
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| matches!(key_part(key, *i, n), Value::Missing | Value::Invalid(_)))
+        .map(|(_, k)| k)
+        .collect();
+    let zh: Vec<&str> = gone.iter().map(|k| k.label.0.as_str()).collect();
+    let en: Vec<&str> = gone.iter().map(|k| k.label.1.as_str()).collect();
+    let (zh, en) = (zh.join("`、`"), en.join("`, `"));
+    // A key field is missing; a computed key may also not be computable (an unreadable date).
+    let why = if gone.iter().all(|k| k.slot().is_some()) {
+        // A field is named by its label in both languages, as other data problems name it.
+        crate::diag::Msg::new(
+            format!("分组字段 `{zh}` 缺失"),
+            format!("the grouping field `{zh}` is missing"),
+        )
+    } else {
+        crate::diag::Msg::new(
+            format!("分组键 `{zh}` 缺失或无法得出"),
+            format!("the grouping key `{en}` is missing or cannot be computed"),
+        )
+    };
     unknown_verdict(ri, why)
 }
 

@@ -6,7 +6,7 @@ mod fast;
 mod group;
 
 pub use explain::{format_value, Explanation};
-pub use group::{Dangling, GroupEarly, GroupFeed, GroupRun, GroupVerdict};
+pub use group::{key_shown, Dangling, GroupEarly, GroupFeed, GroupRun, GroupVerdict};
 
 use crate::calendar::{add_months, add_years, month_end, year_end, CalendarError};
 use crate::check::ir::*;
@@ -295,7 +295,10 @@ pub fn eval(x: &Expr, env: &Env) -> R {
             .get(*i)
             .cloned()
             .unwrap_or(Err(unknown(UnknownReason::Missing))),
-        ExprKind::GroupKey => match env.key {
+        ExprKind::GroupKey(i) => match env
+            .key
+            .map(|k| group::key_part(k, *i, group::key_count(env.rule)))
+        {
             Some(Value::Missing) | None => Err(unknown(UnknownReason::Missing)),
             Some(v) => Ok(v.clone()),
         },
@@ -884,6 +887,14 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
             Value::Date(d) => Ok(Value::Date(month_end(d))),
             _ => Err(unknown(UnknownReason::Missing)),
         },
+        Builtin::Week => {
+            let d = date_of(&arg(0)?).ok_or_else(|| unknown(UnknownReason::Missing))?;
+            d.checked_sub_signed(Duration::days(i64::from(
+                d.weekday().num_days_from_monday(),
+            )))
+            .map(Value::Date)
+            .ok_or_else(|| unknown(UnknownReason::Overflow))
+        }
         Builtin::YearEnd => match arg(0)? {
             Value::Date(d) => Ok(Value::Date(year_end(d))),
             _ => Err(unknown(UnknownReason::Missing)),

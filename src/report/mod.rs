@@ -606,20 +606,7 @@ pub fn finding_for_group(
     g: GroupVerdict,
 ) -> Option<Finding> {
     let rule = program.rules.get(g.verdict.rule)?;
-    let key_ty = match rule.scope {
-        crate::check::ir::Scope::Group(Some(slot)) => program
-            .records
-            .get(rule.record)
-            .and_then(|r| r.field(slot))
-            .map(|f| f.ty.clone()),
-        _ => None,
-    };
-    let key = match (&g.key, key_ty) {
-        (Value::Missing, Some(_)) => Some("（缺失）".to_string()),
-        (Value::Missing, None) => None,
-        (v, Some(t)) => Some(format_value(v, &t, Lang::Zh)),
-        (v, None) => Some(format_value(v, &crate::check::ir::Ty::Text, Lang::Zh)),
-    };
+    let key = crate::eval::key_shown(rule, &g.key);
     let group = Some(GroupRef {
         key: key.clone().unwrap_or_else(|| "*".into()),
         records: g.records,

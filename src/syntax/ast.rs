@@ -157,7 +157,8 @@ pub struct Applies {
 #[derive(Debug, Clone)]
 pub enum AppliesScope {
     Each,
-    GroupedBy(Ident),
+    /// The keys, each a field (`county`) or computed from fields (`year(paid_on)`).
+    GroupedBy(Vec<Expr>),
     All,
 }
 

@@ -805,10 +805,16 @@ impl Builder {
                     scope = AppliesScope::All;
                 }
                 Rule::applies_each => {
-                    let mut ids = c.into_inner().filter(|x| x.as_rule() == Rule::ident);
-                    record = ids.next().map(|i| self.ident(i));
-                    if let Some(g) = ids.next() {
-                        scope = AppliesScope::GroupedBy(self.ident(g));
+                    let mut keys = Vec::new();
+                    for x in c.into_inner() {
+                        match x.as_rule() {
+                            Rule::ident => record = Some(self.ident(x)),
+                            Rule::group_key => keys.push(self.top_expr(x)?),
+                            _ => {}
+                        }
+                    }
+                    if !keys.is_empty() {
+                        scope = AppliesScope::GroupedBy(keys);
                     }
                 }
                 Rule::expr => filter = Some(self.top_expr(c)?),
