@@ -1459,6 +1459,9 @@ impl Checker {
     /// `x` as the group key it writes again, if it is one of `sc`'s computed keys: typed as
     /// the key is, by lowering it over the record once.
     fn computed_key(&mut self, x: &ast::Expr, sc: &Sc) -> Option<Expr> {
+        if !sc.keys.iter().any(|(slot, _)| slot.is_none()) {
+            return None;
+        }
         let text = squeeze(self.sources.text(x.span.source).get(x.span.range())?);
         let i = sc
             .keys
