@@ -23,6 +23,18 @@ fn is_bare_number(x: &Expr) -> bool {
         && matches!(&x.ty, Ty::Num(n) if n.unit.name.is_empty())
 }
 
+impl Sc {
+    /// The scope of a joined aggregate's arguments: the fields of `src`, the type of the
+    /// records that refer to the one judged, and nothing of the rule's.
+    fn joined(src: usize) -> Sc {
+        Sc {
+            elem: Some(src),
+            in_agg: true,
+            ..Sc::default()
+        }
+    }
+}
+
 /// What an `every` counts the dates of.
 enum EverySrc {
     /// The records of the group being judged.
@@ -471,16 +483,7 @@ impl Checker {
         if every {
             return self.every(EverySrc::Joined(source), args, filter, sc, span);
         }
-        let inner = Sc {
-            record: None,
-            fields: false,
-            keys: Vec::new(),
-            grouped: false,
-            elem: Some(src),
-            locals: Vec::new(),
-            local_syms: Vec::new(),
-            in_agg: true,
-        };
+        let inner = Sc::joined(src);
         let (expr, filter, ty) = self.agg_parts(kind, args, filter, &inner, span);
         let idx = self.aggs.len();
         self.aggs.push(GroupAgg {
@@ -1289,16 +1292,7 @@ impl Checker {
                 elem: Some(*elem),
                 ..sc.clone()
             },
-            EverySrc::Joined(src) => Sc {
-                record: None,
-                fields: false,
-                keys: Vec::new(),
-                grouped: false,
-                elem: Some(src.ty),
-                locals: Vec::new(),
-                local_syms: Vec::new(),
-                in_agg: true,
-            },
+            EverySrc::Joined(src) => Sc::joined(src.ty),
             EverySrc::Group => Sc {
                 fields: true,
                 in_agg: true,
