@@ -152,9 +152,9 @@ enum FEnum {
 enum FBool {
     Const(bool),
     Field(usize),
-    Num(CmpOp, FNum, FNum),
+    Num(Exact, FNum, FNum),
     /// `field op constant`, the commonest comparison, decided without evaluating two operands.
-    FieldConst(CmpOp, usize, Decimal),
+    FieldConst(Exact, usize, Decimal),
     /// `num / den <= bound` (or `>=` when `ge`): decided without dividing when it holds exactly.
     Quotient {
         ge: bool,
@@ -162,7 +162,7 @@ enum FBool {
         den: FNum,
         bound: FNum,
     },
-    Date(CmpOp, FDate, FDate),
+    Date(Exact, FDate, FDate),
     Enum(bool, FEnum, FEnum),
     /// `present(field)`.
     Present(usize),
@@ -247,12 +247,15 @@ impl Compiler<'_> {
         Some(match &x.kind {
             ExprKind::Const(Value::Bool(b)) => FBool::Const(*b),
             ExprKind::Field(s) if matches!(x.ty, Ty::Bool) => FBool::Field(*s),
-            ExprKind::Cmp { op, lhs, rhs, .. } if *op != CmpOp::Approx => {
+            ExprKind::Cmp { op, lhs, rhs, .. } => {
+                // `≈` has a scale to resolve and is left to the interpreter: `Exact` cannot
+                // say it, so no arm below can decide it by another operator.
+                let op = &Exact::of(*op)?;
                 if let (Some(a), Some(b)) = (self.num(lhs), self.num(rhs)) {
                     match (op, a) {
-                        (CmpOp::Le | CmpOp::Ge, FNum::Arith(ArithOp::Div, num, den)) => {
+                        (Exact::Le | Exact::Ge, FNum::Arith(ArithOp::Div, num, den)) => {
                             FBool::Quotient {
-                                ge: *op == CmpOp::Ge,
+                                ge: *op == Exact::Ge,
                                 num: *num,
                                 den: *den,
                                 bound: b,
@@ -270,9 +273,9 @@ impl Compiler<'_> {
                     }
                 } else if let (Some(a), Some(b)) = (self.date(lhs), self.date(rhs)) {
                     FBool::Date(*op, a, b)
-                } else if matches!(op, CmpOp::Eq | CmpOp::Ne) {
+                } else if matches!(op, Exact::Eq | Exact::Ne) {
                     let (a, b) = (self.variant(lhs)?, self.variant(rhs)?);
-                    FBool::Enum(*op == CmpOp::Eq, a, b)
+                    FBool::Enum(*op == Exact::Eq, a, b)
                 } else {
                     return None;
                 }
@@ -366,25 +369,52 @@ fn exact_mul(a: Decimal, b: Decimal) -> Option<(i128, u32)> {
     (s <= 28 && p.unsigned_abs() < 1u128 << 96).then_some((p, s))
 }
 
+/// The comparisons the fast path decides: the exact ones. `≈` (`CmpOp::Approx`) is not among
+/// them, so it cannot be compiled here by mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exact {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Exact {
+    /// `None` for `≈`, which only the interpreter judges.
+    fn of(op: CmpOp) -> Option<Exact> {
+        Some(match op {
+            CmpOp::Eq => Exact::Eq,
+            CmpOp::Ne => Exact::Ne,
+            CmpOp::Lt => Exact::Lt,
+            CmpOp::Le => Exact::Le,
+            CmpOp::Gt => Exact::Gt,
+            CmpOp::Ge => Exact::Ge,
+            CmpOp::Approx => return None,
+        })
+    }
+}
+
 /// The operator that compares the other way round: `a op b` is `b flip(op) a`.
-fn flip(op: CmpOp) -> CmpOp {
+fn flip(op: Exact) -> Exact {
     match op {
-        CmpOp::Lt => CmpOp::Gt,
-        CmpOp::Le => CmpOp::Ge,
-        CmpOp::Gt => CmpOp::Lt,
-        CmpOp::Ge => CmpOp::Le,
+        Exact::Lt => Exact::Gt,
+        Exact::Le => Exact::Ge,
+        Exact::Gt => Exact::Lt,
+        Exact::Ge => Exact::Le,
         other => other,
     }
 }
 
-fn cmp(op: CmpOp, o: Ordering) -> bool {
+fn cmp(op: Exact, o: Ordering) -> bool {
     match op {
-        CmpOp::Eq => o == Ordering::Equal,
-        CmpOp::Ne => o != Ordering::Equal,
-        CmpOp::Lt => o == Ordering::Less,
-        CmpOp::Le => o != Ordering::Greater,
-        CmpOp::Gt => o == Ordering::Greater,
-        CmpOp::Ge | CmpOp::Approx => o != Ordering::Less,
+        Exact::Eq => o == Ordering::Equal,
+        Exact::Ne => o != Ordering::Equal,
+        Exact::Lt => o == Ordering::Less,
+        Exact::Le => o != Ordering::Greater,
+        Exact::Gt => o == Ordering::Greater,
+        Exact::Ge => o != Ordering::Less,
     }
 }
 
@@ -467,7 +497,7 @@ impl FEnum {
 
 /// `field op c`, where the interpreter would decide it: a number in the slot.
 #[inline(always)]
-fn field_const(op: CmpOp, slot: usize, c: &Decimal, rec: &[Value]) -> Option<bool> {
+fn field_const(op: Exact, slot: usize, c: &Decimal, rec: &[Value]) -> Option<bool> {
     match rec.get(slot) {
         Some(Value::Num(n)) => Some(cmp(op, dec_cmp(n, c))),
         _ => None,
@@ -656,14 +686,32 @@ mod tests {
     }
 
     #[test]
+    fn an_approximate_comparison_is_left_to_the_interpreter() {
+        let policy = |op: &str| {
+            format!(
+                "policy t \"t\"\n  document \"d\"\n\
+                 record r \"r\" {{\n  id text key \"编号\"\n  rate decimal \"比例\"\n}}\n\
+                 rule q \"q\" {{\n  cite line 1 \"q\"\n  applies to r\n  require rate {op} 0.5\n}}\n"
+            )
+        };
+        let fast = |op: &str| {
+            let c = crate::check::compile_str("t.gj", &policy(op));
+            let p = c.program.unwrap_or_else(|| panic!("{:?}", c.diagnostics));
+            FastRule::compile(&p.rules[0]).is_some()
+        };
+        assert!(fast(">="), "an exact comparison has a fast form");
+        assert!(!fast("≈"), "`≈` must not be decided as `>=`");
+    }
+
+    #[test]
     fn flipped_operators_compare_the_other_way_round() {
         let ops = [
-            CmpOp::Eq,
-            CmpOp::Ne,
-            CmpOp::Lt,
-            CmpOp::Le,
-            CmpOp::Gt,
-            CmpOp::Ge,
+            Exact::Eq,
+            Exact::Ne,
+            Exact::Lt,
+            Exact::Le,
+            Exact::Gt,
+            Exact::Ge,
         ];
         for op in ops {
             for (a, b) in [(1, 2), (2, 2), (3, 2)] {
