@@ -101,26 +101,39 @@ fn recycled_values_free_what_they_own() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     use guiju::value::Value;
     let long = "一个超过二十四个字节的文本值，放在堆上".to_string();
-    let rows: Vec<Vec<Value>> = (0..100)
-        .map(|i| {
-            vec![
-                Value::Num(rust_decimal::Decimal::new(i, 2)),
-                Value::Text(long.as_str().into()),
-                Value::Text("inline".into()),
-                Value::Missing,
-                Value::Bool(true),
-                Value::invalid("x", "坏", "bad"),
-                Value::List(vec![vec![Value::Text(long.as_str().into())]].into_boxed_slice()),
-            ]
-        })
-        .collect();
-    let region = Region::new(GLOBAL);
-    for row in rows {
-        guiju::input::recycle(row);
+    let rows = || -> Vec<Vec<Value>> {
+        (0..100)
+            .map(|i| {
+                vec![
+                    Value::Num(rust_decimal::Decimal::new(i, 2)),
+                    Value::Text(long.as_str().into()),
+                    Value::Text("inline".into()),
+                    Value::Missing,
+                    Value::Bool(true),
+                    Value::invalid("x", "坏", "bad"),
+                    Value::List(vec![vec![Value::Text(long.as_str().into())]].into_boxed_slice()),
+                ]
+            })
+            .collect()
+    };
+    // The counter is the whole process's: a thread of an earlier test still winding down may
+    // free a few bytes meanwhile (seen once, on a loaded machine: 806 frees and 5 allocations).
+    // What recycling frees does not vary, so one clean measurement of three is enough.
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let rows = rows();
+        let region = Region::new(GLOBAL);
+        for row in rows {
+            guiju::input::recycle(row);
+        }
+        let stats = region.change();
+        // Per row: the long text, the invalid value's box and its three strings, the list's
+        // slice, its one row vector and that row's long text.
+        // (Keeping the vectors for reuse may itself free a buffer or two.)
+        if (800..=805).contains(&stats.deallocations) {
+            return;
+        }
+        seen.push(stats);
     }
-    let stats = region.change();
-    // Per row: the long text, the invalid value's box and its three strings, the list's slice,
-    // its one row vector and that row's long text.
-    // (Keeping the vectors for reuse may itself free a buffer or two.)
-    assert!((800..=805).contains(&stats.deallocations), "{stats:?}");
+    panic!("recycling 100 rows freed other than 800 to 805 blocks: {seen:?}");
 }
