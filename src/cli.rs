@@ -528,7 +528,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     let compiled = compile(files, &Sandbox::new(&o.policies, &o.common.allow_path));
     report_policy(&compiled, o.format, o.output.is_some(), est, out, err);
     let notes = policy_notes(&compiled.diagnostics, &compiled.sources);
-    let Some(mut program) = compiled.program else {
+    let Some(program) = compiled.program else {
         let n = compiled
             .diagnostics
             .iter()
@@ -544,9 +544,10 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
         );
         return policy_failure_report(&o, &compiled, st.lang, &notes, out, err);
     };
-    if let Err(c) = apply_calendar(&mut program, &o.common, err) {
-        return c;
-    }
+    let calendar = match load_calendar(&o.common, err) {
+        Ok(c) => c,
+        Err(c) => return c,
+    };
     if let Some(j) = o.jobs.filter(|j| *j > crate::run::max_jobs()) {
         let m = crate::run::max_jobs();
         let _ = writeln!(
@@ -563,6 +564,7 @@ fn check(o: CheckArgs, out: &mut (dyn Write + Send), err: &mut dyn Write) -> i32
     let options = crate::run::RunOptions {
         jobs: o.jobs,
         batch: o.batch,
+        calendar,
         ..crate::run::RunOptions::new(as_of)
     };
     let session = match crate::run::Session::new(&program, options) {
@@ -812,13 +814,13 @@ fn check_exit(summary: &Summary, fail_on: &[FailOn], lang: Lang, err: &mut dyn W
     }
 }
 
-fn apply_calendar(
-    program: &mut crate::check::ir::Program,
+/// The calendar `--calendar FILE` names, read and parsed, with the name reports give it.
+fn load_calendar(
     common: &Common,
     err: &mut dyn Write,
-) -> Result<(), i32> {
+) -> Result<Option<(String, crate::calendar::Calendar)>, i32> {
     let Some(path) = &common.calendar else {
-        return Ok(());
+        return Ok(None);
     };
     let text = read_limited(path, MAX_CALENDAR_BYTES).map_err(|e| {
         let _ = writeln!(
@@ -832,10 +834,7 @@ fn apply_calendar(
         EXIT_ERROR
     })?;
     match crate::calendar::Calendar::parse(&text) {
-        Ok(cal) => {
-            crate::check::use_calendar(program, &path.to_string_lossy(), cal);
-            Ok(())
-        }
+        Ok(cal) => Ok(Some((path.to_string_lossy().into_owned(), cal))),
         Err(e) => {
             let _ = writeln!(
                 err,
@@ -1233,8 +1232,10 @@ fn test(
             );
             continue;
         };
-        if let Err(c) = apply_calendar(&mut program, common, err) {
-            return c;
+        match load_calendar(common, err) {
+            Ok(Some((name, cal))) => program.use_calendar(&name, cal),
+            Ok(None) => {}
+            Err(c) => return c,
         }
         let main_policy = program
             .policies

@@ -83,6 +83,7 @@ pub mod value;
 #[doc(hidden)]
 pub mod vocab;
 
+pub use calendar::Calendar;
 pub use check::ir::Program;
 pub use check::{compile, compile_str, Compiled, MemoryResolver, Resolver};
 pub use diag::{Diagnostic, Lang, Msg};

@@ -9,6 +9,7 @@
 //! thread as it reuses the batch's buffer, so that the vectors it converts into next come from
 //! its own spares; findings are built before that, so reporting never needs them.
 
+use crate::calendar::Calendar;
 use crate::check::ir::Program;
 use crate::eval::{Engine, GroupEarly, GroupRun, Lookups, Verdict};
 use crate::input::{self, DataDiag, Inputs, Item, RunInputs};
@@ -16,6 +17,7 @@ use crate::report::{finding_for_group, finding_for_record, Finding, Prerendered,
 use crate::syntax::ast::Outcome;
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// How a [`Session`] runs.
 #[derive(Debug, Clone)]
@@ -26,6 +28,10 @@ pub struct RunOptions {
     pub jobs: Option<usize>,
     /// Records read per batch (at least 1).
     pub batch: usize,
+    /// A working-day calendar, with the name reports give it, that every rule counts its
+    /// periods on in place of those its policy names (`--calendar FILE`); one that
+    /// `extends cn-national` is laid over the national calendar.
+    pub calendar: Option<(String, Calendar)>,
 }
 
 impl RunOptions {
@@ -35,6 +41,7 @@ impl RunOptions {
             as_of,
             jobs: None,
             batch: 8192,
+            calendar: None,
         }
     }
 }
@@ -63,7 +70,8 @@ impl std::error::Error for SessionError {}
 /// A checked program ready to run, with its threads: run it over as many sets of inputs as
 /// needed.
 pub struct Session<'p> {
-    program: &'p Program,
+    /// The program, or a copy of it counting on the calendar the options supply.
+    program: Cow<'p, Program>,
     options: RunOptions,
     pool: rayon::ThreadPool,
 }
@@ -77,6 +85,14 @@ impl<'p> Session<'p> {
             .num_threads(options.jobs.unwrap_or(0).min(max_jobs()))
             .build()
             .map_err(|e| SessionError(e.to_string()))?;
+        let program = match &options.calendar {
+            None => Cow::Borrowed(program),
+            Some((name, calendar)) => {
+                let mut own = program.clone();
+                own.use_calendar(name, calendar.clone());
+                Cow::Owned(own)
+            }
+        };
         Ok(Session {
             program,
             options,
@@ -84,9 +100,9 @@ impl<'p> Session<'p> {
         })
     }
 
-    /// The program it runs.
-    pub fn program(&self) -> &'p Program {
-        self.program
+    /// The program it runs (counting on the options' calendar, if they give one).
+    pub fn program(&self) -> &Program {
+        &self.program
     }
 
     /// Judges every record of `inputs` and reports to `sink`: the problems found in the data
@@ -95,7 +111,7 @@ impl<'p> Session<'p> {
     /// that cannot be opened or read to its end is reported to the sink and counted in
     /// [`Summary::input_errors`]; the run goes on with the next.
     pub fn run(&self, inputs: &dyn Inputs, sink: &mut (dyn Sink + Send)) -> Summary {
-        let program = self.program;
+        let program: &Program = &self.program;
         let as_of = self.options.as_of;
         let run_inputs = RunInputs::new(inputs);
         // A view without findings (`--format summary`) only counts: verdicts are not explained.

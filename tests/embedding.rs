@@ -237,3 +237,52 @@ fn an_input_that_cannot_be_opened_is_a_located_problem_and_the_run_goes_on() {
     assert_eq!(summary.records, 1);
     assert_eq!(summary.outcomes.get("pass"), Some(&1));
 }
+
+/// A server compiles a policy once and runs it for each county office on that office's own
+/// working-day calendar: the calendar comes with the run, and the program is not changed by it.
+#[test]
+fn each_run_counts_on_the_calendar_it_supplies() {
+    let policy = r#"policy p "资金计划下达"
+  document "测试用文件"
+const due = 2017-05-22 + 3 working days
+record plan "资金计划" {
+  id     text key "编号"
+  issued date     "下达日期"
+}
+rule on_time "按期下达" {
+  cite line 1 "3个工作日内下达"
+  applies to plan
+  require issued <= due
+}
+"#;
+    let program = guiju::check::compile_str("p.gj", policy).program.unwrap();
+    let county = guiju::Calendar::parse(
+        "calendar county \"县财政局\"\nextends cn-national\nrest 2017-05-24 \"搬迁闭馆\"\n",
+    )
+    .unwrap();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2017, 6, 30).unwrap();
+    let run = |calendar: Option<(String, guiju::Calendar)>| {
+        let options = RunOptions {
+            calendar,
+            ..RunOptions::new(as_of)
+        };
+        let session = Session::new(&program, options).unwrap();
+        let inputs = MemoryInputs::new().with("plan.csv", "编号,下达日期\nP1,2017-05-26\n");
+        let mut sink = Kept::default();
+        let summary = session.run(&inputs, &mut sink);
+        (summary.outcomes.get("pass").copied().unwrap_or(0), sink)
+    };
+    // Nationally the third working day after Monday 2017-05-22 is the 25th: the 26th is late.
+    let (passed, national) = run(None);
+    assert_eq!(passed, 0);
+    assert_eq!(
+        national.findings[0].reasons[0].en,
+        "issued 2017-05-26 > 2017-05-22 + 3 working days = 2017-05-25 (1 day (1 working day) late)"
+    );
+    // The county was closed on the 24th, so its third working day is the 26th: on time.
+    let (passed, _) = run(Some(("county.cal".into(), county)));
+    assert_eq!(passed, 1);
+    // And the program still counts nationally for the next run.
+    let (passed, _) = run(None);
+    assert_eq!(passed, 0);
+}

@@ -318,3 +318,61 @@ fn a_constant_that_is_not_one_says_why() {
         "{msgs:?}"
     );
 }
+
+/// Two policies in two folders, each naming its own `calendar "local.cal"`: each counts on its
+/// own folder's calendar, not on whichever was read first.
+#[test]
+fn two_folders_calendars_of_one_name_are_two_calendars() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |id: &str| {
+        format!(
+            "policy {id} \"期限\"\n  document \"测试用文件\"\n  calendar \"local.cal\"\n\
+             record plan \"资金计划\" {{\n  id text key \"编号\"\n  issued date \"下达日期\"\n}}\n\
+             rule on_time \"按期下达\" {{\n  cite line 1 \"x\"\n  applies to plan\n  \
+             require issued <= 2017-05-22 + 3 working days\n}}\n"
+        )
+    };
+    let mut files = Vec::new();
+    for (sub, cal) in [
+        (
+            "a",
+            "calendar a \"甲局\"\nextends cn-national\nrest 2017-05-24 \"闭馆\"\n",
+        ),
+        ("b", "calendar b \"乙局\"\nextends cn-national\n"),
+    ] {
+        let d = dir.path().join(sub);
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("local.cal"), cal).unwrap();
+        let path = d.join("p.gj");
+        let text = policy(&format!("p_{sub}"));
+        std::fs::write(&path, &text).unwrap();
+        files.push((path.to_string_lossy().into_owned(), text));
+    }
+    let c = compile(files, &guiju::FsResolver);
+    assert!(c.diagnostics.is_empty(), "{:?}", c.diagnostics);
+    let p = c.program.unwrap();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2017, 6, 30).unwrap();
+    let engine = Engine::new(&p, as_of);
+    let mut rec = Record {
+        ty: 0,
+        values: vec![
+            Value::Text("P1".into()),
+            Value::Date(chrono::NaiveDate::from_ymd_opt(2017, 5, 26).unwrap()),
+        ],
+        loc: Default::default(),
+    };
+    let (mut fast, mut interpreted) = (Vec::new(), Vec::new());
+    for ty in 0..2 {
+        rec.ty = ty;
+        engine.check_record(&rec, &mut |v| {
+            fast.push((p.rules[v.rule].policy, v.outcome))
+        });
+        engine.check_record_interpreted(&rec, &mut |v| {
+            interpreted.push((p.rules[v.rule].policy, v.outcome))
+        });
+    }
+    // Folder a's office was closed on the 24th: the 26th is its third working day. Folder b's is
+    // the national count: the 26th is a day late.
+    assert_eq!(fast, [(0, Outcome::Pass), (1, Outcome::Fail)]);
+    assert_eq!(interpreted, fast);
+}

@@ -45,6 +45,14 @@ enum EverySrc {
     Joined(JoinSource),
 }
 
+/// Whether a constant's value depends on how a rule counts periods: it adds a period to a date
+/// (working days, or a day off it may be moved from), so it is counted where it is used.
+fn counts_periods(x: &Expr) -> bool {
+    let mut found = false;
+    x.walk(&mut |e| found |= matches!(e.kind, ExprKind::DateAdd { .. }));
+    found
+}
+
 fn is_every(name: &str) -> bool {
     name == "every" || name == "每期"
 }
@@ -589,6 +597,7 @@ impl Checker {
         if let Some(c) = self.const_named(n) {
             let ty = c.expr.ty.clone();
             let found = match &c.value {
+                Some(_) if counts_periods(&c.expr) => c.expr.clone(),
                 Some(v) => mk(ExprKind::Const(v.clone()), ty, span),
                 None => err(span),
             };

@@ -9,7 +9,7 @@
 //! `tests/semantics.rs` and the library's examples check the folded values against the rules that
 //! use them.
 
-use super::ir::{Expr, ExprKind, MonthRule, PeriodRules};
+use super::ir::{Counting, Expr, ExprKind, MonthRule};
 use crate::calendar::{add_months, add_years};
 use crate::value::Value;
 use crate::vocab::{ArithOp, DurationUnit};
@@ -51,7 +51,7 @@ impl NotConst {
 }
 
 /// The value of a constant expression under the period rules of a policy.
-pub(crate) fn fold(x: &Expr, period: &PeriodRules) -> Result<Value, NotConst> {
+pub(crate) fn fold(x: &Expr, period: Counting<'_>) -> Result<Value, NotConst> {
     match &x.kind {
         ExprKind::Const(Value::Missing) => Err(NotConst::Form),
         ExprKind::Const(v) => Ok(v.clone()),
@@ -134,14 +134,14 @@ fn arith(op: ArithOp, a: Value, b: Value) -> Result<Value, NotConst> {
     }
 }
 
-fn date_add(d: Value, dur: Value, subtract: bool, period: &PeriodRules) -> Result<Value, NotConst> {
+fn date_add(d: Value, dur: Value, subtract: bool, period: Counting<'_>) -> Result<Value, NotConst> {
     let Value::Duration(n, unit) = dur else {
         return Err(NotConst::Form);
     };
     let n = n.to_i64().ok_or(NotConst::Overflow)?;
     let signed = if subtract { -n } else { n };
     let months = || i32::try_from(signed).map_err(|_| NotConst::Overflow);
-    let cal = &period.calendar;
+    let cal = &period.calendar.calendar;
     match d {
         Value::Date(date) => {
             let raw = match unit {
@@ -164,7 +164,7 @@ fn date_add(d: Value, dur: Value, subtract: bool, period: &PeriodRules) -> Resul
                 }
                 DurationUnit::Hours => return Err(NotConst::Form),
             };
-            if period.extend_on_day_off && !subtract {
+            if period.rules.extend_on_day_off && !subtract {
                 cal.roll_forward(raw)
                     .map(Value::Date)
                     .map_err(|_| NotConst::Overflow)
@@ -192,9 +192,9 @@ fn date_add(d: Value, dur: Value, subtract: bool, period: &PeriodRules) -> Resul
 fn month_rule(
     start: chrono::NaiveDate,
     civil: chrono::NaiveDate,
-    period: &PeriodRules,
+    period: Counting<'_>,
 ) -> chrono::NaiveDate {
-    if period.month_rule == MonthRule::NextDay && civil.day() != start.day() {
+    if period.rules.month_rule == MonthRule::NextDay && civil.day() != start.day() {
         civil.succ_opt().unwrap_or(civil)
     } else {
         civil

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A set of checked policies, ready to evaluate records many times.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Program {
     /// The policy texts it was compiled from.
     pub sources: SourceMap,
@@ -25,9 +25,27 @@ pub struct Program {
     pub rules: Vec<Rule>,
     #[doc(hidden)]
     pub examples: Vec<Example>,
+    /// The calendars its rules count periods on, by id.
+    #[doc(hidden)]
+    pub calendars: Calendars,
 }
 
 impl Program {
+    /// How `rule` counts its periods: its period rules, on its calendar.
+    #[doc(hidden)]
+    pub fn counting(&self, rule: &Rule) -> Counting<'_> {
+        Counting {
+            rules: rule.period,
+            calendar: self.calendars.get(rule.period.calendar),
+        }
+    }
+
+    /// Every rule counts its periods on `calendar` (named `name`), as `--calendar FILE` asks.
+    /// A local calendar that `extends cn-national` is laid over the national one.
+    pub fn use_calendar(&mut self, name: &str, calendar: Calendar) {
+        self.calendars.replace_all(name, calendar);
+    }
+
     /// Reads each missing value of `rec` whose field has a `default` as that default, before any
     /// rule sees the record (every reader and the examples alike).
     pub fn fill_defaults(&self, rec: &mut Record) {
@@ -329,13 +347,93 @@ impl Citation {
     }
 }
 
-/// How periods are counted for a rule.
-#[derive(Debug, Clone)]
+/// How periods are counted for a rule. The calendar is named by id: the calendars themselves
+/// are the program's table ([`Calendars`]), which a run may replace (`--calendar`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeriodRules {
-    pub calendar: Arc<Calendar>,
-    pub calendar_name: String,
+    pub calendar: CalendarId,
     pub extend_on_day_off: bool,
     pub month_rule: MonthRule,
+}
+
+/// A calendar of a program's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CalendarId(pub u16);
+
+impl CalendarId {
+    /// The national calendar (国务院部分节假日安排), first in every table.
+    pub const NATIONAL: CalendarId = CalendarId(0);
+}
+
+/// A loaded working-day calendar and the name it was given (`cn-national`, or the file a
+/// policy or `--calendar` named).
+#[derive(Debug, Clone)]
+pub struct NamedCalendar {
+    pub name: String,
+    pub calendar: Arc<Calendar>,
+}
+
+/// The calendars a program's rules count their periods on, by id: the national one
+/// ([`CalendarId::NATIONAL`]) and those the policies name.
+#[derive(Debug, Clone)]
+pub struct Calendars {
+    national: NamedCalendar,
+    local: Vec<NamedCalendar>,
+}
+
+impl Default for Calendars {
+    fn default() -> Calendars {
+        Calendars {
+            national: NamedCalendar {
+                name: "cn-national".into(),
+                calendar: Arc::new(Calendar::national().clone()),
+            },
+            local: Vec::new(),
+        }
+    }
+}
+
+impl Calendars {
+    /// Adds a calendar and gives its id; `None` past 65,535 calendars.
+    pub fn add(&mut self, name: String, calendar: Arc<Calendar>) -> Option<CalendarId> {
+        let id = CalendarId(u16::try_from(self.local.len() + 1).ok()?);
+        self.local.push(NamedCalendar { name, calendar });
+        Some(id)
+    }
+
+    /// The calendar of an id. Every id in a program is of its own table, which replacing keeps
+    /// whole; an id from elsewhere gets the national calendar.
+    pub fn get(&self, id: CalendarId) -> &NamedCalendar {
+        usize::from(id.0)
+            .checked_sub(1)
+            .and_then(|i| self.local.get(i))
+            .unwrap_or(&self.national)
+    }
+
+    /// Every id's calendar replaced by `calendar`: every rule counts its periods on it (as
+    /// `--calendar FILE` asks). A calendar that `extends cn-national` is laid over the national
+    /// one.
+    pub fn replace_all(&mut self, name: &str, calendar: Calendar) {
+        let cal = match calendar.extends() {
+            Some(_) => Calendar::national().overlay(&calendar),
+            None => calendar,
+        };
+        let one = NamedCalendar {
+            name: name.to_string(),
+            calendar: Arc::new(cal),
+        };
+        for c in &mut self.local {
+            *c = one.clone();
+        }
+        self.national = one;
+    }
+}
+
+/// What counting a period needs at run time: a rule's period rules with its calendar.
+#[derive(Debug, Clone, Copy)]
+pub struct Counting<'a> {
+    pub rules: PeriodRules,
+    pub calendar: &'a NamedCalendar,
 }
 
 /// Where a period of months or years ends when the final month has no corresponding day.

@@ -97,20 +97,6 @@ pub fn compile(files: Vec<(String, String)>, resolver: &dyn Resolver) -> Compile
     c.finish()
 }
 
-/// Counts every rule's periods on `calendar` (named `name`), as `--calendar FILE` asks. A local
-/// calendar that `extends cn-national` is laid over the national one.
-pub fn use_calendar(program: &mut Program, name: &str, calendar: Calendar) {
-    let cal = match calendar.extends() {
-        Some(_) => Calendar::national().overlay(&calendar),
-        None => calendar,
-    };
-    let cal = Arc::new(cal);
-    for r in &mut program.rules {
-        r.period.calendar = cal.clone();
-        r.period.calendar_name = name.to_string();
-    }
-}
-
 /// Compiles one policy held in memory, with no `use` of files.
 pub fn compile_str(name: &str, text: &str) -> Compiled {
     compile(
@@ -129,6 +115,10 @@ struct Parsed {
 
 struct ConstDef {
     expr: Expr,
+    /// Its value, folded when checked. A constant that adds a period to a date is not used
+    /// by its value: how it counts (on which calendar, moved off a day off or not) is the
+    /// rule's that names it, and the calendar is the run's (`--calendar`), so each use is the
+    /// expression itself.
     value: Option<Value>,
     /// The file (policy) that declares it.
     file: usize,
@@ -148,8 +138,11 @@ struct Checker {
     rules: Vec<Rule>,
     rule_index: HashMap<String, Vec<usize>>,
     examples: Vec<Example>,
-    national: Arc<Calendar>,
-    calendars: HashMap<String, Arc<Calendar>>,
+    /// The calendars rules count on, and each by the name a policy gave it.
+    calendars: Calendars,
+    calendar_ids: HashMap<String, CalendarId>,
+    /// Per file, how its policy counts periods (its header's settings), for its examples.
+    policy_periods: HashMap<usize, PeriodRules>,
     /// The aggregates of the grouped rule being checked.
     aggs: Vec<GroupAgg>,
     /// Names declared by items that did not parse: not reported again as unknown.
@@ -204,9 +197,8 @@ struct Sc {
 
 impl Checker {
     fn new() -> Checker {
-        let national = Arc::new(Calendar::national().clone());
-        let mut calendars = HashMap::new();
-        calendars.insert("cn-national".to_string(), national.clone());
+        let mut calendar_ids = HashMap::new();
+        calendar_ids.insert("cn-national".to_string(), CalendarId::NATIONAL);
         Checker {
             sources: SourceMap::new(),
             parsed: Vec::new(),
@@ -219,8 +211,9 @@ impl Checker {
             rules: Vec::new(),
             rule_index: HashMap::new(),
             examples: Vec::new(),
-            national,
-            calendars,
+            calendars: Calendars::default(),
+            calendar_ids,
+            policy_periods: HashMap::new(),
             aggs: Vec::new(),
             broken: std::collections::HashSet::new(),
             index: SymbolIndex::default(),
@@ -260,6 +253,7 @@ impl Checker {
                 records: self.records,
                 rules: self.rules,
                 examples: self.examples,
+                calendars: self.calendars,
             })
         };
         Compiled {
@@ -862,7 +856,7 @@ impl Checker {
                 continue;
             }
             let expr = self.expr(&c.value, &Sc::default());
-            let value = match fold::fold(&expr, &self.default_period()) {
+            let value = match fold::fold(&expr, self.default_counting()) {
                 Ok(v) => Some(v),
                 Err(why) => {
                     if expr.ty != Ty::Error {
@@ -893,10 +887,17 @@ impl Checker {
         }
     }
 
+    /// Counting as a policy counts by default, for constants.
+    fn default_counting(&self) -> Counting<'_> {
+        Counting {
+            rules: self.default_period(),
+            calendar: self.calendars.get(CalendarId::NATIONAL),
+        }
+    }
+
     fn default_period(&self) -> PeriodRules {
         PeriodRules {
-            calendar: self.national.clone(),
-            calendar_name: "cn-national".into(),
+            calendar: CalendarId::NATIONAL,
             extend_on_day_off: true,
             month_rule: MonthRule::LastDay,
         }
@@ -911,7 +912,7 @@ impl Checker {
         from: &str,
         resolver: &dyn Resolver,
     ) -> PeriodRules {
-        let mut p = base.clone();
+        let mut p = *base;
         if let Some(x) = s.extend_on_day_off {
             p.extend_on_day_off = x;
         }
@@ -928,36 +929,50 @@ impl Checker {
             }
         }
         if let Some(cal) = &s.calendar {
-            if let Some(c) = self.calendars.get(&cal.value) {
-                p.calendar = c.clone();
-                p.calendar_name = cal.value.clone();
+            // By the file it resolves to: two policies' `calendar "local.cal"` in two
+            // directories are two calendars.
+            let resolved = if cal.value == "cn-national" {
+                Ok(None)
             } else {
-                match resolver.resolve(from, &cal.value) {
-                    Ok((name, text)) => match Calendar::parse(&text) {
-                        Ok(local) => {
-                            let merged = match local.extends() {
-                                Some(_) => self.national.overlay(&local),
-                                None => local,
-                            };
-                            let arc = Arc::new(merged);
-                            self.calendars.insert(cal.value.clone(), arc.clone());
-                            p.calendar = arc;
-                            p.calendar_name = name;
-                        }
-                        Err(pe) => self.diags.push(e(
-                            "E0303",
-                            cal.span,
-                            format!("日历 `{}` 第 {} 行有误：{}", cal.value, pe.line, pe.message),
-                            format!("calendar `{}` line {}: {}", cal.value, pe.line, pe.message),
-                        )),
-                    },
-                    Err(why) => self.diags.push(e(
-                        why.code.unwrap_or("E0303"),
-                        cal.span,
-                        format!("无法读取日历 `{}`：{}", cal.value, why.zh),
-                        format!("cannot read calendar `{}`: {}", cal.value, why.en),
-                    )),
+                resolver.resolve(from, &cal.value).map(Some)
+            };
+            match resolved {
+                Ok(None) => p.calendar = CalendarId::NATIONAL,
+                Ok(Some((name, _))) if self.calendar_ids.contains_key(&name) => {
+                    p.calendar = self.calendar_ids.get(&name).copied().unwrap_or(p.calendar);
                 }
+                Ok(Some((name, text))) => match Calendar::parse(&text) {
+                    Ok(local) => {
+                        let merged = match local.extends() {
+                            Some(_) => Calendar::national().overlay(&local),
+                            None => local,
+                        };
+                        match self.calendars.add(name.clone(), Arc::new(merged)) {
+                            Some(id) => {
+                                self.calendar_ids.insert(name, id);
+                                p.calendar = id;
+                            }
+                            None => self.diags.push(e(
+                                "E0303",
+                                cal.span,
+                                "一次检查最多使用 65535 个日历".into(),
+                                "a run may use at most 65,535 calendars".into(),
+                            )),
+                        }
+                    }
+                    Err(pe) => self.diags.push(e(
+                        "E0303",
+                        cal.span,
+                        format!("日历 `{}` 第 {} 行有误：{}", cal.value, pe.line, pe.message),
+                        format!("calendar `{}` line {}: {}", cal.value, pe.line, pe.message),
+                    )),
+                },
+                Err(why) => self.diags.push(e(
+                    why.code.unwrap_or("E0303"),
+                    cal.span,
+                    format!("无法读取日历 `{}`：{}", cal.value, why.zh),
+                    format!("cannot read calendar `{}`: {}", cal.value, why.en),
+                )),
             }
         }
         p
@@ -1030,6 +1045,7 @@ impl Checker {
             }
             let base = self.default_period();
             let policy_period = self.period_for(&base, &h.settings, &p.path, resolver);
+            self.policy_periods.insert(pi, policy_period);
             for item in &p.ast.items {
                 if let Item::Rule(r) = item {
                     let period = self.period_for(&policy_period, &r.settings, &p.path, resolver);
@@ -1572,7 +1588,17 @@ impl Checker {
                     ));
                     return Value::Missing;
                 }
-                match fold::fold(&ex, &self.default_period()) {
+                // Counted as the example's policy counts (on its calendar).
+                let rules = self
+                    .policy_periods
+                    .get(&self.cur)
+                    .copied()
+                    .unwrap_or_else(|| self.default_period());
+                let counting = Counting {
+                    rules,
+                    calendar: self.calendars.get(rules.calendar),
+                };
+                match fold::fold(&ex, counting) {
                     Ok(v) => v,
                     Err(why) => {
                         let (zh, en) = why.words();

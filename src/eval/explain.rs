@@ -477,7 +477,7 @@ impl Render<'_, '_> {
                 };
                 match (dv, du) {
                     (Ok(d), Ok(u)) => {
-                        match date_add(&d, &u, *subtract, &env.rule.period, *deadline) {
+                        match date_add(&d, &u, *subtract, env.counting(), *deadline) {
                             Ok((v, step)) => {
                                 let shown = format_value(&v, &x.ty, Lang::En);
                                 match step.and_then(|s| s.rolled.map(|r| (s.raw, r))) {
@@ -487,13 +487,13 @@ impl Render<'_, '_> {
                                         a.zh,
                                         b.zh,
                                         // The calendar by its title (国务院部分节假日安排), not its id.
-                                        Some(env.rule.period.calendar.title())
+                                        Some(env.counting().calendar.calendar.title())
                                             .filter(|t| !t.is_empty())
-                                            .unwrap_or(&env.rule.period.calendar_name)
+                                            .unwrap_or(&env.counting().calendar.name)
                                     ),
                                     format!(
                                         "{} {sign} {} = {raw}{ren}, a day off, so the period ends on {rolled} (Civil Code art. 203, {})",
-                                        a.en, b.en, env.rule.period.calendar_name
+                                        a.en, b.en, env.counting().calendar.name
                                     ),
                                 ),
                                 None => Msg::new(
@@ -637,7 +637,7 @@ impl Render<'_, '_> {
             Ok(Value::DateTime(d)) => d.date(),
             _ => return None,
         };
-        let cal = &env.rule.period.calendar;
+        let cal = env.counting().calendar;
         // Two dates the record holds (`乡镇公示 <= 县审批`) are an order, not a deadline: the
         // first is later than the second, not overdue.
         // A field whose label says it is a time limit (完成时限, 截止日期) is a deadline.
@@ -664,7 +664,7 @@ impl Render<'_, '_> {
             }
             Ok(Value::Date(act)) if act > deadline => {
                 let days = (act - deadline).num_days();
-                let wd = cal.working_days_between(deadline, act).ok();
+                let wd = cal.calendar.working_days_between(deadline, act).ok();
                 Some(late_msg(days, wd))
             }
             Ok(Value::DateTime(act)) if act.date() > deadline => {
@@ -674,7 +674,7 @@ impl Render<'_, '_> {
             Err(Halt::NotYet { .. }) => {
                 if deadline <= env.as_of {
                     let days = (env.as_of - deadline).num_days();
-                    let wd = cal.working_days_between(deadline, env.as_of).ok();
+                    let wd = cal.calendar.working_days_between(deadline, env.as_of).ok();
                     let m = late_msg(days, wd);
                     Some(Msg::new(
                         format!(
@@ -688,7 +688,7 @@ impl Render<'_, '_> {
                     ))
                 } else {
                     let days = (deadline - env.as_of).num_days();
-                    let wd = cal.working_days_between(env.as_of, deadline).ok();
+                    let wd = cal.calendar.working_days_between(env.as_of, deadline).ok();
                     let (wzh, wen) = match wd {
                         Some(w) => (
                             format!("，{w} 个工作日"),

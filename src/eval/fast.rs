@@ -9,7 +9,7 @@
 //! interpreter, which decides and explains. Findings therefore always come from the interpreter.
 
 use super::{checked_arith, date_add};
-use crate::check::ir::{Expr, ExprKind, GroupAgg, PeriodRules, Rule, Scope, Ty};
+use crate::check::ir::{Counting, Expr, ExprKind, GroupAgg, Rule, Scope, Ty};
 use crate::value::Value;
 use crate::vocab::{ArithOp, CmpOp, Outcome};
 use chrono::NaiveDate;
@@ -44,7 +44,7 @@ impl FastRule {
 
     /// `Pass` or `NotApplicable` when the record settles it; `None` leaves it to the interpreter.
     #[inline]
-    pub(crate) fn decide(&self, rec: &[Value], period: &PeriodRules) -> Option<Outcome> {
+    pub(crate) fn decide(&self, rec: &[Value], period: Counting<'_>) -> Option<Outcome> {
         if let Some(f) = &self.filter {
             if !f.test(rec, period)? {
                 return Some(Outcome::NotApplicable);
@@ -71,7 +71,7 @@ impl FastBool {
 
     /// The condition's value, when the interpreter would reach it too.
     #[inline]
-    pub(crate) fn eval(&self, rec: &[Value], period: &PeriodRules) -> Option<bool> {
+    pub(crate) fn eval(&self, rec: &[Value], period: Counting<'_>) -> Option<bool> {
         self.0.eval(rec, period)
     }
 }
@@ -109,7 +109,7 @@ impl FastAgg {
 
     /// `None` when the interpreter must decide (and, on a halt, record why).
     #[inline]
-    pub(crate) fn eval(&self, rec: &[Value], period: &PeriodRules) -> Option<Fed> {
+    pub(crate) fn eval(&self, rec: &[Value], period: Counting<'_>) -> Option<Fed> {
         if let Some(f) = &self.filter {
             if !f.test(rec, period)? {
                 return Some(Fed::Skip);
@@ -299,7 +299,7 @@ impl Compiler<'_> {
 
 /// Three-valued `and` (`is_or` false) and `or`, as the interpreter's `logic`: a definite false
 /// (true) decides even when another operand is undecided here.
-fn logic(xs: &[FBool], is_or: bool, rec: &[Value], period: &PeriodRules) -> Option<bool> {
+fn logic(xs: &[FBool], is_or: bool, rec: &[Value], period: Counting<'_>) -> Option<bool> {
     let mut all = true;
     for x in xs {
         match x.test(rec, period) {
@@ -459,7 +459,7 @@ impl FNum {
 
 impl FDate {
     #[inline]
-    fn eval(&self, rec: &[Value], period: &PeriodRules) -> Option<NaiveDate> {
+    fn eval(&self, rec: &[Value], period: Counting<'_>) -> Option<NaiveDate> {
         match self {
             FDate::Const(d) => Some(*d),
             FDate::Field(s) => match rec.get(*s) {
@@ -508,14 +508,14 @@ impl FBool {
     /// As `eval`, with a comparison of a field and a constant (most requirements) decided in
     /// place instead of through a call.
     #[inline(always)]
-    fn test(&self, rec: &[Value], period: &PeriodRules) -> Option<bool> {
+    fn test(&self, rec: &[Value], period: Counting<'_>) -> Option<bool> {
         match self {
             FBool::FieldConst(op, s, c) => field_const(*op, *s, c, rec),
             _ => self.eval(rec, period),
         }
     }
 
-    fn eval(&self, rec: &[Value], period: &PeriodRules) -> Option<bool> {
+    fn eval(&self, rec: &[Value], period: Counting<'_>) -> Option<bool> {
         match self {
             FBool::Const(b) => Some(*b),
             FBool::Field(s) => match rec.get(*s) {
@@ -595,13 +595,16 @@ mod tests {
             den: FNum::Field(1),
             bound: FNum::Const(d(c)),
         };
-        let period = PeriodRules {
-            calendar: std::sync::Arc::new(crate::calendar::Calendar::national().clone()),
-            calendar_name: String::new(),
-            extend_on_day_off: false,
-            month_rule: crate::check::ir::MonthRule::LastDay,
+        let calendars = crate::check::ir::Calendars::default();
+        let period = Counting {
+            rules: crate::check::ir::PeriodRules {
+                calendar: crate::check::ir::CalendarId::NATIONAL,
+                extend_on_day_off: false,
+                month_rule: crate::check::ir::MonthRule::LastDay,
+            },
+            calendar: calendars.get(crate::check::ir::CalendarId::NATIONAL),
         };
-        q.eval(&rec, &period)
+        q.eval(&rec, period)
     }
 
     /// What the interpreter computes: the quotient rounded to 28 digits, then compared.

@@ -672,7 +672,7 @@ impl GroupEarly<'_, '_> {
             if gr
                 .filter
                 .as_ref()
-                .is_some_and(|ff| ff.eval(&rec.values, &rule.period).is_some())
+                .is_some_and(|ff| ff.eval(&rec.values, self.program.counting(rule)).is_some())
             {
                 continue;
             }
@@ -834,7 +834,7 @@ impl Shard {
                 let fast = gr
                     .filter
                     .as_ref()
-                    .and_then(|ff| ff.eval(&rec.values, &rule.period));
+                    .and_then(|ff| ff.eval(&rec.values, program.counting(rule)));
                 let pass = match fast {
                     Some(b) => b,
                     None => matches!(eval(f, &env()), Ok(Value::Bool(true))),
@@ -848,7 +848,7 @@ impl Shard {
             };
             group.records += 1;
             for ((acc, agg), fast) in group.accs.iter_mut().zip(&rule.aggs).zip(&gr.aggs) {
-                feed_one(acc, agg, fast.as_ref(), rec, &rule.period, &env);
+                feed_one(acc, agg, fast.as_ref(), rec, program.counting(rule), &env);
             }
         }
     }
@@ -899,7 +899,7 @@ fn feed_joined(
         if agg.source.as_ref().is_none_or(|s| s.ty != rec.ty) {
             continue;
         }
-        feed_one(acc, agg, fast.as_ref(), rec, &rule.period, &env);
+        feed_one(acc, agg, fast.as_ref(), rec, program.counting(rule), &env);
     }
 }
 
@@ -931,7 +931,7 @@ fn feed_one<'e>(
     agg: &GroupAgg,
     fast: Option<&FastAgg>,
     rec: &Record,
-    period: &PeriodRules,
+    period: Counting<'_>,
     env: &dyn Fn() -> Env<'e>,
 ) {
     match fast.and_then(|f| f.eval(&rec.values, period)) {

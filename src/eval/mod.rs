@@ -217,6 +217,11 @@ pub struct Env<'a> {
 }
 
 impl<'a> Env<'a> {
+    /// How the rule counts its periods, on its calendar.
+    pub(crate) fn counting(&self) -> Counting<'a> {
+        self.program.counting(self.rule)
+    }
+
     /// The environment of a rule judging one record's values: no list element, lets, aggregates or group key yet.
     pub(crate) fn record(
         program: &'a Program,
@@ -422,7 +427,7 @@ pub fn eval(x: &Expr, env: &Env) -> R {
         } => {
             let d = eval(date, env).map_err(not_yet_unknown)?;
             let dur = eval(duration, env)?;
-            date_add(&d, &dur, *subtract, &env.rule.period, *deadline).map(|(v, _)| v)
+            date_add(&d, &dur, *subtract, env.counting(), *deadline).map(|(v, _)| v)
         }
         ExprKind::DateDiff(a, b) => {
             let a = eval(a, env).map_err(not_yet_unknown)?;
@@ -584,7 +589,7 @@ pub fn date_add(
     d: &Value,
     dur: &Value,
     subtract: bool,
-    period: &PeriodRules,
+    period: Counting<'_>,
     deadline: bool,
 ) -> Result<(Value, Option<DateStep>), Halt> {
     let Value::Duration(n, unit) = dur else {
@@ -592,7 +597,7 @@ pub fn date_add(
     };
     let n = n.to_i64().ok_or_else(|| unknown(UnknownReason::Overflow))?;
     let signed = if subtract { -n } else { n };
-    let cal = &period.calendar;
+    let cal = &period.calendar.calendar;
     match d {
         Value::Date(date) => {
             let raw = match unit {
@@ -602,10 +607,10 @@ pub fn date_add(
                     .and_then(|d| date.checked_add_signed(Duration::days(d))),
                 DurationUnit::Months => i32::try_from(signed)
                     .ok()
-                    .map(|m| month_rule(*date, add_months(*date, m), period.month_rule)),
+                    .map(|m| month_rule(*date, add_months(*date, m), period.rules.month_rule)),
                 DurationUnit::Years => i32::try_from(signed)
                     .ok()
-                    .map(|y| month_rule(*date, add_years(*date, y), period.month_rule)),
+                    .map(|y| month_rule(*date, add_years(*date, y), period.rules.month_rule)),
                 DurationUnit::WorkingDays => {
                     if signed < 0 {
                         return Err(unknown(UnknownReason::Overflow));
@@ -619,7 +624,7 @@ pub fn date_add(
                 DurationUnit::Hours => None,
             }
             .ok_or_else(|| unknown(UnknownReason::Overflow))?;
-            if period.extend_on_day_off && deadline && !subtract {
+            if period.rules.extend_on_day_off && deadline && !subtract {
                 let rolled = cal.roll_forward(raw).map_err(cal_err)?;
                 let step = DateStep {
                     raw,
@@ -951,8 +956,8 @@ fn call(b: Builtin, args: &[Expr], env: &Env) -> R {
         },
         Builtin::WorkingDaysBetween => match (arg(0)?, arg(1)?) {
             (Value::Date(a), Value::Date(b)) => env
-                .rule
-                .period
+                .counting()
+                .calendar
                 .calendar
                 .working_days_between(a, b)
                 .map(|n| Value::Duration(Decimal::from(n), DurationUnit::WorkingDays))
@@ -1305,7 +1310,7 @@ impl<'p> Engine<'p> {
                 continue;
             };
             if let Some(Some(fr)) = self.fast.get(ri) {
-                if let Some(outcome) = fr.decide(&rec.values, &rule.period) {
+                if let Some(outcome) = fr.decide(&rec.values, self.program.counting(rule)) {
                     settled(ri, outcome);
                     continue;
                 }
@@ -1332,7 +1337,7 @@ impl<'p> Engine<'p> {
 
     fn judge_record(&self, ri: usize, rule: &Rule, values: &[Value]) -> Verdict {
         if let Some(Some(fr)) = self.fast.get(ri) {
-            if let Some(outcome) = fr.decide(values, &rule.period) {
+            if let Some(outcome) = fr.decide(values, self.program.counting(rule)) {
                 return Verdict {
                     rule: ri,
                     outcome,

@@ -69,6 +69,7 @@ impl Typing {
             records: program.records.clone(),
             rules: Vec::new(),
             examples: Vec::new(),
+            calendars: Default::default(),
         };
         let mut typing = Typing {
             path: path.to_string(),

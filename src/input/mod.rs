@@ -73,7 +73,7 @@ pub struct InputSpec {
     /// The record type its records are (else the one whose fields its columns or keys name).
     pub record_type: Option<String>,
     /// The text encoding a CSV or JSON input is in (`gbk`, `utf-16le`, … see
-    /// [`decode::named`]); else it is told by its byte order mark or detected.
+    /// `input::decode::named`); else it is told by its byte order mark or detected.
     pub encoding: Option<String>,
     /// For a workbook: the one sheet to read (`台账.xlsx#搬迁户`); else every sheet whose header
     /// names a record type.
