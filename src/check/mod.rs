@@ -138,7 +138,7 @@ struct Checker {
     rules: Vec<Rule>,
     rule_index: HashMap<String, Vec<usize>>,
     examples: Vec<Example>,
-    /// The calendars rules count on, and each by the name a policy gave it.
+    /// The calendars rules count on, and each by the file it was read from.
     calendars: Calendars,
     calendar_ids: HashMap<String, CalendarId>,
     /// Per file, how its policy counts periods (its header's settings), for its examples.
