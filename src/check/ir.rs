@@ -414,18 +414,22 @@ impl Calendars {
     /// `--calendar FILE` asks). A calendar that `extends cn-national` is laid over the national
     /// one.
     pub fn replace_all(&mut self, name: &str, calendar: Calendar) {
-        let cal = match calendar.extends() {
-            Some(_) => Calendar::national().overlay(&calendar),
-            None => calendar,
-        };
         let one = NamedCalendar {
             name: name.to_string(),
-            calendar: Arc::new(cal),
+            calendar: Arc::new(over_national(calendar)),
         };
         for c in &mut self.local {
             *c = one.clone();
         }
         self.national = one;
+    }
+}
+
+/// A local calendar as it counts: laid over the national one when it says `extends cn-national`.
+pub fn over_national(calendar: Calendar) -> Calendar {
+    match calendar.extends() {
+        Some(_) => Calendar::national().overlay(&calendar),
+        None => calendar,
     }
 }
 

@@ -938,16 +938,15 @@ impl Checker {
             };
             match resolved {
                 Ok(None) => p.calendar = CalendarId::NATIONAL,
-                Ok(Some((name, _))) if self.calendar_ids.contains_key(&name) => {
-                    p.calendar = self.calendar_ids.get(&name).copied().unwrap_or(p.calendar);
+                Ok(Some((name, _))) if let Some(&id) = self.calendar_ids.get(&name) => {
+                    p.calendar = id;
                 }
                 Ok(Some((name, text))) => match Calendar::parse(&text) {
                     Ok(local) => {
-                        let merged = match local.extends() {
-                            Some(_) => Calendar::national().overlay(&local),
-                            None => local,
-                        };
-                        match self.calendars.add(name.clone(), Arc::new(merged)) {
+                        match self
+                            .calendars
+                            .add(name.clone(), Arc::new(over_national(local)))
+                        {
                             Some(id) => {
                                 self.calendar_ids.insert(name, id);
                                 p.calendar = id;
