@@ -461,13 +461,16 @@ record fund "资金" {
         "类型不匹配",
         "type mismatch",
         "运算或比较的两边类型不相容：文本与数值比较、日期加减小时、对文本求和、`if` 两个分支\
-类型不同、对非列表使用 `.sum(…)`、示例中给字段写了错误类型的值等。诊断说明两边各是什么类型。\
-把其中一边改成相应类型的值或字段。",
+类型不同、对非列表使用 `.sum(…)`、示例中给字段写了错误类型的值、把日数与月、年或工作日比较或\
+相除（月、年、工作日没有固定的日数）等。诊断说明两边各是什么类型。把其中一边改成相应类型的值或\
+字段；以月、年、工作日计的期限写在日期上（`closed_on <= received_on + 1个月`）。",
         "The two sides of an operation or comparison have types that do not go together: text \
 compared with a number, hours added to a date, text summed, the two branches of an `if` of \
 different types, `.sum(…)` on something that is not a list, a value of the wrong type for a field \
-in an example. The diagnostic names both types. Change one side to a value or field of the right \
-type.",
+in an example, a number of days compared with or divided by months, years or working days \
+(which are no fixed number of days). The diagnostic names both types. Change one side to a value \
+or field of the right type; write a period of months, years or working days on the date \
+(`closed_on <= received_on + 1 month`).",
         r#"policy demo "示例"
 
 record fund "资金" {

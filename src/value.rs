@@ -87,6 +87,81 @@ pub struct Record {
     pub loc: RecordLoc,
 }
 
+/// Why `duration / duration` has no value.
+pub enum DivisionError {
+    ByZero,
+    Overflow,
+}
+
+/// `x u` against `y v` where both are of one measure (`72 hours` = `3 days`), exactly; `None`
+/// where the measures differ or the scaled amount overflows.
+pub fn duration_order(
+    x: Decimal,
+    u: DurationUnit,
+    y: Decimal,
+    v: DurationUnit,
+) -> Option<std::cmp::Ordering> {
+    if u == v {
+        return Some(x.cmp(&y));
+    }
+    let (mu, su) = u.measure();
+    let (mv, sv) = v.measure();
+    if mu != mv {
+        return None;
+    }
+    Some(
+        x.checked_mul(Decimal::from(su))?
+            .cmp(&y.checked_mul(Decimal::from(sv))?),
+    )
+}
+
+/// `x u ± y v` where both are of one measure, in the finer unit (`1 day + 4 hours` is
+/// `28 hours`), exactly; `None` on overflow.
+pub fn duration_sum(
+    x: Decimal,
+    u: DurationUnit,
+    y: Decimal,
+    v: DurationUnit,
+    subtract: bool,
+) -> Option<Value> {
+    let f = u.finer(v);
+    let (_, sf) = f.measure();
+    let to_f = |n: Decimal, w: DurationUnit| n.checked_mul(Decimal::from(w.measure().1 / sf));
+    let (a, b) = if u == v {
+        (x, y)
+    } else {
+        (to_f(x, u)?, to_f(y, v)?)
+    };
+    let n = if subtract {
+        a.checked_sub(b)?
+    } else {
+        a.checked_add(b)?
+    };
+    Some(Value::Duration(n, f))
+}
+
+/// How many of `y v` there are in `x u`, exactly: both are brought to their common measure
+/// (hours, or months; working days only divide by working days, which the checker ensures).
+pub fn duration_ratio(
+    x: Decimal,
+    u: DurationUnit,
+    y: Decimal,
+    v: DurationUnit,
+) -> Result<Decimal, DivisionError> {
+    let (_, su) = u.measure();
+    let (_, sv) = v.measure();
+    let a = x
+        .checked_mul(Decimal::from(su))
+        .ok_or(DivisionError::Overflow)?;
+    let b = y
+        .checked_mul(Decimal::from(sv))
+        .ok_or(DivisionError::Overflow)?;
+    if b.is_zero() {
+        return Err(DivisionError::ByZero);
+    }
+    a.checked_div(b).ok_or(DivisionError::Overflow)
+}
+
 #[cfg(test)]
 mod tests {
     /// Records hold one value per field; keep a value at three words (text up to 24 bytes is

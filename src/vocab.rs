@@ -83,6 +83,43 @@ pub enum DurationUnit {
     Years,
 }
 
+impl DurationUnit {
+    /// What a duration of this unit is counted in, and how many of that measure one unit is:
+    /// hours, days and weeks are exact lengths of time (in hours); months and years are counted
+    /// in months; working days only in working days, since how many there are in a week depends
+    /// on the calendar. Two durations of one measure divide into a plain number.
+    pub fn measure(self) -> (DurationMeasure, u32) {
+        match self {
+            DurationUnit::Hours => (DurationMeasure::Time, 1),
+            DurationUnit::Days => (DurationMeasure::Time, 24),
+            DurationUnit::Weeks => (DurationMeasure::Time, 24 * 7),
+            DurationUnit::WorkingDays => (DurationMeasure::WorkingDays, 1),
+            DurationUnit::Months => (DurationMeasure::Months, 1),
+            DurationUnit::Years => (DurationMeasure::Months, 12),
+        }
+    }
+}
+
+impl DurationUnit {
+    /// Of two units of one measure, the one the other is a whole multiple of (`hours` of
+    /// `days`, `months` of `years`): the unit a sum, or an `if` whose branches differ, is in.
+    pub fn finer(self, other: DurationUnit) -> DurationUnit {
+        if other.measure().1 < self.measure().1 {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// The measure a duration is counted in (see [`DurationUnit::measure`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationMeasure {
+    Time,
+    WorkingDays,
+    Months,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArithOp {
     Add,

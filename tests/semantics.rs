@@ -162,6 +162,71 @@ fn half_of_a_county_funds_passes_exactly() {
 }
 
 #[test]
+fn durations_of_one_measure_compare_add_and_divide_exactly() {
+    // Hours, days and weeks are one measure; months and years another. Each requirement fails
+    // on the old reading: the amounts compared without their units (72 > 3), added without them
+    // (1 + 4 = 5), or `/` read as `-`.
+    examples_hold(
+        "record span \"时段\" {\n  id text key \"编号\"\n  from datetime \"起\"\n  to datetime \"止\"\n  start date \"起日\"\n  end date \"止日\"\n}\n\
+         rule hours_in_days \"3日内\" {\n cite line 1 \"q\"\n applies to span\n require to - from <= 3 days\n}\n\
+         rule equal \"72小时即3日\" {\n cite line 1 \"q\"\n applies to span\n require to - from == 3 days\n}\n\
+         rule sum \"1日4小时\" {\n cite line 1 \"q\"\n applies to span\n require to - from <= 1 day + 4 hours\n}\n\
+         rule weeks \"两周\" {\n cite line 1 \"q\"\n applies to span\n require (end - start) / 1 week == 2\n}\n\
+         rule years \"一年半\" {\n cite line 1 \"q\"\n applies to span\n require (1 year + 6 months) / 1 month == 18 and 1 year / 1 month == 12\n}\n\
+         rule branches \"48小时或3日\" {\n cite line 1 \"q\"\n applies to span\n let limit = if end > start then 48 hours else 3 days\n require from + limit >= to\n}\n\
+         example \"e\" {\n span { id: \"A\", from: 2024-03-01T09:00, to: 2024-03-04T09:00, start: 2024-03-01, end: 2024-03-15 }\n\
+          span { id: \"B\", from: 2024-03-01T09:00, to: 2024-03-04T09:01, start: 2024-03-01, end: 2024-03-14 }\n\
+          span { id: \"C\", from: 2024-03-01T09:00, to: 2024-03-02T13:00, start: 2024-03-01, end: 2024-03-01 }\n\
+          expect hours_in_days pass for \"A\"\n expect hours_in_days fail for \"B\"\n\
+          expect equal pass for \"A\"\n expect equal fail for \"B\"\n\
+          expect sum fail for \"A\"\n expect sum pass for \"C\"\n\
+          expect weeks pass for \"A\"\n expect weeks fail for \"B\"\n\
+          expect years pass for \"A\"\n\
+          expect branches fail for \"A\"\n expect branches pass for \"C\"\n}\n",
+    );
+}
+
+#[test]
+fn durations_of_two_measures_are_refused() {
+    for (body, word) in [
+        (
+            "require (end - start) / 1 month <= 1",
+            "cannot be divided by",
+        ),
+        ("require end - start <= 1 year", "cannot compare"),
+        ("require end - start <= 3 working days", "cannot compare"),
+        ("require end - start + 1 month > 0 days", "cannot compute"),
+    ] {
+        let c = compile_str(
+            "t.gj",
+            &format!("{HEADER}record span \"时段\" {{\n  id text key \"编号\"\n  start date \"起日\"\n  end date \"止日\"\n}}\nrule r \"r\" {{\n cite line 1 \"q\"\n applies to span\n {body}\n}}\n"),
+        );
+        let msgs: Vec<String> = c
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {}", d.code, d.message.en))
+            .collect();
+        assert!(c.program.is_none(), "{body}: compiled");
+        assert!(
+            msgs.iter()
+                .any(|m| m.starts_with("E0201") && m.contains(word)),
+            "{body}: {msgs:?}"
+        );
+    }
+}
+
+#[test]
+fn a_where_may_name_the_rules_lets() {
+    examples_hold(
+        "record span \"时段\" {\n  id text key \"编号\"\n  start date \"起日\"\n  end date optional \"止日\"\n  done bool \"办结\"\n}\n\
+         rule r \"超过一周须办结\" {\n cite line 1 \"q\"\n applies to span where long\n let taken = end - start\n let long = taken > 7 days\n require done\n}\n\
+         example \"e\" {\n span { id: \"A\", start: 2024-03-01, end: 2024-03-09, done: false }\n span { id: \"B\", start: 2024-03-01, end: 2024-03-08, done: false }\n\
+          span { id: \"C\", start: 2024-03-01, end: 2024-03-09, done: true }\n span { id: \"D\", start: 2024-03-01, done: false }\n\
+          expect r fail for \"A\"\n expect r not_applicable for \"B\"\n expect r pass for \"C\"\n expect r unknown for \"D\"\n}\n",
+    );
+}
+
+#[test]
 fn deadlines_are_pending_until_they_pass() {
     let body = "record op \"意见\" {\n  id text key \"编号\"\n  received date \"收到\"\n  reported date optional \"报告\"\n}\n\
          rule r \"九十日内\" {\n cite line 1 \"q\"\n applies to op\n require reported <= received + 九十日\n}\n";

@@ -193,10 +193,11 @@ impl Checker {
                         format!("the branches of `if` differ: {ae} and {be}"),
                     ));
                 }
-                let ty = if t.ty == Ty::Error {
-                    f.ty.clone()
-                } else {
-                    t.ty.clone()
+                let ty = match (&t.ty, &f.ty) {
+                    (Ty::Error, _) => f.ty.clone(),
+                    // `if urgent then 48 hours else 3 days` is in hours.
+                    (Ty::Duration(a), Ty::Duration(b)) => Ty::Duration(a.finer(*b)),
+                    _ => t.ty.clone(),
                 };
                 mk(
                     ExprKind::If(Box::new(c), Box::new(t), Box::new(f)),
@@ -655,7 +656,7 @@ impl Checker {
             (Ty::Error, _) | (_, Ty::Error) => true,
             (Ty::Num(x), Ty::Num(y)) => x.unit.dim == y.unit.dim,
             (Ty::Enum(x), Ty::Enum(y)) => x == y,
-            (Ty::Duration(x), Ty::Duration(y)) => x == y,
+            (Ty::Duration(x), Ty::Duration(y)) => x.measure().0 == y.measure().0,
             (Ty::List(x), Ty::List(y)) => x == y,
             (Ty::Date, Ty::DateTime) | (Ty::DateTime, Ty::Date) => true,
             (a, b) => std::mem::discriminant(a) == std::mem::discriminant(b),
@@ -799,8 +800,36 @@ impl Checker {
                     span,
                 )
             }
-            (Ty::Duration(a), Ty::Duration(b), Add | Sub) if a == b => Ty::Duration(*a),
+            // `1 day + 4 hours` is 28 hours; `1 year - 3 months` is 9 months.
+            (Ty::Duration(a), Ty::Duration(b), Add | Sub) if a.measure().0 == b.measure().0 => {
+                Ty::Duration(a.finer(*b))
+            }
             (Ty::Duration(a), Ty::Num(n), Mul | Div) if n.unit.dim.is_none() => Ty::Duration(*a),
+            // How many of one duration another is: `(closed - opened) / 1 day`, `served / 1 year`.
+            (Ty::Duration(a), Ty::Duration(b), Div) if a.measure().0 == b.measure().0 => {
+                Ty::plain_num()
+            }
+            (Ty::Duration(_), Ty::Duration(_), Div) => {
+                let (azh, aen) = l.ty.describe();
+                let (bzh, ben) = r.ty.describe();
+                self.diags.push(
+                    e(
+                        "E0201",
+                        span,
+                        format!("{azh} 不能除以 {bzh}：两者的长度不是固定的倍数"),
+                        format!(
+                            "{aen} cannot be divided by {ben}: one is not a fixed multiple of the other"
+                        ),
+                    )
+                    .with_label(l.span, Some(Msg::new(azh, aen)))
+                    .with_label(r.span, Some(Msg::new(bzh, ben)))
+                    .with_help(Msg::new(
+                        "日、小时、周可以互除，月、年可以互除，工作日只能除以工作日",
+                        "days, hours and weeks divide into each other, as months and years do; working days only by working days",
+                    )),
+                );
+                return err(span);
+            }
             _ => {
                 let (azh, aen) = l.ty.describe();
                 let (bzh, ben) = r.ty.describe();
@@ -873,7 +902,8 @@ impl Checker {
             }
             _ if op == CmpOp::Approx => false,
             (Ty::Date | Ty::DateTime, Ty::Date | Ty::DateTime) => true,
-            (Ty::Duration(a), Ty::Duration(b)) => a == b,
+            // `72 hours` and `3 days` are one length of time; a month is not a number of days.
+            (Ty::Duration(a), Ty::Duration(b)) => a.measure().0 == b.measure().0,
             (Ty::Text, Ty::Text) | (Ty::Bool, Ty::Bool) => !ordered,
             (Ty::Enum(a), Ty::Enum(b)) => a == b && !ordered,
             _ => false,
@@ -881,16 +911,21 @@ impl Checker {
         if !ok {
             let (azh, aen) = l.ty.describe();
             let (bzh, ben) = r.ty.describe();
-            self.diags.push(
-                e(
-                    "E0201",
-                    span,
-                    format!("不能用 `{word}` 比较{azh}与{bzh}"),
-                    format!("cannot compare {aen} with {ben} using `{word}`"),
-                )
-                .with_label(l.span, Some(Msg::new(azh, aen)))
-                .with_label(r.span, Some(Msg::new(bzh, ben))),
-            );
+            let mut d = e(
+                "E0201",
+                span,
+                format!("不能用 `{word}` 比较{azh}与{bzh}"),
+                format!("cannot compare {aen} with {ben} using `{word}`"),
+            )
+            .with_label(l.span, Some(Msg::new(azh, aen)))
+            .with_label(r.span, Some(Msg::new(bzh, ben)));
+            if matches!((&l.ty, &r.ty), (Ty::Duration(_), Ty::Duration(_))) {
+                d = d.with_help(Msg::new(
+                    "月、年和工作日没有固定的日数：把期限写在日期上，如 `closed_on <= received_on + 3 working days`",
+                    "months, years and working days are not a fixed number of days: add the period to the date, as in `closed_on <= received_on + 3 working days`",
+                ));
+            }
+            self.diags.push(d);
             return err(span);
         }
         mk(
@@ -1108,7 +1143,13 @@ impl Checker {
                 ) {
                     return bad(self, &x0, "可比较大小的值", "an ordered value");
                 }
-                first.clone()
+                match first {
+                    Ty::Duration(u) => Ty::Duration(xs.iter().fold(u, |u, x| match x.ty {
+                        Ty::Duration(v) => u.finer(v),
+                        _ => u,
+                    })),
+                    _ => first.clone(),
+                }
             }
             Builtin::MonthEnd | Builtin::YearEnd => {
                 if first != Ty::Date {

@@ -117,12 +117,16 @@ fn arith(op: ArithOp, a: Value, b: Value) -> Result<Value, NotConst> {
         }
         .map(Value::Num)
         .ok_or(over),
-        (Value::Duration(x, u), Value::Duration(y, _)) => match op {
-            ArithOp::Add => x.checked_add(y),
-            _ => x.checked_sub(y),
+        (Value::Duration(x, u), Value::Duration(y, v)) if op == ArithOp::Div => {
+            match crate::value::duration_ratio(x, u, y, v) {
+                Ok(n) => Ok(Value::Num(n)),
+                Err(crate::value::DivisionError::ByZero) => Err(NotConst::DivisionByZero),
+                Err(crate::value::DivisionError::Overflow) => Err(over),
+            }
         }
-        .map(|n| Value::Duration(n, u))
-        .ok_or(over),
+        (Value::Duration(x, u), Value::Duration(y, v)) => {
+            crate::value::duration_sum(x, u, y, v, op == ArithOp::Sub).ok_or(over)
+        }
         (Value::Duration(x, u), Value::Num(y)) => match op {
             ArithOp::Mul => x.checked_mul(y),
             _ if y.is_zero() => return Err(NotConst::DivisionByZero),

@@ -163,6 +163,21 @@ struct Checker {
 }
 
 /// How a `use` in `from` names `to`: relative to `from`'s directory when `to` lies under it.
+/// Replaces each let a rule's `where` names by the let's expression, so that the `where` is
+/// decided, before any let is evaluated, exactly as if it were written out there.
+fn inline_lets(x: &mut Expr, lets: &[Let]) {
+    x.walk_mut(&mut |e| {
+        if let ExprKind::Local(i) = e.kind {
+            if let Some(l) = lets.get(i) {
+                let mut body = l.expr.clone();
+                // A let sees only the lets before it, so this ends.
+                inline_lets(&mut body, lets.get(..i).unwrap_or(&[]));
+                *e = body;
+            }
+        }
+    });
+}
+
 fn relative_use(from: &str, to: &str) -> String {
     let dir = std::path::Path::new(from)
         .parent()
@@ -1086,6 +1101,24 @@ impl Checker {
         self.parsed = parsed;
     }
 
+    /// A rule's `where`, checked in `sc` (with a lint for optional fields read unguarded).
+    fn check_filter(
+        &mut self,
+        rule: &str,
+        f: Option<&ast::Expr>,
+        record: usize,
+        sc: &Sc,
+    ) -> Option<Expr> {
+        let f = f?;
+        let x = self.expr(f, sc);
+        self.expect_bool(&x);
+        if let Some(rt) = self.records.get(record) {
+            let found = guards::unguarded_optionals(rule, f, rt);
+            self.lints.extend(found);
+        }
+        Some(x)
+    }
+
     fn rule(
         &mut self,
         r: &ast::RuleDecl,
@@ -1203,15 +1236,26 @@ impl Checker {
             Scope::Group(keys) => keys.iter().map(|k| (k.slot(), k.text.clone())).collect(),
             _ => Vec::new(),
         };
-        let filter = applies.filter.as_ref().map(|f| {
-            let x = self.expr(f, &record_sc);
-            self.expect_bool(&x);
-            if let Some(rt) = self.records.get(record) {
-                let found = guards::unguarded_optionals(&r.name.name, f, rt);
-                self.lints.extend(found);
+        // In a grouped rule `where` picks records before grouping, so it reads fields only; in
+        // a rule on each record it may also name the rule's lets (checked below, once they are).
+        let mut filter = None;
+        if grouped {
+            let before = self.diags.len();
+            filter = self.check_filter(&r.name.name, applies.filter.as_ref(), record, &record_sc);
+            // A let of a grouped rule is worked out per group, after `where` has picked records.
+            for d in self.diags.iter_mut().skip(before) {
+                let named = d.primary_span().and_then(|sp| {
+                    let text = self.sources.text(sp.source).get(sp.range())?;
+                    r.lets.iter().any(|(n, _)| n.name == text).then_some(text)
+                });
+                if let (Some(name), "E0101") = (named, d.code) {
+                    d.help = Some(Msg::new(
+                        format!("`{name}` 是按组计算的 `let`；分组规则的 `where` 在分组之前逐条筛选记录，只能读取字段"),
+                        format!("`{name}` is a `let`, worked out for each group; a grouped rule's `where` picks records before they are grouped, and reads only their fields"),
+                    ));
+                }
             }
-            x
-        });
+        }
         let mut sc = Sc {
             record: Some(record),
             fields: !grouped,
@@ -1245,6 +1289,14 @@ impl Checker {
                 expr: x,
                 span: name.span,
             });
+        }
+        if !grouped {
+            filter = self
+                .check_filter(&r.name.name, applies.filter.as_ref(), record, &sc)
+                .map(|mut f| {
+                    inline_lets(&mut f, &lets);
+                    f
+                });
         }
         let requires: Vec<Expr> = r
             .requires

@@ -116,9 +116,14 @@ impl Acc {
                     }
                     None => Some(State::Halted(unknown(UnknownReason::Overflow))),
                 },
-                (Some(Value::Duration(a, u)), Value::Duration(b, _)) => {
-                    *acc = Some(Value::Duration(a + b, u));
-                    None
+                (Some(Value::Duration(a, u)), Value::Duration(b, v)) => {
+                    match crate::value::duration_sum(a, u, b, v, false) {
+                        Some(s) => {
+                            *acc = Some(s);
+                            None
+                        }
+                        None => Some(State::Halted(unknown(UnknownReason::Overflow))),
+                    }
                 }
                 _ => Some(State::Halted(unknown(UnknownReason::Missing))),
             },

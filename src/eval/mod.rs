@@ -555,12 +555,17 @@ fn arith(op: ArithOp, a: Value, b: Value) -> R {
             };
             r.map(Value::Num).ok_or_else(overflow)
         }
-        (Value::Duration(x, u), Value::Duration(y, _)) => {
-            let r = match op {
-                ArithOp::Add => x.checked_add(y),
-                _ => x.checked_sub(y),
-            };
-            r.map(|n| Value::Duration(n, u)).ok_or_else(overflow)
+        (Value::Duration(x, u), Value::Duration(y, v)) if op == ArithOp::Div => {
+            match crate::value::duration_ratio(x, u, y, v) {
+                Ok(n) => Ok(Value::Num(n)),
+                Err(crate::value::DivisionError::ByZero) => {
+                    Err(unknown(UnknownReason::DivisionByZero))
+                }
+                Err(crate::value::DivisionError::Overflow) => Err(overflow()),
+            }
+        }
+        (Value::Duration(x, u), Value::Duration(y, v)) => {
+            crate::value::duration_sum(x, u, y, v, op == ArithOp::Sub).ok_or_else(overflow)
         }
         (Value::Duration(x, u), Value::Num(y)) => {
             let r = match op {
@@ -691,6 +696,9 @@ pub(crate) fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Date(x), Value::DateTime(y)) | (Value::DateTime(y), Value::Date(x)) => {
             *x == y.date()
         }
+        (Value::Duration(x, u), Value::Duration(y, v)) => {
+            crate::value::duration_order(*x, *u, *y, *v) == Some(Ordering::Equal)
+        }
         _ => a == b,
     }
 }
@@ -702,7 +710,9 @@ fn order(a: &Value, b: &Value) -> Option<Ordering> {
         (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
         (Value::Date(x), Value::DateTime(y)) => Some(x.cmp(&y.date())),
         (Value::DateTime(x), Value::Date(y)) => Some(x.date().cmp(y)),
-        (Value::Duration(x, _), Value::Duration(y, _)) => Some(x.cmp(y)),
+        (Value::Duration(x, u), Value::Duration(y, v)) => {
+            crate::value::duration_order(*x, *u, *y, *v)
+        }
         _ => None,
     }
 }
