@@ -93,6 +93,12 @@ pub enum DivisionError {
     Overflow,
 }
 
+/// `x u` in the smallest unit of its measure (hours, months or working days); `None` on
+/// overflow.
+fn in_measure(x: Decimal, u: DurationUnit) -> Option<Decimal> {
+    x.checked_mul(Decimal::from(u.measure().1))
+}
+
 /// `x u` against `y v` where both are of one measure (`72 hours` = `3 days`), exactly; `None`
 /// where the measures differ or the scaled amount overflows.
 pub fn duration_order(
@@ -104,15 +110,10 @@ pub fn duration_order(
     if u == v {
         return Some(x.cmp(&y));
     }
-    let (mu, su) = u.measure();
-    let (mv, sv) = v.measure();
-    if mu != mv {
+    if u.measure().0 != v.measure().0 {
         return None;
     }
-    Some(
-        x.checked_mul(Decimal::from(su))?
-            .cmp(&y.checked_mul(Decimal::from(sv))?),
-    )
+    Some(in_measure(x, u)?.cmp(&in_measure(y, v)?))
 }
 
 /// `x u ± y v` where both are of one measure, in the finer unit (`1 day + 4 hours` is
@@ -148,14 +149,8 @@ pub fn duration_ratio(
     y: Decimal,
     v: DurationUnit,
 ) -> Result<Decimal, DivisionError> {
-    let (_, su) = u.measure();
-    let (_, sv) = v.measure();
-    let a = x
-        .checked_mul(Decimal::from(su))
-        .ok_or(DivisionError::Overflow)?;
-    let b = y
-        .checked_mul(Decimal::from(sv))
-        .ok_or(DivisionError::Overflow)?;
+    let a = in_measure(x, u).ok_or(DivisionError::Overflow)?;
+    let b = in_measure(y, v).ok_or(DivisionError::Overflow)?;
     if b.is_zero() {
         return Err(DivisionError::ByZero);
     }

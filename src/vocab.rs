@@ -98,9 +98,7 @@ impl DurationUnit {
             DurationUnit::Years => (DurationMeasure::Months, 12),
         }
     }
-}
 
-impl DurationUnit {
     /// Of two units of one measure, the one the other is a whole multiple of (`hours` of
     /// `days`, `months` of `years`): the unit a sum, or an `if` whose branches differ, is in.
     pub fn finer(self, other: DurationUnit) -> DurationUnit {
